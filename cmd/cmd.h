@@ -1,0 +1,66 @@
+#ifndef NETPROBE_CMD_H
+#define NETPROBE_CMD_H
+
+#include <stdio.h>
+
+#include "../netprobe/run.h"
+#include "../netprobe/target.h"
+
+/* An option of one command (the shared ones live in main.c). */
+struct np_cmd_opt {
+	const char *name;
+	int has_arg;                /* no_argument / required_argument */
+	int val;                    /* >= 0x200: no short form */
+	const char *arg_name;
+	const char *help;
+};
+
+struct np_cmd_arg {
+	int val;
+	const char *arg;
+};
+
+/* Everything parsed from argv: the exec never touches argv. */
+struct np_cmd_ctx {
+	const struct np_cmd_entry *entry;
+	struct np_opts opts;
+	char **targets;
+	size_t n_targets;
+	struct np_cmd_arg *args;    /* command-specific options, in order */
+	size_t n_args;
+	const char *json_path;
+	const char *junit_path;
+	int quiet;
+	int no_color;
+};
+
+struct np_cmd_entry {
+	const char *name;
+	const char *usage;          /* after "netprobe NAME " */
+	const char *summary;        /* one line for `netprobe help` */
+	const char *help;           /* paragraphs for `netprobe help NAME` */
+	const struct np_cmd_opt *opts;  /* ends with {0}; may be NULL */
+	int min_targets;
+	int max_targets;            /* -1: no limit */
+	int (*exec)(struct np_cmd_ctx *ctx);
+};
+
+extern const struct np_cmd_entry np_cmd_tcp_entry;
+
+/* One line naming what was wrong, on stderr: "netprobe CMD: ...". */
+void np_cmd_error(const struct np_cmd_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Parse every target; on a bad one print the error and return 2. */
+int np_cmd_parse_targets(struct np_cmd_ctx *ctx, unsigned default_port,
+			 struct np_target **out, size_t *n);
+
+/*
+ * The common path of every check: open the outputs, set up loop, report and
+ * run, let plan() submit the jobs, execute with the live display, then write
+ * JSON/JUnit and the summary. Returns the exit status.
+ */
+int np_cmd_run(struct np_cmd_ctx *ctx, const char *check,
+	       int (*plan)(struct np_cmd_ctx *ctx, struct np_run *run, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,244 @@
+#include "term.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../netprobe/clock.h"
+#include "../netprobe/loop.h"
+
+#define LIVE_MAX 6              /* running probes shown at once */
+#define REDRAW_US 100000
+#define BAR_WIDTH 20
+#define BAR_MIN_WAIT_US 2000000 /* waits shorter than this get no bar */
+
+struct np_term {
+	FILE *out;
+	int tty;
+	int color;
+	int quiet;
+	struct np_run *run;
+	struct np_timer *timer;
+	int live_lines;             /* lines of the live area now on screen */
+	unsigned frame;
+};
+
+static const char *const status_color[NP_STATUS_COUNT] = {
+	[NP_PASS] = "\033[32m", [NP_WARN] = "\033[33m", [NP_FAIL] = "\033[31m",
+	[NP_ERROR] = "\033[35m", [NP_SKIP] = "\033[36m",
+};
+
+struct np_term *np_term_new(FILE *out, int quiet, int no_color)
+{
+	struct np_term *t = calloc(1, sizeof(*t));
+	const char *nc = getenv("NO_COLOR");
+
+	if (!t)
+		return NULL;
+	t->out = out;
+	t->tty = isatty(fileno(out));
+	/* https://no-color.org: any non-empty NO_COLOR disables colour. */
+	t->color = t->tty && !no_color && !(nc && nc[0]);
+	t->quiet = quiet;
+	return t;
+}
+
+void np_term_free(struct np_term *t)
+{
+	if (!t)
+		return;
+	np_term_detach(t);
+	free(t);
+}
+
+static const char *col(const struct np_term *t, enum np_status s)
+{
+	return t->color ? status_color[s] : "";
+}
+
+static const char *reset(const struct np_term *t)
+{
+	return t->color ? "\033[0m" : "";
+}
+
+static void status_tag(const struct np_term *t, enum np_status s, char *buf, size_t len)
+{
+	char up[8];
+	const char *n = np_status_name(s);
+	size_t i;
+
+	for (i = 0; n[i] && i < sizeof(up) - 1; i++)
+		up[i] = (char)(n[i] - 'a' + 'A');
+	up[i] = '\0';
+	snprintf(buf, len, "%s%-5s%s", col(t, s), up, reset(t));
+}
+
+/* "server.lab:80 [198.19.4.2]", or the target alone when it is the
+ * address. */
+static void where(const struct np_finding *f, char *buf, size_t len)
+{
+	if (f->address[0] && !strstr(f->target, f->address))
+		snprintf(buf, len, "%s [%s]", f->target, f->address);
+	else
+		snprintf(buf, len, "%s", f->target);
+}
+
+static void live_erase(struct np_term *t)
+{
+	for (; t->live_lines > 0; t->live_lines--)
+		fputs("\033[1A\033[2K", t->out);
+}
+
+static void live_draw(struct np_term *t)
+{
+	static const char spin[] = "|/-\\";
+	int64_t now = np_now_us();
+	size_t shown = 0;
+
+	if (!t->run)
+		return;
+	for (struct np_job *j = np_run_running(t->run); j && shown < LIVE_MAX; j = j->next, shown++) {
+		double el = (double)(now - j->started_us) / 1e6;
+
+		fprintf(t->out, "  %c %-48.48s %6.1fs", spin[(t->frame + shown) % 4], j->label, el);
+		if (j->wait_until_us && j->wait_until_us - j->started_us > BAR_MIN_WAIT_US) {
+			double total = (double)(j->wait_until_us - j->started_us);
+			double done = (double)(now - j->started_us) / total;
+			int fill;
+
+			if (done > 1)
+				done = 1;
+			fill = (int)(done * BAR_WIDTH);
+			fputs(" [", t->out);
+			for (int i = 0; i < BAR_WIDTH; i++)
+				fputc(i < fill ? '#' : '.', t->out);
+			fprintf(t->out, "] %.0fs left", (double)(j->wait_until_us - now) / 1e6 > 0 ?
+				(double)(j->wait_until_us - now) / 1e6 : 0.0);
+		}
+		fputc('\n', t->out);
+		t->live_lines++;
+	}
+	if (np_run_n_running(t->run) > shown || np_run_n_queued(t->run)) {
+		fprintf(t->out, "  ... %zu more running, %zu queued\n",
+			np_run_n_running(t->run) - shown, np_run_n_queued(t->run));
+		t->live_lines++;
+	}
+	fflush(t->out);
+}
+
+static void on_redraw(struct np_timer *tm, void *arg)
+{
+	struct np_term *t = arg;
+
+	t->frame++;
+	live_erase(t);
+	live_draw(t);
+	np_timer_reset(tm, REDRAW_US);
+}
+
+static void on_finding(const struct np_finding *f, void *arg)
+{
+	struct np_term *t = arg;
+	char tag[32], w[600];
+
+	if (t->quiet)
+		return;
+	if (t->tty)
+		live_erase(t);
+	status_tag(t, f->status, tag, sizeof(tag));
+	where(f, w, sizeof(w));
+	fprintf(t->out, "%s %-16s %s  %s\n", tag, f->verdict->code, w, f->summary);
+	if (t->tty)
+		live_draw(t);
+	fflush(t->out);
+}
+
+void np_term_attach(struct np_term *t, struct np_run *run)
+{
+	struct np_run_events ev = {0};
+
+	t->run = run;
+	ev.finding = on_finding;
+	ev.arg = t;
+	np_run_set_events(run, &ev);
+	if (t->tty && !t->quiet)
+		t->timer = np_loop_timer(np_run_loop(run), REDRAW_US, on_redraw, t);
+}
+
+void np_term_detach(struct np_term *t)
+{
+	if (!t->run)
+		return;
+	if (t->tty)
+		live_erase(t);
+	np_timer_del(t->timer);
+	t->timer = NULL;
+	t->run = NULL;
+}
+
+void np_term_note(struct np_term *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(t->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', t->out);
+	fflush(t->out);
+}
+
+/* Problems first, each verdict once with its advice, then its findings. */
+void np_term_summary(struct np_term *t, const struct np_report *r)
+{
+	static const enum np_status order[] = {NP_FAIL, NP_ERROR, NP_WARN, NP_SKIP};
+	size_t counts[NP_STATUS_COUNT];
+	char tag[32], w[600];
+
+	np_report_counts(r, counts);
+	fputc('\n', t->out);
+	for (size_t s = 0; s < sizeof(order) / sizeof(order[0]); s++) {
+		enum np_status st = order[s];
+
+		for (size_t i = 0; i < r->n_findings; i++) {
+			const struct np_finding *f = r->findings[i];
+			size_t k;
+
+			if (f->status != st)
+				continue;
+			/* Print each verdict's group at its first finding. */
+			for (k = 0; k < i; k++)
+				if (r->findings[k]->status == st && r->findings[k]->verdict == f->verdict)
+					break;
+			if (k < i)
+				continue;
+			status_tag(t, st, tag, sizeof(tag));
+			fprintf(t->out, "%s %s: %s\n", tag, f->verdict->code, f->verdict->meaning);
+			for (k = i; k < r->n_findings; k++) {
+				const struct np_finding *g = r->findings[k];
+
+				if (g->status != st || g->verdict != f->verdict)
+					continue;
+				where(g, w, sizeof(w));
+				fprintf(t->out, "      %s  %s\n", w, g->summary);
+			}
+			if (f->advice[0])
+				fprintf(t->out, "      advice: %s\n", f->advice);
+		}
+	}
+	fprintf(t->out, "%zu finding%s in %.1f s: %s%zu pass%s, %s%zu warn%s, %s%zu fail%s, %s%zu error%s, %zu skip\n",
+		r->n_findings, r->n_findings == 1 ? "" : "s", (double)r->duration_us / 1e6,
+		col(t, NP_PASS), counts[NP_PASS], reset(t), col(t, NP_WARN), counts[NP_WARN], reset(t),
+		col(t, NP_FAIL), counts[NP_FAIL], reset(t), col(t, NP_ERROR), counts[NP_ERROR], reset(t),
+		counts[NP_SKIP]);
+	fprintf(t->out, "Results hold for this host (%s) and source address%s ", r->hostname,
+		r->sources.n == 1 ? "" : "es");
+	if (r->sources.n == 0)
+		fputs("(none used)", t->out);
+	for (size_t i = 0; i < r->sources.n; i++)
+		fprintf(t->out, "%s%s", i ? ", " : "", r->sources.v[i]);
+	fputs("; from elsewhere the path may differ.\n", t->out);
+	if (r->signal)
+		fprintf(t->out, "Interrupted: the results above are what was known when the run stopped.\n");
+	fflush(t->out);
+}

@@ -1,0 +1,48 @@
+#ifndef NETPROBE_REPORT_H
+#define NETPROBE_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "finding.h"
+
+#define NP_REPORT_SCHEMA 1
+
+struct np_strlist {
+	char **v;
+	size_t n;
+};
+
+/* The whole run: where it ran from, and every finding in arrival order. */
+struct np_report {
+	char *command;
+	struct timespec started;        /* wall clock, for the timestamp only */
+	int64_t started_us;             /* monotonic */
+	int64_t duration_us;
+	char hostname[256];
+	struct np_strlist sources;      /* local addresses the probes used */
+	struct np_strlist resolvers;
+	struct np_strlist proxy_env;    /* "NAME=value", passwords masked */
+	int signal;                     /* SIGINT/SIGTERM that ended the run, or 0 */
+	struct np_finding **findings;
+	size_t n_findings, cap_findings;
+};
+
+struct np_report *np_report_new(const char *command);
+void np_report_free(struct np_report *r);
+/* Takes ownership of f, also on failure. */
+int np_report_add(struct np_report *r, struct np_finding *f);
+int np_report_add_source(struct np_report *r, const char *addr);
+int np_report_add_resolver(struct np_report *r, const char *addr);
+void np_report_finish(struct np_report *r);
+void np_report_counts(const struct np_report *r, size_t counts[NP_STATUS_COUNT]);
+/* 1 if any finding failed, else 3 if any could not run, else 0;
+ * 128+signal when interrupted. */
+int np_report_exit_status(const struct np_report *r);
+
+/* Writers check every write and the final flush; NP_EIO on failure. */
+int np_report_write_json(const struct np_report *r, FILE *out);
+int np_report_write_junit(const struct np_report *r, FILE *out);
+
+#endif

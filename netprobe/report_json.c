@@ -1,0 +1,120 @@
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "error.h"
+#include "report.h"
+
+#ifndef NP_VERSION
+#define NP_VERSION "unknown"
+#endif
+
+/* jansson refuses invalid UTF-8; network-derived text must never make a
+ * finding vanish, so fall back to a marker. */
+static json_t *str_or_marker(const char *s)
+{
+	json_t *j = json_string(s ? s : "");
+
+	return j ? j : json_string("(invalid UTF-8)");
+}
+
+static json_t *strlist_json(const struct np_strlist *l)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < l->n; i++)
+		json_array_append_new(a, str_or_marker(l->v[i]));
+	return a;
+}
+
+static json_t *finding_json(const struct np_finding *f)
+{
+	json_t *o = json_object();
+	json_t *ev = json_array();
+
+	json_object_set_new(o, "check", str_or_marker(f->check));
+	json_object_set_new(o, "target", str_or_marker(f->target));
+	json_object_set_new(o, "address", str_or_marker(f->address));
+	json_object_set_new(o, "status", json_string(np_status_name(f->status)));
+	json_object_set_new(o, "verdict", json_string(f->verdict->code));
+	json_object_set_new(o, "summary", str_or_marker(f->summary));
+	json_object_set_new(o, "advice", str_or_marker(f->advice));
+	json_object_set_new(o, "metrics", json_deep_copy(f->metrics));
+	for (size_t i = 0; i < f->n_evidence; i++) {
+		json_t *e = json_object();
+
+		json_object_set_new(e, "frame", f->evidence[i].frame > 0 ?
+				    json_integer(f->evidence[i].frame) : json_null());
+		json_object_set_new(e, "time_ms", json_real(f->evidence[i].time_ms));
+		json_object_set_new(e, "text", str_or_marker(f->evidence[i].text));
+		json_array_append_new(ev, e);
+	}
+	json_object_set_new(o, "evidence", ev);
+	return o;
+}
+
+static json_t *report_json(const struct np_report *r)
+{
+	static const char *const sig_names[] = {[SIGINT] = "SIGINT", [SIGTERM] = "SIGTERM"};
+	json_t *root = json_object(), *host = json_object(), *env = json_object();
+	json_t *findings = json_array(), *summary = json_object();
+	size_t counts[NP_STATUS_COUNT];
+	char ts[64], when[96];
+	struct tm tm;
+
+	gmtime_r(&r->started.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when, sizeof(when), "%s.%03ldZ", ts, r->started.tv_nsec / 1000000);
+
+	json_object_set_new(root, "schema", json_integer(NP_REPORT_SCHEMA));
+	json_object_set_new(root, "version", json_string(NP_VERSION));
+	json_object_set_new(root, "command", json_string(r->command));
+	json_object_set_new(root, "started", json_string(when));
+	json_object_set_new(root, "duration_ms", json_real((double)r->duration_us / 1000.0));
+
+	json_object_set_new(host, "hostname", str_or_marker(r->hostname));
+	json_object_set_new(host, "sources", strlist_json(&r->sources));
+	json_object_set_new(host, "resolvers", strlist_json(&r->resolvers));
+	for (size_t i = 0; i < r->proxy_env.n; i++) {
+		const char *entry = r->proxy_env.v[i];
+		const char *eq = strchr(entry, '=');
+		char name[32];
+
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - entry), entry);
+		json_object_set_new(env, name, str_or_marker(eq + 1));
+	}
+	json_object_set_new(host, "proxy_env", env);
+	json_object_set_new(root, "host", host);
+	json_object_set_new(root, "capture", json_null());
+	json_object_set_new(root, "interrupted",
+			    (r->signal == SIGINT || r->signal == SIGTERM) ?
+			    json_string(sig_names[r->signal]) : json_null());
+
+	for (size_t i = 0; i < r->n_findings; i++)
+		json_array_append_new(findings, finding_json(r->findings[i]));
+	json_object_set_new(root, "findings", findings);
+
+	np_report_counts(r, counts);
+	for (int s = 0; s < NP_STATUS_COUNT; s++)
+		json_object_set_new(summary, np_status_name((enum np_status)s), json_integer((json_int_t)counts[s]));
+	json_object_set_new(summary, "total", json_integer((json_int_t)r->n_findings));
+	json_object_set_new(root, "summary", summary);
+	return root;
+}
+
+int np_report_write_json(const struct np_report *r, FILE *out)
+{
+	json_t *root = report_json(r);
+	int err = 0;
+
+	if (!root)
+		return NP_ENOMEM;
+	/* Insertion order kept (no JSON_SORT_KEYS): schema first reads best. */
+	if (json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) < 0 ||
+	    fputc('\n', out) == EOF || fflush(out) == EOF || ferror(out))
+		err = NP_EIO;
+	json_decref(root);
+	return err;
+}

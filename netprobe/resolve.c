@@ -1,0 +1,285 @@
+#include "resolve.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ares.h>
+
+#include "clock.h"
+#include "loop.h"
+
+struct sock_watch {
+	ares_socket_t fd;
+	struct np_watch *w;
+};
+
+#define NP_RESOLVER_MAX_SOCKS 64
+
+struct np_resolver {
+	struct np_loop *loop;
+	ares_channel channel;
+	struct np_timer *timer;
+	struct sock_watch socks[NP_RESOLVER_MAX_SOCKS];
+	size_t n_socks;
+};
+
+struct np_resolve_req {
+	np_resolve_cb cb;           /* NULL once cancelled */
+	void *arg;
+	struct np_resolve_req **handle;
+	int64_t started_us;
+};
+
+static int lib_ready;
+
+static void schedule_timeout(struct np_resolver *r)
+{
+	struct timeval tv, *tvp = ares_timeout(r->channel, NULL, &tv);
+
+	/* Nothing pending: park the timer far away rather than spin. */
+	if (!tvp)
+		np_timer_reset(r->timer, INT64_C(3600) * 1000000);
+	else
+		np_timer_reset(r->timer, (int64_t)tvp->tv_sec * 1000000 + tvp->tv_usec);
+}
+
+static void on_timer(struct np_timer *t, void *arg)
+{
+	struct np_resolver *r = arg;
+
+	(void)t;
+	/* c-ares only notices expired queries when processed: call it with no
+	 * ready socket so retries and timeouts happen on time. */
+	ares_process_fd(r->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	schedule_timeout(r);
+}
+
+static void on_sock(struct np_watch *w, int fd, int events, void *arg)
+{
+	struct np_resolver *r = arg;
+	int rd = events & (NP_EV_READ | NP_EV_ERROR | NP_EV_HUP);
+
+	(void)w;
+	ares_process_fd(r->channel, rd ? fd : ARES_SOCKET_BAD,
+			(events & NP_EV_WRITE) ? fd : ARES_SOCKET_BAD);
+	schedule_timeout(r);
+}
+
+static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
+{
+	struct np_resolver *r = data;
+	int events = (readable ? NP_EV_READ : 0) | (writable ? NP_EV_WRITE : 0);
+	size_t i;
+
+	for (i = 0; i < r->n_socks; i++)
+		if (r->socks[i].fd == fd)
+			break;
+	if (i < r->n_socks) {
+		if (!events) {
+			np_watch_del(r->socks[i].w);
+			r->socks[i] = r->socks[--r->n_socks];
+		} else {
+			np_watch_set(r->socks[i].w, events);
+		}
+		return;
+	}
+	if (!events || r->n_socks == NP_RESOLVER_MAX_SOCKS)
+		return;
+	r->socks[r->n_socks].fd = fd;
+	r->socks[r->n_socks].w = np_loop_watch(r->loop, fd, events, on_sock, r);
+	if (r->socks[r->n_socks].w)
+		r->n_socks++;
+}
+
+struct np_resolver *np_resolver_new(struct np_loop *loop,
+				    const struct np_resolver_opts *opts,
+				    char *errbuf)
+{
+	struct np_resolver *r = calloc(1, sizeof(*r));
+	struct ares_options o;
+	int st;
+
+	if (!r) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "resolver: out of memory");
+		return NULL;
+	}
+	if (!lib_ready) {
+		st = ares_library_init(ARES_LIB_INIT_ALL);
+		if (st != ARES_SUCCESS) {
+			snprintf(errbuf, NP_ERRBUF_SIZE, "c-ares: %s", ares_strerror(st));
+			free(r);
+			return NULL;
+		}
+		lib_ready = 1;
+	}
+	r->loop = loop;
+	memset(&o, 0, sizeof(o));
+	/* Two tries; c-ares doubles the wait for the second, so a third of the
+	 * budget for the first try keeps the whole lookup within it. */
+	o.timeout = (int)(opts->timeout_us / 3000);
+	if (o.timeout < 50)
+		o.timeout = 50;
+	o.tries = 2;
+	/* Without NOCHECKRESP, SERVFAIL and REFUSED answers are retried and
+	 * end up reported as ARES_ECONNREFUSED. */
+	o.flags = ARES_FLAG_NOCHECKRESP;
+	o.sock_state_cb = sock_state;
+	o.sock_state_cb_data = r;
+	st = ares_init_options(&r->channel, &o,
+			       ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS |
+			       ARES_OPT_SOCK_STATE_CB);
+	if (st != ARES_SUCCESS) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "c-ares: %s", ares_strerror(st));
+		free(r);
+		return NULL;
+	}
+	if (opts->servers) {
+		st = ares_set_servers_ports_csv(r->channel, opts->servers);
+		if (st != ARES_SUCCESS) {
+			snprintf(errbuf, NP_ERRBUF_SIZE, "resolver list '%s': %s", opts->servers,
+				 ares_strerror(st));
+			goto fail;
+		}
+	}
+	if (opts->source && opts->source->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)opts->source;
+
+		ares_set_local_ip4(r->channel, ntohl(sin->sin_addr.s_addr));
+	} else if (opts->source && opts->source->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)opts->source;
+
+		ares_set_local_ip6(r->channel, sin6->sin6_addr.s6_addr);
+	}
+	if (opts->interface)
+		ares_set_local_dev(r->channel, opts->interface);
+	r->timer = np_loop_timer(loop, INT64_C(3600) * 1000000, on_timer, r);
+	if (!r->timer) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "resolver: out of memory");
+		goto fail;
+	}
+	return r;
+fail:
+	ares_destroy(r->channel);
+	free(r);
+	return NULL;
+}
+
+void np_resolver_free(struct np_resolver *r)
+{
+	if (!r)
+		return;
+	/* Pending callbacks run with ARES_EDESTRUCTION and free their
+	 * requests; sock_state removes the watchers. */
+	ares_destroy(r->channel);
+	for (size_t i = 0; i < r->n_socks; i++)
+		np_watch_del(r->socks[i].w);
+	np_timer_del(r->timer);
+	free(r);
+}
+
+static const char *verdict_of(int status)
+{
+	switch (status) {
+	case ARES_ENOTFOUND: return "dns.nxdomain";
+	case ARES_ENODATA: return "dns.nodata";
+	case ARES_ETIMEOUT: return "dns.timeout";
+	case ARES_ESERVFAIL: return "dns.servfail";
+	case ARES_EREFUSED: return "dns.refused";
+	/* An ICMP error on c-ares' connected UDP socket reads this way. */
+	case ARES_ECONNREFUSED: return "dns.unreachable";
+	}
+	return "dns.error";
+}
+
+static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
+{
+	struct np_resolve_req *req = arg;
+	struct np_resolve_result *res;
+
+	(void)timeouts;
+	if (req->handle)
+		*req->handle = NULL;
+	if (!req->cb)
+		goto out;
+	res = calloc(1, sizeof(*res));
+	if (!res)
+		goto out;
+	res->ms = (double)(np_now_us() - req->started_us) / 1000.0;
+	if (status == ARES_SUCCESS && ai) {
+		for (struct ares_addrinfo_node *n = ai->nodes; n; n = n->ai_next) {
+			if (res->n_addrs == NP_RESOLVE_MAX_ADDRS)
+				break;
+			if (n->ai_addrlen > sizeof(res->addrs[0]))
+				continue;
+			memcpy(&res->addrs[res->n_addrs++], n->ai_addr, n->ai_addrlen);
+		}
+	}
+	if (res->n_addrs > 0) {
+		res->ok = 1;
+	} else {
+		res->verdict = status == ARES_SUCCESS ? "dns.nodata" : verdict_of(status);
+		res->error = status == ARES_SUCCESS ? "no address" : ares_strerror(status);
+	}
+	req->cb(res, req->arg);
+	free(res);
+out:
+	ares_freeaddrinfo(ai);
+	free(req);
+}
+
+int np_resolver_lookup(struct np_resolver *r, const char *name, int family,
+		       np_resolve_cb cb, void *arg, struct np_resolve_req **handle)
+{
+	struct np_resolve_req *req = calloc(1, sizeof(*req));
+	struct ares_addrinfo_hints hints;
+
+	*handle = NULL;
+	if (!req)
+		return NP_ENOMEM;
+	req->cb = cb;
+	req->arg = arg;
+	req->handle = handle;
+	*handle = req;
+	req->started_us = np_now_us();
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = family;
+	hints.ai_socktype = SOCK_STREAM;
+	ares_getaddrinfo(r->channel, name, NULL, &hints, on_addrinfo, req);
+	schedule_timeout(r);
+	return 0;
+}
+
+void np_resolve_cancel(struct np_resolve_req *req)
+{
+	if (!req)
+		return;
+	req->cb = NULL;
+	if (req->handle)
+		*req->handle = NULL;
+	req->handle = NULL;
+}
+
+size_t np_resolver_servers(struct np_resolver *r, char (*out)[56], size_t max)
+{
+	struct ares_addr_port_node *list = NULL;
+	size_t n = 0;
+
+	if (ares_get_servers_ports(r->channel, &list) != ARES_SUCCESS)
+		return 0;
+	for (struct ares_addr_port_node *s = list; s && n < max; s = s->next) {
+		char a[INET6_ADDRSTRLEN];
+		int port = s->udp_port ? s->udp_port : 53;
+
+		inet_ntop(s->family, &s->addr, a, sizeof(a));
+		if (port == 53)
+			snprintf(out[n++], 56, "%s", a);
+		else if (s->family == AF_INET6)
+			snprintf(out[n++], 56, "[%s]:%d", a, port);
+		else
+			snprintf(out[n++], 56, "%s:%d", a, port);
+	}
+	ares_free_data(list);
+	return n;
+}

@@ -1,0 +1,53 @@
+#ifndef NETPROBE_RESOLVE_H
+#define NETPROBE_RESOLVE_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "error.h"
+
+struct np_loop;
+struct np_resolver;
+struct np_resolve_req;
+
+struct np_resolver_opts {
+	int64_t timeout_us;         /* total budget for one lookup */
+	const char *servers;        /* "addr[:port],..." or NULL: resolv.conf */
+	const struct sockaddr_storage *source; /* bind queries here, or NULL */
+	const char *interface;      /* SO_BINDTODEVICE, or NULL */
+};
+
+#define NP_RESOLVE_MAX_ADDRS 64
+
+struct np_resolve_result {
+	int ok;
+	const char *verdict;        /* dns.* code when !ok */
+	const char *error;          /* c-ares' words when !ok */
+	double ms;
+	size_t n_addrs;
+	struct sockaddr_storage addrs[NP_RESOLVE_MAX_ADDRS];
+};
+
+/* Called once per lookup, from the loop; res is borrowed for the call. */
+typedef void (*np_resolve_cb)(const struct np_resolve_result *res, void *arg);
+
+/* A c-ares channel driven by the loop (socket-state callback, ares_process_fd
+ * on readiness, and a timer from ares_timeout() so timeouts fire). */
+struct np_resolver *np_resolver_new(struct np_loop *loop,
+				    const struct np_resolver_opts *opts,
+				    char *errbuf);
+void np_resolver_free(struct np_resolver *r);
+
+/* family: AF_UNSPEC, AF_INET or AF_INET6. *handle is set to the pending
+ * request and back to NULL just before cb runs (which may happen inside
+ * this call, for names from the hosts file). NP_ENOMEM on no memory. */
+int np_resolver_lookup(struct np_resolver *r, const char *name, int family,
+		       np_resolve_cb cb, void *arg, struct np_resolve_req **handle);
+/* The callback will not be called. Call only while *handle is non-NULL. */
+void np_resolve_cancel(struct np_resolve_req *req);
+
+/* The servers the channel uses, "addr" or "addr:port" strings; fills at
+ * most max entries of INET6_ADDRSTRLEN + 8 bytes, returns the count. */
+size_t np_resolver_servers(struct np_resolver *r, char (*out)[56], size_t max);
+
+#endif

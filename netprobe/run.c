@@ -1,0 +1,272 @@
+#include "run.h"
+
+#include <assert.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "clock.h"
+#include "loop.h"
+#include "resolve.h"
+
+struct np_run {
+	struct np_loop *loop;
+	struct np_opts opts;
+	struct np_report *report;
+	struct np_resolver *resolver;
+	struct np_run_events ev;
+	struct np_job *queued, *queued_tail;
+	size_t n_queued;
+	struct np_job *running;
+	size_t n_running;
+	struct np_job *done;           /* freed by the pump, never mid-callback */
+	const char *ending;            /* verdict for cancelled jobs, or NULL */
+	struct np_timer *pump;
+	struct np_timer *deadline;
+	int executing;
+};
+
+static void list_remove(struct np_job **head, struct np_job *job)
+{
+	if (job->prev)
+		job->prev->next = job->next;
+	else
+		*head = job->next;
+	if (job->next)
+		job->next->prev = job->prev;
+	job->prev = job->next = NULL;
+}
+
+static void list_push(struct np_job **head, struct np_job *job)
+{
+	job->prev = NULL;
+	job->next = *head;
+	if (*head)
+		(*head)->prev = job;
+	*head = job;
+}
+
+static void pump(struct np_timer *t, void *arg);
+
+struct np_run *np_run_new(struct np_loop *loop, const struct np_opts *opts,
+			  struct np_report *report, char *errbuf)
+{
+	struct np_run *run = calloc(1, sizeof(*run));
+
+	if (!run) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "run: out of memory");
+		return NULL;
+	}
+	run->loop = loop;
+	run->opts = *opts;
+	if (run->opts.parallel == 0)
+		run->opts.parallel = 1;
+	run->report = report;
+	run->pump = np_loop_timer(loop, 0, pump, run);
+	if (!run->pump) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "run: out of memory");
+		free(run);
+		return NULL;
+	}
+	return run;
+}
+
+static void free_done(struct np_run *run)
+{
+	while (run->done) {
+		struct np_job *job = run->done;
+
+		run->done = job->next;
+		job->ops->free(job);
+	}
+}
+
+void np_run_free(struct np_run *run)
+{
+	if (!run)
+		return;
+	/* A run freed before executing still owns its queued jobs. */
+	while (run->queued) {
+		struct np_job *job = run->queued;
+
+		list_remove(&run->queued, job);
+		job->ops->free(job);
+	}
+	free_done(run);
+	np_resolver_free(run->resolver);
+	np_timer_del(run->pump);
+	np_timer_del(run->deadline);
+	free(run);
+}
+
+void np_run_set_events(struct np_run *run, const struct np_run_events *ev)
+{
+	run->ev = *ev;
+}
+
+struct np_loop *np_run_loop(struct np_run *run) { return run->loop; }
+const struct np_opts *np_run_opts(struct np_run *run) { return &run->opts; }
+struct np_report *np_run_report(struct np_run *run) { return run->report; }
+struct np_job *np_run_running(struct np_run *run) { return run->running; }
+size_t np_run_n_running(struct np_run *run) { return run->n_running; }
+size_t np_run_n_queued(struct np_run *run) { return run->n_queued; }
+int np_run_ending(struct np_run *run) { return run->ending != NULL; }
+
+struct np_resolver *np_run_resolver(struct np_run *run, char *errbuf)
+{
+	struct np_resolver_opts ro = {0};
+
+	if (run->resolver)
+		return run->resolver;
+	ro.timeout_us = run->opts.timeout_us;
+	ro.source = run->opts.has_source ? &run->opts.source : NULL;
+	ro.interface = run->opts.interface[0] ? run->opts.interface : NULL;
+	run->resolver = np_resolver_new(run->loop, &ro, errbuf);
+	if (run->resolver) {
+		char servers[8][56];
+		size_t n = np_resolver_servers(run->resolver, servers, 8);
+
+		for (size_t i = 0; i < n; i++)
+			np_report_add_resolver(run->report, servers[i]);
+	}
+	return run->resolver;
+}
+
+void np_run_submit(struct np_run *run, struct np_job *job)
+{
+	job->run = run;
+	job->running = 0;
+	job->started_us = 0;
+	/* FIFO: append at the tail so targets start in the order given. */
+	job->next = NULL;
+	job->prev = run->queued_tail;
+	if (run->queued_tail)
+		run->queued_tail->next = job;
+	else
+		run->queued = job;
+	run->queued_tail = job;
+	run->n_queued++;
+	if (run->executing)
+		np_timer_reset(run->pump, 0);
+}
+
+static void dequeue(struct np_run *run, struct np_job *job)
+{
+	if (job == run->queued_tail)
+		run->queued_tail = job->prev;
+	list_remove(&run->queued, job);
+	run->n_queued--;
+}
+
+void np_run_finding(struct np_run *run, struct np_finding *f)
+{
+	if (!f)
+		return;
+	if (np_report_add(run->report, f) < 0)
+		return;
+	if (run->ev.finding)
+		run->ev.finding(f, run->ev.arg);
+}
+
+void np_run_job_done(struct np_run *run, struct np_job *job)
+{
+	if (job->running) {
+		list_remove(&run->running, job);
+		run->n_running--;
+		job->running = 0;
+		if (run->ev.job_ended)
+			run->ev.job_ended(job, run->ev.arg);
+	} else {
+		dequeue(run, job);
+	}
+	list_push(&run->done, job);
+	np_timer_reset(run->pump, 0);
+}
+
+void np_run_note_source(struct np_run *run, const struct sockaddr *sa)
+{
+	char a[NP_ADDR_STR_MAX];
+
+	np_report_add_source(run->report, np_addr_str(sa, a, sizeof(a)));
+}
+
+static void pump(struct np_timer *t, void *arg)
+{
+	struct np_run *run = arg;
+
+	(void)t;
+	free_done(run);
+	while (!run->ending && run->queued && run->n_running < run->opts.parallel) {
+		struct np_job *job = run->queued;
+
+		dequeue(run, job);
+		list_push(&run->running, job);
+		run->n_running++;
+		job->running = 1;
+		job->started_us = np_now_us();
+		if (run->ev.job_started)
+			run->ev.job_started(job, run->ev.arg);
+		job->ops->start(job);
+	}
+	free_done(run);
+	if (!run->running && !run->queued)
+		np_loop_stop(run->loop);
+}
+
+static void end_run(struct np_run *run, const char *verdict)
+{
+	if (run->ending)
+		return;
+	run->ending = verdict;
+	while (run->running) {
+		struct np_job *job = run->running;
+
+		job->ops->cancel(job, verdict);
+		assert(run->running != job);
+	}
+	while (run->queued) {
+		struct np_job *job = run->queued;
+
+		job->ops->cancel(job, verdict);
+		assert(run->queued != job);
+	}
+	np_timer_reset(run->pump, 0);
+}
+
+static void on_deadline(struct np_timer *t, void *arg)
+{
+	(void)t;
+	end_run(arg, "run.deadline");
+}
+
+static void on_signal(int signo, void *arg)
+{
+	struct np_run *run = arg;
+
+	if (!run->report->signal)
+		run->report->signal = signo;
+	end_run(run, "run.interrupted");
+}
+
+int np_run_execute(struct np_run *run)
+{
+	int err;
+
+	err = np_loop_signals(run->loop, on_signal, run);
+	if (err < 0)
+		return err;
+	if (run->opts.deadline_us > 0) {
+		run->deadline = np_loop_timer(run->loop, run->opts.deadline_us, on_deadline, run);
+		if (!run->deadline)
+			return NP_ENOMEM;
+	}
+	run->executing = 1;
+	np_timer_reset(run->pump, 0);
+	err = np_loop_run(run->loop);
+	run->executing = 0;
+	free_done(run);
+	np_report_finish(run->report);
+	return err;
+}

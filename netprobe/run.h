@@ -1,0 +1,90 @@
+#ifndef NETPROBE_RUN_H
+#define NETPROBE_RUN_H
+
+#include <net/if.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "error.h"
+#include "finding.h"
+#include "report.h"
+
+struct np_loop;
+struct np_resolver;
+struct np_run;
+struct np_job;
+
+/* Options every check shares (the vantage point and the budgets). */
+struct np_opts {
+	int64_t timeout_us;          /* per probe */
+	int64_t deadline_us;         /* whole run; 0 = none */
+	unsigned parallel;           /* probes running at once */
+	int family;                  /* AF_UNSPEC, AF_INET, AF_INET6 */
+	int has_source;
+	struct sockaddr_storage source;
+	char interface[IF_NAMESIZE]; /* "" = any */
+};
+
+/*
+ * A job is one unit of probing work with the shape every probe shares:
+ * start() registers watchers and timers on the loop; callbacks advance it;
+ * it ends by handing its findings to np_run_finding() and calling
+ * np_run_job_done() as its very last act. cancel() ends it early (deadline
+ * or interrupt) with findings carrying the given verdict, whether it was
+ * started or not, and also ends with np_run_job_done().
+ */
+struct np_job_ops {
+	void (*start)(struct np_job *job);
+	void (*cancel)(struct np_job *job, const char *verdict);
+	void (*free)(struct np_job *job);
+};
+
+struct np_job {
+	const struct np_job_ops *ops;
+	struct np_run *run;
+	char label[320];             /* what the live display shows */
+	int64_t started_us;          /* 0 while queued */
+	int64_t wait_until_us;       /* when the current wait ends, 0 if none */
+	int running;
+	struct np_job *prev, *next;  /* run's queued or running list */
+};
+
+/* What the face wants to hear about while the run goes (all optional). */
+struct np_run_events {
+	void (*job_started)(struct np_job *job, void *arg);
+	void (*job_ended)(struct np_job *job, void *arg);
+	void (*finding)(const struct np_finding *f, void *arg);
+	void *arg;
+};
+
+struct np_run *np_run_new(struct np_loop *loop, const struct np_opts *opts,
+			  struct np_report *report, char *errbuf);
+void np_run_free(struct np_run *run);
+void np_run_set_events(struct np_run *run, const struct np_run_events *ev);
+
+struct np_loop *np_run_loop(struct np_run *run);
+const struct np_opts *np_run_opts(struct np_run *run);
+struct np_report *np_run_report(struct np_run *run);
+/* The run's resolver (system resolvers), created on first use. */
+struct np_resolver *np_run_resolver(struct np_run *run, char *errbuf);
+
+/* Queue a job; it starts when fewer than opts.parallel are running. */
+void np_run_submit(struct np_run *run, struct np_job *job);
+/* 1 once the run is ending (deadline, signal): jobs submit nothing new. */
+int np_run_ending(struct np_run *run);
+/* Hand a finding to the report (ownership passes). */
+void np_run_finding(struct np_run *run, struct np_finding *f);
+void np_run_job_done(struct np_run *run, struct np_job *job);
+
+/* Record a local address a probe used (for the report's host.sources). */
+void np_run_note_source(struct np_run *run, const struct sockaddr *sa);
+
+/* Run every submitted job to completion, the deadline, or a signal. */
+int np_run_execute(struct np_run *run);
+
+/* The running jobs, for the live display. */
+struct np_job *np_run_running(struct np_run *run);
+size_t np_run_n_running(struct np_run *run);
+size_t np_run_n_queued(struct np_run *run);
+
+#endif

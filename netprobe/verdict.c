@@ -1,0 +1,82 @@
+#include "verdict.h"
+
+#include <string.h>
+
+/* The one registry of verdict codes: every probe and every output reads
+ * codes, default statuses, meanings and advice from here. */
+static const struct np_verdict verdicts[] = {
+	{"tcp.ok", NP_PASS,
+	 "the TCP handshake completed",
+	 ""},
+	{"tcp.refused", NP_FAIL,
+	 "the SYN was answered by a reset (or an ICMP port unreachable): nothing accepts connections on this port",
+	 "Check that the service runs and listens on this address and port. A reset can also come from a "
+	 "firewall on the path; packet capture tells the two apart."},
+	{"tcp.filtered", NP_FAIL,
+	 "the SYN was never answered before the timeout: the flow is silently dropped",
+	 "A firewall on the path (or on the target) drops this flow. Ask for a rule that allows TCP from this "
+	 "source address to the target address and port."},
+	{"tcp.unreachable", NP_FAIL,
+	 "an ICMP unreachable came back: no route to the network or host, or a firewall rejecting with ICMP "
+	 "(Linux reports ICMP administratively-prohibited this way too)",
+	 "Check the routes toward the target from this source, and firewall rules that reject with ICMP."},
+	{"tcp.error", NP_ERROR,
+	 "the connection could not be attempted from this host",
+	 "The summary names the system error; it concerns this host (source address, interface, local "
+	 "firewall, resources), not the path."},
+	{"dns.ok", NP_PASS,
+	 "the name resolved",
+	 ""},
+	{"dns.nxdomain", NP_FAIL,
+	 "the name does not exist (NXDOMAIN)",
+	 "Check the spelling of the name, and that the resolvers this host uses can resolve it."},
+	{"dns.nodata", NP_FAIL,
+	 "the name exists but has no record of the type asked (NODATA)",
+	 "The name has no address of the family asked for (-4/-6); check its A/AAAA records."},
+	{"dns.servfail", NP_FAIL,
+	 "the resolver answered SERVFAIL: it could not get an answer",
+	 "The resolver failed to reach the authoritative servers or to validate the answer; check its "
+	 "forwarding and its access to the outside."},
+	{"dns.refused", NP_FAIL,
+	 "the resolver refused the query",
+	 "The resolver does not serve this host (ACL) or does not recurse; use a resolver that does."},
+	{"dns.timeout", NP_FAIL,
+	 "queries were sent and no answer came back before the timeout",
+	 "DNS to the resolver is dropped on the way, or the resolver is down. Check UDP and TCP port 53 "
+	 "from this host to its resolvers."},
+	{"dns.unreachable", NP_FAIL,
+	 "an ICMP error came back for the query: no DNS server there, or blocked on the way",
+	 "Check that the resolver address is right and that UDP and TCP port 53 to it are allowed."},
+	{"dns.error", NP_ERROR,
+	 "the name could not be looked up: the resolver configuration or the name is unusable",
+	 "The summary names the resolver library's error; check /etc/resolv.conf and the name."},
+	{"run.deadline", NP_SKIP,
+	 "the run's --deadline passed before this probe finished",
+	 "Raise --deadline, or lower --timeout, so every probe has time to finish."},
+	{"run.interrupted", NP_SKIP,
+	 "the run was interrupted before this probe finished",
+	 ""},
+};
+
+const struct np_verdict *np_verdict_get(const char *code)
+{
+	for (size_t i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
+		if (strcmp(verdicts[i].code, code) == 0)
+			return &verdicts[i];
+	return NULL;
+}
+
+const struct np_verdict *np_verdict_table(size_t *count)
+{
+	*count = sizeof(verdicts) / sizeof(verdicts[0]);
+	return verdicts;
+}
+
+const char *np_status_name(enum np_status s)
+{
+	static const char *const names[NP_STATUS_COUNT] = {
+		"pass", "warn", "fail", "error", "skip"
+	};
+
+	return (unsigned)s < NP_STATUS_COUNT ? names[s] : "unknown";
+}
