@@ -50,7 +50,8 @@ static const struct np_verdict verdicts[] = {
 	{"dns.error", NP_ERROR,
 	 "the name could not be looked up: the resolver configuration or the name is unusable",
 	 "The summary names the resolver library's error; check /etc/resolv.conf and the name."},
-	{"run.deadline", NP_SKIP,
+	/* An error, not a skip: a run cut short must not exit 0 in a pipeline. */
+	{"run.deadline", NP_ERROR,
 	 "the run's --deadline passed before this probe finished",
 	 "Raise --deadline, or lower --timeout, so every probe has time to finish."},
 	{"run.interrupted", NP_SKIP,
