@@ -15,7 +15,7 @@ ifeq ($(SANITIZE),1)
 BUILD    := build/san
 CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
-BIN      := $(BUILD)/netprobe
+BIN      := $(BUILD)/bin/netprobe
 else
 BUILD    := build/rel
 # ./netprobe/ holds the engine's sources, so the program lives in bin/.

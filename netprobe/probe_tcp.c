@@ -249,8 +249,11 @@ static int submit_conn(struct np_run *run, const char *target,
 	snprintf(c->target, sizeof(c->target), "%s", target);
 	memcpy(&c->dst, dst, np_addr_len(dst));
 	np_addr_set_port((struct sockaddr *)&c->dst, port);
-	snprintf(c->job.label, sizeof(c->job.label), "tcp %.250s (%s)", target,
-		 np_addr_str((struct sockaddr *)&c->dst, a, sizeof(a)));
+	np_addr_str((struct sockaddr *)&c->dst, a, sizeof(a));
+	if (strstr(target, a))
+		snprintf(c->job.label, sizeof(c->job.label), "tcp %.250s", target);
+	else
+		snprintf(c->job.label, sizeof(c->job.label), "tcp %.250s (%s)", target, a);
 	np_run_submit(run, &c->job);
 	return 0;
 }
