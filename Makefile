@@ -5,7 +5,7 @@ DESTDIR  ?=
 SANITIZE ?= 0
 
 CC       ?= cc
-PKGS     := libcares jansson libcrypto
+PKGS     := libcares jansson libcrypto libpcap libcap-ng
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -D_GNU_SOURCE \
             -DNP_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -13,7 +13,7 @@ LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 ifeq ($(SANITIZE),1)
 BUILD    := build/san
-CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CFLAGS   += -DNP_SANITIZE -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
 BIN      := $(BUILD)/bin/netprobe
 else

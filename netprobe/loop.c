@@ -1,6 +1,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -382,6 +383,7 @@ int np_loop_once(struct np_loop *loop, int64_t max_wait_us)
 	int timeout_ms, n;
 
 	loop->round++;
+	loop->stop = 0;
 	if (loop->heap_len > 0) {
 		int64_t until = loop->heap[0]->due_us - np_now_us();
 
@@ -391,6 +393,8 @@ int np_loop_once(struct np_loop *loop, int64_t max_wait_us)
 			wait_us = until;
 	}
 	/* Round up: waking a little late is harmless, waking early spins. */
+	if (wait_us > (int64_t)INT_MAX * 1000)
+		wait_us = (int64_t)INT_MAX * 1000;
 	timeout_ms = wait_us < 0 ? -1 : (int)((wait_us + 999) / 1000);
 	n = epoll_wait(loop->epfd, evs, NP_MAX_EVENTS, timeout_ms);
 	if (n < 0 && errno != EINTR)
@@ -409,6 +413,14 @@ int np_loop_once(struct np_loop *loop, int64_t max_wait_us)
 			events |= NP_EV_ERROR;
 		if (evs[i].events & EPOLLRDHUP)
 			events |= NP_EV_HUP;
+		/* An earlier callback of this round may have changed the mask:
+		 * deliver only what is still asked for (errors always). */
+		if (!(w->events & NP_EV_READ))
+			events &= ~(NP_EV_READ | NP_EV_HUP);
+		if (!(w->events & NP_EV_WRITE))
+			events &= ~NP_EV_WRITE;
+		if (!events)
+			continue;
 		w->cb(w, w->fd, events, w->arg);
 	}
 	run_timers(loop);
@@ -418,14 +430,14 @@ int np_loop_once(struct np_loop *loop, int64_t max_wait_us)
 
 int np_loop_run(struct np_loop *loop)
 {
-	loop->stop = 0;
-	while (!loop->stop) {
+	for (;;) {
 		int err = np_loop_once(loop, -1);
 
 		if (err < 0)
 			return err;
+		if (loop->stop)
+			return 0;
 	}
-	return 0;
 }
 
 void np_loop_stop(struct np_loop *loop)

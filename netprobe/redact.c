@@ -19,10 +19,17 @@ char *np_redact_url(const char *url)
 		if (*p == '@')
 			at = p;
 	/* An unencoded '/' in a password ends the authority early
-	 * ("http://u:pa/ss@host"): then take the first '@' after it. This may
-	 * mask a port followed by a path holding '@', never leak a secret. */
-	if (!at)
-		at = strchr(auth_end, '@');
+	 * ("http://u:pa/ss@host"): then the userinfo runs to the last '@'
+	 * before any query or fragment. This may mask a port when a path
+	 * holds '@', but never leaks a secret; an '@' in a query is not
+	 * userinfo. */
+	if (!at) {
+		const char *q = auth + strcspn(auth, "?#");
+
+		for (const char *p = auth; p < q; p++)
+			if (*p == '@')
+				at = p;
+	}
 	if (!at)
 		return strdup(url);
 	colon = memchr(auth, ':', (size_t)(at - auth));

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 int np_hostname_check(const char *name, char *errbuf)
@@ -113,11 +114,11 @@ int np_target_parse(const char *text, uint16_t default_port,
 
 	memset(t, 0, sizeof(*t));
 	t->port = default_port;
-	if (strncmp(p, "https://", 8) == 0) {
+	if (strncasecmp(p, "https://", 8) == 0) {
 		t->scheme = NP_SCHEME_HTTPS;
 		t->port = 443;
 		p += 8;
-	} else if (strncmp(p, "http://", 7) == 0) {
+	} else if (strncasecmp(p, "http://", 7) == 0) {
 		t->scheme = NP_SCHEME_HTTP;
 		t->port = 80;
 		p += 7;
@@ -185,7 +186,8 @@ int np_target_parse(const char *text, uint16_t default_port,
 			return err;
 	}
 	if (*end) {
-		size_t n = strlen(end);
+		/* A query without a path gets the "/" it implies. */
+		size_t n = strlen(end) + (*end != '/');
 
 		if (n > NP_PATH_MAX) {
 			snprintf(errbuf, NP_ERRBUF_SIZE, "path is %zu bytes long (at most %d allowed)",
