@@ -37,7 +37,7 @@ struct np_pcapng {
 	FILE *f;
 	uint32_t snaplen;
 	int err;                /* sticky: NP_EIO once any write failed */
-	int sys_errno;          /* errno of the first failed write */
+	int sys_errno;          /* errno of the failed write; 0: a bad block */
 	uint64_t bytes;
 	uint8_t *buf;           /* the block being built, reused */
 	size_t cap;
@@ -234,14 +234,14 @@ static int block_end(struct np_pcapng *w, struct blk *b)
 		 * not get a block whose length fields lie, and close must say
 		 * the capture is incomplete. */
 		w->err = NP_EIO;
-		w->sys_errno = EINVAL;
+		w->sys_errno = 0;
 		return NP_EIO;
 	}
 	n = fwrite(b->p, 1, b->len, w->f);
 	w->bytes += n;
 	if (n != b->len) {
 		w->err = NP_EIO;
-		w->sys_errno = errno;
+		w->sys_errno = errno ? errno : EIO;
 		return NP_EIO;
 	}
 	return 0;
@@ -329,7 +329,10 @@ struct np_pcapng *np_pcapng_new(FILE *f, int linktype, uint32_t snaplen,
 	if (rc == 0)
 		rc = write_idb(w, (uint16_t)linktype, snaplen, ifname);
 	if (rc < 0) {
-		if (rc == NP_EIO)
+		if (rc == NP_EIO && w->sys_errno == 0)
+			snprintf(errbuf, NP_ERRBUF_SIZE,
+				 "pcapng: file header: block does not fill its length (a bug)");
+		else if (rc == NP_EIO)
 			snprintf(errbuf, NP_ERRBUF_SIZE, "pcapng: writing the file header: %s",
 				 strerror(w->sys_errno));
 		else
