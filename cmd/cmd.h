@@ -30,6 +30,10 @@ struct np_cmd_ctx {
 	size_t n_args;
 	const char *json_path;
 	const char *junit_path;
+	const char *pcap_path;
+	size_t pcap_max;            /* bytes of packets held for --pcap */
+	int no_capture;
+	const char *user;           /* to change to after opening (as root) */
 	int quiet;
 	int no_color;
 };

@@ -3,10 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "term.h"
+#include "../netprobe/capture.h"
 #include "../netprobe/loop.h"
+#include "../netprobe/privdrop.h"
 #include "../netprobe/redact.h"
 
 int np_cmd_parse_targets(struct np_cmd_ctx *ctx, unsigned default_port,
@@ -42,6 +45,18 @@ int np_cmd_parse_targets(struct np_cmd_ctx *ctx, unsigned default_port,
 	return 0;
 }
 
+/* The program's own path, for the setcap advice. */
+static const char *np_self_path(void)
+{
+	static char path[4096];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+
+	if (n <= 0)
+		return "$(command -v netprobe)";
+	path[n] = '\0';
+	return path;
+}
+
 static FILE *open_output(struct np_cmd_ctx *ctx, const char *opt, const char *path)
 {
 	FILE *f;
@@ -65,24 +80,88 @@ static int close_output(struct np_cmd_ctx *ctx, const char *opt, const char *pat
 	return 0;
 }
 
+/* Open the capture while privileged. Without CAP_NET_RAW the run goes on
+ * from the sockets alone, and says once how to grant it; --pcap without
+ * capture cannot be honoured and is an error. */
+static int open_capture(struct np_cmd_ctx *ctx, struct np_report *report,
+			struct np_capture **cap, char *note, size_t note_len)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+	int perm = 0;
+
+	*cap = NULL;
+	if (ctx->no_capture) {
+		snprintf(note, note_len, "packet evidence unavailable: capture turned off (--no-capture)");
+		return 0;
+	}
+	report->capture.attempted = 1;
+	if (ctx->pcap_path)
+		report->capture.file = strdup(ctx->pcap_path);
+	*cap = np_capture_open(ctx->pcap_max, errbuf, &perm);
+	if (*cap) {
+		report->capture.active = 1;
+		return 0;
+	}
+	report->capture.unavailable = strdup(errbuf);
+	if (perm)
+		snprintf(note, note_len, "packet evidence unavailable: no packet capture without CAP_NET_RAW "
+			 "(run as root, or: setcap cap_net_raw+ep %.200s)", np_self_path());
+	else
+		snprintf(note, note_len, "packet evidence unavailable: %s", errbuf);
+	if (ctx->pcap_path) {
+		np_cmd_error(ctx, "--pcap %s: %s", ctx->pcap_path, note + strlen("packet evidence unavailable: "));
+		return 3;
+	}
+	return 0;
+}
+
+static void capture_finish(struct np_capture *cap, struct np_report *r, struct np_run *run)
+{
+	struct np_capture_stats st;
+	struct np_finding *f;
+
+	np_capture_drain(cap);
+	if (np_capture_stats(cap, &st) < 0)
+		return;
+	r->capture.received = st.received;
+	r->capture.kernel_dropped = st.dropped;
+	r->capture.if_dropped = st.if_dropped;
+	r->capture.kept = st.kept;
+	r->capture.truncated = st.truncated;
+	if (st.dropped + st.if_dropped == 0)
+		return;
+	/* A drop is never silent: it is a finding of its own. */
+	f = np_finding_new("capture", "any", "", "capture.dropped");
+	if (!f)
+		return;
+	np_finding_summary(f, "%llu packet%s dropped by the kernel and %llu by the interface, of %llu "
+			   "received: evidence may be missing", (unsigned long long)st.dropped,
+			   st.dropped == 1 ? "" : "s", (unsigned long long)st.if_dropped,
+			   (unsigned long long)st.received);
+	np_finding_metric_int(f, "kernel_dropped", (int64_t)st.dropped);
+	np_finding_metric_int(f, "interface_dropped", (int64_t)st.if_dropped);
+	np_run_finding(run, f);
+}
+
 int np_cmd_run(struct np_cmd_ctx *ctx, const char *check,
 	       int (*plan)(struct np_cmd_ctx *ctx, struct np_run *run, void *arg), void *arg)
 {
-	char errbuf[NP_ERRBUF_SIZE];
+	char errbuf[NP_ERRBUF_SIZE], note[NP_ERRBUF_SIZE + 128] = "";
 	struct np_loop *loop = NULL;
 	struct np_report *report = NULL;
 	struct np_run *run = NULL;
 	struct np_term *term = NULL;
-	FILE *json = NULL, *junit = NULL;
-	int rc = 3;
+	struct np_capture *cap = NULL;
+	FILE *json = NULL, *junit = NULL, *pcap = NULL;
+	int rc = 3, err;
 
 	if (ctx->json_path && ctx->junit_path && strcmp(ctx->json_path, "-") == 0 &&
 	    strcmp(ctx->junit_path, "-") == 0) {
 		np_cmd_error(ctx, "--json and --junit cannot both write to stdout");
 		return 2;
 	}
-	/* Open outputs first: a bad path is a usage error now, not after a
-	 * 300-second wait. */
+	/* Open every output first: a bad path is a usage error now, not after
+	 * a 300-second wait, and they must be open before privileges go. */
 	if (ctx->json_path && !(json = open_output(ctx, "json", ctx->json_path))) {
 		rc = 2;
 		goto out;
@@ -91,13 +170,40 @@ int np_cmd_run(struct np_cmd_ctx *ctx, const char *check,
 		rc = 2;
 		goto out;
 	}
+	if (ctx->pcap_path && strcmp(ctx->pcap_path, "-") == 0) {
+		np_cmd_error(ctx, "--pcap needs a file name");
+		rc = 2;
+		goto out;
+	}
+	if (ctx->pcap_path && !(pcap = open_output(ctx, "pcap", ctx->pcap_path))) {
+		rc = 2;
+		goto out;
+	}
 	/* With the report on stdout, stdout carries nothing else. */
 	term = np_term_new(json == stdout || junit == stdout ? stderr : stdout, ctx->quiet,
 			   ctx->no_color);
-	loop = np_loop_new(errbuf);
 	report = np_report_new(check);
-	if (!term || !loop || !report) {
-		np_cmd_error(ctx, "%s", loop ? "out of memory" : errbuf);
+	if (!term || !report) {
+		np_cmd_error(ctx, "out of memory");
+		goto out;
+	}
+	rc = open_capture(ctx, report, &cap, note, sizeof(note));
+	if (rc)
+		goto out;
+	rc = 3;
+	/* Everything privileged is open: drop to the user (as root) or clear
+	 * the file capabilities, and prove it. */
+	if (np_priv_drop(ctx->user, errbuf) < 0) {
+		np_cmd_error(ctx, "%s", errbuf);
+		goto out;
+	}
+	loop = np_loop_new(errbuf);
+	if (!loop) {
+		np_cmd_error(ctx, "%s", errbuf);
+		goto out;
+	}
+	if (cap && np_capture_start(cap, loop, errbuf) < 0) {
+		np_cmd_error(ctx, "%s", errbuf);
 		goto out;
 	}
 	run = np_run_new(loop, &ctx->opts, report, errbuf);
@@ -105,19 +211,33 @@ int np_cmd_run(struct np_cmd_ctx *ctx, const char *check,
 		np_cmd_error(ctx, "%s", errbuf);
 		goto out;
 	}
+	np_run_set_capture(run, cap, note);
+	if (!cap && note[0] && !ctx->no_capture && !ctx->quiet)
+		np_term_note(term, "netprobe: %s; verdicts come from the sockets alone.", note +
+			     strlen("packet evidence unavailable: "));
 	rc = plan(ctx, run, arg);
 	if (rc)
 		goto out;
 	np_term_attach(term, run);
-	if (np_run_execute(run) < 0) {
-		np_term_detach(term);
+	err = np_run_execute(run);
+	np_term_detach(term);
+	if (err < 0) {
 		np_cmd_error(ctx, "event loop failed: %s", strerror(errno));
 		rc = 3;
 		goto out;
 	}
-	np_term_detach(term);
+	if (cap)
+		capture_finish(cap, report, run);
 	rc = np_report_exit_status(report);
 	np_term_summary(term, report);
+	if (pcap) {
+		err = np_capture_save(cap, pcap, errbuf);
+		pcap = NULL;   /* closed by the writer, also on failure */
+		if (err < 0) {
+			np_cmd_error(ctx, "--pcap %s: %s", ctx->pcap_path, errbuf);
+			rc = 3;
+		}
+	}
 	if (json && np_report_write_json(report, json) < 0) {
 		np_cmd_error(ctx, "--json %s: write failed", ctx->json_path);
 		rc = 3;
@@ -130,6 +250,8 @@ int np_cmd_run(struct np_cmd_ctx *ctx, const char *check,
 	    close_output(ctx, "junit", ctx->junit_path, junit) < 0)
 		rc = 3;
 	json = junit = NULL;
+	if (ctx->pcap_path)
+		np_term_note(term, "Capture (pcapng): %s", ctx->pcap_path);
 	if (ctx->json_path && strcmp(ctx->json_path, "-") != 0)
 		np_term_note(term, "JSON report: %s", ctx->json_path);
 	if (ctx->junit_path && strcmp(ctx->junit_path, "-") != 0)
@@ -139,7 +261,10 @@ out:
 		fclose(json);
 	if (junit && junit != stdout)
 		fclose(junit);
+	if (pcap)
+		fclose(pcap);
 	np_run_free(run);
+	np_capture_free(cap);
 	np_report_free(report);
 	np_loop_free(loop);
 	np_term_free(term);

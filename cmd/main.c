@@ -28,12 +28,17 @@ static const struct np_cmd_entry *const commands[] = {
 enum {
 	OPT_JSON = 0x100, OPT_JUNIT, OPT_TIMEOUT, OPT_DEADLINE, OPT_PARALLEL,
 	OPT_SOURCE, OPT_INTERFACE, OPT_TARGETS_FILE, OPT_NO_COLOR,
+	OPT_PCAP, OPT_PCAP_MAX, OPT_NO_CAPTURE, OPT_USER,
 };
 
 /* Options every check shares, parsed here and nowhere else. */
 static const struct np_cmd_opt common_opts[] = {
 	{"json", required_argument, OPT_JSON, "FILE|-", "write the JSON report to FILE (- : stdout, human output then goes to stderr)"},
 	{"junit", required_argument, OPT_JUNIT, "FILE", "write a JUnit XML report to FILE"},
+	{"pcap", required_argument, OPT_PCAP, "FILE", "save every probe packet as pcapng, evidence frames commented"},
+	{"pcap-max", required_argument, OPT_PCAP_MAX, "MB", "packet bytes held for --pcap (default 256); beyond it headers only"},
+	{"no-capture", no_argument, OPT_NO_CAPTURE, NULL, "no packet capture: verdicts from the sockets alone"},
+	{"user", required_argument, OPT_USER, "NAME", "as root, run as this user once capture is open (default nobody)"},
 	{"timeout", required_argument, OPT_TIMEOUT, "SECONDS", "per-probe timeout (default 5)"},
 	{"deadline", required_argument, OPT_DEADLINE, "SECONDS", "deadline for the whole run (default none)"},
 	{"parallel", required_argument, OPT_PARALLEL, "N", "probes running at once (default 256)"},
@@ -269,6 +274,22 @@ static int parse_args(struct np_cmd_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case OPT_JSON: ctx->json_path = optarg; break;
 		case OPT_JUNIT: ctx->junit_path = optarg; break;
+		case OPT_PCAP: ctx->pcap_path = optarg; break;
+		case OPT_NO_CAPTURE: ctx->no_capture = 1; break;
+		case OPT_USER: ctx->user = optarg; break;
+		case OPT_PCAP_MAX: {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > 65536) {
+				np_cmd_error(ctx, "--pcap-max '%s': not a number of megabytes from 1 to 65536", optarg);
+				return 2;
+			}
+			ctx->pcap_max = (size_t)v << 20;
+			break;
+		}
 		case OPT_TIMEOUT:
 			rc = parse_seconds(ctx, "timeout", optarg, &ctx->opts.timeout_us);
 			if (rc)
@@ -336,6 +357,10 @@ static int parse_args(struct np_cmd_ctx *ctx, int argc, char **argv)
 			}
 			break;
 		}
+	}
+	if (ctx->pcap_path && ctx->no_capture) {
+		np_cmd_error(ctx, "--pcap needs the capture that --no-capture turns off");
+		return 2;
 	}
 	if (family_flags == 3) {
 		np_cmd_error(ctx, "-4 and -6 exclude each other");
@@ -421,6 +446,8 @@ int main(int argc, char **argv)
 	}
 	ctx.opts.timeout_us = 5 * 1000000;
 	ctx.opts.parallel = 256;
+	ctx.pcap_max = (size_t)256 << 20;
+	ctx.user = "nobody";
 	rc = parse_args(&ctx, argc - 1, argv + 1);
 	if (rc == 0)
 		rc = ctx.entry->exec(&ctx);

@@ -104,6 +104,16 @@ int np_finding_metric_str(struct np_finding *f, const char *name, const char *v)
 	return metric_set(f, name, json_string(v));
 }
 
+int np_finding_metric_opt_int(struct np_finding *f, const char *name, int64_t v)
+{
+	return metric_set(f, name, v < 0 ? json_null() : json_integer(v));
+}
+
+int np_finding_metric_opt_str(struct np_finding *f, const char *name, const char *v)
+{
+	return metric_set(f, name, v && v[0] ? json_string(v) : json_null());
+}
+
 int np_finding_evidence(struct np_finding *f, int64_t frame, double time_ms,
 			const char *fmt, ...)
 {

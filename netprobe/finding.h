@@ -41,6 +41,9 @@ int np_finding_advice(struct np_finding *f, const char *fmt, ...)
 int np_finding_metric_real(struct np_finding *f, const char *name, double v);
 int np_finding_metric_int(struct np_finding *f, const char *name, int64_t v);
 int np_finding_metric_str(struct np_finding *f, const char *name, const char *v);
+/* null in the JSON when v < 0 / v is "": a figure that could not be had. */
+int np_finding_metric_opt_int(struct np_finding *f, const char *name, int64_t v);
+int np_finding_metric_opt_str(struct np_finding *f, const char *name, const char *v);
 int np_finding_evidence(struct np_finding *f, int64_t frame, double time_ms,
 			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

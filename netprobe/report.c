@@ -86,6 +86,8 @@ void np_report_free(struct np_report *r)
 	strlist_free(&r->sources);
 	strlist_free(&r->resolvers);
 	strlist_free(&r->proxy_env);
+	free(r->capture.file);
+	free(r->capture.unavailable);
 	free(r->command);
 	free(r);
 }

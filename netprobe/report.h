@@ -14,6 +14,15 @@ struct np_strlist {
 	size_t n;
 };
 
+/* What the packet capture did; the JSON has null when none was tried. */
+struct np_report_capture {
+	int attempted;
+	int active;
+	char *file;                     /* --pcap, or NULL */
+	char *unavailable;              /* why there was none, or NULL */
+	uint64_t received, kernel_dropped, if_dropped, kept, truncated;
+};
+
 /* The whole run: where it ran from, and every finding in arrival order. */
 struct np_report {
 	char *command;
@@ -25,6 +34,7 @@ struct np_report {
 	struct np_strlist resolvers;
 	struct np_strlist proxy_env;    /* "NAME=value", passwords masked */
 	int signal;                     /* SIGINT/SIGTERM that ended the run, or 0 */
+	struct np_report_capture capture;
 	struct np_finding **findings;
 	size_t n_findings, cap_findings;
 };

@@ -55,6 +55,25 @@ static json_t *finding_json(const struct np_finding *f)
 	return o;
 }
 
+static json_t *capture_json(const struct np_report_capture *c)
+{
+	json_t *o;
+
+	if (!c->attempted)
+		return json_null();
+	o = json_object();
+	json_object_set_new(o, "active", json_boolean(c->active));
+	json_object_set_new(o, "file", c->file ? str_or_marker(c->file) : json_null());
+	json_object_set_new(o, "packets", json_integer((json_int_t)c->kept));
+	json_object_set_new(o, "received", json_integer((json_int_t)c->received));
+	json_object_set_new(o, "dropped", json_integer((json_int_t)(c->kernel_dropped + c->if_dropped)));
+	json_object_set_new(o, "kernel_dropped", json_integer((json_int_t)c->kernel_dropped));
+	json_object_set_new(o, "interface_dropped", json_integer((json_int_t)c->if_dropped));
+	json_object_set_new(o, "truncated", json_integer((json_int_t)c->truncated));
+	json_object_set_new(o, "unavailable", c->unavailable ? str_or_marker(c->unavailable) : json_null());
+	return o;
+}
+
 static json_t *report_json(const struct np_report *r)
 {
 	static const char *const sig_names[] = {[SIGINT] = "SIGINT", [SIGTERM] = "SIGTERM"};
@@ -87,7 +106,7 @@ static json_t *report_json(const struct np_report *r)
 	}
 	json_object_set_new(host, "proxy_env", env);
 	json_object_set_new(root, "host", host);
-	json_object_set_new(root, "capture", json_null());
+	json_object_set_new(root, "capture", capture_json(&r->capture));
 	json_object_set_new(root, "interrupted",
 			    (r->signal == SIGINT || r->signal == SIGTERM) ?
 			    json_string(sig_names[r->signal]) : json_null());

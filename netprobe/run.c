@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "capture.h"
 #include "clock.h"
 #include "loop.h"
 #include "resolve.h"
@@ -26,6 +27,8 @@ struct np_run {
 	struct np_timer *pump;
 	struct np_timer *deadline;
 	int executing;
+	struct np_capture *capture;
+	char capture_note[NP_ERRBUF_SIZE + 64];
 };
 
 static void list_remove(struct np_job **head, struct np_job *job)
@@ -183,6 +186,27 @@ void np_run_job_done(struct np_run *run, struct np_job *job)
 	}
 	list_push(&run->done, job);
 	np_timer_reset(run->pump, 0);
+}
+
+void np_run_set_capture(struct np_run *run, struct np_capture *cap, const char *note)
+{
+	run->capture = cap;
+	snprintf(run->capture_note, sizeof(run->capture_note), "%s", note ? note : "");
+}
+
+struct np_capture *np_run_capture(struct np_run *run)
+{
+	return run->capture;
+}
+
+struct np_flow_table *np_run_flows(struct np_run *run)
+{
+	return run->capture ? np_capture_flows(run->capture) : NULL;
+}
+
+const char *np_run_capture_note(struct np_run *run)
+{
+	return run->capture_note;
 }
 
 void np_run_note_source(struct np_run *run, const struct sockaddr *sa)

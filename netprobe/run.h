@@ -11,6 +11,8 @@
 
 struct np_loop;
 struct np_resolver;
+struct np_capture;
+struct np_flow_table;
 struct np_run;
 struct np_job;
 
@@ -75,6 +77,13 @@ int np_run_ending(struct np_run *run);
 /* Hand a finding to the report (ownership passes). */
 void np_run_finding(struct np_run *run, struct np_finding *f);
 void np_run_job_done(struct np_run *run, struct np_job *job);
+
+/* The packet capture the probes register their flows with; NULL when
+ * there is none, and then note says why (for each finding's evidence). */
+void np_run_set_capture(struct np_run *run, struct np_capture *cap, const char *note);
+struct np_capture *np_run_capture(struct np_run *run);
+struct np_flow_table *np_run_flows(struct np_run *run);
+const char *np_run_capture_note(struct np_run *run);
 
 /* Record a local address a probe used (for the report's host.sources). */
 void np_run_note_source(struct np_run *run, const struct sockaddr *sa);

@@ -10,12 +10,17 @@ static const struct np_verdict verdicts[] = {
 	 ""},
 	{"tcp.refused", NP_FAIL,
 	 "the SYN was answered by a reset (or an ICMP port unreachable): nothing accepts connections on this port",
-	 "Check that the service runs and listens on this address and port. A reset can also come from a "
-	 "firewall on the path; packet capture tells the two apart."},
+	 "Check that the service runs and listens on this address and port."},
 	{"tcp.filtered", NP_FAIL,
 	 "the SYN was never answered before the timeout: the flow is silently dropped",
 	 "A firewall on the path (or on the target) drops this flow. Ask for a rule that allows TCP from this "
 	 "source address to the target address and port."},
+	{"tcp.rejected", NP_FAIL,
+	 "a device on the path refused the connection on the target's behalf: a reset or an ICMP "
+	 "prohibited/port-unreachable that did not come from the target",
+	 "A firewall at the hop named in the summary rejects this flow. Ask its owners for a rule that "
+	 "allows TCP from this source address to the target address and port. Hops are counted on the "
+	 "way back, which may differ from the way out."},
 	{"tcp.unreachable", NP_FAIL,
 	 "an ICMP unreachable came back: no route to the network or host, or a firewall rejecting with ICMP "
 	 "(Linux reports ICMP administratively-prohibited this way too)",
@@ -50,6 +55,9 @@ static const struct np_verdict verdicts[] = {
 	{"dns.error", NP_ERROR,
 	 "the name could not be looked up: the resolver configuration or the name is unusable",
 	 "The summary names the resolver library's error; check /etc/resolv.conf and the name."},
+	{"capture.dropped", NP_WARN,
+	 "the kernel or the interface dropped captured packets: some evidence may be missing",
+	 "Fewer probes at once (--parallel) or a quieter moment gives a complete capture."},
 	/* An error, not a skip: a run cut short must not exit 0 in a pipeline. */
 	{"run.deadline", NP_ERROR,
 	 "the run's --deadline passed before this probe finished",

@@ -1,0 +1,252 @@
+#include "capture.h"
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <pcap/pcap.h>
+
+#include "clock.h"
+#include "loop.h"
+#include "pcapng.h"
+
+#ifndef NP_VERSION
+#define NP_VERSION "unknown"
+#endif
+
+#define NP_SNAPLEN 65535
+/* Room for a burst of hundreds of probes' packets while the loop is busy. */
+#define NP_CAPTURE_BUFFER (8 * 1024 * 1024)
+
+struct np_capture {
+	pcap_t *p;
+	int dlt;
+	int nano;                  /* timestamps in nanoseconds */
+	int64_t wall_to_mono_us;   /* mono = wall + this (measured at open) */
+	struct np_flow_table *flows;
+	struct np_watch *w;
+};
+
+static int64_t wall_to_mono_offset(void)
+{
+	struct timespec wall;
+	int64_t mono = np_now_us();
+
+	clock_gettime(CLOCK_REALTIME, &wall);
+	return mono - ((int64_t)wall.tv_sec * 1000000 + wall.tv_nsec / 1000);
+}
+
+struct np_capture *np_capture_open(size_t max_bytes, char *errbuf, int *perm)
+{
+	char pcap_err[PCAP_ERRBUF_SIZE] = "";
+	struct np_capture *c = calloc(1, sizeof(*c));
+	int st;
+
+	*perm = 0;
+	if (!c) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "capture: out of memory");
+		return NULL;
+	}
+	c->flows = np_flow_table_new(max_bytes, errbuf);
+	if (!c->flows)
+		goto fail;
+	c->p = pcap_create("any", pcap_err);
+	if (!c->p) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "capture: %.200s", pcap_err);
+		goto fail;
+	}
+	pcap_set_snaplen(c->p, NP_SNAPLEN);
+	/* Without immediate mode replies sit in the kernel buffer and every
+	 * timing read from the capture inflates. */
+	pcap_set_immediate_mode(c->p, 1);
+	pcap_set_buffer_size(c->p, NP_CAPTURE_BUFFER);
+	c->nano = pcap_set_tstamp_precision(c->p, PCAP_TSTAMP_PRECISION_NANO) == 0;
+	st = pcap_activate(c->p);
+	if (st < 0) {
+		*perm = st == PCAP_ERROR_PERM_DENIED ||
+			(st == PCAP_ERROR && strstr(pcap_geterr(c->p), "ermission"));
+		snprintf(errbuf, NP_ERRBUF_SIZE, "capture on 'any': %.200s", pcap_geterr(c->p));
+		goto fail;
+	}
+	c->nano = pcap_get_tstamp_precision(c->p) == PCAP_TSTAMP_PRECISION_NANO;
+	/* One link type for the whole run: the saved file has one interface
+	 * block, readable by tcpdump, tshark and libpcap's pcapng reader. */
+	c->dlt = pcap_datalink(c->p);
+	c->wall_to_mono_us = wall_to_mono_offset();
+	return c;
+fail:
+	np_capture_free(c);
+	return NULL;
+}
+
+void np_capture_free(struct np_capture *c)
+{
+	if (!c)
+		return;
+	np_watch_del(c->w);
+	if (c->p)
+		pcap_close(c->p);
+	np_flow_table_free(c->flows);
+	free(c);
+}
+
+struct np_flow_table *np_capture_flows(struct np_capture *c)
+{
+	return c->flows;
+}
+
+static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct np_capture *c = (struct np_capture *)user;
+	uint64_t ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u +
+		(uint64_t)h->ts.tv_usec * (c->nano ? 1u : 1000u);
+	int64_t mono = (int64_t)(ts_ns / 1000) + c->wall_to_mono_us;
+
+	np_flow_input(c->flows, c->dlt, ts_ns, mono, bytes, h->caplen, h->len);
+}
+
+void np_capture_drain(struct np_capture *c)
+{
+	if (!c)
+		return;
+	/* -1: everything in the buffer; non-blocking, so it returns 0 once
+	 * the kernel has nothing more. The bound keeps a flood from holding
+	 * the loop forever. */
+	for (int i = 0; i < 64; i++)
+		if (pcap_dispatch(c->p, -1, on_packet, (u_char *)c) <= 0)
+			break;
+}
+
+static void on_readable(struct np_watch *w, int fd, int events, void *arg)
+{
+	(void)w;
+	(void)fd;
+	(void)events;
+	np_capture_drain(arg);
+}
+
+/* "host A or host B ...": every address of this host, so forwarded traffic
+ * of a router we happen to run on is not captured. */
+static char *build_filter(char *errbuf)
+{
+	struct ifaddrs *ifa = NULL;
+	size_t cap = 256, len;
+	char *f = malloc(cap);
+
+	if (!f) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "capture filter: out of memory");
+		return NULL;
+	}
+	len = (size_t)snprintf(f, cap, "(tcp or udp or icmp or icmp6)");
+	if (getifaddrs(&ifa) < 0) {
+		/* Without the address list, capture all of it: matching in user
+		 * space still keeps only the probes' packets. */
+		return f;
+	}
+	for (struct ifaddrs *a = ifa; a; a = a->ifa_next) {
+		char addr[INET6_ADDRSTRLEN], *g;
+		size_t need;
+
+		if (!a->ifa_addr || (a->ifa_addr->sa_family != AF_INET && a->ifa_addr->sa_family != AF_INET6))
+			continue;
+		if (a->ifa_addr->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)a->ifa_addr)->sin_addr, addr, sizeof(addr));
+		else
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)a->ifa_addr)->sin6_addr, addr, sizeof(addr));
+		need = len + strlen(addr) + 16;
+		if (need > cap) {
+			cap = need * 2;
+			g = realloc(f, cap);
+			if (!g) {
+				free(f);
+				freeifaddrs(ifa);
+				snprintf(errbuf, NP_ERRBUF_SIZE, "capture filter: out of memory");
+				return NULL;
+			}
+			f = g;
+		}
+		len += (size_t)snprintf(f + len, cap - len, "%s host %s",
+					strstr(f, " host ") ? " or" : " and (", addr);
+	}
+	freeifaddrs(ifa);
+	if (strstr(f, " host ") && len + 2 < cap)
+		strcat(f, ")");
+	return f;
+}
+
+int np_capture_start(struct np_capture *c, struct np_loop *loop, char *errbuf)
+{
+	struct bpf_program prog;
+	char *filter = build_filter(errbuf);
+	int fd;
+
+	if (!filter)
+		return NP_ENOMEM;
+	if (pcap_compile(c->p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "capture filter: %.200s", pcap_geterr(c->p));
+		free(filter);
+		return NP_ELIB;
+	}
+	free(filter);
+	if (pcap_setfilter(c->p, &prog) < 0) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "capture filter: %.200s", pcap_geterr(c->p));
+		pcap_freecode(&prog);
+		return NP_ELIB;
+	}
+	pcap_freecode(&prog);
+	if (pcap_setnonblock(c->p, 1, errbuf) < 0)
+		return NP_ELIB;
+	fd = pcap_get_selectable_fd(c->p);
+	if (fd < 0) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "capture: no selectable descriptor");
+		return NP_ELIB;
+	}
+	c->w = np_loop_watch(loop, fd, NP_EV_READ, on_readable, c);
+	if (!c->w) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "capture: cannot watch its descriptor");
+		return NP_ESYS;
+	}
+	return 0;
+}
+
+int np_capture_stats(struct np_capture *c, struct np_capture_stats *st)
+{
+	struct pcap_stat ps;
+
+	memset(st, 0, sizeof(*st));
+	st->kept = np_flow_kept_count(c->flows);
+	st->truncated = np_flow_truncated(c->flows);
+	if (pcap_stats(c->p, &ps) < 0)
+		return NP_ELIB;
+	st->received = ps.ps_recv;
+	st->dropped = ps.ps_drop;
+	st->if_dropped = ps.ps_ifdrop;
+	return 0;
+}
+
+int np_capture_save(struct np_capture *c, FILE *f, char *errbuf)
+{
+	struct np_pcapng *w = np_pcapng_new(f, c->dlt, NP_SNAPLEN, "any", "netprobe " NP_VERSION, errbuf);
+	size_t n = np_flow_kept_count(c->flows);
+	int err = 0;
+
+	if (!w) {
+		fclose(f);
+		return NP_EIO;
+	}
+	for (size_t i = 0; i < n && !err; i++) {
+		struct np_kept k;
+
+		np_flow_kept(c->flows, i, &k);
+		err = np_pcapng_write(w, k.ts_ns, k.data, k.caplen, k.wirelen, k.comment);
+	}
+	if (np_pcapng_close(w) < 0 || err < 0) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "writing the capture failed");
+		return NP_EIO;
+	}
+	return 0;
+}

@@ -1,0 +1,66 @@
+#ifndef NETPROBE_CLASSIFY_TCP_H
+#define NETPROBE_CLASSIFY_TCP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "flow.h"
+#include "probe_tcp.h"
+
+#define NP_TTL_SERIES_MAX 32
+#define NP_TCP_EVIDENCE_MAX 12
+
+/* What a TTL-limited connect of the series drew. */
+enum np_series_outcome {
+	NP_SERIES_NONE = 0,       /* nothing within its timeout */
+	NP_SERIES_RESET,          /* a reset: the sender is at most this far */
+	NP_SERIES_EXCEEDED,       /* ICMP time exceeded: names the hop */
+	NP_SERIES_OTHER,          /* another ICMP error, or connected */
+};
+
+struct np_ttl_probe {
+	enum np_series_outcome outcome;
+	char from[48];            /* source of the answer */
+	uint32_t frame;
+	double time_ms;
+};
+
+/* Everything the TCP classifier looks at. Pure input: no I/O. */
+struct np_tcp_input {
+	struct np_tcp_obs obs;            /* the socket's word */
+	int have_capture;
+	const struct np_flow_pkt *const *pkts;  /* the flow's packets, in order */
+	size_t n_pkts;
+	int64_t t0_us;                    /* when connect() was called */
+	const struct sockaddr *target;
+	/* The TTL-limited series, once run: series[t] for t = 1..series_len. */
+	int series_len;
+	const struct np_ttl_probe *series;
+};
+
+struct np_tcp_result {
+	const char *verdict;
+	char summary[512];
+	int reply_ttl;            /* -1: none */
+	int target_ttl;           /* -1: target's own packets not seen */
+	int sender_hop;           /* -1: undetermined */
+	char sender[48];          /* "" when unknown */
+	double decided_ms;        /* time of the deciding packet or event */
+	int needs_series;         /* run the TTL series up to series_max */
+	int series_max;
+	int decided_frame;        /* 0 without packets */
+	size_t n_ev;
+	struct {
+		uint32_t frame;
+		double time_ms;
+		char text[200];
+	} ev[NP_TCP_EVIDENCE_MAX];
+};
+
+void np_tcp_classify_packets(const struct np_tcp_input *in, struct np_tcp_result *out);
+
+/* Helpers for the TTL series: is this packet a decisive answer, and what. */
+enum np_series_outcome np_tcp_series_outcome(const struct np_flow_pkt *p, char *from, size_t len);
+
+#endif
