@@ -35,13 +35,16 @@ test_tcp_filtered_by_drop() {
 test_tcp_refused_by_firewall_reset() {
 	# Without capture a reset from the firewall reads as the target's own;
 	# packet evidence (tcp.rejected) is what tells them apart.
-	np reset tcp "$SRV4:$PORT_RESET" "[$SRV6]:$PORT_RESET"
+	np reset tcp --no-capture "$SRV4:$PORT_RESET" "[$SRV6]:$PORT_RESET"
 	expect "exit status" "$(rc_of reset)" 1
 	jqe "$TMP/reset.json" '[.findings[] | select(.verdict == "tcp.refused" and .metrics.socket_error == "ECONNREFUSED")] | length == 2'
+	# ... and says that packet evidence is missing, and what it would tell.
+	jqe "$TMP/reset.json" '[.findings[] | (.evidence[0].text | test("capture turned off")) and (.advice | test("capture tells them apart"))] | all'
+	jqe "$TMP/reset.json" '.capture == null'
 }
 
 test_tcp_unreachable_by_icmp_prohibited() {
-	np icmp tcp "$SRV4:$PORT_ICMP" "[$SRV6]:$PORT_ICMP"
+	np icmp tcp --no-capture "$SRV4:$PORT_ICMP" "[$SRV6]:$PORT_ICMP"
 	expect "exit status" "$(rc_of icmp)" 1
 	jqe "$TMP/icmp.json" '[.findings[] | select(.verdict == "tcp.unreachable")] | length == 2'
 	# Linux reports ICMP admin-prohibited as EHOSTUNREACH, ICMPv6 as EACCES.
@@ -57,7 +60,7 @@ test_tcp_refused_nothing_listening() {
 }
 
 test_tcp_unreachable_no_route() {
-	np noroute tcp --timeout 4 "$NOROUTE4:80" "[$NOROUTE6]:80"
+	np noroute tcp --no-capture --timeout 4 "$NOROUTE4:80" "[$NOROUTE6]:80"
 	expect "exit status" "$(rc_of noroute)" 1
 	jqe "$TMP/noroute.json" '[.findings[] | select(.verdict == "tcp.unreachable" and (.metrics.socket_error | test("NETUNREACH|HOSTUNREACH")))] | length == 2'
 	# The router answered at once: no waiting for the timeout.

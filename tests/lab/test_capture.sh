@@ -1,0 +1,128 @@
+# Packet evidence in the lab: who answered the SYN, from how far, with the
+# frames in the saved pcapng to prove it.
+# shellcheck shell=bash
+
+# cap NAME ARGS...: netprobe in the client namespace with --json and --pcap.
+cap() {
+	local name=$1
+	shift
+	np "$name" "$@" --pcap "$TMP/$name.pcapng"
+	[ -s "$TMP/$name.pcapng" ] || fail "no capture file"
+}
+
+# frame_has FILE FRAME FILTER: tshark's display filter holds for that frame.
+frame_has() {
+	local n
+	n=$(tshark -r "$1" -Y "frame.number == $2 && ($3)" 2>/dev/null | wc -l)
+	[ "$n" = 1 ] || fail "frame $2 of $1 does not match '$3'"
+}
+
+# The frame the finding for ADDRESS was decided by (its comment names the verdict).
+deciding_frame() {
+	jq -r --arg a "$2" '.findings[] | select(.address == $a) | .evidence[] | select(.text | test("^(reset|ICMP|SYN-ACK)")) | .frame' "$1" | head -1
+}
+
+test_capture_reset_by_firewall_is_rejected() {
+	cap rst tcp "$SRV4:$PORT_RESET" "[$SRV6]:$PORT_RESET"
+	expect "exit status" "$(rc_of rst)" 1
+	jqe "$TMP/rst.json" "[.findings[] | select(.verdict == \"tcp.rejected\" and .metrics.sender_hop == 2 and .metrics.reply_ttl == 63)] | length == 2"
+	jqe "$TMP/rst.json" ".findings[] | select(.address == \"$SRV4\") | .metrics.sender == \"$FW4\" and (.summary | test(\"2 hops away\"))"
+	jqe "$TMP/rst.json" ".findings[] | select(.address == \"$SRV6\") | .metrics.sender == \"$FW6\""
+	# The reset frame carries the target's address and the verdict's comment.
+	local f
+	f=$(deciding_frame "$TMP/rst.json" "$SRV4")
+	frame_has "$TMP/rst.pcapng" "$f" "tcp.flags.reset == 1 && ip.src == $SRV4 && ip.ttl == 63 && frame.comment contains \"tcp.rejected\""
+	# The TTL series: time exceeded from the firewall at hop 2 names it.
+	f=$(jq -r '.findings[] | select(.address == "'"$SRV4"'") | .evidence[] | select(.text | test("time exceeded")) | .frame' "$TMP/rst.json")
+	frame_has "$TMP/rst.pcapng" "$f" "icmp.type == 11 && ip.src == $FW4"
+}
+
+test_capture_icmp_prohibited_is_rejected() {
+	cap prohib tcp "$SRV4:$PORT_ICMP" "[$SRV6]:$PORT_ICMP"
+	jqe "$TMP/prohib.json" "[.findings[] | select(.verdict == \"tcp.rejected\" and .metrics.sender_hop == 2)] | length == 2"
+	jqe "$TMP/prohib.json" ".findings[] | select(.address == \"$SRV4\") | .metrics.sender == \"$FW4\" and (.summary | test(\"administratively prohibited\"))"
+	jqe "$TMP/prohib.json" ".findings[] | select(.address == \"$SRV6\") | .metrics.sender == \"$FW6\""
+	frame_has "$TMP/prohib.pcapng" "$(deciding_frame "$TMP/prohib.json" "$SRV4")" "icmp.type == 3 && icmp.code == 13 && ip.src == $FW4"
+	frame_has "$TMP/prohib.pcapng" "$(deciding_frame "$TMP/prohib.json" "$SRV6")" "icmpv6.type == 1 && icmpv6.code == 1 && ipv6.src == $FW6"
+}
+
+test_capture_port_unreachable_from_router_is_rejected() {
+	cap punr tcp "$SRV4:$PORT_PORTUNREACH" "[$SRV6]:$PORT_PORTUNREACH"
+	jqe "$TMP/punr.json" "[.findings[] | select(.verdict == \"tcp.rejected\" and .metrics.sender_hop == 2 and (.summary | test(\"port unreachable\")))] | length == 2"
+	jqe "$TMP/punr.json" ".findings[] | select(.address == \"$SRV4\") | .metrics.sender == \"$FW4\""
+}
+
+test_capture_reset_by_target_is_refused() {
+	cap own tcp "$SRV4:$PORT_CLOSED" "[$SRV6]:$PORT_CLOSED"
+	jqe "$TMP/own.json" "[.findings[] | select(.verdict == \"tcp.refused\" and .metrics.sender_hop == 4 and .metrics.reply_ttl == 61 and .metrics.target_ttl == 61)] | length == 2"
+	jqe "$TMP/own.json" ".findings[] | select(.address == \"$SRV4\") | .metrics.sender == \"$SRV4\" and (.summary | test(\"target itself\"))"
+	frame_has "$TMP/own.pcapng" "$(deciding_frame "$TMP/own.json" "$SRV4")" "tcp.flags.reset == 1 && ip.src == $SRV4 && ip.ttl == 61 && frame.comment contains \"tcp.refused\""
+}
+
+test_capture_filtered_shows_the_syns() {
+	cap silent tcp --timeout 2 "$SRV4:$PORT_DROP"
+	jqe "$TMP/silent.json" '.findings[0] | .verdict == "tcp.filtered" and .metrics.sender_hop == null and .metrics.sender == null'
+	# The SYN and its retransmission (after 1 s), each a frame of the capture.
+	jqe "$TMP/silent.json" '.findings[0].evidence | length >= 2 and all(.text | test("^SYN"))'
+	local f
+	for f in $(jq -r '.findings[0].evidence[].frame' "$TMP/silent.json"); do
+		frame_has "$TMP/silent.pcapng" "$f" "tcp.flags.syn == 1 && tcp.flags.ack == 0 && ip.dst == $SRV4 && frame.comment contains \"tcp.filtered\""
+	done
+}
+
+test_capture_unreachable_names_the_router() {
+	cap unr tcp "$NOROUTE4:80" "[$NOROUTE6]:80"
+	jqe "$TMP/unr.json" "[.findings[] | select(.verdict == \"tcp.unreachable\" and .metrics.sender_hop == 3)] | length == 2"
+	jqe "$TMP/unr.json" ".findings[] | select(.address == \"$NOROUTE4\") | .metrics.sender == \"$EDGE4\""
+	jqe "$TMP/unr.json" ".findings[] | select(.address == \"$NOROUTE6\") | .metrics.sender == \"$EDGE6\""
+	# Decided by the ICMPv6 packet at once, not by the socket a second later
+	# (Linux may lose the ICMP for a socket whose connect() still holds it).
+	jqe "$TMP/unr.json" ".findings[] | select(.address == \"$NOROUTE6\") | .metrics.elapsed_ms < 500"
+	# Linux routers send "no route" ICMPv4 at most once a second per source
+	# (ip_error()'s own limit, not icmp_ratelimit): the first SYN's may be
+	# suppressed, then the retransmission's decides.
+	jqe "$TMP/unr.json" ".findings[] | select(.address == \"$NOROUTE4\") | .metrics.elapsed_ms < 2000"
+}
+
+test_capture_ok_knows_the_target_distance() {
+	cap fine tcp "$SRV4:$PORT_OPEN" "[$SRV6]:$PORT_OPEN"
+	expect "exit status" "$(rc_of fine)" 0
+	jqe "$TMP/fine.json" '[.findings[] | select(.verdict == "tcp.ok" and .metrics.target_ttl == 61 and .metrics.sender_hop == 4)] | length == 2'
+	jqe "$TMP/fine.json" ".capture.active == true and .capture.file == \"$TMP/fine.pcapng\" and .capture.dropped == 0 and .capture.packets > 0"
+	# tcpdump and libpcap read the file too.
+	tcpdump -r "$TMP/fine.pcapng" -n 2>/dev/null | grep -q "$SRV4" || fail "tcpdump cannot read the capture"
+}
+
+test_capture_privileges_dropped() {
+	local pid st
+	ip netns exec "$NS_CLI" "$NETPROBE" tcp --timeout 3 "$SRV4:$PORT_DROP" -q --json "$TMP/priv.json" \
+		>/dev/null 2>&1 &
+	pid=$!
+	sleep 1
+	st=$(cat "/proc/$pid/status")
+	wait "$pid" || true
+	grep -q '^CapEff:[[:space:]]*0000000000000000$' <<<"$st" || fail "capabilities kept: $(grep ^Cap <<<"$st")"
+	grep -q '^CapPrm:[[:space:]]*0000000000000000$' <<<"$st" || fail "permitted capabilities kept"
+	grep -q "^Uid:[[:space:]]*$(id -u nobody)[[:space:]]" <<<"$st" || fail "still root: $(grep ^Uid <<<"$st")"
+	jqe "$TMP/priv.json" '.capture.active == true'
+}
+
+test_capture_without_privilege_still_runs() {
+	# An ordinary user with no capability: no capture, every probe still
+	# runs, and each finding says that evidence is missing and how to grant it.
+	local rc=0
+	ip netns exec "$NS_CLI" setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+		"$NETPROBE" tcp "$SRV4:$PORT_OPEN" "$SRV4:$PORT_RESET" --json - >"$TMP/unpriv.json" 2>"$TMP/unpriv.err" || rc=$?
+	expect "exit status" "$rc" 1
+	jqe "$TMP/unpriv.json" '.capture.active == false and (.capture.unavailable | length > 0)'
+	jqe "$TMP/unpriv.json" '[.findings[] | .evidence[0].text | test("setcap cap_net_raw")] | all'
+	jqe "$TMP/unpriv.json" '[.findings[].verdict] == ["tcp.ok", "tcp.refused"]'
+	grep -q "setcap cap_net_raw" "$TMP/unpriv.err" || fail "no advice on stderr: $(cat "$TMP/unpriv.err")"
+	# --pcap cannot be honoured without capture: an error, before any probe.
+	rc=0
+	ip netns exec "$NS_CLI" setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all \
+		"$NETPROBE" tcp "$SRV4:$PORT_OPEN" --pcap /tmp/netprobe-unpriv-$$.pcapng >/dev/null 2>"$TMP/unpriv2.err" || rc=$?
+	rm -f /tmp/netprobe-unpriv-$$.pcapng
+	expect "exit status with --pcap" "$rc" 3
+	grep -q -- "--pcap" "$TMP/unpriv2.err" || fail "$(cat "$TMP/unpriv2.err")"
+}
