@@ -9,7 +9,7 @@ static const struct np_verdict verdicts[] = {
 	 "the TCP handshake completed",
 	 ""},
 	{"tcp.refused", NP_FAIL,
-	 "the SYN was answered by a reset (or an ICMP port unreachable): nothing accepts connections on this port",
+	 "the target answered the SYN with a reset (or an ICMP port unreachable): nothing accepts connections on this port",
 	 "Check that the service runs and listens on this address and port."},
 	{"tcp.filtered", NP_FAIL,
 	 "the SYN was never answered before the timeout: the flow is silently dropped",
@@ -22,8 +22,7 @@ static const struct np_verdict verdicts[] = {
 	 "allows TCP from this source address to the target address and port. Hops are counted on the "
 	 "way back, which may differ from the way out."},
 	{"tcp.unreachable", NP_FAIL,
-	 "an ICMP unreachable came back: no route to the network or host, or a firewall rejecting with ICMP "
-	 "(Linux reports ICMP administratively-prohibited this way too)",
+	 "an ICMP unreachable came back: a router has no route to the network or host",
 	 "Check the routes toward the target from this source, and firewall rules that reject with ICMP."},
 	{"tcp.error", NP_ERROR,
 	 "the connection could not be attempted from this host",
