@@ -82,3 +82,19 @@ uninstall:
 
 clean:
 	rm -rf build bin
+
+# The packet dissector under libFuzzer (clang): `make fuzz`, FUZZ_SECONDS=600
+# for a longer run. Links netprobe/dissect.c alone, not the library.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_BIN     := build/fuzz/fuzz_dissect
+
+.PHONY: fuzz
+fuzz: $(FUZZ_BIN)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
+
+$(FUZZ_BIN): tests/fuzz/fuzz_dissect.c netprobe/dissect.c netprobe/dissect.h netprobe/error.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_dissect.c netprobe/dissect.c

@@ -449,9 +449,21 @@ static void parse_quote(struct np_packet *p, const uint8_t *data, const struct s
 	l4 = parse_ip(p, data, q, family, &p->inner_ip, &p->has_inner_ip, &t);
 	if (l4 <= 0)
 		return;
+	b = data + t.off;
+	switch (p->inner_ip.proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		if ((p->inner_ip.proto == IPPROTO_ICMP) != (family == AF_INET))
+			return;
+		break;
+	default:
+		return;         /* inner_ip.proto names it; nothing to read */
+	}
 	p->inner_l4 = p->inner_ip.proto;
 	p->inner_l4_len = t.cap;
-	b = data + t.off;
 	switch (p->inner_l4) {
 	case IPPROTO_TCP:
 		parse_tcp(p, data, &t, &p->inner_tcp);
@@ -476,8 +488,6 @@ static void parse_quote(struct np_packet *p, const uint8_t *data, const struct s
 			p->inner_icmp_id = rd16(b + 4);
 			p->inner_icmp_seq = rd16(b + 6);
 		}
-		break;
-	default:
 		break;
 	}
 }
@@ -604,13 +614,16 @@ static void parse_net(struct np_packet *p, const uint8_t *data, size_t caplen, s
 	int has_l4;
 
 	if (family == 0) {
+		unsigned version;
+
 		if (!need(p, &s, 1, L_IP))
 			return;
-		family = data[off] >> 4 == 6 ? AF_INET6 : AF_INET;
-		if (data[off] >> 4 != 4 && data[off] >> 4 != 6) {
+		version = data[off] >> 4;
+		if (version != 4 && version != 6) {
 			set_status(p, NP_PKT_MALFORMED, "raw packet is neither IPv4 nor IPv6");
 			return;
 		}
+		family = version == 4 ? AF_INET : AF_INET6;
 	}
 	p->l3_off = off;
 	has_l4 = parse_ip(p, data, &s, family, &p->ip, &p->has_ip, &up);
@@ -744,8 +757,10 @@ const char *np_tcp_flags_str(uint8_t flags, char *buf, size_t len)
 		if (!(flags & (1u << i)))
 			continue;
 		n = snprintf(buf + used, len - used, "%s%s", used ? "," : "", names[i]);
-		if (n < 0 || (size_t)n >= len - used)
+		if (n < 0 || (size_t)n >= len - used) {
+			buf[used] = '\0';      /* whole names only */
 			break;
+		}
 		used += (size_t)n;
 	}
 	return buf;

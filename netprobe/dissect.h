@@ -68,7 +68,8 @@ struct np_pkt_ip {
 	uint16_t frag_off;      /* in bytes (the header's 8-byte units times 8) */
 	uint8_t proto;          /* upper-layer protocol after the extension headers */
 	int proto_known;        /* 0: the v6 chain was cut before its end */
-	size_t hdr_len;         /* IPv4 IHL*4, or IPv6 40 + extension headers */
+	size_t hdr_len;         /* IPv4 IHL*4, or IPv6 40 + extension headers (40 until
+				 * the chain is walked to its end: see proto_known) */
 	int n_ext;              /* IPv6 extension headers walked, in order */
 	uint8_t ext[NP_IP6_EXT_MAX];
 };
@@ -130,8 +131,8 @@ struct np_packet {
 	int has_inner_ip;
 	struct np_pkt_ip inner_ip;
 	size_t inner_off;       /* offset of the quoted IP header in data */
-	int inner_l4;           /* protocol of the quoted transport, 0 if not reached */
-	size_t inner_l4_len;    /* quoted transport bytes */
+	int inner_l4;           /* as l4, for the quote: 0 when not reached or another protocol */
+	size_t inner_l4_len;    /* quoted transport bytes (when inner_l4 is set) */
 	int inner_has_ports;    /* shorthand: inner_tcp or inner_udp has_ports */
 	int inner_has_seq;      /* shorthand: inner_tcp.has_seq */
 	struct np_pkt_tcp inner_tcp;
