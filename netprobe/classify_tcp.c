@@ -9,10 +9,9 @@
 
 #include "addr.h"
 
-#define TCPF_FIN 0x01
-#define TCPF_SYN 0x02
-#define TCPF_RST 0x04
-#define TCPF_ACK 0x10
+#define TCPF_SYN NP_TCP_SYN
+#define TCPF_RST NP_TCP_RST
+#define TCPF_ACK NP_TCP_ACK
 
 enum icmp_kind {
 	ICMP_NOT_ERROR,
@@ -50,6 +49,12 @@ static enum icmp_kind icmp_kind(const struct np_packet *p)
 	case 4: return ICMP_PORT_UNREACH;
 	default: return ICMP_UNREACH;
 	}
+}
+
+/* A TCP segment whose flags were captured (a cut capture may lack them). */
+static int has_flags(const struct np_flow_pkt *p)
+{
+	return p->pkt.l4 == IPPROTO_TCP && p->pkt.tcp.has_ack_flags_win;
 }
 
 static void ip_str(const struct np_pkt_ip *ip, char *buf, size_t len)
@@ -129,7 +134,7 @@ static size_t syn_evidence(const struct np_tcp_input *in, struct np_tcp_result *
 	for (size_t i = 0; i < in->n_pkts; i++) {
 		const struct np_flow_pkt *p = in->pkts[i];
 
-		if (!p->outgoing || p->icmp || p->pkt.l4 != IPPROTO_TCP ||
+		if (!p->outgoing || p->icmp || !has_flags(p) ||
 		    (p->pkt.tcp.flags & (TCPF_SYN | TCPF_ACK)) != TCPF_SYN)
 			continue;
 		add_ev(r, p->frame, rel_ms(in, p), n == 0 ? "SYN sent (TTL %d)" :
@@ -273,7 +278,7 @@ void np_tcp_classify_packets(const struct np_tcp_input *in, struct np_tcp_result
 			from_icmp(in, p, r);
 			return;
 		}
-		if (p->pkt.l4 != IPPROTO_TCP)
+		if (!has_flags(p))
 			continue;
 		if (p->pkt.tcp.flags & TCPF_RST) {
 			from_reset(in, p, r);
@@ -314,7 +319,7 @@ enum np_series_outcome np_tcp_series_outcome(const struct np_flow_pkt *p, char *
 		ip_str(&p->pkt.ip, from, len);
 		return k == ICMP_EXCEEDED ? NP_SERIES_EXCEEDED : NP_SERIES_OTHER;
 	}
-	if (p->pkt.l4 != IPPROTO_TCP)
+	if (!has_flags(p))
 		return NP_SERIES_NONE;
 	ip_str(&p->pkt.ip, from, len);
 	if (p->pkt.tcp.flags & TCPF_RST)

@@ -189,7 +189,7 @@ static struct np_flow *match(struct np_flow_table *t, const struct np_packet *p,
 	*icmp = 0;
 	if (!p->has_ip)
 		return NULL;
-	if (p->l4 == IPPROTO_TCP || p->l4 == IPPROTO_UDP) {
+	if ((p->l4 == IPPROTO_TCP && p->tcp.has_ports) || (p->l4 == IPPROTO_UDP && p->udp.has_ports)) {
 		uint16_t sp = p->l4 == IPPROTO_TCP ? p->tcp.sport : p->udp.sport;
 		uint16_t dp = p->l4 == IPPROTO_TCP ? p->tcp.dport : p->udp.dport;
 

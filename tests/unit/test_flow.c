@@ -1,0 +1,226 @@
+/* The flow table: recorded packets matched to the flow a probe registered,
+ * ICMP errors by the header they quote, frames numbered as they will be in
+ * the saved pcapng, memory bounded. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <netinet/in.h>
+#include <string.h>
+
+#include "netprobe/flow.h"
+
+#include "fixture.h"
+
+struct seen {
+	int calls;
+	int outgoing, icmp;
+	uint32_t frame;
+};
+
+static void on_pkt(struct np_flow *flow, const struct np_flow_pkt *p, void *arg)
+{
+	struct seen *s = arg;
+
+	(void)flow;
+	s->calls++;
+	s->outgoing = p->outgoing;
+	s->icmp = p->icmp;
+	s->frame = p->frame;
+}
+
+/* The flow of a recorded SYN, as its sender registers it. */
+static struct np_flow *register_syn(struct np_flow_table *t, const char *syn, struct seen *s)
+{
+	struct fixture fx;
+	struct np_packet p;
+	struct sockaddr_storage l, r;
+
+	load(syn, &fx);
+	assert_int_equal(dis(fx.dlt, fx.data, fx.len, fx.wirelen, &p), 0);
+	memset(&l, 0, sizeof(l));
+	memset(&r, 0, sizeof(r));
+	if (p.ip.family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&l, *b = (struct sockaddr_in *)&r;
+
+		a->sin_family = b->sin_family = AF_INET;
+		memcpy(&a->sin_addr, p.ip.src, 4);
+		memcpy(&b->sin_addr, p.ip.dst, 4);
+		a->sin_port = htons(p.tcp.sport);
+		b->sin_port = htons(p.tcp.dport);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&l, *b = (struct sockaddr_in6 *)&r;
+
+		a->sin6_family = b->sin6_family = AF_INET6;
+		memcpy(&a->sin6_addr, p.ip.src, 16);
+		memcpy(&b->sin6_addr, p.ip.dst, 16);
+		a->sin6_port = htons(p.tcp.sport);
+		b->sin6_port = htons(p.tcp.dport);
+	}
+	return np_flow_register(t, IPPROTO_TCP, (struct sockaddr *)&l, (struct sockaddr *)&r, on_pkt, s);
+}
+
+static uint32_t feed(struct np_flow_table *t, const char *name, uint64_t ts_ns)
+{
+	struct fixture fx;
+
+	load(name, &fx);
+	return np_flow_input(t, fx.dlt, ts_ns, (int64_t)(ts_ns / 1000), fx.data, (uint32_t)fx.len,
+			     (uint32_t)fx.wirelen);
+}
+
+static void packets_land_on_their_flow(void **state)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+	struct np_flow_table *t = np_flow_table_new(1 << 20, errbuf);
+	struct seen s = {0};
+	struct np_flow *f;
+	struct np_kept k;
+
+	(void)state;
+	assert_non_null(t);
+	f = register_syn(t, "tcp4_syn", &s);
+	assert_non_null(f);
+	assert_int_equal(feed(t, "tcp4_syn", 1000), 1);
+	assert_true(s.outgoing);
+	assert_int_equal(feed(t, "tcp4_synack", 2000), 2);
+	assert_false(s.outgoing);
+	assert_false(s.icmp);
+	/* Another flow's packets are not kept. */
+	assert_int_equal(feed(t, "tcp6_syn", 3000), 0);
+	assert_int_equal(feed(t, "udp4_dns", 4000), 0);
+	assert_int_equal(s.calls, 2);
+	assert_int_equal(np_flow_count(f), 2);
+	assert_int_equal(np_flow_packet(f, 1)->frame, 2);
+	assert_int_equal(np_flow_kept_count(t), 2);
+	np_flow_kept(t, 1, &k);
+	assert_int_equal(k.ts_ns, 2000);
+	assert_null(k.comment);
+	np_flow_table_free(t);
+}
+
+static void icmp_errors_match_by_their_quote(void **state)
+{
+	static const char *const errors[] = {
+		"icmp4_admin_prohib", "icmp4_time_exceeded", "icmp4_net_unreach",
+	};
+	char errbuf[NP_ERRBUF_SIZE];
+
+	(void)state;
+	/* Each recorded error quotes a SYN of its own connect: register that
+	 * SYN's flow from the quote's point of view by recording it first. */
+	for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
+		struct np_flow_table *t = np_flow_table_new(1 << 20, errbuf);
+		struct fixture fx;
+		struct np_packet p;
+		struct sockaddr_in l = {0}, r = {0};
+		struct seen s = {0};
+
+		load(errors[i], &fx);
+		assert_int_equal(dis(fx.dlt, fx.data, fx.len, fx.wirelen, &p), 0);
+		assert_true(p.inner_has_ports);
+		l.sin_family = r.sin_family = AF_INET;
+		memcpy(&l.sin_addr, p.inner_ip.src, 4);
+		memcpy(&r.sin_addr, p.inner_ip.dst, 4);
+		l.sin_port = htons(p.inner_tcp.sport);
+		r.sin_port = htons(p.inner_tcp.dport);
+		assert_non_null(np_flow_register(t, IPPROTO_TCP, (struct sockaddr *)&l,
+						 (struct sockaddr *)&r, on_pkt, &s));
+		assert_int_equal(feed(t, errors[i], 10), 1);
+		assert_true(s.icmp);
+		assert_false(s.outgoing);
+		/* A different local port is another flow. */
+		np_flow_table_free(t);
+		t = np_flow_table_new(1 << 20, errbuf);
+		l.sin_port = htons((uint16_t)(p.inner_tcp.sport + 1));
+		assert_non_null(np_flow_register(t, IPPROTO_TCP, (struct sockaddr *)&l,
+						 (struct sockaddr *)&r, on_pkt, &s));
+		assert_int_equal(feed(t, errors[i], 10), 0);
+		np_flow_table_free(t);
+	}
+}
+
+static void detached_flows_still_keep_packets(void **state)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+	struct np_flow_table *t = np_flow_table_new(1 << 20, errbuf);
+	struct seen s = {0};
+	struct np_flow *f = register_syn(t, "tcp6_syn", &s);
+
+	(void)state;
+	assert_int_equal(feed(t, "tcp6_syn", 1), 1);
+	np_flow_detach(f);
+	/* A late packet is still saved, but nobody is called any more. */
+	assert_int_equal(feed(t, "tcp6_syn", 2), 2);
+	assert_int_equal(np_flow_count(f), 2);
+	assert_int_equal(s.calls, 1);
+	np_flow_table_free(t);
+}
+
+static void comments_attach_to_frames(void **state)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+	struct np_flow_table *t = np_flow_table_new(1 << 20, errbuf);
+	struct seen s = {0};
+	struct np_kept k;
+
+	(void)state;
+	register_syn(t, "tcp4_syn", &s);
+	feed(t, "tcp4_syn", 1);
+	assert_int_equal(np_flow_comment(t, 1, "netprobe: first"), 0);
+	assert_int_equal(np_flow_comment(t, 1, "netprobe: second"), 0);
+	assert_int_equal(np_flow_comment(t, 0, "x"), NP_EINVAL);
+	assert_int_equal(np_flow_comment(t, 2, "x"), NP_EINVAL);
+	np_flow_kept(t, 0, &k);
+	assert_string_equal(k.comment, "netprobe: first; netprobe: second");
+	np_flow_table_free(t);
+}
+
+static void memory_bound_keeps_headers_only(void **state)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+	struct fixture fx;
+	struct np_packet p;
+	struct np_flow_table *t;
+	struct sockaddr_in l = {0}, r = {0};
+	struct np_kept k;
+
+	(void)state;
+	/* A 1520-byte first fragment of a UDP datagram: ports are there. */
+	load("udp4_frag_first", &fx);
+	assert_int_equal(dis(fx.dlt, fx.data, fx.len, fx.wirelen, &p), 0);
+	assert_true(fx.len > 128 && p.udp.has_ports);
+	l.sin_family = r.sin_family = AF_INET;
+	memcpy(&l.sin_addr, p.ip.src, 4);
+	memcpy(&r.sin_addr, p.ip.dst, 4);
+	l.sin_port = htons(p.udp.sport);
+	r.sin_port = htons(p.udp.dport);
+	/* Room for one full packet only. */
+	t = np_flow_table_new(fx.len, errbuf);
+	assert_non_null(np_flow_register(t, IPPROTO_UDP, (struct sockaddr *)&l, (struct sockaddr *)&r,
+					 NULL, NULL));
+	assert_int_equal(feed(t, "udp4_frag_first", 1), 1);
+	assert_int_equal(feed(t, "udp4_frag_first", 2), 2);
+	np_flow_kept(t, 0, &k);
+	assert_int_equal(k.caplen, fx.len);
+	np_flow_kept(t, 1, &k);
+	assert_int_equal(k.caplen, 128);
+	assert_int_equal(k.wirelen, fx.wirelen);
+	assert_int_equal(np_flow_truncated(t), 1);
+	np_flow_table_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(packets_land_on_their_flow),
+		cmocka_unit_test(icmp_errors_match_by_their_quote),
+		cmocka_unit_test(detached_flows_still_keep_packets),
+		cmocka_unit_test(comments_attach_to_frames),
+		cmocka_unit_test(memory_bound_keeps_headers_only),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
