@@ -126,3 +126,19 @@ test_capture_without_privilege_still_runs() {
 	expect "exit status with --pcap" "$rc" 3
 	grep -q -- "--pcap" "$TMP/unpriv2.err" || fail "$(cat "$TMP/unpriv2.err")"
 }
+
+test_capture_interrupt_still_writes_the_pcap() {
+	local pid rc=0
+	ip netns exec "$NS_CLI" "$NETPROBE" tcp --timeout 30 "$SRV4:$PORT_DROP" "$SRV4:$PORT_RESET" \
+		--json "$TMP/intp.json" --pcap "$TMP/intp.pcapng" >/dev/null 2>&1 &
+	pid=$!
+	sleep 1.5
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	expect "exit status after SIGTERM" "$rc" 143
+	jqe "$TMP/intp.json" '.interrupted == "SIGTERM" and .capture.packets >= 3'
+	jqe "$TMP/intp.json" '[.findings[].verdict] | sort == ["run.interrupted", "tcp.rejected"]'
+	# What was captured before the signal is in the file, comments included.
+	tshark -r "$TMP/intp.pcapng" -Y 'frame.comment contains "tcp.rejected"' 2>/dev/null | grep -q . ||
+		fail "no commented frame in the interrupted capture"
+}
