@@ -1,6 +1,7 @@
 #ifndef NETPROBE_CMD_H
 #define NETPROBE_CMD_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "../netprobe/run.h"
@@ -50,6 +51,7 @@ struct np_cmd_entry {
 };
 
 extern const struct np_cmd_entry np_cmd_tcp_entry;
+extern const struct np_cmd_entry np_cmd_dns_entry;
 
 /* One line naming what was wrong, on stderr: "netprobe CMD: ...". */
 void np_cmd_error(const struct np_cmd_ctx *ctx, const char *fmt, ...)

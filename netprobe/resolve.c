@@ -19,6 +19,8 @@ struct sock_watch {
 
 struct np_resolver {
 	struct np_loop *loop;
+	void (*on_socket)(int fd, int socktype, void *arg);
+	void *on_socket_arg;
 	ares_channel channel;
 	struct np_timer *timer;
 	struct sock_watch socks[NP_RESOLVER_MAX_SOCKS];
@@ -27,6 +29,7 @@ struct np_resolver {
 
 struct np_resolve_req {
 	np_resolve_cb cb;           /* NULL once cancelled */
+	np_query_cb qcb;
 	void *arg;
 	struct np_resolve_req **handle;
 	int64_t started_us;
@@ -87,6 +90,14 @@ static void sock_state(void *data, ares_socket_t fd, int readable, int writable)
 	}
 	if (!events || r->n_socks == NP_RESOLVER_MAX_SOCKS)
 		return;
+	/* First sight of this socket: c-ares has connected it by now. */
+	if (r->on_socket) {
+		int type = 0;
+		socklen_t len = sizeof(type);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0)
+			r->on_socket(fd, type, r->on_socket_arg);
+	}
 	r->socks[r->n_socks].fd = fd;
 	r->socks[r->n_socks].w = np_loop_watch(r->loop, fd, events, on_sock, r);
 	if (r->socks[r->n_socks].w)
@@ -115,6 +126,8 @@ struct np_resolver *np_resolver_new(struct np_loop *loop,
 		lib_ready = 1;
 	}
 	r->loop = loop;
+	r->on_socket = opts->on_socket;
+	r->on_socket_arg = opts->on_socket_arg;
 	memset(&o, 0, sizeof(o));
 	/* Two tries; c-ares doubles the wait for the second, so a third of the
 	 * budget for the first try keeps the whole lookup within it. */
@@ -124,7 +137,8 @@ struct np_resolver *np_resolver_new(struct np_loop *loop,
 	o.tries = 2;
 	/* Without NOCHECKRESP, SERVFAIL and REFUSED answers are retried and
 	 * end up reported as ARES_ECONNREFUSED. */
-	o.flags = ARES_FLAG_NOCHECKRESP;
+	o.flags = ARES_FLAG_NOCHECKRESP | (opts->tcp ? ARES_FLAG_USEVC : 0) |
+		  (opts->ignore_tc ? ARES_FLAG_IGNTC : 0);
 	o.sock_state_cb = sock_state;
 	o.sock_state_cb_data = r;
 	st = ares_init_options(&r->channel, &o,
@@ -179,7 +193,7 @@ void np_resolver_free(struct np_resolver *r)
 	free(r);
 }
 
-static const char *verdict_of(int status)
+const char *np_resolve_verdict(int status)
 {
 	switch (status) {
 	case ARES_ENOTFOUND: return "dns.nxdomain";
@@ -219,7 +233,7 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
 	if (res->n_addrs > 0) {
 		res->ok = 1;
 	} else {
-		res->verdict = status == ARES_SUCCESS ? "dns.nodata" : verdict_of(status);
+		res->verdict = status == ARES_SUCCESS ? "dns.nodata" : np_resolve_verdict(status);
 		res->error = status == ARES_SUCCESS ? "no address" : ares_strerror(status);
 	}
 	req->cb(res, req->arg);
@@ -251,11 +265,50 @@ int np_resolver_lookup(struct np_resolver *r, const char *name, int family,
 	return 0;
 }
 
+static void on_query(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct np_resolve_req *req = arg;
+	struct np_query_result res;
+
+	(void)timeouts;
+	if (req->handle)
+		*req->handle = NULL;
+	if (req->qcb) {
+		res.status = status;
+		res.error = ares_strerror(status);
+		res.abuf = abuf;
+		res.alen = abuf ? alen : 0;
+		res.ms = (double)(np_now_us() - req->started_us) / 1000.0;
+		req->qcb(&res, req->arg);
+	}
+	free(req);
+}
+
+int np_resolver_query(struct np_resolver *r, const char *name, int type,
+		      np_query_cb cb, void *arg, struct np_resolve_req **handle)
+{
+	struct np_resolve_req *req = calloc(1, sizeof(*req));
+
+	*handle = NULL;
+	if (!req)
+		return NP_ENOMEM;
+	req->qcb = cb;
+	req->arg = arg;
+	req->handle = handle;
+	req->started_us = np_now_us();
+	*handle = req;
+	/* ns_c_in = 1 (RFC 1035 3.2.4). */
+	ares_query(r->channel, name, 1, type, on_query, req);
+	schedule_timeout(r);
+	return 0;
+}
+
 void np_resolve_cancel(struct np_resolve_req *req)
 {
 	if (!req)
 		return;
 	req->cb = NULL;
+	req->qcb = NULL;
 	if (req->handle)
 		*req->handle = NULL;
 	req->handle = NULL;

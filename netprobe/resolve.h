@@ -15,6 +15,12 @@ struct np_resolver_opts {
 	const char *servers;        /* "addr[:port],..." or NULL: resolv.conf */
 	const struct sockaddr_storage *source; /* bind queries here, or NULL */
 	const char *interface;      /* SO_BINDTODEVICE, or NULL */
+	int tcp;                    /* every query over TCP (ARES_FLAG_USEVC) */
+	int ignore_tc;              /* keep truncated UDP answers (ARES_FLAG_IGNTC) */
+	/* Told of each socket once it is connected to its server (the flow
+	 * table needs the 5-tuple); may be NULL. */
+	void (*on_socket)(int fd, int socktype, void *arg);
+	void *on_socket_arg;
 };
 
 #define NP_RESOLVE_MAX_ADDRS 64
@@ -43,6 +49,22 @@ void np_resolver_free(struct np_resolver *r);
  * this call, for names from the hosts file). NP_ENOMEM on no memory. */
 int np_resolver_lookup(struct np_resolver *r, const char *name, int family,
 		       np_resolve_cb cb, void *arg, struct np_resolve_req **handle);
+/* A raw DNS query (class IN, no search domains). abuf is the whole answer
+ * (NULL when none came back), borrowed for the call; status is c-ares'
+ * (ARES_SUCCESS, ARES_ENOTFOUND, ARES_ENODATA, ARES_ESERVFAIL, ...). */
+struct np_query_result {
+	int status;
+	const char *error;
+	const unsigned char *abuf;
+	int alen;
+	double ms;
+};
+typedef void (*np_query_cb)(const struct np_query_result *res, void *arg);
+int np_resolver_query(struct np_resolver *r, const char *name, int type,
+		      np_query_cb cb, void *arg, struct np_resolve_req **handle);
+/* The dns.* verdict code for a c-ares status. */
+const char *np_resolve_verdict(int status);
+
 /* The callback will not be called. Call only while *handle is non-NULL. */
 void np_resolve_cancel(struct np_resolve_req *req);
 

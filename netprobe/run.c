@@ -28,6 +28,11 @@ struct np_run {
 	struct np_timer *deadline;
 	int executing;
 	struct np_capture *capture;
+	struct at_free {
+		void (*fn)(void *arg);
+		void *arg;
+	} at_free[8];
+	size_t n_at_free;
 	char capture_note[NP_ERRBUF_SIZE + 64];
 };
 
@@ -98,10 +103,25 @@ void np_run_free(struct np_run *run)
 		job->ops->free(job);
 	}
 	free_done(run);
+	while (run->n_at_free > 0) {
+		struct at_free *a = &run->at_free[--run->n_at_free];
+
+		a->fn(a->arg);
+	}
 	np_resolver_free(run->resolver);
 	np_timer_del(run->pump);
 	np_timer_del(run->deadline);
 	free(run);
+}
+
+int np_run_at_free(struct np_run *run, void (*fn)(void *arg), void *arg)
+{
+	if (run->n_at_free == sizeof(run->at_free) / sizeof(run->at_free[0]))
+		return NP_ENOMEM;
+	run->at_free[run->n_at_free].fn = fn;
+	run->at_free[run->n_at_free].arg = arg;
+	run->n_at_free++;
+	return 0;
 }
 
 void np_run_set_events(struct np_run *run, const struct np_run_events *ev)

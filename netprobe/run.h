@@ -88,6 +88,10 @@ const char *np_run_capture_note(struct np_run *run);
 /* Record a local address a probe used (for the report's host.sources). */
 void np_run_note_source(struct np_run *run, const struct sockaddr *sa);
 
+/* Call fn(arg) when the run is freed: state that jobs share (resolver
+ * channels, tables for cross-job verdicts) outlives every job. */
+int np_run_at_free(struct np_run *run, void (*fn)(void *arg), void *arg);
+
 /* Run every submitted job to completion, the deadline, or a signal. */
 int np_run_execute(struct np_run *run);
 

@@ -54,6 +54,33 @@ static const struct np_verdict verdicts[] = {
 	{"dns.error", NP_ERROR,
 	 "the name could not be looked up: the resolver configuration or the name is unusable",
 	 "The summary names the resolver library's error; check /etc/resolv.conf and the name."},
+	{"dns.nxdomain_rewritten", NP_FAIL,
+	 "a name that cannot exist got an answer: the resolver rewrites NXDOMAIN",
+	 "Typos and retired names resolve to the rewriter's address instead of failing; services that "
+	 "fall back on NXDOMAIN break. Use a resolver that returns NXDOMAIN (turn off its ad/search redirect)."},
+	{"dns.inconsistent", NP_WARN,
+	 "resolvers give different answers for the same name and type",
+	 "Split-brain DNS or a stale resolver: the host reaches different servers depending on which "
+	 "resolver answers. Make every resolver the host uses give the same answer."},
+	{"dns.tcp_blocked", NP_FAIL,
+	 "DNS over TCP fails: a truncated UDP answer cannot be fetched over TCP (or --tcp fails while UDP works)",
+	 "Large answers (many records, DNSSEC, long TXT) need TCP port 53 (RFC 7766). Allow TCP/53 from "
+	 "this host to its resolvers."},
+	{"dns.dns64", NP_WARN,
+	 "the resolver synthesizes AAAA records (DNS64): this host sits in an IPv6-only network with NAT64",
+	 "IPv4-only endpoints are reached through the NAT64 prefix shown. Services that need IPv4 "
+	 "(or reject NAT between networks) should run where IPv4 is native."},
+	{"dns.no_external", NP_FAIL,
+	 "internal names resolve but public ones do not: the resolver does not reach the outside",
+	 "Let the resolver forward or recurse to the internet (or point the host at one that does): "
+	 "cloud endpoints must resolve."},
+	{"dns.single_label_domain", NP_WARN,
+	 "the AD domain name has a single label (no dot)",
+	 "Single-label domain names are a special case for directory sync and many DNS resolvers; see the "
+	 "product's guidance before going live."},
+	{"dns.netbios_dotted", NP_WARN,
+	 "the NetBIOS domain name contains a dot",
+	 "A dotted NetBIOS name is a special case for directory sync; see the product's guidance."},
 	{"capture.dropped", NP_WARN,
 	 "the kernel or the interface dropped captured packets: some evidence may be missing",
 	 "Fewer probes at once (--parallel) or a quieter moment gives a complete capture."},
