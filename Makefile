@@ -92,8 +92,18 @@ FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer \
 FUZZ_BIN     := build/fuzz/fuzz_dissect
 
 .PHONY: fuzz
-fuzz: $(FUZZ_BIN)
+fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
+	@mkdir -p build/fuzz/dns_answer
+	@echo "fuzz_dns_answer: $(FUZZ_SECONDS) s"
+	@build/fuzz/fuzz_dns_answer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+		build/fuzz/dns_answer >build/fuzz/dns_answer.log 2>&1; rc=$$?; tail -2 build/fuzz/dns_answer.log; exit $$rc
+
+# The DNS answer reader under libFuzzer: it links c-ares for name decoding.
+build/fuzz/fuzz_dns_answer: tests/fuzz/fuzz_dns_answer.c netprobe/dns_answer.c netprobe/dns_answer.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_dns_answer.c netprobe/dns_answer.c \
+		$(shell pkg-config --libs libcares)
 
 $(FUZZ_BIN): tests/fuzz/fuzz_dissect.c netprobe/dissect.c netprobe/dissect.h netprobe/error.h
 	@mkdir -p $(dir $@)
