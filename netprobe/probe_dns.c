@@ -17,6 +17,7 @@
 #include "finding.h"
 #include "resolve.h"
 #include "run.h"
+#include "target.h"
 
 #define MAX_FLOWS 32              /* sockets one resolver channel opens */
 #define MAX_RESULTS 8192          /* query outcomes kept for cross-checks */
@@ -36,6 +37,7 @@ struct dns_res {
 	struct np_resolver *ch, *ch_igntc, *ch_udp;
 	struct np_flow *flows[MAX_FLOWS];
 	int flow_tcp[MAX_FLOWS];
+	struct sockaddr_storage addr;   /* the server, with its port */
 	size_t n_flows;
 	int public_ok, public_failed, internal_ok;
 	struct dns_state *st;
@@ -109,8 +111,13 @@ static void on_socket(int fd, int socktype, void *arg)
 	struct sockaddr_storage l, p;
 	socklen_t ll = sizeof(l), pl = sizeof(p);
 
-	if (getsockname(fd, (struct sockaddr *)&l, &ll) < 0 ||
-	    getpeername(fd, (struct sockaddr *)&p, &pl) < 0)
+	if (getsockname(fd, (struct sockaddr *)&l, &ll) < 0)
+		return;
+	/* A TCP socket may still be connecting (no peer yet): its peer is the
+	 * server this channel talks to. */
+	if (getpeername(fd, (struct sockaddr *)&p, &pl) < 0)
+		memcpy(&p, &r->addr, sizeof(p));
+	if (p.ss_family != l.ss_family)
 		return;
 	np_run_note_source(r->st->run, (struct sockaddr *)&l);
 	if (!ft || r->n_flows == MAX_FLOWS)
@@ -175,25 +182,12 @@ static void packet_reason(struct dns_q *q, struct np_finding *f, int want_tcp, c
 		return;
 	}
 	np_capture_drain(np_run_capture(q->st->run));
-	{
-		/* The resolver's address, to tell its own answers from a router's. */
-		char host[64];
-		const char *p = r->servers;
-		size_t n;
-
-		if (*p == '[')
-			p++;
-		n = strcspn(p, "]");
-		if (strchr(p, '.') || *r->servers == '[')
-			n = *r->servers == '[' ? n : strcspn(p, ":");
-		snprintf(host, sizeof(host), "%.*s", (int)n, p);
-		if (np_addr_parse(host, &srv) == 0) {
-			if (srv.ss_family == AF_INET)
-				memcpy(srv_addr, &((struct sockaddr_in *)&srv)->sin_addr, 4);
-			else
-				memcpy(srv_addr, &((struct sockaddr_in6 *)&srv)->sin6_addr, 16);
-		}
-	}
+	/* The resolver's address, to tell its own answers from a router's. */
+	srv = r->addr;
+	if (srv.ss_family == AF_INET)
+		memcpy(srv_addr, &((struct sockaddr_in *)&srv)->sin_addr, 4);
+	else if (srv.ss_family == AF_INET6)
+		memcpy(srv_addr, &((struct sockaddr_in6 *)&srv)->sin6_addr, 16);
 	for (size_t i = 0; i < r->n_flows && !decided; i++) {
 		if (r->flow_tcp[i] != want_tcp)
 			continue;
@@ -328,7 +322,8 @@ static void answers_text(const struct np_dns_answer *a, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < a->n && i < 3 && w + 4 < len; i++)
-		w += (size_t)snprintf(buf + w, len - w, "%s%s", i ? ", " : "", a->rr[i]);
+		w += (size_t)snprintf(buf + w, len - w, "%s%.64s%s", i ? ", " : "", a->rr[i],
+				      strlen(a->rr[i]) > 64 ? "..." : "");
 	if (a->n > 3 && w + 8 < len)
 		snprintf(buf + w, len - w, ", +%zu more", a->n - 3);
 }
@@ -374,8 +369,10 @@ static void normal_result(struct dns_q *q, const struct np_query_result *res)
 		r->public_failed++;
 	f = new_finding(q, verdict, res->ms);
 	if (f) {
-		if (have)
+		if (have) {
 			add_answers(f, &a);
+			np_finding_metric_int(f, "size", res->alen);
+		}
 		answers_text(&a, list, sizeof(list));
 		if (strcmp(verdict, "dns.ok") == 0)
 			np_finding_summary(f, "%zu answer%s from %s in %.1f ms: %s (TTL %d)", a.n,
@@ -550,18 +547,40 @@ static void aggregate(struct dns_state *st)
 		if (!f)
 			continue;
 		per = json_object();
-		for (size_t k = i; k < st->n_results; k++) {
-			const struct result *b = &st->results[k];
+		{
+			char says[600];
+			size_t w = 0;
 
-			if (b->name != a->name || b->type != a->type || !definitive(b->verdict))
-				continue;
-			json_object_set_new(per, st->res[b->ri].label,
-					    json_string(strcmp(b->verdict, "dns.ok") == 0 && b->answers ?
-							b->answers : b->verdict));
+			says[0] = '\0';
+			for (size_t k = i; k < st->n_results; k++) {
+				const struct result *b = &st->results[k];
+				const char *what;
+				json_t *list;
+
+				if (b->name != a->name || b->type != a->type || !definitive(b->verdict))
+					continue;
+				/* Answers as a list per resolver; a verdict code when
+				 * it had none (nxdomain, nodata). */
+				what = strcmp(b->verdict, "dns.ok") == 0 && b->answers ? b->answers : b->verdict;
+				list = json_array();
+				for (const char *p = what; *p;) {
+					size_t n = strcspn(p, "\n");
+
+					json_array_append_new(list, json_stringn(p, n));
+					p += n + (p[n] == '\n');
+				}
+				json_object_set_new(per, st->res[b->ri].label, list);
+				if (w + 8 < sizeof(says))
+					w += (size_t)snprintf(says + w, sizeof(says) - w, "%s%s says %.80s",
+							      w ? "; " : "", st->res[b->ri].label, what);
+			}
+			for (char *c = says; *c; c++)
+				if (*c == '\n')
+					*c = ',';
+			np_finding_summary(f, "resolvers disagree on %s %s: %s", a->name,
+					   np_dns_type_name(a->type), says);
 		}
 		json_object_set_new(f->metrics, "answers_by_resolver", per);
-		np_finding_summary(f, "resolvers disagree on %s %s: see metrics.answers_by_resolver",
-				   a->name, np_dns_type_name(a->type));
 		np_run_finding(st->run, f);
 	}
 	/* dns.no_external: public names all fail, internal ones resolve. */
@@ -794,7 +813,14 @@ int np_dns_submit(struct np_run *run, const struct np_dns_plan *p, char *errbuf)
 	}
 	random_name(rnd, sizeof(rnd));
 	for (size_t ri = 0; ri < st->n_res; ri++) {
+		struct np_target t;
+		char eb[NP_ERRBUF_SIZE];
+
 		st->res[ri].st = st;
+		/* "addr", "addr:port", "[v6]:port": the server as a sockaddr. */
+		if (np_target_parse(st->res[ri].servers, 53, &t, eb) == 0 &&
+		    np_addr_parse(t.host, &st->res[ri].addr) == 0)
+			np_addr_set_port((struct sockaddr *)&st->res[ri].addr, t.port);
 		np_report_add_resolver(np_run_report(run), st->res[ri].label);
 		for (size_t ni = 0; ni < p->n_names; ni++)
 			for (size_t ti = 0; ti < p->n_types; ti++)

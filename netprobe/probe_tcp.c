@@ -558,6 +558,10 @@ static void target_fail(struct tcp_target *tt, const char *verdict, const char *
 
 	if (f) {
 		np_finding_summary(f, "%s", summary);
+		/* No address of the family asked for: nothing to connect to is
+		 * a failure of this check, though a good DNS answer. */
+		if (strcmp(verdict, "dns.nodata") == 0)
+			f->status = NP_FAIL;
 		if (ms >= 0)
 			np_finding_metric_real(f, "dns_ms", ms);
 	}

@@ -34,9 +34,11 @@ static const struct np_verdict verdicts[] = {
 	{"dns.nxdomain", NP_FAIL,
 	 "the name does not exist (NXDOMAIN)",
 	 "Check the spelling of the name, and that the resolvers this host uses can resolve it."},
-	{"dns.nodata", NP_FAIL,
+	/* A warning: NODATA is a good answer (an IPv4-only name has no AAAA);
+	 * a probe that needed the address makes its finding fail. */
+	{"dns.nodata", NP_WARN,
 	 "the name exists but has no record of the type asked (NODATA)",
-	 "The name has no address of the family asked for (-4/-6); check its A/AAAA records."},
+	 "If this host needs that record type (AAAA on an IPv6-only host, SRV for a service), have it added."},
 	{"dns.servfail", NP_FAIL,
 	 "the resolver answered SERVFAIL: it could not get an answer",
 	 "The resolver failed to reach the authoritative servers or to validate the answer; check its "
@@ -81,6 +83,45 @@ static const struct np_verdict verdicts[] = {
 	{"dns.netbios_dotted", NP_WARN,
 	 "the NetBIOS domain name contains a dot",
 	 "A dotted NetBIOS name is a special case for directory sync; see the product's guidance."},
+	{"idle.dropped", NP_FAIL,
+	 "state was lost silently while the connection sat idle: data sent after the silence was "
+	 "retransmitted and never acknowledged",
+	 "A firewall, NAT or load balancer on the path forgets idle connections and then drops their "
+	 "packets without a word. Raise its idle (TCP established) timeout above the application's "
+	 "longest silence (at least 300 s for a sync service), or have the application send TCP "
+	 "keepalives more often than that timeout."},
+	{"idle.reset_by_path", NP_FAIL,
+	 "a reset ended the connection after it sat idle, and its TTL says a device on the path sent "
+	 "it, not the far end",
+	 "A firewall or NAT at the hop named in the summary forgets idle connections and resets them "
+	 "on the next packet. Raise its idle (TCP established) timeout above the application's longest "
+	 "silence (at least 300 s for a sync service), or have the application send TCP keepalives more "
+	 "often than that timeout. Hops are counted on the way back."},
+	{"idle.reset_by_peer", NP_FAIL,
+	 "a reset ended the connection after it sat idle, and its TTL is that of the far end's own "
+	 "packets: the far end reset it",
+	 "The far end, or something at the same distance (its host firewall, a load balancer in front "
+	 "of it), drops idle connections. Check its idle and keepalive settings, or have the "
+	 "application reconnect after a silence."},
+	{"idle.reset", NP_FAIL,
+	 "a reset ended the connection after it sat idle; where it came from cannot be told",
+	 "Capture on this side as well (netprobe's own capture, or tcpdump), so the reset's TTL can be "
+	 "compared with the far end's own packets."},
+	{"idle.closed_by_peer", NP_FAIL,
+	 "an end of the connection closed it (FIN) after it sat idle: an application's idle limit, "
+	 "not the network",
+	 "The end named in the summary has an idle timeout shorter than the application's silences. "
+	 "Raise it (at least 300 s for a sync service: keepalive_timeout, client_header_timeout, "
+	 "idle timeouts of proxies), or have the application reconnect."},
+	{"explain.clean", NP_PASS,
+	 "the capture shows no failed handshake and no connection that died after sitting idle",
+	 ""},
+	{"explain.partial", NP_WARN,
+	 "the capture was not read to its end, or not every finding is listed: the analysis covers part of it",
+	 "The file is cut short or damaged after the frame named in the summary (a capture stopped "
+	 "abruptly, or copied while still being written); record again, or cut it to its good part "
+	 "with editcap, to analyse the rest. For findings beyond the limit, narrow the file with a "
+	 "BPF filter."},
 	{"capture.dropped", NP_WARN,
 	 "the kernel or the interface dropped captured packets: some evidence may be missing",
 	 "Fewer probes at once (--parallel) or a quieter moment gives a complete capture."},

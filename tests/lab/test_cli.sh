@@ -74,3 +74,14 @@ test_cli_help_and_version() {
 	"$NETPROBE" help nosuch 2>/dev/null || rc=$?
 	expect "help for an unknown command" "$rc" 2
 }
+
+test_cli_dns_bad_input() {
+	usage_error dns "$(printf 'a%.0s' {1..64}).example" --resolver 127.0.0.1 | grep -q "label"
+	usage_error dns "$(printf 'abcdefghi.%.0s' {1..26})com" --resolver 127.0.0.1 | grep -q "bytes long"
+	usage_error dns a..b --resolver 127.0.0.1 | grep -q "empty label"
+	usage_error dns 'bad name' --resolver 127.0.0.1 | grep -q "invalid character"
+	usage_error dns www.example.net --type PTR --resolver 127.0.0.1 | grep -q -- "--type 'PTR'"
+	usage_error dns www.example.net --resolver 300.1.2.3 | grep -q -- "--resolver '300.1.2.3'"
+	usage_error dns www.example.net --resolver ns.example.net | grep -q "not a name"
+	usage_error dns --resolver 127.0.0.1 | grep -q "no name given"
+}

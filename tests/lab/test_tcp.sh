@@ -76,14 +76,20 @@ test_tcp_name_resolves_to_every_address() {
 	jqe "$TMP/names4.json" "[.findings[].address] == [\"$SRV4\"]"
 }
 
-test_tcp_name_without_dns_server() {
-	# The lab resolver address has no DNS server yet: its ICMP port
-	# unreachable makes the lookup fail fast as dns.unreachable.
+test_tcp_name_that_does_not_exist() {
+	# The lab resolver answers NXDOMAIN: one finding, no address probed.
 	np nodns tcp nosuch.lab:80
 	expect "exit status" "$(rc_of nodns)" 1
 	jqe "$TMP/nodns.json" '.findings | length == 1'
-	jqe "$TMP/nodns.json" '.findings[0] | .verdict == "dns.unreachable" and .address == "" and .status == "fail"'
-	jqe "$TMP/nodns.json" ".host.resolvers == [\"$SRV4\"]"
+	jqe "$TMP/nodns.json" '.findings[0] | .verdict == "dns.nxdomain" and .address == "" and .status == "fail"'
+	jqe "$TMP/nodns.json" ".host.resolvers == [\"$DNS_GOOD4\", \"$DNS_GOOD6\"]"
+}
+
+test_tcp_name_without_address_of_the_family() {
+	# www.example.net has no AAAA: with -6 there is nothing to connect to.
+	np nov6 tcp -6 www.example.net:80
+	expect "exit status" "$(rc_of nov6)" 1
+	jqe "$TMP/nov6.json" '[.findings[] | [.verdict, .status]] == [["dns.nodata", "fail"]]'
 }
 
 test_tcp_200_targets_in_parallel() {

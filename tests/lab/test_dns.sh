@@ -1,0 +1,121 @@
+# netprobe dns in the lab: real unbound servers, every verdict produced for real.
+# shellcheck shell=bash
+
+# finding FILE NAME TYPE RESOLVER: the one finding for that query.
+finding() {
+	jq -c --arg t "$2 $3" --arg r "$4" '[.findings[] | select(.target == $t and .address == $r)] | if length == 1 then .[0] else error("\(length) findings for \($t) @\($r)") end' "$1"
+}
+
+test_dns_ok_answers_and_nodata() {
+	np dnsok dns www.example.net login.example.net --resolver "$DNS_GOOD4"
+	local f
+	f=$(finding "$TMP/dnsok.json" www.example.net A "$DNS_GOOD4")
+	jq -e '.verdict == "dns.ok" and .status == "pass" and .metrics.answers == ["198.19.5.10"] and .metrics.resolver == "'"$DNS_GOOD4"'" and (.metrics.dns_ms | type) == "number" and .metrics.ttl > 0' <<<"$f" >/dev/null || fail "$f"
+	f=$(finding "$TMP/dnsok.json" www.example.net AAAA "$DNS_GOOD4")
+	# NODATA is a good answer (an IPv4-only name): a warning, the run passes.
+	jq -e '.verdict == "dns.nodata" and .status == "warn"' <<<"$f" >/dev/null || fail "$f"
+	f=$(finding "$TMP/dnsok.json" login.example.net AAAA "$DNS_GOOD4")
+	jq -e '.verdict == "dns.ok" and .metrics.answers == ["2001:db8:5::11"]' <<<"$f" >/dev/null || fail "$f"
+	expect "exit status" "$(rc_of dnsok)" 0
+	# A clean resolver: no rewriting, no DNS64 finding.
+	jqe "$TMP/dnsok.json" '[.findings[] | select(.verdict == "dns.nxdomain_rewritten" or .verdict == "dns.dns64")] | length == 0'
+}
+
+test_dns_each_system_resolver_on_its_own() {
+	np dnssys dns login.example.net
+	expect "exit status" "$(rc_of dnssys)" 0
+	jqe "$TMP/dnssys.json" ".host.resolvers == [\"$DNS_GOOD4\", \"$DNS_GOOD6\"]"
+	jqe "$TMP/dnssys.json" "[.findings[] | select(.verdict == \"dns.ok\") | .address] | sort == ([\"$DNS_GOOD4\", \"$DNS_GOOD4\", \"$DNS_GOOD6\", \"$DNS_GOOD6\"] | sort)"
+}
+
+test_dns_types_and_cname() {
+	np dnstypes dns example.net alias.example.net --type MX,TXT,NS,SOA,CNAME --resolver "$DNS_GOOD4"
+	jqe "$TMP/dnstypes.json" '.findings[] | select(.target == "example.net MX") | .verdict == "dns.ok" and .metrics.answers == ["10 mx.example.net."]'
+	jqe "$TMP/dnstypes.json" '.findings[] | select(.target == "example.net TXT") | .metrics.answers == ["v=spf1 -all"]'
+	jqe "$TMP/dnstypes.json" '.findings[] | select(.target == "alias.example.net CNAME") | .metrics.answers == ["www.example.net."]'
+	jqe "$TMP/dnstypes.json" '.findings[] | select(.target == "example.net SOA") | .verdict == "dns.ok"'
+}
+
+test_dns_nxdomain() {
+	np dnsnx dns nope.example.net --type A --resolver "$DNS_GOOD4"
+	jqe "$TMP/dnsnx.json" '[.findings[] | select(.verdict == "dns.nxdomain" and .status == "fail" and .target == "nope.example.net A")] | length == 1'
+}
+
+test_dns_refused() {
+	np dnsref dns www.example.net --type A --resolver "$DNS_REFUSE"
+	jqe "$TMP/dnsref.json" '[.findings[] | select(.target == "www.example.net A") | .verdict] == ["dns.refused"]'
+}
+
+test_dns_timeout_when_udp_is_dropped() {
+	np dnsto dns www.example.net --type A --resolver "$DNS_UDP_DROP" --timeout 1
+	jqe "$TMP/dnsto.json" '[.findings[] | select(.target == "www.example.net A") | .verdict] == ["dns.timeout"]'
+}
+
+test_dns_unreachable_names_the_sender() {
+	np dnsunr dns www.example.net --type A --resolver "$DNS_NONE"
+	jqe "$TMP/dnsunr.json" ".findings[] | select(.target == \"www.example.net A\") | .verdict == \"dns.unreachable\" and .metrics.sender == \"$DNS_NONE\" and (.summary | test(\"no DNS server\"))"
+}
+
+test_dns_truncated_answer_comes_over_tcp() {
+	np dnsbig dns big.example.net --type TXT --resolver "$DNS_GOOD4"
+	# The whole 2 KB answer came (over TCP); the text kept is bounded.
+	jqe "$TMP/dnsbig.json" '.findings[] | select(.target == "big.example.net TXT") | .verdict == "dns.ok" and .metrics.size > 2000 and (.metrics.answers[0] | length) < 512'
+}
+
+test_dns_tcp_blocked_by_drop_and_by_reject() {
+	np dnstcpd dns big.example.net --type TXT --resolver "$DNS_TCP_DROP" --timeout 2
+	jqe "$TMP/dnstcpd.json" '.findings[] | select(.target == "big.example.net TXT") | .verdict == "dns.tcp_blocked" and (.summary | test("truncated")) and (.summary | test("unanswered"))'
+	jqe "$TMP/dnstcpd.json" '.findings[] | select(.target == "big.example.net TXT") | [.evidence[].text | test("SYN")] | any'
+	np dnstcpr dns big.example.net --type TXT --resolver "$DNS_TCP_REJECT" --timeout 2
+	jqe "$TMP/dnstcpr.json" ".findings[] | select(.target == \"big.example.net TXT\") | .verdict == \"dns.tcp_blocked\" and .metrics.sender == \"$FW4\""
+}
+
+test_dns_tcp_option_finds_tcp_blocked() {
+	np dnstcpo dns www.example.net --type A --tcp --resolver "$DNS_TCP_DROP" --timeout 2
+	jqe "$TMP/dnstcpo.json" '.findings[] | select(.target == "www.example.net A") | .verdict == "dns.tcp_blocked" and (.summary | test("UDP but not over TCP"))'
+	np dnstcpok dns www.example.net --type A --tcp --resolver "$DNS_GOOD4"
+	jqe "$TMP/dnstcpok.json" '.findings[] | select(.target == "www.example.net A") | .verdict == "dns.ok"'
+}
+
+test_dns_nxdomain_rewriting() {
+	np dnsrw dns www.example.net --type A --resolver "$DNS_REWRITE"
+	jqe "$TMP/dnsrw.json" "[.findings[] | select(.verdict == \"dns.nxdomain_rewritten\" and .address == \"$DNS_REWRITE\" and .metrics.answers == [\"198.19.4.99\"] and (.target | test(\"^np-[a-z]{16}[.]com A\$\")))] | length == 1"
+	expect "exit status" "$(rc_of dnsrw)" 1
+}
+
+test_dns_dns64_prefix() {
+	np dns64 dns www.example.net --type AAAA --resolver "$DNS_DNS64"
+	jqe "$TMP/dns64.json" '[.findings[] | select(.verdict == "dns.dns64" and .status == "warn" and .metrics.nat64_prefix == "64:ff9b::/96")] | length == 1'
+	jqe "$TMP/dns64.json" '.findings[] | select(.target == "www.example.net AAAA") | .metrics.answers == ["64:ff9b::c613:50a"]'
+}
+
+test_dns_inconsistent_resolvers() {
+	np dnsinc dns www.example.net --type AAAA --resolver "$DNS_GOOD4" --resolver "$DNS_DNS64"
+	jqe "$TMP/dnsinc.json" "[.findings[] | select(.verdict == \"dns.inconsistent\" and .target == \"www.example.net AAAA\" and .status == \"warn\" and (.metrics.answers_by_resolver | keys | length == 2))] | length == 1"
+	# Same answers in another order are not inconsistent.
+	np dnscons dns login.example.net --type A --resolver "$DNS_GOOD4" --resolver "$DNS_GOOD6"
+	jqe "$TMP/dnscons.json" '[.findings[] | select(.verdict == "dns.inconsistent")] | length == 0'
+}
+
+test_dns_no_external_and_domain_controllers() {
+	np dnsint dns www.example.net login.example.net --domain "$AD_DOMAIN" --resolver "$DNS_INTERNAL"
+	jqe "$TMP/dnsint.json" "[.findings[] | select(.verdict == \"dns.no_external\" and .address == \"$DNS_INTERNAL\")] | length == 1"
+	jqe "$TMP/dnsint.json" '.findings[] | select(.target == "_ldap._tcp.dc._msdcs.'"$AD_DOMAIN"' SRV") | .verdict == "dns.ok" and (.metrics.answers | length) == 2'
+	jqe "$TMP/dnsint.json" '.findings[] | select(.target == "dc1.'"$AD_DOMAIN"' A") | .verdict == "dns.ok" and .metrics.answers == ["198.19.4.61"]'
+	# A resolver that reaches both: no dns.no_external.
+	np dnsint2 dns www.example.net --domain "$AD_DOMAIN" --resolver "$DNS_GOOD4"
+	jqe "$TMP/dnsint2.json" '[.findings[] | select(.verdict == "dns.no_external")] | length == 0'
+	jqe "$TMP/dnsint2.json" '.findings[] | select(.target == "dc2.'"$AD_DOMAIN"' A") | .verdict == "dns.ok"'
+}
+
+test_dns_ad_name_warnings() {
+	np dnsad dns --domain corp --netbios CORP.X --resolver "$DNS_GOOD4" --type A
+	jqe "$TMP/dnsad.json" '[.findings[] | select(.verdict == "dns.single_label_domain" and .status == "warn")] | length == 1'
+	jqe "$TMP/dnsad.json" '[.findings[] | select(.verdict == "dns.netbios_dotted" and .status == "warn")] | length == 1'
+}
+
+test_dns_servfail() {
+	np dnssf dns "$SERVFAIL_NAME" --type A --resolver "$DNS_GOOD4"
+	jqe "$TMP/dnssf.json" "[.findings[] | select(.target == \"$SERVFAIL_NAME A\") | .verdict] == [\"dns.servfail\"]"
+	jqe "$TMP/dnssf.json" '.findings[] | select(.verdict == "dns.servfail") | .summary | test("SERVFAIL")'
+}
