@@ -199,31 +199,39 @@ void np_term_summary(struct np_term *t, const struct np_report *r)
 	fputc('\n', t->out);
 	for (size_t s = 0; s < sizeof(order) / sizeof(order[0]); s++) {
 		enum np_status st = order[s];
+		const struct np_verdict *seen[128];
+		size_t n_seen = 0;
 
+		/* The verdicts of this status in order of first appearance: a
+		 * handful, so this stays linear in the findings. */
 		for (size_t i = 0; i < r->n_findings; i++) {
 			const struct np_finding *f = r->findings[i];
 			size_t k;
 
 			if (f->status != st)
 				continue;
-			/* Print each verdict's group at its first finding. */
-			for (k = 0; k < i; k++)
-				if (r->findings[k]->status == st && r->findings[k]->verdict == f->verdict)
-					break;
-			if (k < i)
-				continue;
+			for (k = 0; k < n_seen && seen[k] != f->verdict; k++)
+				;
+			if (k == n_seen && n_seen < sizeof(seen) / sizeof(seen[0]))
+				seen[n_seen++] = f->verdict;
+		}
+		for (size_t v = 0; v < n_seen; v++) {
+			const char *advice = "";
+
 			status_tag(t, st, tag, sizeof(tag));
-			fprintf(t->out, "%s %s: %s\n", tag, f->verdict->code, f->verdict->meaning);
-			for (k = i; k < r->n_findings; k++) {
+			fprintf(t->out, "%s %s: %s\n", tag, seen[v]->code, seen[v]->meaning);
+			for (size_t k = 0; k < r->n_findings; k++) {
 				const struct np_finding *g = r->findings[k];
 
-				if (g->status != st || g->verdict != f->verdict)
+				if (g->status != st || g->verdict != seen[v])
 					continue;
+				if (!advice[0])
+					advice = g->advice;
 				where(g, w, sizeof(w));
 				fprintf(t->out, "      %s  %s\n", w, g->summary);
 			}
-			if (f->advice[0])
-				fprintf(t->out, "      advice: %s\n", f->advice);
+			if (advice[0])
+				fprintf(t->out, "      advice: %s\n", advice);
 		}
 	}
 	fprintf(t->out, "%zu finding%s in %.1f s: %s%zu pass%s, %s%zu warn%s, %s%zu fail%s, %s%zu error%s, %zu skip\n",

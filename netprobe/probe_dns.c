@@ -1,10 +1,12 @@
 #include "probe_dns.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -55,9 +57,8 @@ struct dns_state {
 	struct dns_res res[NP_DNS_MAX_RESOLVERS];
 	size_t n_res;
 	int tcp;
-	char **names;             /* every name queried, owned */
-	size_t n_names;
-	int *internal;
+	char **htab;              /* every name queried, owned, hashed */
+	size_t hcap, n_names;
 	struct result *results;
 	size_t n_results;
 	size_t outstanding;
@@ -79,27 +80,48 @@ struct dns_q {
 	double first_ms;
 };
 
-static const char *intern(struct dns_state *st, const char *name, int internal)
+static uint32_t name_hash(const char *s)
 {
-	char **v;
-	int *iv;
+	uint32_t h = 2166136261u;   /* FNV-1a, case-folded: DNS names */
 
-	for (size_t i = 0; i < st->n_names; i++)
-		if (strcasecmp(st->names[i], name) == 0)
-			return st->names[i];
-	v = realloc(st->names, (st->n_names + 1) * sizeof(*v));
-	if (!v)
+	for (; *s; s++)
+		h = (h ^ (uint32_t)tolower((unsigned char)*s)) * 16777619u;
+	return h;
+}
+
+/* One copy of each name queried (results compare names by pointer), found
+ * by an open-addressing hash: ten thousand names must not cost 10^8
+ * string compares. */
+static const char *intern(struct dns_state *st, const char *name)
+{
+	size_t mask, i;
+
+	if (st->n_names * 2 >= st->hcap) {
+		size_t cap = st->hcap ? st->hcap * 2 : 1024;
+		char **t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return NULL;
+		for (size_t k = 0; k < st->hcap; k++) {
+			if (!st->htab[k])
+				continue;
+			for (i = name_hash(st->htab[k]) & (cap - 1); t[i]; i = (i + 1) & (cap - 1))
+				;
+			t[i] = st->htab[k];
+		}
+		free(st->htab);
+		st->htab = t;
+		st->hcap = cap;
+	}
+	mask = st->hcap - 1;
+	for (i = name_hash(name) & mask; st->htab[i]; i = (i + 1) & mask)
+		if (strcasecmp(st->htab[i], name) == 0)
+			return st->htab[i];
+	st->htab[i] = strdup(name);
+	if (!st->htab[i])
 		return NULL;
-	st->names = v;
-	iv = realloc(st->internal, (st->n_names + 1) * sizeof(*iv));
-	if (!iv)
-		return NULL;
-	st->internal = iv;
-	v[st->n_names] = strdup(name);
-	if (!v[st->n_names])
-		return NULL;
-	iv[st->n_names] = internal;
-	return v[st->n_names++];
+	st->n_names++;
+	return st->htab[i];
 }
 
 /* --- the resolver channels and their flows ----------------------------- */
@@ -507,82 +529,123 @@ static int definitive(const char *v)
 	return strcmp(v, "dns.ok") == 0 || strcmp(v, "dns.nxdomain") == 0 || strcmp(v, "dns.nodata") == 0;
 }
 
+static const struct dns_state *sort_st;
+
+/* Results of one (name, type) together, in the order they came. */
+static int cmp_group(const void *pa, const void *pb)
+{
+	const struct result *a = &sort_st->results[*(const size_t *)pa];
+	const struct result *b = &sort_st->results[*(const size_t *)pb];
+
+	if (a->name != b->name)
+		return (uintptr_t)a->name < (uintptr_t)b->name ? -1 : 1;
+	if (a->type != b->type)
+		return a->type - b->type;
+	return *(const size_t *)pa < *(const size_t *)pb ? -1 : 1;
+}
+
+struct pending {
+	size_t first;
+	struct np_finding *f;
+};
+
+static int cmp_pending(const void *pa, const void *pb)
+{
+	const struct pending *a = pa, *b = pb;
+
+	return a->first < b->first ? -1 : a->first > b->first;
+}
+
+/* dns.inconsistent for one group idx[0..n) of (name, type) results. */
+static struct np_finding *inconsistent(struct dns_state *st, const size_t *idx, size_t n)
+{
+	const struct result *a = &st->results[idx[0]];
+	char target[300], says[600];
+	struct np_finding *f;
+	size_t w = 0;
+	json_t *per;
+	int differ = 0;
+
+	for (size_t k = 1; k < n; k++) {
+		const struct result *b = &st->results[idx[k]];
+
+		if (strcmp(a->verdict, b->verdict) != 0 ||
+		    strcmp(a->answers ? a->answers : "", b->answers ? b->answers : "") != 0)
+			differ = 1;
+	}
+	if (!differ)
+		return NULL;
+	snprintf(target, sizeof(target), "%.260s %s", a->name, np_dns_type_name(a->type));
+	f = np_finding_new("dns", target, "", "dns.inconsistent");
+	if (!f)
+		return NULL;
+	per = json_object();
+	says[0] = '\0';
+	for (size_t k = 0; k < n; k++) {
+		const struct result *b = &st->results[idx[k]];
+		/* Answers as a list per resolver; a verdict code when it had
+		 * none (nxdomain, nodata). */
+		const char *what = strcmp(b->verdict, "dns.ok") == 0 && b->answers ? b->answers : b->verdict;
+		json_t *list = json_array();
+
+		for (const char *p = what; *p;) {
+			size_t m = strcspn(p, "\n");
+
+			json_array_append_new(list, json_stringn(p, m));
+			p += m + (p[m] == '\n');
+		}
+		json_object_set_new(per, st->res[b->ri].label, list);
+		if (w + 8 < sizeof(says))
+			w += (size_t)snprintf(says + w, sizeof(says) - w, "%s%s says %.80s", w ? "; " : "",
+					      st->res[b->ri].label, what);
+	}
+	for (char *c = says; *c; c++)
+		if (*c == '\n')
+			*c = ',';
+	np_finding_summary(f, "resolvers disagree on %s %s: %s", a->name, np_dns_type_name(a->type), says);
+	json_object_set_new(f->metrics, "answers_by_resolver", per);
+	return f;
+}
+
 static void aggregate(struct dns_state *st)
 {
+	size_t *idx = calloc(st->n_results + 1, sizeof(*idx));
+	struct pending *out = calloc(st->n_results + 1, sizeof(*out));
+	size_t n = 0, n_out = 0;
 	struct np_finding *f;
 
 	st->aggregated = 1;
-	/* dns.inconsistent: for each (name, type), the definitive answers of
-	 * the resolvers differ (ordering and TTLs ignored). */
-	for (size_t i = 0; i < st->n_results; i++) {
-		const struct result *a = &st->results[i];
-		int differ = 0, first = 1;
-		json_t *per;
+	if (!idx || !out)
+		goto no_external;
+	/* dns.inconsistent: the definitive answers (ok, nxdomain, nodata) of
+	 * the resolvers for one name and type differ, ordering and TTLs aside.
+	 * Sorting groups them: n log n, not n^2, for ten thousand names. */
+	for (size_t i = 0; i < st->n_results; i++)
+		if (definitive(st->results[i].verdict))
+			idx[n++] = i;
+	sort_st = st;
+	qsort(idx, n, sizeof(*idx), cmp_group);
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
 
-		if (!definitive(a->verdict))
-			continue;
-		for (size_t k = 0; k < i && first; k++)
-			if (st->results[k].name == a->name && st->results[k].type == a->type &&
-			    definitive(st->results[k].verdict))
-				first = 0;
-		if (!first)
-			continue;
-		for (size_t k = i + 1; k < st->n_results; k++) {
-			const struct result *b = &st->results[k];
-
-			if (b->name != a->name || b->type != a->type || !definitive(b->verdict))
-				continue;
-			if (strcmp(a->verdict, b->verdict) != 0 ||
-			    strcmp(a->answers ? a->answers : "", b->answers ? b->answers : "") != 0)
-				differ = 1;
-		}
-		if (!differ)
-			continue;
-		{
-			char target[300];
-
-			snprintf(target, sizeof(target), "%.260s %s", a->name, np_dns_type_name(a->type));
-			f = np_finding_new("dns", target, "", "dns.inconsistent");
-		}
-		if (!f)
-			continue;
-		per = json_object();
-		{
-			char says[600];
-			size_t w = 0;
-
-			says[0] = '\0';
-			for (size_t k = i; k < st->n_results; k++) {
-				const struct result *b = &st->results[k];
-				const char *what;
-				json_t *list;
-
-				if (b->name != a->name || b->type != a->type || !definitive(b->verdict))
-					continue;
-				/* Answers as a list per resolver; a verdict code when
-				 * it had none (nxdomain, nodata). */
-				what = strcmp(b->verdict, "dns.ok") == 0 && b->answers ? b->answers : b->verdict;
-				list = json_array();
-				for (const char *p = what; *p;) {
-					size_t n = strcspn(p, "\n");
-
-					json_array_append_new(list, json_stringn(p, n));
-					p += n + (p[n] == '\n');
-				}
-				json_object_set_new(per, st->res[b->ri].label, list);
-				if (w + 8 < sizeof(says))
-					w += (size_t)snprintf(says + w, sizeof(says) - w, "%s%s says %.80s",
-							      w ? "; " : "", st->res[b->ri].label, what);
+		while (j < n && st->results[idx[j]].name == st->results[idx[i]].name &&
+		       st->results[idx[j]].type == st->results[idx[i]].type)
+			j++;
+		if (j - i > 1) {
+			f = inconsistent(st, idx + i, j - i);
+			if (f) {
+				out[n_out].first = idx[i];
+				out[n_out++].f = f;
 			}
-			for (char *c = says; *c; c++)
-				if (*c == '\n')
-					*c = ',';
-			np_finding_summary(f, "resolvers disagree on %s %s: %s", a->name,
-					   np_dns_type_name(a->type), says);
 		}
-		json_object_set_new(f->metrics, "answers_by_resolver", per);
-		np_run_finding(st->run, f);
+		i = j;
 	}
+	qsort(out, n_out, sizeof(*out), cmp_pending);
+	for (size_t i = 0; i < n_out; i++)
+		np_run_finding(st->run, out[i].f);
+no_external:
+	free(idx);
+	free(out);
 	/* dns.no_external: public names all fail, internal ones resolve. */
 	for (size_t ri = 0; ri < st->n_res; ri++) {
 		struct dns_res *r = &st->res[ri];
@@ -675,7 +738,7 @@ static void submit_q(struct dns_state *st, int ri, const char *name, int interna
 		     enum q_kind kind, const struct dns_q *failed)
 {
 	struct dns_q *q = calloc(1, sizeof(*q));
-	const char *n = intern(st, name, internal);
+	const char *n = intern(st, name);
 
 	if (!q || !n) {
 		free(q);
@@ -712,10 +775,9 @@ static void state_free(void *arg)
 	for (size_t i = 0; i < st->n_results; i++)
 		free(st->results[i].answers);
 	free(st->results);
-	for (size_t i = 0; i < st->n_names; i++)
-		free(st->names[i]);
-	free(st->names);
-	free(st->internal);
+	for (size_t i = 0; i < st->hcap; i++)
+		free(st->htab[i]);
+	free(st->htab);
 	free(st);
 }
 

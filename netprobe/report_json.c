@@ -41,7 +41,7 @@ static json_t *finding_json(const struct np_finding *f)
 	json_object_set_new(o, "verdict", json_string(f->verdict->code));
 	json_object_set_new(o, "summary", str_or_marker(f->summary));
 	json_object_set_new(o, "advice", str_or_marker(f->advice));
-	json_object_set_new(o, "metrics", json_deep_copy(f->metrics));
+	json_object_set(o, "metrics", f->metrics);   /* shared, not copied */
 	for (size_t i = 0; i < f->n_evidence; i++) {
 		json_t *e = json_object();
 

@@ -43,6 +43,10 @@ in_cli dnsperf -s "$DNS_GOOD4" -d "$work/dnsperf.in" -n 1 -c 1 -q 256 -t 5 >"$wo
 t1=$(now)
 dp_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')
 dp_done=$(sed -n 's/.*Queries completed: *\([0-9]*\).*/\1/p' "$work/dnsperf.out")
+dp_lost=$(sed -n 's/.*Queries lost: *\([0-9]*\).*/\1/p' "$work/dnsperf.out")
+# dnsperf's own run time stops at its last answer; its wall time also waits
+# -t seconds for lost queries. Both are shown.
+dp_run=$(sed -n 's/.*Run time (s): *\([0-9.]*\).*/\1/p' "$work/dnsperf.out")
 
 t0=$(now)
 while read -r n; do
@@ -53,7 +57,9 @@ dig_s=$(awk -v a="$t0" -v b="$t1" -v n="$N" -v s="$SEQ" 'BEGIN{printf "%.3f", (b
 
 printf '\nDNS: %d distinct names, resolver %s (unbound), one run\n' "$N" "$DNS_GOOD4"
 printf '  %-34s %10s s   (%s answered)\n' "netprobe dns (--parallel 256)" "$np_s" "$answered"
-printf '  %-34s %10s s   (%s completed)\n' "dnsperf -q 256 (reference)" "$dp_s" "${dp_done:-?}"
+printf '  %-34s %10s s   (%s completed, %s lost; wall %s s incl. its -t 5 wait)\n' \
+	"dnsperf -q 256 (reference)" "${dp_run:-$dp_s}" "${dp_done:-?}" "${dp_lost:-?}" "$dp_s"
+dp_s=${dp_run:-$dp_s}
 printf '  %-34s %10s s   (500 names, scaled)\n' "sequential dig loop" "$dig_s"
 awk -v np="$np_s" -v dp="$dp_s" -v dg="$dig_s" 'BEGIN{
 	printf "  netprobe / dnsperf = %.2fx (target <= 1.5x); dig loop / netprobe = %.1fx (target > 20x)\n", np/dp, dg/np }'
