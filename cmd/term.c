@@ -239,13 +239,18 @@ void np_term_summary(struct np_term *t, const struct np_report *r)
 		col(t, NP_PASS), counts[NP_PASS], reset(t), col(t, NP_WARN), counts[NP_WARN], reset(t),
 		col(t, NP_FAIL), counts[NP_FAIL], reset(t), col(t, NP_ERROR), counts[NP_ERROR], reset(t),
 		counts[NP_SKIP]);
-	fprintf(t->out, "Results hold for this host (%s) and source address%s ", r->hostname,
-		r->sources.n == 1 ? "" : "es");
-	if (r->sources.n == 0)
-		fputs("(none used)", t->out);
-	for (size_t i = 0; i < r->sources.n; i++)
-		fprintf(t->out, "%s%s", i ? ", " : "", r->sources.v[i]);
-	fputs("; from elsewhere the path may differ.\n", t->out);
+	if (strcmp(r->command, "explain") == 0) {
+		/* Offline: the packets were seen where the capture was taken. */
+		fputs("Results describe the capture file, as seen where it was taken.\n", t->out);
+	} else {
+		fprintf(t->out, "Results hold for this host (%s) and source address%s ", r->hostname,
+			r->sources.n == 1 ? "" : "es");
+		if (r->sources.n == 0)
+			fputs("(none used)", t->out);
+		for (size_t i = 0; i < r->sources.n; i++)
+			fprintf(t->out, "%s%s", i ? ", " : "", r->sources.v[i]);
+		fputs("; from elsewhere the path may differ.\n", t->out);
+	}
 	if (r->signal)
 		fprintf(t->out, "Interrupted: the results above are what was known when the run stopped.\n");
 	fflush(t->out);
