@@ -108,3 +108,12 @@ build/fuzz/fuzz_dns_answer: tests/fuzz/fuzz_dns_answer.c netprobe/dns_answer.c n
 $(FUZZ_BIN): tests/fuzz/fuzz_dissect.c netprobe/dissect.c netprobe/dissect.h netprobe/error.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_dissect.c netprobe/dissect.c
+
+# Benchmarks, each beside a named peer measured in the same run; not part
+# of `make test`. DNS: 10,000 names against the lab's unbound beside dnsperf
+# and a dig loop (needs root: the lab). explain: a large synthetic capture
+# beside tcpdump -r, time and peak RSS (BENCH_MB=300, BENCH_RUNS=3).
+.PHONY: bench
+bench: deps $(BIN)
+	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_dns.sh
+	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_explain.sh

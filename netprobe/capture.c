@@ -1,6 +1,7 @@
 #include "capture.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -11,6 +12,7 @@
 #include <pcap/pcap.h>
 
 #include "clock.h"
+#include "dissect.h"
 #include "loop.h"
 #include "pcapng.h"
 
@@ -21,6 +23,10 @@
 #define NP_SNAPLEN 65535
 /* Room for a burst of hundreds of probes' packets while the loop is busy. */
 #define NP_CAPTURE_BUFFER (8 * 1024 * 1024)
+/* A capture file is read through stdio: its default buffer is a page, a
+ * read(2) per 4 KiB. */
+#define NP_FILE_BUFFER (1 << 20)
+#define NS_PER_S 1000000000LL
 
 struct np_capture {
 	pcap_t *p;
@@ -249,4 +255,109 @@ int np_capture_save(struct np_capture *c, FILE *f, char *errbuf)
 		return NP_EIO;
 	}
 	return 0;
+}
+
+/* --- capture files ------------------------------------------------------ */
+
+struct np_pcap_file {
+	pcap_t *p;
+	FILE *file;                 /* owned by p once it is open */
+	char *filebuf;
+	int dlt;
+	struct bpf_program prog;
+	int have_prog;
+	uint64_t frame;
+};
+
+struct np_pcap_file *np_pcap_file_open(const char *path, const char *filter, char *errbuf)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	struct np_pcap_file *f = calloc(1, sizeof(*f));
+	struct np_packet probe;
+
+	if (!f) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "out of memory");
+		return NULL;
+	}
+	f->file = fopen(path, "rb");
+	if (!f->file) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "%.100s: cannot read it as a capture: %s", path, strerror(errno));
+		goto fail;
+	}
+	f->filebuf = malloc(NP_FILE_BUFFER);
+	if (f->filebuf)
+		setvbuf(f->file, f->filebuf, _IOFBF, NP_FILE_BUFFER);
+	/* Nanoseconds whatever the file holds: libpcap scales microsecond
+	 * files up (pcap_fopen_offline_with_tstamp_precision(3PCAP)). On
+	 * success the handle owns the file. */
+	f->p = pcap_fopen_offline_with_tstamp_precision(f->file, PCAP_TSTAMP_PRECISION_NANO, perr);
+	if (!f->p) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "%.100s: cannot read it as a capture: %.120s", path, perr);
+		goto fail;
+	}
+	f->dlt = pcap_datalink(f->p);
+	np_dissect(f->dlt, NULL, 0, 0, &probe);
+	if (probe.status == NP_PKT_UNSUPPORTED) {
+		const char *n = pcap_datalink_val_to_name(f->dlt);
+
+		snprintf(errbuf, NP_ERRBUF_SIZE, "%.100s: link type %d (%s) is not one netprobe reads "
+			 "(Ethernet, Linux cooked, raw IP)", path, f->dlt, n ? n : "unknown");
+		goto fail;
+	}
+	if (filter && filter[0]) {
+		/* Applied per record with pcap_offline_filter() rather than
+		 * pcap_setfilter(), so that records the filter drops still
+		 * take their number, as in Wireshark. */
+		if (pcap_compile(f->p, &f->prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			snprintf(errbuf, NP_ERRBUF_SIZE, "filter '%.80s': %.120s", filter, pcap_geterr(f->p));
+			goto fail;
+		}
+		f->have_prog = 1;
+	}
+	return f;
+fail:
+	np_pcap_file_close(f);
+	return NULL;
+}
+
+int np_pcap_file_next(struct np_pcap_file *f, struct np_pcap_rec *rec, char *errbuf)
+{
+	struct pcap_pkthdr *h;
+	const u_char *bytes;
+	int rc = pcap_next_ex(f->p, &h, &bytes);
+
+	if (rc == PCAP_ERROR_BREAK)
+		return 0;           /* a savefile's end (pcap_next_ex(3PCAP)) */
+	if (rc != 1) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "%s", pcap_geterr(f->p));
+		return NP_EINVAL;
+	}
+	f->frame++;
+	rec->frame = f->frame;
+	/* With nanosecond precision tv_usec holds nanoseconds. */
+	rec->ts_ns = (int64_t)h->ts.tv_sec * NS_PER_S + (int64_t)h->ts.tv_usec;
+	rec->caplen = h->caplen;
+	rec->wirelen = h->len;
+	rec->data = bytes;
+	rec->matched = !f->have_prog || pcap_offline_filter(&f->prog, h, bytes) != 0;
+	return 1;
+}
+
+int np_pcap_file_dlt(const struct np_pcap_file *f)
+{
+	return f->dlt;
+}
+
+void np_pcap_file_close(struct np_pcap_file *f)
+{
+	if (!f)
+		return;
+	if (f->have_prog)
+		pcap_freecode(&f->prog);
+	if (f->p)
+		pcap_close(f->p);     /* closes f->file */
+	else if (f->file)
+		fclose(f->file);
+	free(f->filebuf);
+	free(f);
 }

@@ -1,0 +1,213 @@
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "term.h"
+#include "../netprobe/explain.h"
+
+enum { OPT_MIN_IDLE = 0x300 };
+
+#define JSON_BUFFER (1 << 20)
+
+static const struct np_cmd_opt explain_opts[] = {
+	{"min-idle", required_argument, OPT_MIN_IDLE, "SECONDS",
+	 "a silence at least this long is an idle gap (default 30)"},
+	{0},
+};
+
+/* The filter words joined as tcpdump joins them. */
+static char *join_filter(const struct np_cmd_ctx *ctx)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 1; i < ctx->n_targets; i++)
+		len += strlen(ctx->targets[i]) + 1;
+	s = calloc(1, len);
+	if (!s)
+		return NULL;
+	for (size_t i = 1; i < ctx->n_targets; i++) {
+		if (i > 1)
+			strcat(s, " ");
+		strcat(s, ctx->targets[i]);
+	}
+	return s;
+}
+
+static int parse_opts(struct np_cmd_ctx *ctx, struct np_explain_opts *o)
+{
+	for (size_t i = 0; i < ctx->n_args; i++) {
+		const char *a = ctx->args[i].arg;
+		char *end;
+		double v;
+
+		if (ctx->args[i].val != OPT_MIN_IDLE)
+			continue;
+		errno = 0;
+		v = strtod(a, &end);
+		if (errno || end == a || *end || !isfinite(v) || v <= 0 || v > 86400 * 7) {
+			np_cmd_error(ctx, "--min-idle '%s': not a number of seconds (0 < S <= 604800)", a);
+			return 2;
+		}
+		o->min_idle_s = v;
+	}
+	if (ctx->pcap_path || ctx->no_capture) {
+		np_cmd_error(ctx, "%s: explain reads a capture, it does not make one",
+			     ctx->pcap_path ? "--pcap" : "--no-capture");
+		return 2;
+	}
+	return 0;
+}
+
+static FILE *open_output(struct np_cmd_ctx *ctx, const char *opt, const char *path)
+{
+	FILE *f;
+
+	if (strcmp(path, "-") == 0)
+		return stdout;
+	f = fopen(path, "w");
+	if (!f)
+		np_cmd_error(ctx, "--%s %s: %s", opt, path, strerror(errno));
+	return f;
+}
+
+static int close_output(struct np_cmd_ctx *ctx, const char *opt, const char *path, FILE *f)
+{
+	if (!f || f == stdout)
+		return 0;
+	if (fclose(f) != 0) {
+		np_cmd_error(ctx, "--%s %s: %s", opt, path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int explain_exec(struct np_cmd_ctx *ctx)
+{
+	struct np_explain_opts o = {0};
+	struct np_explain_stats st;
+	struct np_explain *e = NULL;
+	struct np_report *report = NULL;
+	struct np_term *term = NULL;
+	FILE *json = NULL, *junit = NULL;
+	char errbuf[NP_ERRBUF_SIZE], *filter = NULL, *jsonbuf = NULL;
+	int rc, err;
+
+	rc = parse_opts(ctx, &o);
+	if (rc)
+		return rc;
+	if (ctx->json_path && ctx->junit_path && strcmp(ctx->json_path, "-") == 0 &&
+	    strcmp(ctx->junit_path, "-") == 0) {
+		np_cmd_error(ctx, "--json and --junit cannot both write to stdout");
+		return 2;
+	}
+	rc = 3;
+	filter = join_filter(ctx);
+	if (!filter) {
+		np_cmd_error(ctx, "out of memory");
+		goto out;
+	}
+	o.filter = filter;
+	/* The file and the filter first: either wrong is a usage error. */
+	err = np_explain_open(ctx->targets[0], &o, &e, errbuf);
+	if (err < 0) {
+		np_cmd_error(ctx, "%s", errbuf);
+		rc = err == NP_EINVAL ? 2 : 3;
+		goto out;
+	}
+	if (ctx->json_path && !(json = open_output(ctx, "json", ctx->json_path))) {
+		rc = 2;
+		goto out;
+	}
+	/* A report of thousands of findings is written in small pieces. */
+	jsonbuf = json && json != stdout ? malloc(JSON_BUFFER) : NULL;
+	if (jsonbuf)
+		setvbuf(json, jsonbuf, _IOFBF, JSON_BUFFER);
+	if (ctx->junit_path && !(junit = open_output(ctx, "junit", ctx->junit_path))) {
+		rc = 2;
+		goto out;
+	}
+	term = np_term_new(json == stdout || junit == stdout ? stderr : stdout, ctx->quiet, ctx->no_color);
+	report = np_report_new("explain");
+	if (!term || !report) {
+		np_cmd_error(ctx, "out of memory");
+		goto out;
+	}
+	err = np_explain_run(e, report);
+	if (err < 0) {
+		np_cmd_error(ctx, "%s: %s", ctx->targets[0], np_strerror(err));
+		goto out;
+	}
+	np_report_finish(report);
+	np_explain_get_stats(e, &st);
+	rc = np_report_exit_status(report);
+	if (!ctx->quiet)
+		np_term_note(term, "%s: %llu frame%s%s%s%s, %llu TCP connection%s, %llu with findings",
+			     ctx->targets[0], (unsigned long long)st.frames, st.frames == 1 ? "" : "s",
+			     filter[0] ? " (filter '" : "", filter, filter[0] ? "')" : "",
+			     (unsigned long long)st.flows, st.flows == 1 ? "" : "s",
+			     (unsigned long long)st.problems);
+	np_term_summary(term, report);
+	if (json && np_report_write_json(report, json) < 0) {
+		np_cmd_error(ctx, "--json %s: write failed", ctx->json_path);
+		rc = 3;
+	}
+	if (junit && np_report_write_junit(report, junit) < 0) {
+		np_cmd_error(ctx, "--junit %s: write failed", ctx->junit_path);
+		rc = 3;
+	}
+	if (close_output(ctx, "json", ctx->json_path, json) < 0 ||
+	    close_output(ctx, "junit", ctx->junit_path, junit) < 0)
+		rc = 3;
+	json = junit = NULL;
+	if (ctx->json_path && strcmp(ctx->json_path, "-") != 0)
+		np_term_note(term, "JSON report: %s", ctx->json_path);
+	if (ctx->junit_path && strcmp(ctx->junit_path, "-") != 0)
+		np_term_note(term, "JUnit report: %s", ctx->junit_path);
+out:
+	if (json && json != stdout)
+		fclose(json);
+	if (junit && junit != stdout)
+		fclose(junit);
+	np_explain_free(e);
+	np_report_free(report);
+	np_term_free(term);
+	free(filter);
+	free(jsonbuf);      /* after the stream that used it is closed */
+	return rc;
+}
+
+const struct np_cmd_entry np_cmd_explain_entry = {
+	.name = "explain",
+	.usage = "[OPTIONS] FILE [BPF FILTER...]",
+	.summary = "read a capture (pcap/pcapng): idle connections that died and who killed them, failed handshakes",
+	.help =
+	"FILE is a capture taken with tcpdump, Wireshark or netprobe --pcap (pcap or pcapng;\n"
+	"Ethernet, Linux cooked or raw IP). The words after it form a BPF filter, as for\n"
+	"tcpdump. Every TCP connection in it is rebuilt, and those that went wrong are\n"
+	"named with the probes' verdicts, with frame numbers of FILE as evidence:\n"
+	"\n"
+	"  idle.reset_by_path   reset after an idle gap, TTL not the far end's: a middlebox\n"
+	"  idle.reset_by_peer   reset after an idle gap by the far end itself\n"
+	"  idle.reset           reset after an idle gap, origin undecidable\n"
+	"  idle.closed_by_peer  FIN after an idle gap: an end's own idle limit\n"
+	"  idle.dropped         data after an idle gap retransmitted, never acknowledged\n"
+	"  tcp.filtered, tcp.refused, tcp.rejected, tcp.unreachable   failed handshakes\n"
+	"  explain.clean        none of these (how many connections were read)\n"
+	"\n"
+	"An idle gap is a silence of --min-idle seconds or more with no data outstanding.\n"
+	"Which end is the client: the one that sent the SYN; without one in the capture the\n"
+	"higher port (metrics.client_known is 0). Memory stays bounded on large files.\n"
+	"\n"
+	"Example:\n"
+	"  tcpdump -i eth0 -w sync.pcap 'tcp port 443'\n"
+	"  netprobe explain sync.pcap --min-idle 60 host 198.51.100.7 --json report.json",
+	.opts = explain_opts,
+	.min_targets = 1,
+	.max_targets = -1,
+	.exec = explain_exec,
+};

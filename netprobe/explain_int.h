@@ -1,0 +1,122 @@
+#ifndef NETPROBE_EXPLAIN_INT_H
+#define NETPROBE_EXPLAIN_INT_H
+
+/*
+ * What the two halves of netprobe explain share; not for other modules.
+ * explain.c reads frames into the connection table and finishes its
+ * connections; explain_findings.c says what a finished connection, its
+ * handshake or an ICMP error about it means, as findings.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "explain.h"
+#include "tcp_events.h"
+
+struct np_pcap_file;
+
+/* A connection's 5-tuple in canonical order: side 0 is the lower
+ * (address, port), so both directions find the same entry. */
+struct np_explain_key {
+	uint8_t addr[2][16];
+	uint16_t port[2];
+	uint8_t family;
+	uint8_t pad[3];
+};
+
+/* The ICMP errors that say something about reachability (RFC 792, RFC 1812
+ * 5.2.7.1, RFC 4443 3.1), as the live tcp classifier reads them. */
+enum np_explain_icmp_kind {
+	NP_EXPLAIN_ICMP_OTHER = 0,          /* not about reachability (too big, ...) */
+	NP_EXPLAIN_ICMP_PROHIBITED,         /* a filter said no */
+	NP_EXPLAIN_ICMP_PORT_UNREACH,
+	NP_EXPLAIN_ICMP_UNREACH,            /* net/host/address unreachable */
+	NP_EXPLAIN_ICMP_EXCEEDED,           /* time exceeded */
+};
+
+struct np_explain_icmp {
+	struct np_tcp_mark mark;    /* the ICMP packet itself: frame, time, TTL */
+	uint8_t kind, type, code, v6;
+	uint8_t quoted_dir;         /* the side whose packet it quotes */
+	uint8_t from[16];           /* its sender */
+};
+
+struct np_explain_flow {
+	struct np_explain_flow *hnext;              /* hash chain */
+	struct np_explain_flow *prev, *next;        /* the open or the closed list, least recent first */
+	struct np_explain_key key;
+	uint8_t closed;
+	uint8_t has_icmp;
+	int64_t last_ns;
+	struct np_explain_icmp icmp;
+	struct np_tcp_track trk;
+};
+
+struct np_explain_list {
+	struct np_explain_flow *head, *tail;
+};
+
+/* What the capture shows of one address's own packets: the hop distances
+ * a reset carrying that address is compared with. */
+struct np_explain_host {
+	uint8_t used, family;
+	int16_t hmin, hmax;
+	uint8_t ttl;
+	uint8_t addr[16];
+};
+
+/* What a finished connection says: one finding of its kind, or none. */
+enum np_explain_outcome {
+	NP_EXPLAIN_OUT_NONE = 0,
+	NP_EXPLAIN_OUT_ICMP,                /* an ICMP error about it */
+	NP_EXPLAIN_OUT_FILTERED,            /* SYNs, no answer */
+	NP_EXPLAIN_OUT_HS_RESET,            /* SYN answered by a reset */
+	NP_EXPLAIN_OUT_IDLE_RESET,          /* reset after an idle gap */
+	NP_EXPLAIN_OUT_IDLE_FIN,            /* FIN after an idle gap */
+	NP_EXPLAIN_OUT_IDLE_DROPPED,        /* data after an idle gap, retransmitted, never acked */
+};
+
+struct np_explain {
+	int64_t min_idle_ns, linger_ns;
+	size_t max_flows, max_findings;
+	/* the file, when reading one */
+	struct np_pcap_file *pf;
+	int dlt;
+	char *name;
+	/* frames */
+	uint64_t frame;
+	int64_t t0_ns, now_ns;
+	int have_t0;
+	/* connections being followed */
+	struct np_explain_flow **buckets;
+	size_t n_buckets, n_flows;
+	struct np_explain_list open, closed;
+	struct np_explain_host *hosts;
+	size_t n_hosts, cap_hosts;
+	/* finished connections with something to say */
+	struct np_explain_flow *out;
+	size_t n_out, cap_out;
+	size_t n_kind[8];           /* kept, per enum np_explain_outcome */
+	struct np_explain_flow *spare;      /* finished entries for reuse (chained by hnext) */
+	size_t n_spare;
+	struct np_explain_stats st;
+	int err;
+	int finished;
+};
+
+/* explain.c: the hop distances the capture shows for an address's own
+ * packets in every connection finished so far; NULL when none. */
+const struct np_explain_host *np_explain_host_get(const struct np_explain *e, int family,
+						  const uint8_t *addr);
+
+/* explain_findings.c: what a finished connection says. */
+enum np_explain_outcome np_explain_outcome(const struct np_explain_flow *f);
+
+/* explain_findings.c: once every connection is finished, their findings
+ * (e->out) in the order the connections began, then explain.clean when
+ * there were none and explain.partial when the reading stopped early or
+ * findings went unlisted. NP_ENOMEM when memory runs out. */
+int np_explain_add_findings(struct np_explain *e, struct np_report *r);
+
+#endif

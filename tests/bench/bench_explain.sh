@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# netprobe explain on a large capture, next to `tcpdump -r FILE -w /dev/null`
+# on the same file: wall time and peak RSS side by side. `make bench`; not
+# part of `make test`. The promise: within 2x of tcpdump, memory bounded.
+#
+#   NETPROBE=bin/netprobe tests/bench/bench_explain.sh
+#   BENCH_MB=300   size of the capture made in /tmp (deleted afterwards)
+#   BENCH_RUNS=3   timed runs each (hyperfine, when installed)
+#
+# The capture is synthetic but shaped like the lab's recordings: IPv4 over
+# Ethernet, ~1000 connections open at once, 14-packet HTTP-like exchanges
+# (SYN, SYN-ACK, request, 4 full-size segments of answer, ACKs, FINs)
+# among which 2% die after 42 s idle to a reset forged at hop 2, 2% are
+# SYNs into a drop and 1% are refused (a bad day: thousands of findings, and
+# the JSON report is part of the time) -- every connection a new 5-tuple,
+# so the flow table really holds and finishes tens of thousands of them.
+# (Copies of one recorded capture made with mergecap would repeat the same
+# 5-tuples and ISNs: a handful of connections, not a busy server.)
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+NETPROBE=${NETPROBE:-$here/../../bin/netprobe}
+MB=${BENCH_MB:-300}
+RUNS=${BENCH_RUNS:-3}
+[ -x "$NETPROBE" ] || { echo "bench: no $NETPROBE (make first)" >&2; exit 2; }
+command -v tcpdump >/dev/null || { echo "bench: tcpdump is needed" >&2; exit 2; }
+command -v cc >/dev/null || { echo "bench: a C compiler is needed" >&2; exit 2; }
+
+dir=$(mktemp -d /tmp/np-bench-explain.XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+# tcpdump reads the file as root but may drop to its own user afterwards
+chmod 0755 "$dir"
+
+cat >"$dir/gen.c" <<'EOF'
+/* Writes a nanosecond pcap (Ethernet) of many TCP connections to stdout. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SLOTS 1024
+#define STEP_NS 1000000LL            /* 1 ms between packets: a round of the slots ~1 s */
+#define IDLE_STEPS 43000             /* packets of other connections during 42 s of silence */
+
+enum kind { NORMAL, IDLE_RESET, FILTERED, REFUSED };
+struct conn { int kind, step; uint32_t cli, srv; uint16_t cport; uint32_t cseq, sseq; long sleep; };
+
+static unsigned char buf[1 << 20];
+static size_t used;
+static int64_t now;
+static uint64_t seq_no;
+
+static void out(const void *p, size_t n)
+{
+	if (used + n > sizeof(buf)) { fwrite(buf, 1, used, stdout); used = 0; }
+	memcpy(buf + used, p, n);
+	used += n;
+}
+
+static void put16(unsigned char *b, unsigned v) { b[0] = v >> 8; b[1] = v; }
+static void put32(unsigned char *b, uint32_t v) { put16(b, v >> 16); put16(b + 2, v & 0xffff); }
+
+static size_t packet(int from_cli, const struct conn *c, uint8_t flags, uint8_t ttl, unsigned len)
+{
+	unsigned char h[16 + 54];
+	unsigned char *e = h + 16, *ip = e + 14, *tcp = ip + 20;
+	uint32_t wire = 54 + len;
+	static unsigned char zero[1448];
+
+	memset(h, 0, sizeof(h));
+	h[0] = (uint32_t)(now / 1000000000) & 0xff; h[1] = (uint32_t)(now / 1000000000) >> 8 & 0xff;
+	h[2] = (uint32_t)(now / 1000000000) >> 16 & 0xff; h[3] = (uint32_t)(now / 1000000000) >> 24;
+	{ uint32_t ns = (uint32_t)(now % 1000000000); memcpy(h + 4, &ns, 4); }
+	memcpy(h + 8, &wire, 4);
+	memcpy(h + 12, &wire, 4);
+	e[12] = 0x08;
+	ip[0] = 0x45; put16(ip + 2, 40 + len); ip[6] = 0x40; ip[8] = ttl; ip[9] = 6;
+	put32(ip + 12, from_cli ? c->cli : c->srv); put32(ip + 16, from_cli ? c->srv : c->cli);
+	put16(tcp, from_cli ? c->cport : 443); put16(tcp + 2, from_cli ? 443 : c->cport);
+	put32(tcp + 4, from_cli ? c->cseq : c->sseq); put32(tcp + 8, from_cli ? c->sseq : c->cseq);
+	tcp[12] = 5 << 4; tcp[13] = flags; put16(tcp + 14, 502);
+	out(h, sizeof(h));
+	out(zero, len);
+	now += STEP_NS;
+	return 16 + wire;
+}
+
+static void start(struct conn *c)
+{
+	uint64_t n = seq_no++;
+
+	memset(c, 0, sizeof(*c));
+	c->kind = n % 100 < 95 ? NORMAL : n % 100 < 97 ? IDLE_RESET : n % 100 < 99 ? FILTERED : REFUSED;
+	c->cli = 0xc6120000u | (uint32_t)((n >> 14) % 65000 + 256);   /* 198.18.x.y */
+	c->srv = 0xc6130400u | (uint32_t)(n % 8 + 2);                 /* 198.19.4.2-9 */
+	c->cport = (uint16_t)(1024 + n % 16384);
+	c->cseq = (uint32_t)(n * 2654435761u);
+	c->sseq = (uint32_t)(n * 40503u + 7);
+}
+
+/* One packet of c; 0 when c has ended. */
+static size_t next(struct conn *c)
+{
+	enum { S = 0x02, A = 0x10, P = 0x08, F = 0x01, R = 0x04 };
+	size_t n;
+
+	if (c->kind == FILTERED) {
+		if (c->step == 3) return 0;
+		c->step++;
+		return packet(1, c, S, 64, 0);   /* again a round (~1 s) later */
+	}
+	switch (c->step++) {
+	case 0: return packet(1, c, S, 64, 0);
+	case 1:
+		c->cseq++;
+		if (c->kind == REFUSED) { c->step = 99; return packet(0, c, R | A, 61, 0); }
+		return packet(0, c, S | A, 61, 0);
+	case 2: c->sseq++; return packet(1, c, A, 64, 0);
+	case 3: n = packet(1, c, P | A, 64, 300); c->cseq += 300; return n;
+	case 4: return packet(0, c, A, 61, 0);
+	case 5: case 6: case 8: case 9:
+		n = packet(0, c, A, 61, 1448); c->sseq += 1448; return n;
+	case 7: case 10:
+		n = packet(1, c, A, 64, 0);
+		if (c->step == 11 && c->kind == IDLE_RESET) { c->sleep = IDLE_STEPS; c->step = 20; }
+		return n;
+	case 11: n = packet(1, c, F | A, 64, 0); c->cseq++; return n;
+	case 12: n = packet(0, c, F | A, 61, 0); c->sseq++; return n;
+	case 13: return packet(1, c, A, 64, 0);
+	case 20: n = packet(1, c, P | A, 64, 300); c->cseq += 300; return n;
+	case 21: return packet(0, c, R, 63, 0);   /* the firewall, one hop from the client */
+	default: return 0;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t target = (argc > 1 ? strtoull(argv[1], NULL, 10) : 300) << 20, written = 24;
+	static struct conn slot[SLOTS];
+	unsigned char hdr[24] = {0x4d, 0x3c, 0xb2, 0xa1, 2, 0, 4, 0};
+
+	hdr[16] = 0xff; hdr[17] = 0xff; hdr[20] = 1;      /* snaplen 65535, Ethernet */
+	out(hdr, sizeof(hdr));
+	now = 1700000000LL * 1000000000LL;
+	for (int i = 0; i < SLOTS; i++) start(&slot[i]);
+	for (uint64_t i = 0; written < target; i++) {
+		struct conn *c = &slot[i % SLOTS];
+		size_t n;
+
+		if (c->sleep > 0) { c->sleep -= SLOTS; continue; }
+		n = next(c);
+		if (!n) { start(c); n = next(c); }
+		written += n;
+	}
+	fwrite(buf, 1, used, stdout);
+	return fflush(stdout) != 0;
+}
+EOF
+cc -O2 -o "$dir/gen" "$dir/gen.c"
+f=$dir/big.pcap
+echo "bench: writing a ${MB} MB capture to $f"
+"$dir/gen" "$MB" >"$f"
+echo "bench: $(stat -c %s "$f") bytes; explain finds:"
+"$NETPROBE" explain "$f" --json "$dir/out.json" -q >/dev/null || true
+jq -r '[.findings[].verdict] | group_by(.) | map("  \(.[0]): \(length)") | .[]' "$dir/out.json" 2>/dev/null || true
+
+td=(tcpdump -r "$f" -w /dev/null)
+np=("$NETPROBE" explain "$f" --json /dev/null -q)
+
+# Peak RSS (and one more timing) from GNU time.
+rss() {
+	/usr/bin/time -f '%e %M' -o "$dir/time" "$@" >/dev/null 2>&1 || true
+	tail -n 1 "$dir/time"
+}
+read -r td_t1 td_rss < <(rss "${td[@]}")
+read -r np_t1 np_rss < <(rss "${np[@]}")
+
+if command -v hyperfine >/dev/null; then
+	# -N: no shell in between; -i: explain exits 1 when it finds failures
+	hyperfine -N -i --warmup 1 --runs "$RUNS" --export-json "$dir/hf.json" \
+		-n tcpdump "${td[*]}" -n "netprobe explain" "${np[*]}" >/dev/null 2>"$dir/hf.err" ||
+		{ cat "$dir/hf.err" >&2; exit 1; }
+	td_t=$(jq -r '.results[0].mean' "$dir/hf.json")
+	np_t=$(jq -r '.results[1].mean' "$dir/hf.json")
+	how="hyperfine, mean of $RUNS runs"
+else
+	td_t=$td_t1
+	np_t=$np_t1
+	how="/usr/bin/time, one run"
+fi
+
+printf '\n%-40s %12s %14s\n' "command ($how)" "time (s)" "peak RSS (MB)"
+printf '%-40s %12.3f %14.1f\n' "tcpdump -r F -w /dev/null" "$td_t" "$(awk -v k="$td_rss" 'BEGIN{print k/1024}')"
+printf '%-40s %12.3f %14.1f\n' "netprobe explain F --json /dev/null" "$np_t" "$(awk -v k="$np_rss" 'BEGIN{print k/1024}')"
+ratio=$(awk -v a="$np_t" -v b="$td_t" 'BEGIN{printf "%.2f", a/b}')
+echo "F = $f (${MB} MB); explain / tcpdump = ${ratio}x (the promise: at most 2x)"
+awk -v r="$ratio" 'BEGIN{exit !(r <= 2.0)}' || { echo "bench: slower than 2x tcpdump" >&2; exit 1; }

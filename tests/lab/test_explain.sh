@@ -1,0 +1,160 @@
+# netprobe explain: captures recorded now, in the lab, with tcpdump in the
+# client namespace (fixtures/captures/record.sh), read offline; and its
+# input errors, on the recorded fixtures (test_cli_explain_*, no lab).
+# shellcheck shell=bash
+
+# $here: tests/lab, set by run.sh, which sources this file
+# shellcheck source=fixtures/captures/record.sh disable=SC2154
+. "$here/../../fixtures/captures/record.sh"
+EXPLAIN_FIXTURES=$here/../../fixtures/captures
+
+# ex NAME FILE ARGS...: netprobe explain FILE ARGS --json $TMP/NAME.json;
+# the exit status goes to $TMP/NAME.rc.
+ex() {
+	local name=$1 file=$2 rc=0
+	shift 2
+	"$NETPROBE" explain "$file" "$@" --json "$TMP/$name.json" >"$TMP/$name.out" 2>&1 || rc=$?
+	echo "$rc" >"$TMP/$name.rc"
+	jq -e .schema "$TMP/$name.json" >/dev/null || fail "no JSON report; output: $(cat "$TMP/$name.out")"
+}
+
+# is_frame FILE FRAME FILTER: tshark's display filter holds for that frame.
+is_frame() {
+	local n
+	if [ -z "$2" ] || [ "$2" = null ]; then fail "no frame number"; fi
+	n=$(tshark -r "$1" -Y "frame.number == $2 && ($3)" 2>/dev/null | wc -l)
+	[ "$n" = 1 ] || fail "frame $2 of $1 does not match '$3'"
+}
+
+# The deciding (last) evidence frame of the finding for ADDRESS and VERDICT.
+deciding() {
+	jq -r --arg a "$2" --arg v "$3" \
+		'[.findings[] | select(.address == $a and .verdict == $v)][0].evidence[-1].frame' "$1"
+}
+
+test_explain_idle_reset_by_firewall() {
+	# nginx answers on PORT_IDLE_RESET, but the firewall forgets the flow
+	# after 3 s: the request sent after 5 s draws a reset it forges.
+	rec_idle_reset "$TMP"
+	local f=$TMP/idle_reset_path.pcap fr
+	ex idle "$f" --min-idle 4
+	expect "exit status" "$(cat "$TMP/idle.rc")" 1
+	jqe "$TMP/idle.json" '[.findings[] | select(.verdict == "idle.reset_by_path" and .status == "fail" and .check == "explain")] | length == 2'
+	jqe "$TMP/idle.json" '[.findings[] | .metrics | .gap_s >= 4 and .reply_ttl == 63 and .peer_ttl == 61 and .sender_hop == 2 and .reset_from == "server"] | all'
+	jqe "$TMP/idle.json" "[.findings[].address] | sort == ([\"$SRV4\", \"$SRV6\"] | sort)"
+	jqe "$TMP/idle.json" "[.findings[].target | test(\":[0-9]+ -> .*:$PORT_IDLE_RESET\$\")] | all"
+	# The deciding frames really are the resets, from the firewall's distance.
+	fr=$(deciding "$TMP/idle.json" "$SRV4" idle.reset_by_path)
+	is_frame "$f" "$fr" "tcp.flags.reset == 1 && ip.src == $SRV4 && ip.ttl == 63"
+	fr=$(deciding "$TMP/idle.json" "$SRV6" idle.reset_by_path)
+	is_frame "$f" "$fr" "tcp.flags.reset == 1 && ipv6.src == $SRV6 && ipv6.hlim == 63"
+	# The first evidence frame is the last packet before the silence.
+	fr=$(jq -r "[.findings[] | select(.address == \"$SRV4\")][0].evidence[0].frame" "$TMP/idle.json")
+	is_frame "$f" "$fr" "tcp.port == $PORT_IDLE_RESET && tcp.flags.reset == 0"
+	# With the default --min-idle (30 s) five seconds are no idle gap.
+	ex idle30 "$f"
+	expect "exit status at 30 s" "$(cat "$TMP/idle30.rc")" 0
+	jqe "$TMP/idle30.json" '[.findings[].verdict] == ["explain.clean"] and .findings[0].metrics.flows == 2'
+}
+
+test_explain_closed_normally_is_clean() {
+	rec_closed_normally "$TMP"
+	ex closed "$TMP/closed_normally.pcapng" --min-idle 1
+	expect "exit status" "$(cat "$TMP/closed.rc")" 0
+	jqe "$TMP/closed.json" '[.findings[] | select(.status == "fail")] | length == 0'
+	jqe "$TMP/closed.json" '.findings[0].verdict == "explain.clean" and .findings[0].metrics.flows == 2'
+	jqe "$TMP/closed.json" ".capture.file == \"$TMP/closed_normally.pcapng\" and .capture.received > 0"
+}
+
+test_explain_syns_to_a_dropped_port_are_filtered() {
+	rec_syn_dropped "$TMP"
+	local f=$TMP/syn_dropped.pcap fr
+	ex syns "$f"
+	expect "exit status" "$(cat "$TMP/syns.rc")" 1
+	jqe "$TMP/syns.json" '[.findings[] | select(.verdict == "tcp.filtered" and .metrics.syn_count >= 3)] | length == 2'
+	for fr in $(jq -r '.findings[].evidence[].frame' "$TMP/syns.json"); do
+		is_frame "$f" "$fr" "tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.dstport == $PORT_DROP"
+	done
+}
+
+test_explain_refused_vs_rejected() {
+	# 84: the server's own reset (TTL 61, as its port-80 packets); 82: a
+	# reset forged by the firewall (TTL 63).
+	rec_handshakes "$TMP"
+	local f=$TMP/handshakes.pcap a
+	ex hs "$f"
+	expect "exit status" "$(cat "$TMP/hs.rc")" 1
+	jqe "$TMP/hs.json" "[.findings[] | select(.target | endswith(\":$PORT_RESET\")) | select(.verdict == \"tcp.rejected\" and .metrics.reply_ttl == 63 and .metrics.target_ttl == 61 and .metrics.sender_hop == 2)] | length == 2"
+	jqe "$TMP/hs.json" "[.findings[] | select(.target | endswith(\":$PORT_CLOSED\")) | select(.verdict == \"tcp.refused\" and .metrics.reply_ttl == 61 and .metrics.sender_hop == 4)] | length == 2"
+	jqe "$TMP/hs.json" "[.findings[] | select(.target | endswith(\":$PORT_OPEN\"))] | length == 0"
+	for a in "$SRV4" "$SRV6"; do
+		is_frame "$f" "$(deciding "$TMP/hs.json" "$a" tcp.rejected)" "tcp.flags.reset == 1 && tcp.srcport == $PORT_RESET"
+		is_frame "$f" "$(deciding "$TMP/hs.json" "$a" tcp.refused)" "tcp.flags.reset == 1 && tcp.srcport == $PORT_CLOSED"
+	done
+	# Filtered to the failed ports only, the server's own TTL is unknown:
+	# refused, origin undetermined, with the file's frame numbers.
+	ex hsf "$f" tcp port "$PORT_RESET" or tcp port "$PORT_CLOSED"
+	jqe "$TMP/hsf.json" '[.findings[] | select(.verdict == "tcp.refused" and (.summary | test("origin undetermined")))] | length == 4'
+	is_frame "$f" "$(deciding "$TMP/hsf.json" "$SRV4" tcp.refused)" "tcp.flags.reset == 1"
+}
+
+test_explain_icmp_errors_name_the_sender() {
+	rec_icmp_errors "$TMP"
+	ex icmp "$TMP/icmp_errors.pcap"
+	jqe "$TMP/icmp.json" "[.findings[] | select(.verdict == \"tcp.rejected\" and .metrics.sender_hop == 2)] | length == 3"
+	jqe "$TMP/icmp.json" "[.findings[] | select(.verdict == \"tcp.rejected\") | .metrics.sender] | sort == ([\"$FW4\", \"$FW4\", \"$FW6\"] | sort)"
+	jqe "$TMP/icmp.json" "[.findings[] | select(.verdict == \"tcp.unreachable\" and .address == \"$NOROUTE4\" and .metrics.sender == \"$EDGE4\")] | length == 1"
+	is_frame "$TMP/icmp_errors.pcap" "$(deciding "$TMP/icmp.json" "$SRV4" tcp.rejected)" "icmp.type == 3 && ip.src == $FW4"
+}
+
+test_explain_reads_netprobe_own_pcapng() {
+	# netprobe tcp's --pcap file (its TTL series included) read back: the
+	# firewall's reset is named again, the TTL-limited SYNs' time-exceeded
+	# answers are not mistaken for failures.
+	"$LAB" exec cli "$NETPROBE" tcp "$SRV4:$PORT_RESET" "$SRV4:$PORT_OPEN" -q \
+		--pcap "$TMP/own.pcapng" --json "$TMP/own-tcp.json" >/dev/null 2>&1 || true
+	[ -s "$TMP/own.pcapng" ] || fail "no pcapng from netprobe tcp"
+	ex own "$TMP/own.pcapng"
+	jqe "$TMP/own.json" "[.findings[] | select(.verdict == \"tcp.rejected\" and .metrics.reply_ttl == 63 and .metrics.target_ttl == 61)] | length >= 1"
+	jqe "$TMP/own.json" '[.findings[] | select(.verdict == "tcp.unreachable")] | length == 0'
+}
+
+test_cli_explain_input_errors() {
+	local rc
+	rc=0; "$NETPROBE" explain "$EXPLAIN_FIXTURES/syn_dropped.pcap" tcp port nonsense >"$TMP/e1.out" 2>&1 || rc=$?
+	expect "bad filter" "$rc" 2
+	expect "one line" "$(wc -l <"$TMP/e1.out")" 1
+	grep -q "filter 'tcp port nonsense'" "$TMP/e1.out" || fail "$(cat "$TMP/e1.out")"
+	rc=0; "$NETPROBE" explain "$TMP/nonexistent.pcap" >"$TMP/e2.out" 2>&1 || rc=$?
+	expect "missing file" "$rc" 2
+	grep -q "nonexistent.pcap" "$TMP/e2.out" || fail "$(cat "$TMP/e2.out")"
+	head -c 100 /dev/zero >"$TMP/zero.pcap"
+	rc=0; "$NETPROBE" explain "$TMP/zero.pcap" >"$TMP/e3.out" 2>&1 || rc=$?
+	expect "not a capture" "$rc" 2
+	expect "one line" "$(wc -l <"$TMP/e3.out")" 1
+	rc=0; "$NETPROBE" explain "$EXPLAIN_FIXTURES/syn_dropped.pcap" --min-idle -3 >/dev/null 2>&1 || rc=$?
+	expect "bad --min-idle" "$rc" 2
+	rc=0; "$NETPROBE" explain "$EXPLAIN_FIXTURES/syn_dropped.pcap" --pcap "$TMP/x.pcapng" >/dev/null 2>&1 || rc=$?
+	expect "--pcap" "$rc" 2
+	rc=0; "$NETPROBE" explain >/dev/null 2>&1 || rc=$?
+	expect "no file" "$rc" 2
+}
+
+test_cli_explain_outputs_and_cut_file() {
+	local rc f=$EXPLAIN_FIXTURES/idle_reset_path.pcap
+	rc=0; "$NETPROBE" explain "$f" --min-idle 4 --json - --junit "$TMP/x.xml" >"$TMP/o.json" 2>"$TMP/o.err" || rc=$?
+	expect "exit status" "$rc" 1
+	jqe "$TMP/o.json" '.command == "explain" and ([.findings[].verdict] == ["idle.reset_by_path", "idle.reset_by_path"])'
+	xmllint --noout "$TMP/x.xml" || fail "JUnit not well-formed"
+	grep -q "idle.reset_by_path" "$TMP/o.err" || fail "no summary on stderr"
+	# Cut in the middle of a record: the frames before it, and a warning.
+	head -c 1500 "$f" >"$TMP/cut.pcap"
+	rc=0; "$NETPROBE" explain "$TMP/cut.pcap" --json "$TMP/cut.json" >/dev/null 2>&1 || rc=$?
+	expect "exit status of a cut file" "$rc" 0
+	jqe "$TMP/cut.json" '[.findings[] | select(.verdict == "explain.partial" and .status == "warn" and (.summary | test("truncated")))] | length == 1'
+	# One frame and no frame at all.
+	head -c 24 "$f" >"$TMP/empty.pcap"
+	rc=0; "$NETPROBE" explain "$TMP/empty.pcap" --json "$TMP/empty.json" >/dev/null 2>&1 || rc=$?
+	expect "header-only file" "$rc" 0
+	jqe "$TMP/empty.json" '.findings[0].verdict == "explain.clean" and .findings[0].metrics.frames == 0'
+}
