@@ -90,7 +90,7 @@ test_capture_ok_knows_the_target_distance() {
 	jqe "$TMP/fine.json" '[.findings[] | select(.verdict == "tcp.ok" and .metrics.target_ttl == 61 and .metrics.sender_hop == 4)] | length == 2'
 	jqe "$TMP/fine.json" ".capture.active == true and .capture.file == \"$TMP/fine.pcapng\" and .capture.dropped == 0 and .capture.packets > 0"
 	# tcpdump and libpcap read the file too.
-	tcpdump -r "$TMP/fine.pcapng" -n 2>/dev/null | grep -q "$SRV4" || fail "tcpdump cannot read the capture"
+	tcpdump -r "$TMP/fine.pcapng" -n 2>/dev/null | grep "$SRV4" >/dev/null || fail "tcpdump cannot read the capture"
 }
 
 test_capture_privileges_dropped() {
@@ -139,6 +139,6 @@ test_capture_interrupt_still_writes_the_pcap() {
 	jqe "$TMP/intp.json" '.interrupted == "SIGTERM" and .capture.packets >= 3'
 	jqe "$TMP/intp.json" '[.findings[].verdict] | sort == ["run.interrupted", "tcp.rejected"]'
 	# What was captured before the signal is in the file, comments included.
-	tshark -r "$TMP/intp.pcapng" -Y 'frame.comment contains "tcp.rejected"' 2>/dev/null | grep -q . ||
+	tshark -r "$TMP/intp.pcapng" -Y 'frame.comment contains "tcp.rejected"' 2>/dev/null | grep . >/dev/null ||
 		fail "no commented frame in the interrupted capture"
 }

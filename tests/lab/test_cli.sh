@@ -15,7 +15,7 @@ usage_error() {
 }
 
 test_cli_unknown_command() {
-	usage_error frobnicate | grep -q "unknown command 'frobnicate'"
+	usage_error frobnicate | grep "unknown command 'frobnicate'" >/dev/null
 }
 
 test_cli_unknown_option() {
@@ -23,30 +23,30 @@ test_cli_unknown_option() {
 	e=$(usage_error tcp --frob 127.0.0.1:80)
 	grep -q "unknown option '--frob'" <<<"$e" || fail "$e"
 	grep -q '^usage: netprobe tcp' <<<"$e" || fail "no usage line: $e"
-	usage_error tcp -x 127.0.0.1:80 | grep -q "unknown option '-x'"
+	usage_error tcp -x 127.0.0.1:80 | grep "unknown option '-x'" >/dev/null
 }
 
 test_cli_missing_argument() {
-	usage_error tcp 127.0.0.1:80 --timeout | grep -q "'--timeout' needs an argument"
+	usage_error tcp 127.0.0.1:80 --timeout | grep "'--timeout' needs an argument" >/dev/null
 }
 
 test_cli_bad_values() {
-	usage_error tcp --timeout 0 127.0.0.1:80 | grep -q -- "--timeout '0'"
-	usage_error tcp --timeout abc 127.0.0.1:80 | grep -q -- "--timeout 'abc'"
-	usage_error tcp --parallel 0 127.0.0.1:80 | grep -q -- "--parallel '0'"
-	usage_error tcp -4 -6 127.0.0.1:80 | grep -q "exclude each other"
-	usage_error tcp --source 192.0.2.1 127.0.0.1:80 | grep -q "cannot send from it"
-	usage_error tcp --source nonsense 127.0.0.1:80 | grep -q "not an IPv4 or IPv6 address"
-	usage_error tcp -6 127.0.0.1:80 | grep -q "IPv4 address, but only IPv6"
+	usage_error tcp --timeout 0 127.0.0.1:80 | grep -- "--timeout '0'" >/dev/null
+	usage_error tcp --timeout abc 127.0.0.1:80 | grep -- "--timeout 'abc'" >/dev/null
+	usage_error tcp --parallel 0 127.0.0.1:80 | grep -- "--parallel '0'" >/dev/null
+	usage_error tcp -4 -6 127.0.0.1:80 | grep "exclude each other" >/dev/null
+	usage_error tcp --source 192.0.2.1 127.0.0.1:80 | grep "cannot send from it" >/dev/null
+	usage_error tcp --source nonsense 127.0.0.1:80 | grep "not an IPv4 or IPv6 address" >/dev/null
+	usage_error tcp -6 127.0.0.1:80 | grep "IPv4 address, but only IPv6" >/dev/null
 }
 
 test_cli_bad_targets() {
-	usage_error tcp | grep -q "no target given"
-	usage_error tcp 127.0.0.1:0 | grep -q "target '127.0.0.1:0': port 0 out of range"
-	usage_error tcp host:65536 | grep -q "out of range"
-	usage_error tcp '[2001:db8::1' | grep -q "unbalanced"
-	usage_error tcp "$(printf 'a%.0s' {1..64}).example" | grep -q "label"
-	usage_error tcp ftp://h | grep -q "unsupported scheme"
+	usage_error tcp | grep "no target given" >/dev/null
+	usage_error tcp 127.0.0.1:0 | grep "target '127.0.0.1:0': port 0 out of range" >/dev/null
+	usage_error tcp host:65536 | grep "out of range" >/dev/null
+	usage_error tcp '[2001:db8::1' | grep "unbalanced" >/dev/null
+	usage_error tcp "$(printf 'a%.0s' {1..64}).example" | grep "label" >/dev/null
+	usage_error tcp ftp://h | grep "unsupported scheme" >/dev/null
 	# A password in a target is refused and never echoed.
 	local e
 	e=$(usage_error tcp https://bob:s3cret@h/)
@@ -55,33 +55,33 @@ test_cli_bad_targets() {
 
 test_cli_targets_file() {
 	printf '# lab hosts\n\n127.0.0.1:80   # first\n  host.example:81\n127.0.0.1:0\n' >"$TMP/targets"
-	usage_error tcp --targets-file "$TMP/targets" | grep -q "target '127.0.0.1:0'"
+	usage_error tcp --targets-file "$TMP/targets" | grep "target '127.0.0.1:0'" >/dev/null
 	printf '127.0.0.1:80\ntwo targets:80 here\n' >"$TMP/targets2"
-	usage_error tcp --targets-file "$TMP/targets2" | grep -q "$TMP/targets2:2: one target per line"
-	usage_error tcp --targets-file "$TMP/nonexistent" | grep -q "No such file"
+	usage_error tcp --targets-file "$TMP/targets2" | grep "$TMP/targets2:2: one target per line" >/dev/null
+	usage_error tcp --targets-file "$TMP/nonexistent" | grep "No such file" >/dev/null
 }
 
 test_cli_unwritable_output() {
-	usage_error tcp --json /nonexistent-dir/x.json 127.0.0.1:80 | grep -q -- "--json /nonexistent-dir/x.json"
+	usage_error tcp --json /nonexistent-dir/x.json 127.0.0.1:80 | grep -- "--json /nonexistent-dir/x.json" >/dev/null
 }
 
 test_cli_help_and_version() {
-	"$NETPROBE" --version | grep -q '^netprobe [0-9]'
-	"$NETPROBE" help | grep -q '^  tcp '
-	"$NETPROBE" help tcp | grep -q '^usage: netprobe tcp'
-	"$NETPROBE" tcp --help | grep -q -- '--timeout SECONDS'
+	"$NETPROBE" --version | grep '^netprobe [0-9]' >/dev/null
+	"$NETPROBE" help | grep '^  tcp ' >/dev/null
+	"$NETPROBE" help tcp | grep '^usage: netprobe tcp' >/dev/null
+	"$NETPROBE" tcp --help | grep -- '--timeout SECONDS' >/dev/null
 	local rc=0
 	"$NETPROBE" help nosuch 2>/dev/null || rc=$?
 	expect "help for an unknown command" "$rc" 2
 }
 
 test_cli_dns_bad_input() {
-	usage_error dns "$(printf 'a%.0s' {1..64}).example" --resolver 127.0.0.1 | grep -q "label"
-	usage_error dns "$(printf 'abcdefghi.%.0s' {1..26})com" --resolver 127.0.0.1 | grep -q "bytes long"
-	usage_error dns a..b --resolver 127.0.0.1 | grep -q "empty label"
-	usage_error dns 'bad name' --resolver 127.0.0.1 | grep -q "invalid character"
-	usage_error dns www.example.net --type PTR --resolver 127.0.0.1 | grep -q -- "--type 'PTR'"
-	usage_error dns www.example.net --resolver 300.1.2.3 | grep -q -- "--resolver '300.1.2.3'"
-	usage_error dns www.example.net --resolver ns.example.net | grep -q "not a name"
-	usage_error dns --resolver 127.0.0.1 | grep -q "no name given"
+	usage_error dns "$(printf 'a%.0s' {1..64}).example" --resolver 127.0.0.1 | grep "label" >/dev/null
+	usage_error dns "$(printf 'abcdefghi.%.0s' {1..26})com" --resolver 127.0.0.1 | grep "bytes long" >/dev/null
+	usage_error dns a..b --resolver 127.0.0.1 | grep "empty label" >/dev/null
+	usage_error dns 'bad name' --resolver 127.0.0.1 | grep "invalid character" >/dev/null
+	usage_error dns www.example.net --type PTR --resolver 127.0.0.1 | grep -- "--type 'PTR'" >/dev/null
+	usage_error dns www.example.net --resolver 300.1.2.3 | grep -- "--resolver '300.1.2.3'" >/dev/null
+	usage_error dns www.example.net --resolver ns.example.net | grep "not a name" >/dev/null
+	usage_error dns --resolver 127.0.0.1 | grep "no name given" >/dev/null
 }
