@@ -198,6 +198,34 @@ int np_dns_parse(const unsigned char *abuf, size_t alen, int qtype, struct np_dn
 	return 0;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *np_dns_answers_key(const struct np_dns_answer *a)
+{
+	char *sorted[NP_DNS_MAX_ANSWERS];
+	size_t len = 1;
+	char *out;
+
+	for (size_t i = 0; i < a->n; i++) {
+		sorted[i] = a->rr[i];
+		len += strlen(a->rr[i]) + 1;
+	}
+	qsort(sorted, a->n, sizeof(sorted[0]), cmp_str);
+	out = malloc(len);
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	for (size_t i = 0; i < a->n; i++) {
+		strcat(out, sorted[i]);
+		if (i + 1 < a->n)
+			strcat(out, "\n");
+	}
+	return out;
+}
+
 void np_dns_answer_free(struct np_dns_answer *a)
 {
 	for (size_t i = 0; i < a->n; i++)

@@ -33,6 +33,9 @@ struct np_dns_answer {
  * NP_EINVAL for fewer than 12 bytes. Free with np_dns_answer_free. */
 int np_dns_parse(const unsigned char *abuf, size_t alen, int qtype, struct np_dns_answer *out);
 void np_dns_answer_free(struct np_dns_answer *a);
+/* The records sorted and '\n'-joined: equal sets give equal keys. NULL
+ * on no memory. */
+char *np_dns_answers_key(const struct np_dns_answer *a);
 
 /* "A" -> 1 ...; -1 for a type netprobe does not ask. Case-insensitive. */
 int np_dns_type_parse(const char *name);

@@ -16,6 +16,7 @@
 #include "capture.h"
 #include "clock.h"
 #include "dns_answer.h"
+#include "dns_compare.h"
 #include "finding.h"
 #include "resolve.h"
 #include "run.h"
@@ -45,12 +46,6 @@ struct dns_res {
 	struct dns_state *st;
 };
 
-struct result {
-	int ri, type;
-	const char *name;         /* the state's copy */
-	const char *verdict;
-	char *answers;            /* sorted, '\n'-joined */
-};
 
 struct dns_state {
 	struct np_run *run;
@@ -59,7 +54,7 @@ struct dns_state {
 	int tcp;
 	char **htab;              /* every name queried, owned, hashed */
 	size_t hcap, n_names;
-	struct result *results;
+	struct np_dns_result *results;
 	size_t n_results;
 	size_t outstanding;
 	int aggregated;
@@ -256,38 +251,10 @@ static void packet_reason(struct dns_q *q, struct np_finding *f, int want_tcp, c
 
 /* --- findings ------------------------------------------------------------ */
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char *answers_key(const struct np_dns_answer *a)
-{
-	char *sorted[NP_DNS_MAX_ANSWERS];
-	size_t len = 1;
-	char *out;
-
-	for (size_t i = 0; i < a->n; i++) {
-		sorted[i] = a->rr[i];
-		len += strlen(a->rr[i]) + 1;
-	}
-	qsort(sorted, a->n, sizeof(sorted[0]), cmp_str);
-	out = malloc(len);
-	if (!out)
-		return NULL;
-	out[0] = '\0';
-	for (size_t i = 0; i < a->n; i++) {
-		strcat(out, sorted[i]);
-		if (i + 1 < a->n)
-			strcat(out, "\n");
-	}
-	return out;
-}
-
 static void record(struct dns_q *q, const char *verdict, const struct np_dns_answer *a)
 {
 	struct dns_state *st = q->st;
-	struct result *v;
+	struct np_dns_result *v;
 
 	if (st->n_results == MAX_RESULTS)
 		return;
@@ -304,7 +271,8 @@ static void record(struct dns_q *q, const char *verdict, const struct np_dns_ans
 	v->type = q->type;
 	v->name = q->name;
 	v->verdict = verdict;
-	v->answers = a ? answers_key(a) : NULL;
+	v->answers = a ? np_dns_answers_key(a) : NULL;
+	v->resolver = st->res[q->ri].label;
 }
 
 static struct np_finding *new_finding(struct dns_q *q, const char *verdict, double ms)
@@ -524,128 +492,17 @@ static void dns64_result(struct dns_q *q, const struct np_query_result *res)
 
 /* --- cross-resolver verdicts ----------------------------------------------- */
 
-static int definitive(const char *v)
-{
-	return strcmp(v, "dns.ok") == 0 || strcmp(v, "dns.nxdomain") == 0 || strcmp(v, "dns.nodata") == 0;
-}
-
-static const struct dns_state *sort_st;
-
-/* Results of one (name, type) together, in the order they came. */
-static int cmp_group(const void *pa, const void *pb)
-{
-	const struct result *a = &sort_st->results[*(const size_t *)pa];
-	const struct result *b = &sort_st->results[*(const size_t *)pb];
-
-	if (a->name != b->name)
-		return (uintptr_t)a->name < (uintptr_t)b->name ? -1 : 1;
-	if (a->type != b->type)
-		return a->type - b->type;
-	return *(const size_t *)pa < *(const size_t *)pb ? -1 : 1;
-}
-
-struct pending {
-	size_t first;
-	struct np_finding *f;
-};
-
-static int cmp_pending(const void *pa, const void *pb)
-{
-	const struct pending *a = pa, *b = pb;
-
-	return a->first < b->first ? -1 : a->first > b->first;
-}
-
-/* dns.inconsistent for one group idx[0..n) of (name, type) results. */
-static struct np_finding *inconsistent(struct dns_state *st, const size_t *idx, size_t n)
-{
-	const struct result *a = &st->results[idx[0]];
-	char target[300], says[600];
-	struct np_finding *f;
-	size_t w = 0;
-	json_t *per;
-	int differ = 0;
-
-	for (size_t k = 1; k < n; k++) {
-		const struct result *b = &st->results[idx[k]];
-
-		if (strcmp(a->verdict, b->verdict) != 0 ||
-		    strcmp(a->answers ? a->answers : "", b->answers ? b->answers : "") != 0)
-			differ = 1;
-	}
-	if (!differ)
-		return NULL;
-	snprintf(target, sizeof(target), "%.260s %s", a->name, np_dns_type_name(a->type));
-	f = np_finding_new("dns", target, "", "dns.inconsistent");
-	if (!f)
-		return NULL;
-	per = json_object();
-	says[0] = '\0';
-	for (size_t k = 0; k < n; k++) {
-		const struct result *b = &st->results[idx[k]];
-		/* Answers as a list per resolver; a verdict code when it had
-		 * none (nxdomain, nodata). */
-		const char *what = strcmp(b->verdict, "dns.ok") == 0 && b->answers ? b->answers : b->verdict;
-		json_t *list = json_array();
-
-		for (const char *p = what; *p;) {
-			size_t m = strcspn(p, "\n");
-
-			json_array_append_new(list, json_stringn(p, m));
-			p += m + (p[m] == '\n');
-		}
-		json_object_set_new(per, st->res[b->ri].label, list);
-		if (w + 8 < sizeof(says))
-			w += (size_t)snprintf(says + w, sizeof(says) - w, "%s%s says %.80s", w ? "; " : "",
-					      st->res[b->ri].label, what);
-	}
-	for (char *c = says; *c; c++)
-		if (*c == '\n')
-			*c = ',';
-	np_finding_summary(f, "resolvers disagree on %s %s: %s", a->name, np_dns_type_name(a->type), says);
-	json_object_set_new(f->metrics, "answers_by_resolver", per);
-	return f;
-}
-
 static void aggregate(struct dns_state *st)
 {
-	size_t *idx = calloc(st->n_results + 1, sizeof(*idx));
-	struct pending *out = calloc(st->n_results + 1, sizeof(*out));
-	size_t n = 0, n_out = 0;
+	struct np_finding **inc;
 	struct np_finding *f;
+	size_t n = 0;
 
 	st->aggregated = 1;
-	if (!idx || !out)
-		goto no_external;
-	/* dns.inconsistent: the definitive answers (ok, nxdomain, nodata) of
-	 * the resolvers for one name and type differ, ordering and TTLs aside.
-	 * Sorting groups them: n log n, not n^2, for ten thousand names. */
-	for (size_t i = 0; i < st->n_results; i++)
-		if (definitive(st->results[i].verdict))
-			idx[n++] = i;
-	sort_st = st;
-	qsort(idx, n, sizeof(*idx), cmp_group);
-	for (size_t i = 0; i < n;) {
-		size_t j = i + 1;
-
-		while (j < n && st->results[idx[j]].name == st->results[idx[i]].name &&
-		       st->results[idx[j]].type == st->results[idx[i]].type)
-			j++;
-		if (j - i > 1) {
-			f = inconsistent(st, idx + i, j - i);
-			if (f) {
-				out[n_out].first = idx[i];
-				out[n_out++].f = f;
-			}
-		}
-		i = j;
-	}
-	qsort(out, n_out, sizeof(*out), cmp_pending);
-	for (size_t i = 0; i < n_out; i++)
-		np_run_finding(st->run, out[i].f);
-no_external:
-	free(idx);
-	free(out);
+	inc = np_dns_inconsistent(st->results, st->n_results, &n);
+	for (size_t i = 0; inc && i < n; i++)
+		np_run_finding(st->run, inc[i]);
+	free(inc);
 	/* dns.no_external: public names all fail, internal ones resolve. */
 	for (size_t ri = 0; ri < st->n_res; ri++) {
 		struct dns_res *r = &st->res[ri];
