@@ -1,0 +1,53 @@
+#ifndef NETPROBE_PROXY_H
+#define NETPROBE_PROXY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "target.h"
+
+/* An HTTP proxy on the way to a target, or none. Pure parsing: no I/O. */
+struct np_proxy {
+	int none;                       /* direct */
+	char host[NP_HOST_MAX + 2];
+	uint16_t port;
+	int family;                     /* AF_INET/AF_INET6 literal, else AF_UNSPEC */
+	char user[128], pass[128];      /* Basic credentials, "" when none */
+	char shown[NP_TARGET_STR_MAX];  /* "http://user:***@host:port", for every output */
+};
+
+/* "none", or http://[user:pass@]host[:port][/] (port 1080 by default, as
+ * curl). "%xx" escapes in user and password are decoded. */
+int np_proxy_parse(const char *url, struct np_proxy *p, char *errbuf);
+
+/*
+ * --proxy auto, as curl reads the environment: https_proxy/HTTPS_PROXY for
+ * TLS targets, http_proxy (lowercase only) for plain HTTP, then
+ * ALL_PROXY/all_proxy; no_proxy/NO_PROXY ("*", or a comma list of names
+ * matched as suffixes and of addresses) means direct. Sets p->none when
+ * nothing applies. An unusable variable is an error naming it.
+ */
+int np_proxy_from_env(const struct np_target *t, struct np_proxy *p, char *errbuf);
+
+#define NP_HTTP_HEAD_MAX 16384
+
+/* What an HTTP response head says. */
+struct np_http_head {
+	int status;                     /* 100..599 */
+	char status_line[200];          /* without CRLF, control bytes masked */
+	char auth[160];                 /* Proxy-Authenticate schemes, "Basic, NTLM" */
+	size_t length;                  /* bytes of the head, CRLFCRLF included */
+};
+
+/* 1: a complete head in buf[0..len); 0: need more bytes; NP_EINVAL:
+ * malformed, or no end within NP_HTTP_HEAD_MAX bytes. */
+int np_http_head_parse(const char *buf, size_t len, struct np_http_head *h);
+
+/* The CONNECT request for host:port (Basic auth when p has credentials;
+ * b64 is the base64 of "user:pass", made by the caller's TLS library).
+ * Returns its length, or 0 if len is too small. */
+size_t np_proxy_connect_request(const struct np_proxy *p, const char *b64, const char *host,
+				uint16_t port, char *buf, size_t len);
+
+#endif
