@@ -35,6 +35,8 @@ struct np_capture {
 	int64_t wall_to_mono_us;   /* mono = wall + this (measured at open) */
 	struct np_flow_table *flows;
 	struct np_watch *w;
+	char *secrets[8];
+	size_t n_secrets;
 };
 
 static int64_t wall_to_mono_offset(void)
@@ -97,6 +99,8 @@ void np_capture_free(struct np_capture *c)
 	if (c->p)
 		pcap_close(c->p);
 	np_flow_table_free(c->flows);
+	for (size_t i = 0; i < c->n_secrets; i++)
+		free(c->secrets[i]);
 	free(c);
 }
 
@@ -234,6 +238,36 @@ int np_capture_stats(struct np_capture *c, struct np_capture_stats *st)
 	return 0;
 }
 
+int np_capture_add_secret(struct np_capture *c, const char *secret)
+{
+	if (!c || !secret || !*secret)
+		return 0;
+	for (size_t i = 0; i < c->n_secrets; i++)
+		if (strcmp(c->secrets[i], secret) == 0)
+			return 0;
+	if (c->n_secrets == sizeof(c->secrets) / sizeof(c->secrets[0]))
+		return NP_ERANGE;
+	c->secrets[c->n_secrets] = strdup(secret);
+	if (!c->secrets[c->n_secrets])
+		return NP_ENOMEM;
+	c->n_secrets++;
+	return 0;
+}
+
+/* Overwrite every secret in a packet's bytes (a copy we own). */
+static void mask_secrets(const struct np_capture *c, uint8_t *data, size_t len)
+{
+	for (size_t i = 0; i < c->n_secrets; i++) {
+		size_t sl = strlen(c->secrets[i]);
+		uint8_t *p = data;
+
+		while (sl && (p = memmem(p, len - (size_t)(p - data), c->secrets[i], sl))) {
+			memset(p, '*', sl);
+			p += sl;
+		}
+	}
+}
+
 int np_capture_save(struct np_capture *c, FILE *f, char *errbuf)
 {
 	struct np_pcapng *w = np_pcapng_new(f, c->dlt, NP_SNAPLEN, "any", "netprobe " NP_VERSION, errbuf);
@@ -248,7 +282,20 @@ int np_capture_save(struct np_capture *c, FILE *f, char *errbuf)
 		struct np_kept k;
 
 		np_flow_kept(c->flows, i, &k);
-		err = np_pcapng_write(w, k.ts_ns, k.data, k.caplen, k.wirelen, k.comment);
+		if (c->n_secrets && k.caplen) {
+			uint8_t *copy = malloc(k.caplen);
+
+			if (!copy) {
+				err = NP_ENOMEM;
+				break;
+			}
+			memcpy(copy, k.data, k.caplen);
+			mask_secrets(c, copy, k.caplen);
+			err = np_pcapng_write(w, k.ts_ns, copy, k.caplen, k.wirelen, k.comment);
+			free(copy);
+		} else {
+			err = np_pcapng_write(w, k.ts_ns, k.data, k.caplen, k.wirelen, k.comment);
+		}
 	}
 	if (np_pcapng_close(w) < 0 || err < 0) {
 		snprintf(errbuf, NP_ERRBUF_SIZE, "writing the capture failed");

@@ -37,6 +37,11 @@ void np_capture_drain(struct np_capture *c);
 struct np_flow_table *np_capture_flows(struct np_capture *c);
 int np_capture_stats(struct np_capture *c, struct np_capture_stats *st);
 
+/* Bytes that must never reach the saved file (a proxy's Basic credential
+ * as sent): every occurrence is overwritten with '*', same length, when
+ * the file is written. At most 8. */
+int np_capture_add_secret(struct np_capture *c, const char *secret);
+
 /* Write the kept packets as pcapng to f (which the caller opened while it
  * still could), with the evidence comments. f is closed. */
 int np_capture_save(struct np_capture *c, FILE *f, char *errbuf);
