@@ -33,6 +33,8 @@ struct np_run {
 		void *arg;
 	} at_free[8];
 	size_t n_at_free;
+	struct at_free on_idle[8];
+	size_t n_on_idle;
 	char capture_note[NP_ERRBUF_SIZE + 64];
 };
 
@@ -112,6 +114,16 @@ void np_run_free(struct np_run *run)
 	np_timer_del(run->pump);
 	np_timer_del(run->deadline);
 	free(run);
+}
+
+int np_run_on_idle(struct np_run *run, void (*fn)(void *arg), void *arg)
+{
+	if (run->n_on_idle == sizeof(run->on_idle) / sizeof(run->on_idle[0]))
+		return NP_ENOMEM;
+	run->on_idle[run->n_on_idle].fn = fn;
+	run->on_idle[run->n_on_idle].arg = arg;
+	run->n_on_idle++;
+	return 0;
 }
 
 int np_run_at_free(struct np_run *run, void (*fn)(void *arg), void *arg)
@@ -255,6 +267,9 @@ static void pump(struct np_timer *t, void *arg)
 		job->ops->start(job);
 	}
 	free_done(run);
+	if (!run->running && !run->queued && !run->ending)
+		for (size_t i = 0; i < run->n_on_idle; i++)
+			run->on_idle[i].fn(run->on_idle[i].arg);
 	if (!run->running && !run->queued)
 		np_loop_stop(run->loop);
 }

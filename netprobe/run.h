@@ -92,6 +92,11 @@ void np_run_note_source(struct np_run *run, const struct sockaddr *sa);
  * channels, tables for cross-job verdicts) outlives every job. */
 int np_run_at_free(struct np_run *run, void (*fn)(void *arg), void *arg);
 
+/* Call fn(arg) each time the run has nothing running or queued, before it
+ * ends: a check can then decide what needs every job's result (and may
+ * submit more jobs). At most 8. */
+int np_run_on_idle(struct np_run *run, void (*fn)(void *arg), void *arg);
+
 /* Run every submitted job to completion, the deadline, or a signal. */
 int np_run_execute(struct np_run *run);
 
