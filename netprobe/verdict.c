@@ -67,7 +67,7 @@ static const struct np_verdict verdicts[] = {
 	 "messages are dropped. Let those ICMP messages through (RFC 4890), or clamp the MSS on that link."},
 	{"tls.failed", NP_FAIL,
 	 "the TLS handshake failed (see the summary)",
-	 ""},
+	 "The summary says how it ended; a capture (--pcap) shows where."},
 	{"http.ok", NP_PASS,
 	 "the HTTP server answered (any status below 500 proves it is reached)",
 	 ""},

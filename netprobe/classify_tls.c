@@ -1,0 +1,199 @@
+#include "classify_tls.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dissect.h"
+
+static void add_ev(struct np_tls_result *r, uint32_t frame, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add_ev(struct np_tls_result *r, uint32_t frame, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->n_ev == NP_TLS_EVIDENCE_MAX || frame == 0)
+		return;
+	r->ev[r->n_ev].frame = frame;
+	va_start(ap, fmt);
+	vsnprintf(r->ev[r->n_ev].text, sizeof(r->ev[0].text), fmt, ap);
+	va_end(ap);
+	r->n_ev++;
+}
+
+static int tcp_with_flags(const struct np_flow_pkt *p)
+{
+	return !p->icmp && p->pkt.l4 == IPPROTO_TCP && p->pkt.tcp.has_ack_flags_win;
+}
+
+/* The TLS handshake's signatures in the packets: our ClientHello (the
+ * first data we sent), then either a reset or an ACK and silence. The
+ * SYN-ACK's TTL places the server; a reset from elsewhere was forged. */
+static enum np_tls_signature from_packets(const struct np_tls_input *in, struct np_tls_result *r)
+{
+	const struct np_flow_pkt *hello = NULL, *rst = NULL, *synack = NULL;
+	int acked = 0, data_back = 0;
+	uint32_t hello_end = 0;
+
+	for (size_t i = 0; i < in->n_pkts; i++) {
+		const struct np_flow_pkt *p = in->pkts[i];
+
+		if (!tcp_with_flags(p))
+			continue;
+		if (p->outgoing) {
+			if (!hello && p->pkt.payload_len > 0) {
+				hello = p;
+				hello_end = p->pkt.tcp.seq + (uint32_t)p->pkt.payload_len;
+			}
+			continue;
+		}
+		if ((p->pkt.tcp.flags & (NP_TCP_SYN | NP_TCP_ACK)) == (NP_TCP_SYN | NP_TCP_ACK))
+			synack = p;
+		else if (hello && (p->pkt.tcp.flags & NP_TCP_RST) && !rst)
+			rst = p;
+		else if (hello && p->pkt.payload_len > 0)
+			data_back = 1;
+		else if (hello && (p->pkt.tcp.flags & NP_TCP_ACK) &&
+			 (int32_t)(p->pkt.tcp.ack - hello_end) >= 0)
+			acked = 1;
+	}
+	if (synack) {
+		r->target_ttl = synack->pkt.ip.ttl;
+		add_ev(r, synack->frame, "SYN-ACK from the server (TTL %d: hop %d)", synack->pkt.ip.ttl,
+		       np_ttl_hops(synack->pkt.ip.ttl) + 1);
+	}
+	if (hello)
+		add_ev(r, hello->frame, "our ClientHello (%zu bytes)", hello->pkt.payload_len);
+	if (rst && !data_back) {
+		int hop = np_ttl_hops(rst->pkt.ip.ttl) + 1;
+
+		r->reply_ttl = rst->pkt.ip.ttl;
+		r->sender_hop = hop;
+		r->decided_frame = rst->frame;
+		add_ev(r, rst->frame, "reset after the ClientHello (TTL %d: hop %d)", rst->pkt.ip.ttl, hop);
+		if (synack && np_ttl_hops(synack->pkt.ip.ttl) != np_ttl_hops(rst->pkt.ip.ttl))
+			snprintf(r->summary, sizeof(r->summary),
+				 "reset right after the ClientHello by a device at hop %d (the reset's TTL %d says "
+				 "hop %d; the server is hop %d): TLS/SNI filtering on the path", hop,
+				 rst->pkt.ip.ttl, hop, np_ttl_hops(synack->pkt.ip.ttl) + 1);
+		else
+			snprintf(r->summary, sizeof(r->summary),
+				 "reset right after the ClientHello, from hop %d%s", hop,
+				 synack ? " where the server is: the server (or a device in front of it) refused "
+				 "the hello" : "");
+		return NP_TLS_SIG_RESET;
+	}
+	if (hello && acked && !data_back && in->timed_out) {
+		snprintf(r->summary, sizeof(r->summary),
+			 "the ClientHello was acknowledged, then nothing came back before the timeout: the "
+			 "server's answer (or the hello) is dropped on the way");
+		return NP_TLS_SIG_DROPPED;
+	}
+	return NP_TLS_SIG_NONE;
+}
+
+static int issuer_expected(const struct np_tls_input *in, const struct np_tls_facts *f, const char **shown)
+{
+	*shown = f->n_chain ? f->chain[0].issuer : "";
+	if (in->n_expect == 0)
+		return 1;
+	for (size_t c = 0; c < f->n_chain; c++)
+		for (size_t e = 0; e < in->n_expect; e++)
+			if (strstr(f->chain[c].issuer, in->expect_issuer[e]))
+				return 1;
+	return 0;
+}
+
+static void handshake_done(const struct np_tls_input *in, struct np_tls_result *r)
+{
+	const struct np_tls_facts *f = in->facts;
+	const char *issuer;
+
+	if (!issuer_expected(in, f, &issuer)) {
+		r->verdict = "tls.intercepted";
+		snprintf(r->summary, sizeof(r->summary), "certificate issued by '%.200s', which is none of the "
+			 "expected issuers: TLS inspection on the path", issuer);
+	} else if (in->system_store && f->anchor_public == 0 && !f->untrusted) {
+		r->verdict = "tls.intercepted";
+		snprintf(r->summary, sizeof(r->summary), "the chain ends in '%.200s', a root added to this "
+			 "host's store, not a public one: TLS inspection (issuer '%.150s')",
+			 f->anchor_subject, issuer);
+	} else if (f->untrusted) {
+		r->verdict = "tls.untrusted";
+		snprintf(r->summary, sizeof(r->summary), "certificate not trusted: %.200s (issuer '%.150s')",
+			 f->untrusted_reason, issuer);
+	} else if (f->expired) {
+		r->verdict = "tls.expired";
+		snprintf(r->summary, sizeof(r->summary), "certificate expired on %s (%ld days ago)",
+			 f->n_chain ? f->chain[0].not_after : "?", -f->chain_days_left);
+	} else if (f->not_yet_valid) {
+		r->verdict = "tls.not_yet_valid";
+		snprintf(r->summary, sizeof(r->summary), "certificate not valid before %s",
+			 f->n_chain ? f->chain[0].not_before : "?");
+	} else if (f->hostname_mismatch) {
+		r->verdict = "tls.hostname_mismatch";
+		snprintf(r->summary, sizeof(r->summary), "certificate is for '%.200s', not the name asked",
+			 f->n_chain ? f->chain[0].subject : "?");
+	} else if (f->version_num < in->min_tls) {
+		r->verdict = "tls.old_protocol";
+		snprintf(r->summary, sizeof(r->summary), "negotiated %s, below the TLS 1.%d required",
+			 f->version, in->min_tls - 10);
+	} else {
+		r->verdict = "tls.ok";
+		snprintf(r->summary, sizeof(r->summary), "%s, %s; certificate valid %ld more days, issued by "
+			 "'%.150s'", f->version, f->cipher, f->chain_days_left, issuer);
+	}
+}
+
+void np_tls_classify(const struct np_tls_input *in, struct np_tls_result *r)
+{
+	const struct np_tls_facts *f = in->facts;
+
+	memset(r, 0, sizeof(*r));
+	r->reply_ttl = r->target_ttl = r->sender_hop = -1;
+	if (in->have_capture)
+		r->signature = from_packets(in, r);
+	if (in->done) {
+		r->signature = NP_TLS_SIG_NONE;
+		handshake_done(in, r);
+		return;
+	}
+	if (r->signature == NP_TLS_SIG_RESET) {
+		r->verdict = "tls.reset_after_hello";
+		return;
+	}
+	if (r->signature == NP_TLS_SIG_DROPPED) {
+		r->verdict = "tls.dropped_after_hello";
+		return;
+	}
+	if (f->alert_received) {
+		r->verdict = "tls.alert";
+		snprintf(r->summary, sizeof(r->summary), "the handshake ended with a TLS alert: %s", f->alert);
+		return;
+	}
+	/* Without packets, the socket's word: a reset during the handshake, or
+	 * a timeout with nothing received, are the same signatures, unplaced. */
+	if (!in->have_capture && f->sys_errno == ECONNRESET) {
+		r->verdict = "tls.reset_after_hello";
+		r->signature = NP_TLS_SIG_RESET;
+		snprintf(r->summary, sizeof(r->summary), "reset during the handshake (no capture: who sent it "
+			 "is unknown)");
+		return;
+	}
+	if (!in->have_capture && in->timed_out && f->bytes_read == 0) {
+		r->verdict = "tls.dropped_after_hello";
+		r->signature = NP_TLS_SIG_DROPPED;
+		snprintf(r->summary, sizeof(r->summary), "no answer to the ClientHello before the timeout");
+		return;
+	}
+	r->verdict = "tls.failed";
+	if (in->timed_out)
+		snprintf(r->summary, sizeof(r->summary), "the handshake did not finish before the timeout (%zu "
+			 "bytes received)", f->bytes_read);
+	else
+		snprintf(r->summary, sizeof(r->summary), "the handshake failed: %s",
+			 f->error[0] ? f->error : f->peer_closed ? "the server closed the connection" : "unknown");
+}

@@ -1,0 +1,996 @@
+#include "probe_tls.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../tls/tls.h"
+#include "../tls/tls_b64.h"
+#include "addr.h"
+#include "capture.h"
+#include "classify_tls.h"
+#include "clock.h"
+#include "loop.h"
+#include "probe_tcp.h"
+#include "resolve.h"
+#include "run.h"
+
+/* The retries that tell SNI filtering from a path MTU black hole: a small
+ * MSS (the server's big certificate flight then fits any path) and a
+ * different SNI (a name filter then lets it through). */
+#define SMALL_MSS 536
+#define OTHER_SNI "netprobe-sni-check.invalid"
+#define MAX_RESULTS 4096
+
+enum phase { P_CONNECT, P_PROXY_SEND, P_PROXY_READ, P_TLS, P_HTTP_SEND, P_HTTP_READ, P_DONE };
+enum variant { V_MAIN, V_SMALL_MSS, V_OTHER_SNI };
+
+struct path_result {
+	const char *target;       /* the state's copy */
+	int proxied;
+	char issuer[256];
+	char anchor[256];
+	char path[NP_TARGET_STR_MAX];
+};
+
+struct tls_state {
+	struct np_run *run;
+	struct np_tls_ctx *ctx;
+	struct np_tls_plan plan;
+	int system_store;
+	struct path_result *results;
+	size_t n_results;
+	char **targets;           /* display strings, owned */
+	size_t n_targets;
+	size_t outstanding;
+};
+
+/* One connection of an attempt (the main one, or a retry). */
+struct conn {
+	int fd;
+	struct np_watch *w;
+	struct np_flow *flow;
+	struct np_tls_conn *tls;
+	enum phase phase;
+	char out[2048];
+	size_t out_len, out_off;
+	char in[NP_HTTP_HEAD_MAX];
+	size_t in_len;
+	int64_t t0, t_conn, t_proxy, t_tls;
+	int err;                  /* errno of the failing step */
+	int timed_out;
+	int local;
+	struct np_http_head head;
+	int head_ok;              /* 1 parsed, -1 malformed */
+	int tls_done;
+	struct np_tls_facts facts;
+};
+
+struct attempt {
+	struct np_job job;
+	struct tls_state *st;
+	const char *target_str;
+	struct np_target t;
+	struct np_proxy proxy;
+	char b64[400];            /* Basic credential as sent */
+	struct sockaddr_storage dst;
+	double dns_ms;
+	struct np_timer *timer;
+	enum variant variant;
+	struct conn c;
+	/* the main connection's outcome, kept while retries run */
+	struct conn main;
+	struct np_tls_result res;
+	int retry_mss_ok, retry_sni_ok;
+	uint32_t retry_mss_frame, retry_sni_frame;
+};
+
+static const char *intern_target(struct tls_state *st, const char *s)
+{
+	char **v;
+
+	for (size_t i = 0; i < st->n_targets; i++)
+		if (strcmp(st->targets[i], s) == 0)
+			return st->targets[i];
+	v = realloc(st->targets, (st->n_targets + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	st->targets = v;
+	v[st->n_targets] = strdup(s);
+	return v[st->n_targets] ? v[st->n_targets++] : NULL;
+}
+
+static int is_http(const struct attempt *a)
+{
+	return a->t.scheme == NP_SCHEME_HTTP;
+}
+
+static const char *check_of(const struct attempt *a)
+{
+	return is_http(a) ? "http" : "tls";
+}
+
+static double ms_between(int64_t a, int64_t b)
+{
+	return a && b ? (double)(b - a) / 1000.0 : -1;
+}
+
+/* --- findings --------------------------------------------------------------- */
+
+static struct np_finding *new_finding(struct attempt *a, const char *verdict)
+{
+	char addr[NP_ADDR_STR_MAX];
+	struct np_finding *f = np_finding_new(check_of(a), a->target_str,
+					      np_addr_str((struct sockaddr *)&a->dst, addr, sizeof(addr)),
+					      verdict);
+
+	if (!f)
+		return NULL;
+	np_finding_metric_str(f, "path", a->proxy.none ? "direct" : a->proxy.shown);
+	if (a->dns_ms >= 0)
+		np_finding_metric_real(f, "dns_ms", a->dns_ms);
+	return f;
+}
+
+static void timings(struct np_finding *f, const struct conn *c)
+{
+	double v;
+
+	if ((v = ms_between(c->t0, c->t_conn)) >= 0)
+		np_finding_metric_real(f, "connect_ms", v);
+	if ((v = ms_between(c->t_conn, c->t_proxy)) >= 0)
+		np_finding_metric_real(f, "proxy_ms", v);
+	if ((v = ms_between(c->t_proxy ? c->t_proxy : c->t_conn, c->t_tls)) >= 0)
+		np_finding_metric_real(f, "tls_ms", v);
+	np_finding_metric_real(f, "total_ms", (double)(np_now_us() - c->t0) / 1000.0);
+}
+
+static void cert_metrics(struct np_finding *f, const struct np_tls_facts *x)
+{
+	json_t *chain = json_array(), *problems = json_array();
+
+	np_finding_metric_str(f, "version", x->version);
+	np_finding_metric_str(f, "cipher", x->cipher);
+	np_finding_metric_opt_str(f, "alpn", x->alpn);
+	for (size_t i = 0; chain && i < x->n_chain; i++) {
+		json_t *c = json_object();
+
+		json_object_set_new(c, "subject", json_string(x->chain[i].subject));
+		json_object_set_new(c, "issuer", json_string(x->chain[i].issuer));
+		json_object_set_new(c, "not_after", json_string(x->chain[i].not_after));
+		json_object_set_new(c, "sha256", json_string(x->chain[i].sha256));
+		json_object_set_new(c, "days_left", json_integer(x->chain[i].days_left));
+		json_array_append_new(chain, c);
+	}
+	json_object_set_new(f->metrics, "chain", chain);
+	for (size_t i = 0; problems && i < x->n_problems; i++)
+		json_array_append_new(problems, json_string(x->problems[i].text));
+	json_object_set_new(f->metrics, "problems", problems);
+	if (x->n_chain) {
+		np_finding_metric_int(f, "leaf_days_left", x->leaf_days_left);
+		np_finding_metric_int(f, "chain_days_left", x->chain_days_left);
+	}
+	np_finding_metric_opt_str(f, "anchor", x->anchor_subject);
+}
+
+static void annotate(struct attempt *a, struct np_finding *f, const struct np_tls_result *r)
+{
+	struct np_flow_table *ft = np_run_flows(a->st->run);
+
+	if (!ft) {
+		np_finding_evidence(f, 0, 0, "%s", np_run_capture_note(a->st->run));
+		return;
+	}
+	np_finding_metric_opt_int(f, "reply_ttl", r->reply_ttl);
+	np_finding_metric_opt_int(f, "target_ttl", r->target_ttl);
+	np_finding_metric_opt_int(f, "sender_hop", r->sender_hop);
+	for (size_t i = 0; i < r->n_ev; i++) {
+		char note[800];
+
+		np_finding_evidence(f, r->ev[i].frame, 0, "%s", r->ev[i].text);
+		if (r->ev[i].frame == r->decided_frame)
+			snprintf(note, sizeof(note), "netprobe: %s \xe2\x80\x94 %s", f->verdict->code, f->summary);
+		else
+			snprintf(note, sizeof(note), "netprobe: %s: %s", f->verdict->code, r->ev[i].text);
+		np_flow_comment(ft, r->ev[i].frame, note);
+	}
+}
+
+static void record_path(struct attempt *a, const struct np_tls_facts *x)
+{
+	struct tls_state *st = a->st;
+	struct path_result *v;
+
+	if (st->n_results == MAX_RESULTS || x->n_chain == 0)
+		return;
+	v = realloc(st->results, (st->n_results + 1) * sizeof(*v));
+	if (!v)
+		return;
+	st->results = v;
+	v += st->n_results++;
+	v->target = a->target_str;
+	v->proxied = !a->proxy.none;
+	snprintf(v->issuer, sizeof(v->issuer), "%s", x->chain[x->n_chain - 1].issuer);
+	snprintf(v->anchor, sizeof(v->anchor), "%s", x->anchor_subject);
+	snprintf(v->path, sizeof(v->path), "%s", a->proxy.none ? "direct" : a->proxy.shown);
+}
+
+/* --- the connection's I/O --------------------------------------------------- */
+
+static void conn_close(struct conn *c)
+{
+	np_watch_del(c->w);
+	c->w = NULL;
+	np_flow_detach(c->flow);
+	c->flow = NULL;
+	np_tls_conn_free(c->tls);
+	c->tls = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+static void attempt_next(struct attempt *a);
+static void on_io(struct np_watch *w, int fd, int events, void *arg);
+
+static void conn_stop(struct attempt *a, int err)
+{
+	a->c.err = err;
+	a->c.phase = P_DONE;
+	if (a->c.w)
+		np_watch_set(a->c.w, 0);
+	attempt_next(a);
+}
+
+static void want(struct attempt *a, int events)
+{
+	if (a->c.w && np_watch_set(a->c.w, events) < 0)
+		conn_stop(a, errno);
+}
+
+static void start_phase(struct attempt *a, enum phase p)
+{
+	const struct np_opts *o = np_run_opts(a->st->run);
+
+	a->c.phase = p;
+	a->job.wait_until_us = np_now_us() + o->timeout_us;
+	np_timer_reset(a->timer, o->timeout_us);
+}
+
+static void send_http(struct attempt *a)
+{
+	struct conn *c = &a->c;
+	int n;
+
+	if (a->proxy.none)
+		n = snprintf(c->out, sizeof(c->out), "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: netprobe/%s\r\n"
+			     "Connection: close\r\n\r\n", a->t.path, a->t.host, NP_VERSION);
+	else
+		/* Absolute form (RFC 9112 3.2.2), not CONNECT: proxies commonly
+		 * refuse CONNECT to port 80. */
+		n = snprintf(c->out, sizeof(c->out), "GET http://%s:%u%s HTTP/1.1\r\nHost: %s\r\n%s%s%s"
+			     "User-Agent: netprobe/%s\r\nConnection: close\r\n\r\n", a->t.host, a->t.port,
+			     a->t.path, a->t.host, a->proxy.user[0] ? "Proxy-Authorization: Basic " : "",
+			     a->proxy.user[0] ? a->b64 : "", a->proxy.user[0] ? "\r\n" : "", NP_VERSION);
+	c->out_len = n > 0 && (size_t)n < sizeof(c->out) ? (size_t)n : 0;
+	c->out_off = 0;
+	c->in_len = 0;
+	start_phase(a, P_HTTP_SEND);
+	want(a, NP_EV_WRITE);
+}
+
+static void start_tls(struct attempt *a)
+{
+	struct conn *c = &a->c;
+	char err[256];
+	const char *sni = a->variant == V_OTHER_SNI ? OTHER_SNI :
+			  a->st->plan.sni ? a->st->plan.sni : a->t.family == AF_UNSPEC ? a->t.host : NULL;
+
+	c->tls = np_tls_conn_new(a->st->ctx, c->fd, sni, a->t.host, err, sizeof(err));
+	if (!c->tls) {
+		snprintf(c->facts.error, sizeof(c->facts.error), "%s", err);
+		conn_stop(a, EINVAL);
+		return;
+	}
+	start_phase(a, P_TLS);
+	want(a, NP_EV_WRITE);
+}
+
+static void after_connect(struct attempt *a)
+{
+	struct conn *c = &a->c;
+
+	c->t_conn = np_now_us();
+	if (!a->proxy.none && !is_http(a)) {
+		c->out_len = np_proxy_connect_request(&a->proxy, a->b64, a->t.host, a->t.port, c->out,
+						      sizeof(c->out));
+		c->out_off = 0;
+		c->in_len = 0;
+		start_phase(a, P_PROXY_SEND);
+		want(a, NP_EV_WRITE);
+	} else if (is_http(a)) {
+		send_http(a);
+	} else {
+		start_tls(a);
+	}
+}
+
+static void do_write(struct attempt *a, enum phase next)
+{
+	struct conn *c = &a->c;
+	ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+
+	if (n < 0) {
+		if (errno != EAGAIN)
+			conn_stop(a, errno);
+		return;
+	}
+	c->out_off += (size_t)n;
+	if (c->out_off == c->out_len) {
+		start_phase(a, next);
+		want(a, NP_EV_READ);
+	}
+}
+
+/* Read a response head, bounded: malformed or endless is an outcome. */
+static void do_read_head(struct attempt *a)
+{
+	struct conn *c = &a->c;
+	ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
+	int r;
+
+	if (n < 0) {
+		if (errno != EAGAIN)
+			conn_stop(a, errno);
+		return;
+	}
+	if (n == 0) {
+		c->head_ok = -1;
+		conn_stop(a, 0);
+		return;
+	}
+	c->in_len += (size_t)n;
+	r = np_http_head_parse(c->in, c->in_len, &c->head);
+	if (r == 0)
+		return;
+	c->head_ok = r > 0 ? 1 : -1;
+	if (c->phase == P_PROXY_READ && r > 0 && c->head.status == 200) {
+		c->t_proxy = np_now_us();
+		start_tls(a);
+		return;
+	}
+	conn_stop(a, 0);
+}
+
+static void do_tls(struct attempt *a)
+{
+	struct conn *c = &a->c;
+
+	switch (np_tls_handshake(c->tls)) {
+	case NP_TLS_DONE:
+		c->t_tls = np_now_us();
+		c->tls_done = 1;
+		np_tls_get_facts(c->tls, &c->facts);
+		conn_stop(a, 0);
+		break;
+	case NP_TLS_WANT_READ:
+		want(a, NP_EV_READ);
+		break;
+	case NP_TLS_WANT_WRITE:
+		want(a, NP_EV_WRITE);
+		break;
+	case NP_TLS_ERROR:
+		np_tls_get_facts(c->tls, &c->facts);
+		conn_stop(a, c->facts.sys_errno);
+		break;
+	}
+}
+
+static void on_io(struct np_watch *w, int fd, int events, void *arg)
+{
+	struct attempt *a = arg;
+	struct conn *c = &a->c;
+
+	(void)w;
+	switch (c->phase) {
+	case P_CONNECT: {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		if (err) {
+			conn_stop(a, err);
+			return;
+		}
+		after_connect(a);
+		break;
+	}
+	case P_PROXY_SEND:
+		do_write(a, P_PROXY_READ);
+		break;
+	case P_HTTP_SEND:
+		do_write(a, P_HTTP_READ);
+		break;
+	case P_PROXY_READ:
+	case P_HTTP_READ:
+		do_read_head(a);
+		break;
+	case P_TLS:
+		do_tls(a);
+		break;
+	case P_DONE:
+		break;
+	}
+	(void)events;
+}
+
+static void on_timeout(struct np_timer *t, void *arg)
+{
+	struct attempt *a = arg;
+
+	(void)t;
+	if (a->c.phase == P_DONE)
+		return;
+	a->c.timed_out = 1;
+	if (a->c.tls)
+		np_tls_get_facts(a->c.tls, &a->c.facts);
+	conn_stop(a, ETIMEDOUT);
+}
+
+static void conn_open(struct attempt *a)
+{
+	const struct np_opts *o = np_run_opts(a->st->run);
+	struct np_flow_table *ft = np_run_flows(a->st->run);
+	struct conn *c = &a->c;
+	struct sockaddr_storage local;
+	socklen_t ll = sizeof(local);
+	int family = a->dst.ss_family;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+	c->t0 = np_now_us();
+	start_phase(a, P_CONNECT);
+	c->fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		goto local_fail;
+	if (o->interface[0] &&
+	    setsockopt(c->fd, SOL_SOCKET, SO_BINDTODEVICE, o->interface, (socklen_t)strlen(o->interface)) < 0)
+		goto local_fail;
+	if (o->has_source && o->source.ss_family == family &&
+	    bind(c->fd, (const struct sockaddr *)&o->source, np_addr_len((const struct sockaddr *)&o->source)) < 0)
+		goto local_fail;
+	if (a->variant == V_SMALL_MSS) {
+		int mss = SMALL_MSS;
+
+		if (setsockopt(c->fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss)) < 0)
+			goto local_fail;
+	}
+	if (connect(c->fd, (struct sockaddr *)&a->dst, np_addr_len((struct sockaddr *)&a->dst)) < 0 &&
+	    errno != EINPROGRESS)
+		goto local_fail;
+	if (getsockname(c->fd, (struct sockaddr *)&local, &ll) == 0 && local.ss_family == family) {
+		np_run_note_source(a->st->run, (struct sockaddr *)&local);
+		if (ft)
+			c->flow = np_flow_register(ft, IPPROTO_TCP, (struct sockaddr *)&local,
+						   (struct sockaddr *)&a->dst, NULL, NULL);
+	}
+	c->w = np_loop_watch(np_run_loop(a->st->run), c->fd, NP_EV_WRITE, on_io, a);
+	if (!c->w)
+		goto local_fail;
+	return;
+local_fail:
+	c->local = 1;
+	conn_stop(a, errno);
+}
+
+/* --- outcomes ---------------------------------------------------------------- */
+
+static void attempt_finish(struct attempt *a)
+{
+	struct tls_state *st = a->st;
+
+	conn_close(&a->c);
+	np_timer_del(a->timer);
+	a->timer = NULL;
+	np_run_job_done(st->run, &a->job);
+	st->outstanding--;
+}
+
+/* A connection that did not get as far as TLS (or HTTP): the TCP verdict,
+ * or the proxy's answer. */
+static int early_outcome(struct attempt *a)
+{
+	struct conn *c = &a->c;
+	struct np_finding *f = NULL;
+	char summary[512];
+
+	if (c->phase == P_DONE && !c->t_conn) {
+		struct np_tcp_obs obs = {0};
+		const char *v;
+
+		obs.err = c->err == ETIMEDOUT ? 0 : c->err;
+		obs.timed_out = c->timed_out;
+		obs.local = c->local;
+		obs.elapsed_ms = (double)(np_now_us() - c->t0) / 1000.0;
+		obs.timeout_ms = (double)np_run_opts(a->st->run)->timeout_us / 1000.0;
+		v = np_tcp_classify(&obs, summary, sizeof(summary));
+		f = new_finding(a, v);
+		if (f)
+			np_finding_summary(f, "%s%s%s", a->proxy.none ? "" : "connecting to the proxy: ",
+					   summary, "");
+	} else if (!a->proxy.none && !c->t_proxy && !is_http(a)) {
+		const char *v;
+
+		if (c->timed_out)
+			v = "proxy.timeout";
+		else if (c->head_ok < 0 || c->head_ok == 0)
+			v = "proxy.failed";
+		else if (c->head.status == 407)
+			v = "proxy.auth_required";
+		else if (c->head.status == 403)
+			v = "proxy.denied";
+		else
+			v = "proxy.failed";
+		f = new_finding(a, v);
+		if (f) {
+			if (c->head_ok > 0)
+				np_finding_metric_int(f, "http_status", c->head.status);
+			if (strcmp(v, "proxy.auth_required") == 0) {
+				int basic = strstr(c->head.auth, "Basic") != NULL;
+
+				np_finding_metric_str(f, "auth_schemes", c->head.auth);
+				np_finding_summary(f, "%s wants authentication (%s)%s%s", a->proxy.shown,
+						   c->head.auth[0] ? c->head.auth : "no scheme named",
+						   a->proxy.user[0] ? ": the credentials given were refused" : "",
+						   !basic && c->head.auth[0] ?
+						   "; it offers no Basic, which is all netprobe can answer" : "");
+			} else if (strcmp(v, "proxy.timeout") == 0) {
+				np_finding_summary(f, "%s did not answer the CONNECT within the timeout", a->proxy.shown);
+			} else if (c->head_ok > 0) {
+				np_finding_summary(f, "%s answered the CONNECT to %s:%u with '%s'", a->proxy.shown,
+						   a->t.host, a->t.port, c->head.status_line);
+			} else {
+				np_finding_summary(f, "%s gave no valid HTTP answer to the CONNECT (%zu bytes%s)",
+						   a->proxy.shown, c->in_len,
+						   c->in_len >= NP_HTTP_HEAD_MAX ? ", no end of header" : "");
+			}
+		}
+	} else if (is_http(a)) {
+		const char *v = "http.error";
+
+		if (c->head_ok > 0 && !a->proxy.none && (c->head.status == 407 || c->head.status == 403))
+			v = c->head.status == 407 ? "proxy.auth_required" : "proxy.denied";
+		else if (c->head_ok > 0 && c->head.status < 500)
+			v = "http.ok";
+		f = new_finding(a, v);
+		if (f) {
+			if (c->head_ok > 0) {
+				np_finding_metric_int(f, "http_status", c->head.status);
+				np_finding_summary(f, "%s answered '%s'", a->target_str, c->head.status_line);
+			} else if (c->timed_out) {
+				np_finding_summary(f, "no HTTP answer within the timeout (%zu bytes)", c->in_len);
+			} else {
+				np_finding_summary(f, "no valid HTTP answer (%zu bytes): %s", c->in_len,
+						   c->err ? strerror(c->err) : "the connection closed");
+			}
+		}
+	} else {
+		return 0;
+	}
+	if (f)
+		timings(f, c);
+	np_run_finding(a->st->run, f);
+	attempt_finish(a);
+	return 1;
+}
+
+static void tls_input(struct attempt *a, struct conn *c, struct np_tls_input *in,
+		      const struct np_flow_pkt **pkts, size_t max)
+{
+	memset(in, 0, sizeof(*in));
+	in->facts = &c->facts;
+	in->done = c->tls_done;
+	in->timed_out = c->timed_out;
+	in->min_tls = a->st->plan.min_tls;
+	in->expect_issuer = a->st->plan.expect_issuer;
+	in->n_expect = a->st->plan.n_expect;
+	in->system_store = a->st->system_store;
+	in->have_capture = c->flow != NULL;
+	if (c->flow) {
+		size_t n = np_flow_count(c->flow);
+
+		if (n > max)
+			n = max;
+		for (size_t i = 0; i < n; i++)
+			pkts[i] = np_flow_packet(c->flow, i);
+		in->pkts = pkts;
+		in->n_pkts = n;
+	}
+}
+
+static void emit_tls(struct attempt *a)
+{
+	struct np_tls_result *r = &a->res;
+	struct conn *c = &a->main;
+	struct np_finding *f;
+
+	if (r->signature != NP_TLS_SIG_NONE && a->retry_mss_ok && !a->retry_sni_ok) {
+		f = new_finding(a, "path.mtu_blackhole");
+		if (f)
+			np_finding_summary(f, "%s; with a small MSS (%d) the handshake completes: large packets "
+					   "vanish on the path (an MTU black hole: ICMP fragmentation-needed is "
+					   "dropped), not TLS filtering", r->summary, SMALL_MSS);
+	} else {
+		f = new_finding(a, r->verdict);
+		if (f && r->signature != NP_TLS_SIG_NONE)
+			np_finding_summary(f, "%s; %s", r->summary, a->retry_sni_ok ?
+					   "with another SNI (" OTHER_SNI ") it completes: the name is filtered" :
+					   "neither a small MSS nor another SNI completes it either");
+		else if (f)
+			np_finding_summary(f, "%s", r->summary);
+	}
+	if (f) {
+		timings(f, c);
+		if (c->tls_done || c->facts.n_chain)
+			cert_metrics(f, &c->facts);
+		if (r->signature != NP_TLS_SIG_NONE) {
+			np_finding_metric_int(f, "retry_small_mss_ok", a->retry_mss_ok);
+			np_finding_metric_int(f, "retry_other_sni_ok", a->retry_sni_ok);
+			if (a->retry_sni_frame)
+				np_finding_evidence(f, a->retry_sni_frame, 0, "retry with SNI %s %s", OTHER_SNI,
+						    a->retry_sni_ok ? "completes" : "fails too");
+			if (a->retry_mss_frame)
+				np_finding_evidence(f, a->retry_mss_frame, 0, "retry with MSS %d %s", SMALL_MSS,
+						    a->retry_mss_ok ? "completes" : "fails too");
+		}
+		annotate(a, f, r);
+	}
+	np_run_finding(a->st->run, f);
+	if (c->tls_done)
+		record_path(a, &c->facts);
+}
+
+static uint32_t first_frame(const struct conn *c)
+{
+	return c->flow && np_flow_count(c->flow) ? np_flow_packet(c->flow, 0)->frame : 0;
+}
+
+/* Called when the current connection has its outcome. */
+static void attempt_next(struct attempt *a)
+{
+	const struct np_flow_pkt *pkts[256];
+	struct np_tls_input in;
+
+	if (a->variant == V_MAIN) {
+		np_capture_drain(np_run_capture(a->st->run));
+		if (early_outcome(a))
+			return;
+		tls_input(a, &a->c, &in, pkts, 256);
+		np_tls_classify(&in, &a->res);
+		if (a->res.signature == NP_TLS_SIG_NONE || np_run_ending(a->st->run)) {
+			a->main = a->c;
+			emit_tls(a);
+			a->main.flow = NULL;
+			a->main.tls = NULL;
+			attempt_finish(a);
+			return;
+		}
+		/* Keep the main connection's facts; its socket goes. */
+		a->main = a->c;
+		a->main.tls = NULL;
+		a->main.w = NULL;
+		a->main.fd = -1;
+		a->c.flow = NULL;          /* now a->main's, detached in finish */
+		np_watch_del(a->c.w);
+		a->c.w = NULL;
+		np_tls_conn_free(a->c.tls);
+		a->c.tls = NULL;
+		if (a->c.fd >= 0)
+			close(a->c.fd);
+		a->c.fd = -1;
+		a->variant = V_SMALL_MSS;
+		conn_open(a);
+		return;
+	}
+	if (a->variant == V_SMALL_MSS) {
+		a->retry_mss_ok = a->c.tls_done;
+		a->retry_mss_frame = first_frame(&a->c);
+		conn_close(&a->c);
+		a->variant = V_OTHER_SNI;
+		conn_open(a);
+		return;
+	}
+	a->retry_sni_ok = a->c.tls_done;
+	a->retry_sni_frame = first_frame(&a->c);
+	conn_close(&a->c);
+	emit_tls(a);
+	np_flow_detach(a->main.flow);
+	a->main.flow = NULL;
+	attempt_finish(a);
+}
+
+static void att_start(struct np_job *job)
+{
+	struct attempt *a = (struct attempt *)job;
+
+	a->timer = np_loop_timer(np_run_loop(a->st->run), np_run_opts(a->st->run)->timeout_us, on_timeout, a);
+	if (!a->timer) {
+		np_run_finding(a->st->run, new_finding(a, "tls.failed"));
+		np_run_job_done(a->st->run, job);
+		a->st->outstanding--;
+		return;
+	}
+	conn_open(a);
+}
+
+static void att_cancel(struct np_job *job, const char *verdict)
+{
+	struct attempt *a = (struct attempt *)job;
+	struct np_finding *f = new_finding(a, verdict);
+
+	conn_close(&a->c);
+	np_flow_detach(a->main.flow);
+	if (f)
+		np_finding_summary(f, job->running ? "ended before the probe had an outcome" : "never started");
+	np_run_finding(a->st->run, f);
+	np_timer_del(a->timer);
+	a->timer = NULL;
+	np_run_job_done(a->st->run, job);
+	a->st->outstanding--;
+}
+
+static void att_free(struct np_job *job)
+{
+	free(job);
+}
+
+static const struct np_job_ops att_ops = {att_start, att_cancel, att_free};
+
+static void submit_attempt(struct tls_state *st, const char *target_str, const struct np_target *t,
+			   const struct np_proxy *p, const struct sockaddr *dst, unsigned port, double dns_ms)
+{
+	struct attempt *a = calloc(1, sizeof(*a));
+	char addr[NP_ADDR_STR_MAX];
+
+	if (!a)
+		return;
+	a->job.ops = &att_ops;
+	a->st = st;
+	a->target_str = target_str;
+	a->t = *t;
+	a->proxy = *p;
+	a->dns_ms = dns_ms;
+	a->c.fd = a->main.fd = -1;
+	memcpy(&a->dst, dst, np_addr_len(dst));
+	np_addr_set_port((struct sockaddr *)&a->dst, port);
+	if (p->user[0]) {
+		char cred[260];
+		int n = snprintf(cred, sizeof(cred), "%s:%s", p->user, p->pass);
+
+		np_tls_base64(cred, (size_t)n, a->b64, sizeof(a->b64));
+		np_capture_add_secret(np_run_capture(st->run), a->b64);
+	}
+	snprintf(a->job.label, sizeof(a->job.label), "%s %.200s (%s%s%.60s)", check_of(a), target_str,
+		 np_addr_str((struct sockaddr *)&a->dst, addr, sizeof(addr)), p->none ? "" : " via ",
+		 p->none ? "" : p->host);
+	st->outstanding++;
+	np_run_submit(st->run, &a->job);
+}
+
+/* --- a (target, path): resolve what to connect to ---------------------------- */
+
+struct path_job {
+	struct np_job job;
+	struct tls_state *st;
+	const char *target_str;
+	struct np_target t;
+	struct np_proxy proxy;
+	struct np_resolve_req *req;
+};
+
+static void path_fail(struct path_job *pj, const char *verdict, const char *summary, double ms)
+{
+	char addr[8] = "";
+	struct np_finding *f = np_finding_new(pj->t.scheme == NP_SCHEME_HTTP ? "http" : "tls",
+					      pj->target_str, addr, verdict);
+
+	if (f) {
+		np_finding_summary(f, "%s", summary);
+		np_finding_metric_str(f, "path", pj->proxy.none ? "direct" : pj->proxy.shown);
+		if (ms >= 0)
+			np_finding_metric_real(f, "dns_ms", ms);
+		/* No address: nothing to connect to fails this check. */
+		if (strcmp(verdict, "dns.nodata") == 0)
+			f->status = NP_FAIL;
+	}
+	np_run_finding(pj->st->run, f);
+}
+
+static void path_done(struct path_job *pj)
+{
+	struct tls_state *st = pj->st;
+
+	np_run_job_done(st->run, &pj->job);
+	st->outstanding--;
+}
+
+static void on_resolved(const struct np_resolve_result *res, void *arg)
+{
+	struct path_job *pj = arg;
+	char msg[512];
+
+	if (!res->ok) {
+		snprintf(msg, sizeof(msg), "cannot resolve %s%.200s: %s", pj->proxy.none ? "" : "the proxy ",
+			 pj->proxy.none ? pj->t.host : pj->proxy.host, res->error);
+		path_fail(pj, pj->proxy.none ? res->verdict : "proxy.failed", msg, res->ms);
+	} else if (pj->proxy.none) {
+		for (size_t i = 0; i < res->n_addrs; i++)
+			submit_attempt(pj->st, pj->target_str, &pj->t, &pj->proxy,
+				       (const struct sockaddr *)&res->addrs[i], pj->t.port, res->ms);
+	} else {
+		submit_attempt(pj->st, pj->target_str, &pj->t, &pj->proxy,
+			       (const struct sockaddr *)&res->addrs[0], pj->proxy.port, res->ms);
+	}
+	path_done(pj);
+}
+
+static void path_start(struct np_job *job)
+{
+	struct path_job *pj = (struct path_job *)job;
+	const char *host = pj->proxy.none ? pj->t.host : pj->proxy.host;
+	int family = pj->proxy.none ? pj->t.family : pj->proxy.family;
+	char errbuf[NP_ERRBUF_SIZE];
+	struct np_resolver *r;
+
+	if (family != AF_UNSPEC) {
+		struct sockaddr_storage ss;
+
+		np_addr_parse(host, &ss);
+		submit_attempt(pj->st, pj->target_str, &pj->t, &pj->proxy, (struct sockaddr *)&ss,
+			       pj->proxy.none ? pj->t.port : pj->proxy.port, -1);
+		path_done(pj);
+		return;
+	}
+	r = np_run_resolver(pj->st->run, errbuf);
+	job->wait_until_us = job->started_us + np_run_opts(pj->st->run)->timeout_us;
+	if (!r || np_resolver_lookup(r, host, np_run_opts(pj->st->run)->family, on_resolved, pj,
+				     &pj->req) < 0) {
+		path_fail(pj, "dns.error", r ? "out of memory" : errbuf, -1);
+		path_done(pj);
+	}
+}
+
+static void path_cancel(struct np_job *job, const char *verdict)
+{
+	struct path_job *pj = (struct path_job *)job;
+
+	np_resolve_cancel(pj->req);
+	path_fail(pj, verdict, job->running ? "not resolved before the run ended" : "never started", -1);
+	path_done(pj);
+}
+
+static const struct np_job_ops path_ops = {path_start, path_cancel, att_free};
+
+/* --- cross-path ---------------------------------------------------------------- */
+
+/* The same endpoint's issuer or trust anchor differs between the direct
+ * and a proxied path: something on the proxied path re-signs TLS. Leaf
+ * certificates are not compared (they vary across CDN edges). */
+static void compare_paths(void *arg)
+{
+	struct tls_state *st = arg;
+
+	for (size_t i = 0; i < st->n_results; i++) {
+		const struct path_result *d = &st->results[i];
+
+		if (d->proxied)
+			continue;
+		for (size_t k = 0; k < st->n_results; k++) {
+			const struct path_result *p = &st->results[k];
+			struct np_finding *f;
+
+			if (!p->proxied || p->target != d->target ||
+			    (strcmp(p->issuer, d->issuer) == 0 && strcmp(p->anchor, d->anchor) == 0))
+				continue;
+			f = np_finding_new("tls", p->target, "", "tls.intercepted");
+			if (!f)
+				continue;
+			np_finding_metric_str(f, "path", p->path);
+			np_finding_metric_str(f, "issuer", p->issuer);
+			np_finding_metric_str(f, "issuer_direct", d->issuer);
+			np_finding_summary(f, "through %s the certificate comes from '%.150s', directly from "
+					   "'%.150s': the proxy inspects TLS", p->path, p->issuer, d->issuer);
+			np_run_finding(st->run, f);
+		}
+	}
+}
+
+/* --- the plan ----------------------------------------------------------------- */
+
+static void state_free(void *arg)
+{
+	struct tls_state *st = arg;
+
+	np_tls_ctx_free(st->ctx);
+	for (size_t i = 0; i < st->n_targets; i++)
+		free(st->targets[i]);
+	free(st->targets);
+	free(st->results);
+	free(st);
+}
+
+/* The pump calls this when the queue runs dry: then every path is in. */
+static void on_run_idle(void *arg);
+
+int np_tls_submit(struct np_run *run, const struct np_tls_plan *plan, char *errbuf)
+{
+	struct tls_state *st = calloc(1, sizeof(*st));
+	struct np_tls_ctx_opts co = {0};
+	char err[256];
+
+	if (!st) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "out of memory");
+		return NP_ENOMEM;
+	}
+	st->run = run;
+	st->plan = *plan;
+	co.ca_file = plan->ca_file;
+	co.min_version = plan->min_tls;
+	st->system_store = plan->ca_file == NULL;
+	st->ctx = np_tls_ctx_new(&co, err, sizeof(err));
+	if (!st->ctx) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "%s", err);
+		free(st);
+		return NP_EINVAL;
+	}
+	if (np_run_at_free(run, state_free, st) < 0) {
+		state_free(st);
+		snprintf(errbuf, NP_ERRBUF_SIZE, "out of memory");
+		return NP_ENOMEM;
+	}
+	np_run_on_idle(run, on_run_idle, st);
+	for (size_t i = 0; i < plan->n_targets; i++) {
+		char shown[NP_TARGET_STR_MAX];
+		const char *ts = intern_target(st, np_target_str(&plan->targets[i], shown, sizeof(shown)));
+		size_t n_paths = plan->n_paths ? plan->n_paths : 1;
+
+		for (size_t k = 0; ts && k < n_paths; k++) {
+			struct path_job *pj = calloc(1, sizeof(*pj));
+
+			if (!pj)
+				break;
+			pj->job.ops = &path_ops;
+			pj->st = st;
+			pj->target_str = ts;
+			pj->t = plan->targets[i];
+			if (plan->n_paths == 0)
+				np_proxy_parse("none", &pj->proxy, errbuf);
+			else if (plan->path_auto[k] && np_proxy_from_env(&pj->t, &pj->proxy, errbuf) < 0) {
+				free(pj);
+				return NP_EINVAL;
+			} else if (!plan->path_auto[k])
+				pj->proxy = plan->paths[k];
+			snprintf(pj->job.label, sizeof(pj->job.label), "%s %.250s (resolving)",
+				 pj->t.scheme == NP_SCHEME_HTTP ? "http" : "tls", ts);
+			st->outstanding++;
+			np_run_submit(run, &pj->job);
+		}
+	}
+	return 0;
+}
+
+static void on_run_idle(void *arg)
+{
+	struct tls_state *st = arg;
+
+	if (st->outstanding == 0 && !np_run_ending(st->run)) {
+		compare_paths(st);
+		st->outstanding = (size_t)-1;   /* once */
+	}
+}

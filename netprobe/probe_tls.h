@@ -1,0 +1,34 @@
+#ifndef NETPROBE_PROBE_TLS_H
+#define NETPROBE_PROBE_TLS_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "proxy.h"
+#include "target.h"
+
+struct np_run;
+
+#define NP_TLS_MAX_PATHS 8
+#define NP_TLS_MAX_EXPECT 16
+
+struct np_tls_plan {
+	const struct np_target *targets;
+	size_t n_targets;
+	/* The paths each target is probed over; "auto" is resolved per
+	 * target from the environment. None given: direct. */
+	struct np_proxy paths[NP_TLS_MAX_PATHS];
+	int path_auto[NP_TLS_MAX_PATHS];
+	size_t n_paths;
+	const char *ca_file;
+	const char *sni;                /* --sni: the name sent, instead of the host's */
+	int min_tls;                    /* 10..13 */
+	const char *expect_issuer[NP_TLS_MAX_EXPECT];
+	size_t n_expect;
+};
+
+/* Queue every (target, path, address); cross-path verdicts (an issuer that
+ * differs between direct and proxied) come when all have answered. */
+int np_tls_submit(struct np_run *run, const struct np_tls_plan *plan, char *errbuf);
+
+#endif
