@@ -13,6 +13,7 @@
 #include "../tls/tls_b64.h"
 #include "addr.h"
 #include "capture.h"
+#include "classify_tcp.h"
 #include "classify_tls.h"
 #include "clock.h"
 #include "loop.h"
@@ -520,10 +521,33 @@ static int early_outcome(struct attempt *a)
 		obs.elapsed_ms = (double)(np_now_us() - c->t0) / 1000.0;
 		obs.timeout_ms = (double)np_run_opts(a->st->run)->timeout_us / 1000.0;
 		v = np_tcp_classify(&obs, summary, sizeof(summary));
+		if (c->flow) {
+			/* The packets place an ICMP error's sender (a reset would
+			 * need the TTL series of netprobe tcp). */
+			const struct np_flow_pkt *pkts[64];
+			struct np_tcp_input in = {0};
+			struct np_tcp_result r;
+			size_t n = np_flow_count(c->flow);
+
+			if (n > 64)
+				n = 64;
+			for (size_t i = 0; i < n; i++)
+				pkts[i] = np_flow_packet(c->flow, i);
+			in.obs = obs;
+			in.have_capture = 1;
+			in.pkts = pkts;
+			in.n_pkts = n;
+			in.t0_us = c->t0;
+			in.target = (const struct sockaddr *)&a->dst;
+			np_tcp_classify_packets(&in, &r);
+			if (!r.needs_series) {
+				v = r.verdict;
+				snprintf(summary, sizeof(summary), "%s", r.summary);
+			}
+		}
 		f = new_finding(a, v);
 		if (f)
-			np_finding_summary(f, "%s%s%s", a->proxy.none ? "" : "connecting to the proxy: ",
-					   summary, "");
+			np_finding_summary(f, "%s%s", a->proxy.none ? "" : "connecting to the proxy: ", summary);
 	} else if (!a->proxy.none && !c->t_proxy && !is_http(a)) {
 		const char *v;
 
