@@ -5,6 +5,7 @@
 #include "cmd.h"
 #include "../netprobe/probe_tls.h"
 #include "../netprobe/redact.h"
+#include "../tls/tls.h"
 
 enum { OPT_PROXY = 0x300, OPT_CA, OPT_SNI, OPT_MIN_TLS, OPT_EXPECT_ISSUER };
 
@@ -95,10 +96,17 @@ static int tls_exec(struct np_cmd_ctx *ctx)
 	rc = np_cmd_parse_targets(ctx, 443, &t->targets, &n);
 	if (rc)
 		goto out;
+	/* The CA file is read now, before privileges go. */
+	if (np_tls_plan_ctx(&t->plan, errbuf) < 0) {
+		np_cmd_error(ctx, "%s", errbuf);
+		rc = 2;
+		goto out;
+	}
 	t->plan.targets = t->targets;
 	t->plan.n_targets = n;
 	rc = np_cmd_run(ctx, "tls", plan_tls, t);
 out:
+	np_tls_ctx_free(t->plan.ctx);
 	free(t->targets);
 	free(t);
 	return rc;

@@ -35,8 +35,8 @@ static int tcp_with_flags(const struct np_flow_pkt *p)
 static enum np_tls_signature from_packets(const struct np_tls_input *in, struct np_tls_result *r)
 {
 	const struct np_flow_pkt *hello = NULL, *rst = NULL, *synack = NULL;
-	int acked = 0, data_back = 0;
-	uint32_t hello_end = 0;
+	int acked = 0, data_back = 0, hellos = 0;
+	uint32_t hello_end = 0, server_next = 0;
 
 	for (size_t i = 0; i < in->n_pkts; i++) {
 		const struct np_flow_pkt *p = in->pkts[i];
@@ -44,20 +44,29 @@ static enum np_tls_signature from_packets(const struct np_tls_input *in, struct 
 		if (!tcp_with_flags(p))
 			continue;
 		if (p->outgoing) {
+			if (p->pkt.payload_len > 0 && (!hello || p->pkt.tcp.seq == hello->pkt.tcp.seq))
+				hellos++;
 			if (!hello && p->pkt.payload_len > 0) {
 				hello = p;
 				hello_end = p->pkt.tcp.seq + (uint32_t)p->pkt.payload_len;
 			}
 			continue;
 		}
-		if ((p->pkt.tcp.flags & (NP_TCP_SYN | NP_TCP_ACK)) == (NP_TCP_SYN | NP_TCP_ACK))
+		if ((p->pkt.tcp.flags & (NP_TCP_SYN | NP_TCP_ACK)) == (NP_TCP_SYN | NP_TCP_ACK)) {
 			synack = p;
-		else if (hello && (p->pkt.tcp.flags & NP_TCP_RST) && !rst)
+			server_next = p->pkt.tcp.seq + 1;
+			continue;
+		}
+		if (hello && (p->pkt.tcp.flags & NP_TCP_RST) && !rst)
 			rst = p;
-		else if (hello && p->pkt.payload_len > 0)
+		/* Only data in order counts as an answer: behind an MTU black
+		 * hole the big segments vanish and a small tail may still come,
+		 * which the application never sees. */
+		if (p->pkt.payload_len > 0 && (!synack || p->pkt.tcp.seq == server_next)) {
 			data_back = 1;
-		else if (hello && (p->pkt.tcp.flags & NP_TCP_ACK) &&
-			 (int32_t)(p->pkt.tcp.ack - hello_end) >= 0)
+			server_next += (uint32_t)p->pkt.payload_len;
+		}
+		if (hello && (p->pkt.tcp.flags & NP_TCP_ACK) && (int32_t)(p->pkt.tcp.ack - hello_end) >= 0)
 			acked = 1;
 	}
 	if (synack) {
@@ -86,10 +95,16 @@ static enum np_tls_signature from_packets(const struct np_tls_input *in, struct 
 				 "the hello" : "");
 		return NP_TLS_SIG_RESET;
 	}
-	if (hello && acked && !data_back && in->timed_out) {
-		snprintf(r->summary, sizeof(r->summary),
-			 "the ClientHello was acknowledged, then nothing came back before the timeout: the "
-			 "server's answer (or the hello) is dropped on the way");
+	if (hello && !data_back && in->timed_out) {
+		r->decided_frame = hello->frame;
+		if (acked)
+			snprintf(r->summary, sizeof(r->summary),
+				 "the ClientHello was acknowledged, then nothing usable came back before the "
+				 "timeout: the server's answer is dropped on the way");
+		else
+			snprintf(r->summary, sizeof(r->summary),
+				 "the ClientHello was never acknowledged (sent %d time%s) though the handshake's "
+				 "SYN got through: the hello is dropped on the way", hellos, hellos == 1 ? "" : "s");
 		return NP_TLS_SIG_DROPPED;
 	}
 	return NP_TLS_SIG_NONE;

@@ -952,7 +952,22 @@ static void state_free(void *arg)
 /* The pump calls this when the queue runs dry: then every path is in. */
 static void on_run_idle(void *arg);
 
-int np_tls_submit(struct np_run *run, const struct np_tls_plan *plan, char *errbuf)
+int np_tls_plan_ctx(struct np_tls_plan *plan, char *errbuf)
+{
+	struct np_tls_ctx_opts co = {0};
+	char err[256];
+
+	co.ca_file = plan->ca_file;
+	co.min_version = plan->min_tls;
+	plan->ctx = np_tls_ctx_new(&co, err, sizeof(err));
+	if (!plan->ctx) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "%s", err);
+		return NP_EINVAL;
+	}
+	return 0;
+}
+
+int np_tls_submit(struct np_run *run, struct np_tls_plan *plan, char *errbuf)
 {
 	struct tls_state *st = calloc(1, sizeof(*st));
 	struct np_tls_ctx_opts co = {0};
@@ -964,10 +979,14 @@ int np_tls_submit(struct np_run *run, const struct np_tls_plan *plan, char *errb
 	}
 	st->run = run;
 	st->plan = *plan;
-	co.ca_file = plan->ca_file;
-	co.min_version = plan->min_tls;
 	st->system_store = plan->ca_file == NULL;
-	st->ctx = np_tls_ctx_new(&co, err, sizeof(err));
+	st->ctx = plan->ctx;
+	plan->ctx = NULL;   /* ours now, freed with the state */
+	if (!st->ctx) {
+		co.ca_file = plan->ca_file;
+		co.min_version = plan->min_tls;
+		st->ctx = np_tls_ctx_new(&co, err, sizeof(err));
+	}
 	if (!st->ctx) {
 		snprintf(errbuf, NP_ERRBUF_SIZE, "%s", err);
 		free(st);

@@ -8,6 +8,7 @@
 #include "target.h"
 
 struct np_run;
+struct np_tls_ctx;
 
 #define NP_TLS_MAX_PATHS 8
 #define NP_TLS_MAX_EXPECT 16
@@ -21,14 +22,21 @@ struct np_tls_plan {
 	int path_auto[NP_TLS_MAX_PATHS];
 	size_t n_paths;
 	const char *ca_file;
+	/* Made by np_tls_plan_ctx() before privileges are dropped (the CA
+	 * file may be readable by root only); np_tls_submit takes it over. */
+	struct np_tls_ctx *ctx;
 	const char *sni;                /* --sni: the name sent, instead of the host's */
 	int min_tls;                    /* 10..13 */
 	const char *expect_issuer[NP_TLS_MAX_EXPECT];
 	size_t n_expect;
 };
 
+/* Load the CA file (or the system store) into plan->ctx: call while still
+ * privileged. NP_EINVAL with one line in errbuf for a bad --ca. */
+int np_tls_plan_ctx(struct np_tls_plan *plan, char *errbuf);
+
 /* Queue every (target, path, address); cross-path verdicts (an issuer that
  * differs between direct and proxied) come when all have answered. */
-int np_tls_submit(struct np_run *run, const struct np_tls_plan *plan, char *errbuf);
+int np_tls_submit(struct np_run *run, struct np_tls_plan *plan, char *errbuf);
 
 #endif

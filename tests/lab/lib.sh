@@ -32,7 +32,13 @@ run_test() {
 	local name=$1
 	local t0 t1
 	t0=$(date +%s.%N)
-	if (set -eu; "$name"); then
+	local rc
+	# A plain statement, not an `if` or `||`: there `set -e` is ignored,
+	# and every assertion but the last would be silently skipped. (The
+	# harness itself runs without -e.)
+	(set -eu; "$name")
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
 		PASSED=$((PASSED + 1))
 		t1=$(date +%s.%N)
 		printf 'ok   %-44s %5.1fs\n' "$name" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')"

@@ -85,3 +85,12 @@ test_cli_dns_bad_input() {
 	usage_error dns www.example.net --resolver ns.example.net | grep "not a name" >/dev/null
 	usage_error dns --resolver 127.0.0.1 | grep "no name given" >/dev/null
 }
+
+test_cli_tls_bad_input() {
+	usage_error tls 127.0.0.1:1 --ca /nonexistent.pem | grep -- "--ca /nonexistent.pem" >/dev/null
+	printf 'not a certificate\n' >"$TMP/empty.pem"
+	usage_error tls 127.0.0.1:1 --ca "$TMP/empty.pem" | grep "no certificate" >/dev/null
+	usage_error tls 127.0.0.1:1 --min-tls 1.4 | grep -- "--min-tls '1.4'" >/dev/null
+	usage_error tls 127.0.0.1:1 --proxy 'socks5://u:pw@h:1' | grep -- "--proxy 'socks5://u:\*\*\*@h:1'" >/dev/null
+	usage_error tls 127.0.0.1:1 --proxy 'http://h:99999' | grep "out of range" >/dev/null
+}

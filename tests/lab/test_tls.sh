@@ -1,0 +1,87 @@
+# netprobe tls in the lab: real nginx TLS servers with lab-made certificates,
+# proxies, an SNI filter and an MTU black hole.
+# shellcheck shell=bash
+
+# v TARGET: the one verdict netprobe gives for it in FILE.
+tls_one() {
+	jq -r --arg t "$2" '[.findings[] | select(.target == $t) | .verdict] | if length == 1 then .[0] else "\(length) findings" end' "$1"
+}
+
+test_tls_certificate_verdicts() {
+	np certs tls --ca "$LAB_CA" "$TLS_GOOD_NAME" "$TLS_EXPIRED_NAME" "$TLS_NOTYET_NAME" "$TLS_WRONG_NAME" \
+		"$TLS_SELF_NAME" "$TLS_INSPECT_NAME" "$TLS_OLD_NAME" -4 --pcap "$TMP/certs.pcapng"
+	expect "tls.lab" "$(tls_one "$TMP/certs.json" "$TLS_GOOD_NAME:443")" tls.ok
+	expect "expired" "$(tls_one "$TMP/certs.json" "$TLS_EXPIRED_NAME:443")" tls.expired
+	expect "not yet" "$(tls_one "$TMP/certs.json" "$TLS_NOTYET_NAME:443")" tls.not_yet_valid
+	expect "wrong host" "$(tls_one "$TMP/certs.json" "$TLS_WRONG_NAME:443")" tls.hostname_mismatch
+	expect "self-signed" "$(tls_one "$TMP/certs.json" "$TLS_SELF_NAME:443")" tls.untrusted
+	expect "inspection CA" "$(tls_one "$TMP/certs.json" "$TLS_INSPECT_NAME:443")" tls.untrusted
+	expect "old server" "$(tls_one "$TMP/certs.json" "$TLS_OLD_NAME:443")" tls.old_protocol
+	jqe "$TMP/certs.json" ".findings[] | select(.target == \"$TLS_GOOD_NAME:443\") | .metrics.version == \"TLSv1.3\" and (.metrics.chain | length) >= 1 and .metrics.leaf_days_left > 0 and .metrics.path == \"direct\" and (.metrics.tls_ms | type) == \"number\""
+	jqe "$TMP/certs.json" ".findings[] | select(.target == \"$TLS_OLD_NAME:443\") | .metrics.version | test(\"TLSv1.[01]\")"
+	jqe "$TMP/certs.json" ".findings[] | select(.target == \"$TLS_EXPIRED_NAME:443\") | .metrics.problems | length >= 1"
+	expect "exit status" "$(rc_of certs)" 1
+}
+
+test_tls_expected_issuer_and_inspection() {
+	# Trusting both CAs, only the expected issuer is accepted.
+	cat "$LAB_CA" "$LAB_INSPECTION_CA" >"$TMP/both.pem"
+	np insp tls --ca "$TMP/both.pem" --expect-issuer "netprobe lab CA" "$TLS_GOOD_NAME" "$TLS_INSPECT_NAME" -4
+	expect "good" "$(tls_one "$TMP/insp.json" "$TLS_GOOD_NAME:443")" tls.ok
+	expect "inspected" "$(tls_one "$TMP/insp.json" "$TLS_INSPECT_NAME:443")" tls.intercepted
+	jqe "$TMP/insp.json" ".findings[] | select(.target == \"$TLS_INSPECT_NAME:443\") | .summary | test(\"inspection CA\")"
+}
+
+test_tls_plain_http() {
+	np http tls "http://$TLS_GOOD_NAME/" "http://$TLS_GOOD_NAME/404" "http://$TLS_GOOD_NAME/500" -4
+	jqe "$TMP/http.json" "[.findings[] | [.verdict, .metrics.http_status]] | sort == [[\"http.error\", 500], [\"http.ok\", 200], [\"http.ok\", 404]]"
+}
+
+test_tls_direct_and_proxied_in_one_report() {
+	np prox tls --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --proxy none --proxy "$PROXY_AUTH" --pcap "$TMP/prox.pcapng"
+	expect "exit status" "$(rc_of prox)" 0
+	jqe "$TMP/prox.json" "[.findings[] | select(.verdict == \"tls.ok\") | .metrics.path] | sort == ([\"direct\", \"http://$PROXY_USER:***@$PROXY_AUTH4:$PROXY_PORT\"] | sort)"
+	# The password never reaches an output, nor the capture.
+	! grep -q "$PROXY_PASS" "$TMP/prox.json" || fail "password in the JSON"
+	! grep -q "$(printf '%s' "$PROXY_USER:$PROXY_PASS" | base64)" "$TMP/prox.pcapng" || fail "credential in the pcapng"
+	tshark -r "$TMP/prox.pcapng" -Y 'http.request.method == "CONNECT"' -T fields -e http.proxy_authorization 2>/dev/null |
+		grep -q '^Basic \*\*\*' || fail "the masked Proxy-Authorization is not in the capture"
+}
+
+test_tls_proxy_verdicts() {
+	np pv tls --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --timeout 3 --proxy "$PROXY_AUTH_NOCREDS" --proxy "$PROXY_DENY" \
+		--proxy "$PROXY_BROKEN"
+	jqe "$TMP/pv.json" ".findings[] | select(.metrics.path == \"$PROXY_AUTH_NOCREDS\") | .verdict == \"proxy.auth_required\" and (.metrics.auth_schemes | test(\"Basic\"))"
+	jqe "$TMP/pv.json" ".findings[] | select(.metrics.path == \"$PROXY_DENY\") | .verdict == \"proxy.denied\""
+	jqe "$TMP/pv.json" ".findings[] | select(.metrics.path == \"$PROXY_BROKEN\") | .verdict == \"proxy.failed\""
+	jqe "$TMP/pv.json" '.duration_ms < 5000'
+}
+
+test_tls_sni_reset_is_placed_on_the_path() {
+	np snir tls --ca "$LAB_CA" "$SNI_BLOCKED" -4 --timeout 3 --pcap "$TMP/snir.pcapng"
+	jqe "$TMP/snir.json" ".findings[0] | .verdict == \"tls.reset_after_hello\" and .metrics.sender_hop == 2 and .metrics.retry_other_sni_ok == 1 and .metrics.retry_small_mss_ok == 0"
+	jqe "$TMP/snir.json" '.findings[0].summary | test("device at hop 2") and test("the name is filtered")'
+	local f
+	f=$(jq -r '.findings[0].evidence[] | select(.text | test("^reset")) | .frame' "$TMP/snir.json")
+	[ "$(tshark -r "$TMP/snir.pcapng" -Y "frame.number == $f && tcp.flags.reset == 1 && frame.comment contains \"tls.reset_after_hello\"" 2>/dev/null | wc -l)" = 1 ] ||
+		fail "frame $f is not the commented reset"
+}
+
+test_tls_sni_drop() {
+	np snid tls --ca "$LAB_CA" "$SNI_DROPPED" -4 --timeout 2
+	jqe "$TMP/snid.json" '.findings[0] | .verdict == "tls.dropped_after_hello" and .metrics.retry_other_sni_ok == 1'
+}
+
+test_tls_mtu_blackhole() {
+	np mtu tls --ca "$LAB_CA" "$MTU_HOLE_NAME" -4 --timeout 2 --pcap "$TMP/mtu.pcapng"
+	jqe "$TMP/mtu.json" '.findings[0] | .verdict == "path.mtu_blackhole" and .metrics.retry_small_mss_ok == 1 and .metrics.retry_other_sni_ok == 0'
+}
+
+test_tls_ipv6_too() {
+	# By address: the certificates name hosts, not addresses. Every problem
+	# is listed; the verdict follows the precedence (expired before mismatch).
+	np v6 tls --ca "$LAB_CA" "[$TLS_GOOD6]:443" "[$TLS_EXPIRED6]:443"
+	expect "good by address" "$(tls_one "$TMP/v6.json" "[$TLS_GOOD6]:443")" tls.hostname_mismatch
+	expect "expired by address" "$(tls_one "$TMP/v6.json" "[$TLS_EXPIRED6]:443")" tls.expired
+	jqe "$TMP/v6.json" ".findings[] | select(.target == \"[$TLS_EXPIRED6]:443\") | .metrics.problems == [\"IP address mismatch\", \"certificate has expired\"]"
+}
