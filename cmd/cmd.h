@@ -59,6 +59,11 @@ extern const struct np_cmd_entry np_cmd_explain_entry;
 void np_cmd_error(const struct np_cmd_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* An output file (- : stdout), opened before any probe; NULL after one
+ * line naming the option and the error. Close checks the close. */
+FILE *np_cmd_open_output(struct np_cmd_ctx *ctx, const char *opt, const char *path);
+int np_cmd_close_output(struct np_cmd_ctx *ctx, const char *opt, const char *path, FILE *f);
+
 /* Parse every target; on a bad one print the error and return 2. */
 int np_cmd_parse_targets(struct np_cmd_ctx *ctx, unsigned default_port,
 			 struct np_target **out, size_t *n);

@@ -63,29 +63,6 @@ static int parse_opts(struct np_cmd_ctx *ctx, struct np_explain_opts *o)
 	return 0;
 }
 
-static FILE *open_output(struct np_cmd_ctx *ctx, const char *opt, const char *path)
-{
-	FILE *f;
-
-	if (strcmp(path, "-") == 0)
-		return stdout;
-	f = fopen(path, "w");
-	if (!f)
-		np_cmd_error(ctx, "--%s %s: %s", opt, path, strerror(errno));
-	return f;
-}
-
-static int close_output(struct np_cmd_ctx *ctx, const char *opt, const char *path, FILE *f)
-{
-	if (!f || f == stdout)
-		return 0;
-	if (fclose(f) != 0) {
-		np_cmd_error(ctx, "--%s %s: %s", opt, path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 static int explain_exec(struct np_cmd_ctx *ctx)
 {
 	struct np_explain_opts o = {0};
@@ -119,7 +96,7 @@ static int explain_exec(struct np_cmd_ctx *ctx)
 		rc = err == NP_EINVAL ? 2 : 3;
 		goto out;
 	}
-	if (ctx->json_path && !(json = open_output(ctx, "json", ctx->json_path))) {
+	if (ctx->json_path && !(json = np_cmd_open_output(ctx, "json", ctx->json_path))) {
 		rc = 2;
 		goto out;
 	}
@@ -127,7 +104,7 @@ static int explain_exec(struct np_cmd_ctx *ctx)
 	jsonbuf = json && json != stdout ? malloc(JSON_BUFFER) : NULL;
 	if (jsonbuf)
 		setvbuf(json, jsonbuf, _IOFBF, JSON_BUFFER);
-	if (ctx->junit_path && !(junit = open_output(ctx, "junit", ctx->junit_path))) {
+	if (ctx->junit_path && !(junit = np_cmd_open_output(ctx, "junit", ctx->junit_path))) {
 		rc = 2;
 		goto out;
 	}
@@ -160,8 +137,8 @@ static int explain_exec(struct np_cmd_ctx *ctx)
 		np_cmd_error(ctx, "--junit %s: write failed", ctx->junit_path);
 		rc = 3;
 	}
-	if (close_output(ctx, "json", ctx->json_path, json) < 0 ||
-	    close_output(ctx, "junit", ctx->junit_path, junit) < 0)
+	if (np_cmd_close_output(ctx, "json", ctx->json_path, json) < 0 ||
+	    np_cmd_close_output(ctx, "junit", ctx->junit_path, junit) < 0)
 		rc = 3;
 	json = junit = NULL;
 	if (ctx->json_path && strcmp(ctx->json_path, "-") != 0)

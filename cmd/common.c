@@ -57,7 +57,7 @@ static const char *np_self_path(void)
 	return path;
 }
 
-static FILE *open_output(struct np_cmd_ctx *ctx, const char *opt, const char *path)
+FILE *np_cmd_open_output(struct np_cmd_ctx *ctx, const char *opt, const char *path)
 {
 	FILE *f;
 
@@ -69,7 +69,7 @@ static FILE *open_output(struct np_cmd_ctx *ctx, const char *opt, const char *pa
 	return f;
 }
 
-static int close_output(struct np_cmd_ctx *ctx, const char *opt, const char *path, FILE *f)
+int np_cmd_close_output(struct np_cmd_ctx *ctx, const char *opt, const char *path, FILE *f)
 {
 	if (!f || f == stdout)
 		return 0;
@@ -162,11 +162,11 @@ int np_cmd_run(struct np_cmd_ctx *ctx, const char *check,
 	}
 	/* Open every output first: a bad path is a usage error now, not after
 	 * a 300-second wait, and they must be open before privileges go. */
-	if (ctx->json_path && !(json = open_output(ctx, "json", ctx->json_path))) {
+	if (ctx->json_path && !(json = np_cmd_open_output(ctx, "json", ctx->json_path))) {
 		rc = 2;
 		goto out;
 	}
-	if (ctx->junit_path && !(junit = open_output(ctx, "junit", ctx->junit_path))) {
+	if (ctx->junit_path && !(junit = np_cmd_open_output(ctx, "junit", ctx->junit_path))) {
 		rc = 2;
 		goto out;
 	}
@@ -175,7 +175,7 @@ int np_cmd_run(struct np_cmd_ctx *ctx, const char *check,
 		rc = 2;
 		goto out;
 	}
-	if (ctx->pcap_path && !(pcap = open_output(ctx, "pcap", ctx->pcap_path))) {
+	if (ctx->pcap_path && !(pcap = np_cmd_open_output(ctx, "pcap", ctx->pcap_path))) {
 		rc = 2;
 		goto out;
 	}
@@ -246,8 +246,8 @@ int np_cmd_run(struct np_cmd_ctx *ctx, const char *check,
 		np_cmd_error(ctx, "--junit %s: write failed", ctx->junit_path);
 		rc = 3;
 	}
-	if (close_output(ctx, "json", ctx->json_path, json) < 0 ||
-	    close_output(ctx, "junit", ctx->junit_path, junit) < 0)
+	if (np_cmd_close_output(ctx, "json", ctx->json_path, json) < 0 ||
+	    np_cmd_close_output(ctx, "junit", ctx->junit_path, junit) < 0)
 		rc = 3;
 	json = junit = NULL;
 	if (ctx->pcap_path)
