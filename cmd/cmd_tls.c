@@ -5,7 +5,6 @@
 #include "cmd.h"
 #include "../netprobe/probe_tls.h"
 #include "../netprobe/redact.h"
-#include "../tls/tls.h"
 
 enum { OPT_PROXY = 0x300, OPT_CA, OPT_SNI, OPT_MIN_TLS, OPT_EXPECT_ISSUER };
 
@@ -106,7 +105,7 @@ static int tls_exec(struct np_cmd_ctx *ctx)
 	t->plan.n_targets = n;
 	rc = np_cmd_run(ctx, "tls", plan_tls, t);
 out:
-	np_tls_ctx_free(t->plan.ctx);
+	np_tls_plan_release(&t->plan);
 	free(t->targets);
 	free(t);
 	return rc;

@@ -20,76 +20,7 @@
 #include "probe_tcp.h"
 #include "resolve.h"
 #include "run.h"
-
-/* The retries that tell SNI filtering from a path MTU black hole: a small
- * MSS (the server's big certificate flight then fits any path) and a
- * different SNI (a name filter then lets it through). */
-#define SMALL_MSS 536
-#define OTHER_SNI "netprobe-sni-check.invalid"
-#define MAX_RESULTS 4096
-
-enum phase { P_CONNECT, P_PROXY_SEND, P_PROXY_READ, P_TLS, P_HTTP_SEND, P_HTTP_READ, P_DONE };
-enum variant { V_MAIN, V_SMALL_MSS, V_OTHER_SNI };
-
-struct path_result {
-	const char *target;       /* the state's copy */
-	int proxied;
-	char issuer[256];
-	char anchor[256];
-	char path[NP_TARGET_STR_MAX];
-};
-
-struct tls_state {
-	struct np_run *run;
-	struct np_tls_ctx *ctx;
-	struct np_tls_plan plan;
-	int system_store;
-	struct path_result *results;
-	size_t n_results;
-	char **targets;           /* display strings, owned */
-	size_t n_targets;
-	size_t outstanding;
-};
-
-/* One connection of an attempt (the main one, or a retry). */
-struct conn {
-	int fd;
-	struct np_watch *w;
-	struct np_flow *flow;
-	struct np_tls_conn *tls;
-	enum phase phase;
-	char out[2048];
-	size_t out_len, out_off;
-	char in[NP_HTTP_HEAD_MAX];
-	size_t in_len;
-	int64_t t0, t_conn, t_proxy, t_tls;
-	int err;                  /* errno of the failing step */
-	int timed_out;
-	int local;
-	struct np_http_head head;
-	int head_ok;              /* 1 parsed, -1 malformed */
-	int tls_done;
-	struct np_tls_facts facts;
-};
-
-struct attempt {
-	struct np_job job;
-	struct tls_state *st;
-	const char *target_str;
-	struct np_target t;
-	struct np_proxy proxy;
-	char b64[400];            /* Basic credential as sent */
-	struct sockaddr_storage dst;
-	double dns_ms;
-	struct np_timer *timer;
-	enum variant variant;
-	struct conn c;
-	/* the main connection's outcome, kept while retries run */
-	struct conn main;
-	struct np_tls_result res;
-	int retry_mss_ok, retry_sni_ok;
-	uint32_t retry_mss_frame, retry_sni_frame;
-};
+#include "probe_tls_int.h"
 
 static const char *intern_target(struct tls_state *st, const char *s)
 {
@@ -104,121 +35,6 @@ static const char *intern_target(struct tls_state *st, const char *s)
 	st->targets = v;
 	v[st->n_targets] = strdup(s);
 	return v[st->n_targets] ? v[st->n_targets++] : NULL;
-}
-
-static int is_http(const struct attempt *a)
-{
-	return a->t.scheme == NP_SCHEME_HTTP;
-}
-
-static const char *check_of(const struct attempt *a)
-{
-	return is_http(a) ? "http" : "tls";
-}
-
-static double ms_between(int64_t a, int64_t b)
-{
-	return a && b ? (double)(b - a) / 1000.0 : -1;
-}
-
-/* --- findings --------------------------------------------------------------- */
-
-static struct np_finding *new_finding(struct attempt *a, const char *verdict)
-{
-	char addr[NP_ADDR_STR_MAX];
-	struct np_finding *f = np_finding_new(check_of(a), a->target_str,
-					      np_addr_str((struct sockaddr *)&a->dst, addr, sizeof(addr)),
-					      verdict);
-
-	if (!f)
-		return NULL;
-	np_finding_metric_str(f, "path", a->proxy.none ? "direct" : a->proxy.shown);
-	if (a->dns_ms >= 0)
-		np_finding_metric_real(f, "dns_ms", a->dns_ms);
-	return f;
-}
-
-static void timings(struct np_finding *f, const struct conn *c)
-{
-	double v;
-
-	if ((v = ms_between(c->t0, c->t_conn)) >= 0)
-		np_finding_metric_real(f, "connect_ms", v);
-	if ((v = ms_between(c->t_conn, c->t_proxy)) >= 0)
-		np_finding_metric_real(f, "proxy_ms", v);
-	if ((v = ms_between(c->t_proxy ? c->t_proxy : c->t_conn, c->t_tls)) >= 0)
-		np_finding_metric_real(f, "tls_ms", v);
-	np_finding_metric_real(f, "total_ms", (double)(np_now_us() - c->t0) / 1000.0);
-}
-
-static void cert_metrics(struct np_finding *f, const struct np_tls_facts *x)
-{
-	json_t *chain = json_array(), *problems = json_array();
-
-	np_finding_metric_str(f, "version", x->version);
-	np_finding_metric_str(f, "cipher", x->cipher);
-	np_finding_metric_opt_str(f, "alpn", x->alpn);
-	for (size_t i = 0; chain && i < x->n_chain; i++) {
-		json_t *c = json_object();
-
-		json_object_set_new(c, "subject", json_string(x->chain[i].subject));
-		json_object_set_new(c, "issuer", json_string(x->chain[i].issuer));
-		json_object_set_new(c, "not_after", json_string(x->chain[i].not_after));
-		json_object_set_new(c, "sha256", json_string(x->chain[i].sha256));
-		json_object_set_new(c, "days_left", json_integer(x->chain[i].days_left));
-		json_array_append_new(chain, c);
-	}
-	json_object_set_new(f->metrics, "chain", chain);
-	for (size_t i = 0; problems && i < x->n_problems; i++)
-		json_array_append_new(problems, json_string(x->problems[i].text));
-	json_object_set_new(f->metrics, "problems", problems);
-	if (x->n_chain) {
-		np_finding_metric_int(f, "leaf_days_left", x->leaf_days_left);
-		np_finding_metric_int(f, "chain_days_left", x->chain_days_left);
-	}
-	np_finding_metric_opt_str(f, "anchor", x->anchor_subject);
-}
-
-static void annotate(struct attempt *a, struct np_finding *f, const struct np_tls_result *r)
-{
-	struct np_flow_table *ft = np_run_flows(a->st->run);
-
-	if (!ft) {
-		np_finding_evidence(f, 0, 0, "%s", np_run_capture_note(a->st->run));
-		return;
-	}
-	np_finding_metric_opt_int(f, "reply_ttl", r->reply_ttl);
-	np_finding_metric_opt_int(f, "target_ttl", r->target_ttl);
-	np_finding_metric_opt_int(f, "sender_hop", r->sender_hop);
-	for (size_t i = 0; i < r->n_ev; i++) {
-		char note[800];
-
-		np_finding_evidence(f, r->ev[i].frame, 0, "%s", r->ev[i].text);
-		if (r->ev[i].frame == r->decided_frame)
-			snprintf(note, sizeof(note), "netprobe: %s \xe2\x80\x94 %s", f->verdict->code, f->summary);
-		else
-			snprintf(note, sizeof(note), "netprobe: %s: %s", f->verdict->code, r->ev[i].text);
-		np_flow_comment(ft, r->ev[i].frame, note);
-	}
-}
-
-static void record_path(struct attempt *a, const struct np_tls_facts *x)
-{
-	struct tls_state *st = a->st;
-	struct path_result *v;
-
-	if (st->n_results == MAX_RESULTS || x->n_chain == 0)
-		return;
-	v = realloc(st->results, (st->n_results + 1) * sizeof(*v));
-	if (!v)
-		return;
-	st->results = v;
-	v += st->n_results++;
-	v->target = a->target_str;
-	v->proxied = !a->proxy.none;
-	snprintf(v->issuer, sizeof(v->issuer), "%s", x->chain[x->n_chain - 1].issuer);
-	snprintf(v->anchor, sizeof(v->anchor), "%s", x->anchor_subject);
-	snprintf(v->path, sizeof(v->path), "%s", a->proxy.none ? "direct" : a->proxy.shown);
 }
 
 /* --- the connection's I/O --------------------------------------------------- */
@@ -492,7 +308,7 @@ local_fail:
 
 /* --- outcomes ---------------------------------------------------------------- */
 
-static void attempt_finish(struct attempt *a)
+void np_tls_attempt_finish(struct attempt *a)
 {
 	struct tls_state *st = a->st;
 
@@ -501,183 +317,6 @@ static void attempt_finish(struct attempt *a)
 	a->timer = NULL;
 	np_run_job_done(st->run, &a->job);
 	st->outstanding--;
-}
-
-/* A connection that did not get as far as TLS (or HTTP): the TCP verdict,
- * or the proxy's answer. */
-static int early_outcome(struct attempt *a)
-{
-	struct conn *c = &a->c;
-	struct np_finding *f = NULL;
-	char summary[512];
-
-	if (c->phase == P_DONE && !c->t_conn) {
-		struct np_tcp_obs obs = {0};
-		const char *v;
-
-		obs.err = c->err == ETIMEDOUT ? 0 : c->err;
-		obs.timed_out = c->timed_out;
-		obs.local = c->local;
-		obs.elapsed_ms = (double)(np_now_us() - c->t0) / 1000.0;
-		obs.timeout_ms = (double)np_run_opts(a->st->run)->timeout_us / 1000.0;
-		v = np_tcp_classify(&obs, summary, sizeof(summary));
-		if (c->flow) {
-			/* The packets place an ICMP error's sender (a reset would
-			 * need the TTL series of netprobe tcp). */
-			const struct np_flow_pkt *pkts[64];
-			struct np_tcp_input in = {0};
-			struct np_tcp_result r;
-			size_t n = np_flow_count(c->flow);
-
-			if (n > 64)
-				n = 64;
-			for (size_t i = 0; i < n; i++)
-				pkts[i] = np_flow_packet(c->flow, i);
-			in.obs = obs;
-			in.have_capture = 1;
-			in.pkts = pkts;
-			in.n_pkts = n;
-			in.t0_us = c->t0;
-			in.target = (const struct sockaddr *)&a->dst;
-			np_tcp_classify_packets(&in, &r);
-			if (!r.needs_series) {
-				v = r.verdict;
-				snprintf(summary, sizeof(summary), "%s", r.summary);
-			}
-		}
-		f = new_finding(a, v);
-		if (f)
-			np_finding_summary(f, "%s%s", a->proxy.none ? "" : "connecting to the proxy: ", summary);
-	} else if (!a->proxy.none && !c->t_proxy && !is_http(a)) {
-		const char *v;
-
-		if (c->timed_out)
-			v = "proxy.timeout";
-		else if (c->head_ok < 0 || c->head_ok == 0)
-			v = "proxy.failed";
-		else if (c->head.status == 407)
-			v = "proxy.auth_required";
-		else if (c->head.status == 403)
-			v = "proxy.denied";
-		else
-			v = "proxy.failed";
-		f = new_finding(a, v);
-		if (f) {
-			if (c->head_ok > 0)
-				np_finding_metric_int(f, "http_status", c->head.status);
-			if (strcmp(v, "proxy.auth_required") == 0) {
-				int basic = strstr(c->head.auth, "Basic") != NULL;
-
-				np_finding_metric_str(f, "auth_schemes", c->head.auth);
-				np_finding_summary(f, "%s wants authentication (%s)%s%s", a->proxy.shown,
-						   c->head.auth[0] ? c->head.auth : "no scheme named",
-						   a->proxy.user[0] ? ": the credentials given were refused" : "",
-						   !basic && c->head.auth[0] ?
-						   "; it offers no Basic, which is all netprobe can answer" : "");
-			} else if (strcmp(v, "proxy.timeout") == 0) {
-				np_finding_summary(f, "%s did not answer the CONNECT within the timeout", a->proxy.shown);
-			} else if (c->head_ok > 0) {
-				np_finding_summary(f, "%s answered the CONNECT to %s:%u with '%s'", a->proxy.shown,
-						   a->t.host, a->t.port, c->head.status_line);
-			} else {
-				np_finding_summary(f, "%s gave no valid HTTP answer to the CONNECT (%zu bytes%s)",
-						   a->proxy.shown, c->in_len,
-						   c->in_len >= NP_HTTP_HEAD_MAX ? ", no end of header" : "");
-			}
-		}
-	} else if (is_http(a)) {
-		const char *v = "http.error";
-
-		if (c->head_ok > 0 && !a->proxy.none && (c->head.status == 407 || c->head.status == 403))
-			v = c->head.status == 407 ? "proxy.auth_required" : "proxy.denied";
-		else if (c->head_ok > 0 && c->head.status < 500)
-			v = "http.ok";
-		f = new_finding(a, v);
-		if (f) {
-			if (c->head_ok > 0) {
-				np_finding_metric_int(f, "http_status", c->head.status);
-				np_finding_summary(f, "%s answered '%s'", a->target_str, c->head.status_line);
-			} else if (c->timed_out) {
-				np_finding_summary(f, "no HTTP answer within the timeout (%zu bytes)", c->in_len);
-			} else {
-				np_finding_summary(f, "no valid HTTP answer (%zu bytes): %s", c->in_len,
-						   c->err ? strerror(c->err) : "the connection closed");
-			}
-		}
-	} else {
-		return 0;
-	}
-	if (f)
-		timings(f, c);
-	np_run_finding(a->st->run, f);
-	attempt_finish(a);
-	return 1;
-}
-
-static void tls_input(struct attempt *a, struct conn *c, struct np_tls_input *in,
-		      const struct np_flow_pkt **pkts, size_t max)
-{
-	memset(in, 0, sizeof(*in));
-	in->facts = &c->facts;
-	in->done = c->tls_done;
-	in->timed_out = c->timed_out;
-	in->min_tls = a->st->plan.min_tls;
-	in->expect_issuer = a->st->plan.expect_issuer;
-	in->n_expect = a->st->plan.n_expect;
-	in->system_store = a->st->system_store;
-	in->have_capture = c->flow != NULL;
-	if (c->flow) {
-		size_t n = np_flow_count(c->flow);
-
-		if (n > max)
-			n = max;
-		for (size_t i = 0; i < n; i++)
-			pkts[i] = np_flow_packet(c->flow, i);
-		in->pkts = pkts;
-		in->n_pkts = n;
-	}
-}
-
-static void emit_tls(struct attempt *a)
-{
-	struct np_tls_result *r = &a->res;
-	struct conn *c = &a->main;
-	struct np_finding *f;
-
-	if (r->signature != NP_TLS_SIG_NONE && a->retry_mss_ok && !a->retry_sni_ok) {
-		f = new_finding(a, "path.mtu_blackhole");
-		if (f)
-			np_finding_summary(f, "%s; with a small MSS (%d) the handshake completes: large packets "
-					   "vanish on the path (an MTU black hole: ICMP fragmentation-needed is "
-					   "dropped), not TLS filtering", r->summary, SMALL_MSS);
-	} else {
-		f = new_finding(a, r->verdict);
-		if (f && r->signature != NP_TLS_SIG_NONE)
-			np_finding_summary(f, "%s; %s", r->summary, a->retry_sni_ok ?
-					   "with another SNI (" OTHER_SNI ") it completes: the name is filtered" :
-					   "neither a small MSS nor another SNI completes it either");
-		else if (f)
-			np_finding_summary(f, "%s", r->summary);
-	}
-	if (f) {
-		timings(f, c);
-		if (c->tls_done || c->facts.n_chain)
-			cert_metrics(f, &c->facts);
-		if (r->signature != NP_TLS_SIG_NONE) {
-			np_finding_metric_int(f, "retry_small_mss_ok", a->retry_mss_ok);
-			np_finding_metric_int(f, "retry_other_sni_ok", a->retry_sni_ok);
-			if (a->retry_sni_frame)
-				np_finding_evidence(f, a->retry_sni_frame, 0, "retry with SNI %s %s", OTHER_SNI,
-						    a->retry_sni_ok ? "completes" : "fails too");
-			if (a->retry_mss_frame)
-				np_finding_evidence(f, a->retry_mss_frame, 0, "retry with MSS %d %s", SMALL_MSS,
-						    a->retry_mss_ok ? "completes" : "fails too");
-		}
-		annotate(a, f, r);
-	}
-	np_run_finding(a->st->run, f);
-	if (c->tls_done)
-		record_path(a, &c->facts);
 }
 
 static uint32_t first_frame(const struct conn *c)
@@ -693,16 +332,16 @@ static void attempt_next(struct attempt *a)
 
 	if (a->variant == V_MAIN) {
 		np_capture_drain(np_run_capture(a->st->run));
-		if (early_outcome(a))
+		if (np_tls_early_outcome(a))
 			return;
-		tls_input(a, &a->c, &in, pkts, 256);
+		np_tls_attempt_input(a, &a->c, &in, pkts, 256);
 		np_tls_classify(&in, &a->res);
 		if (a->res.signature == NP_TLS_SIG_NONE || np_run_ending(a->st->run)) {
 			a->main = a->c;
-			emit_tls(a);
+			np_tls_emit(a);
 			a->main.flow = NULL;
 			a->main.tls = NULL;
-			attempt_finish(a);
+			np_tls_attempt_finish(a);
 			return;
 		}
 		/* Keep the main connection's facts; its socket goes. */
@@ -733,10 +372,10 @@ static void attempt_next(struct attempt *a)
 	a->retry_sni_ok = a->c.tls_done;
 	a->retry_sni_frame = first_frame(&a->c);
 	conn_close(&a->c);
-	emit_tls(a);
+	np_tls_emit(a);
 	np_flow_detach(a->main.flow);
 	a->main.flow = NULL;
-	attempt_finish(a);
+	np_tls_attempt_finish(a);
 }
 
 static void att_start(struct np_job *job)
@@ -745,7 +384,7 @@ static void att_start(struct np_job *job)
 
 	a->timer = np_loop_timer(np_run_loop(a->st->run), np_run_opts(a->st->run)->timeout_us, on_timeout, a);
 	if (!a->timer) {
-		np_run_finding(a->st->run, new_finding(a, "tls.failed"));
+		np_run_finding(a->st->run, np_tls_new_finding(a, "tls.failed"));
 		np_run_job_done(a->st->run, job);
 		a->st->outstanding--;
 		return;
@@ -756,7 +395,7 @@ static void att_start(struct np_job *job)
 static void att_cancel(struct np_job *job, const char *verdict)
 {
 	struct attempt *a = (struct attempt *)job;
-	struct np_finding *f = new_finding(a, verdict);
+	struct np_finding *f = np_tls_new_finding(a, verdict);
 
 	conn_close(&a->c);
 	np_flow_detach(a->main.flow);
@@ -965,6 +604,12 @@ int np_tls_plan_ctx(struct np_tls_plan *plan, char *errbuf)
 		return NP_EINVAL;
 	}
 	return 0;
+}
+
+void np_tls_plan_release(struct np_tls_plan *plan)
+{
+	np_tls_ctx_free(plan->ctx);
+	plan->ctx = NULL;
 }
 
 int np_tls_submit(struct np_run *run, struct np_tls_plan *plan, char *errbuf)

@@ -35,6 +35,9 @@ struct np_tls_plan {
  * privileged. NP_EINVAL with one line in errbuf for a bad --ca. */
 int np_tls_plan_ctx(struct np_tls_plan *plan, char *errbuf);
 
+/* Free what np_tls_plan_ctx made if np_tls_submit did not take it. */
+void np_tls_plan_release(struct np_tls_plan *plan);
+
 /* Queue every (target, path, address); cross-path verdicts (an issuer that
  * differs between direct and proxied) come when all have answered. */
 int np_tls_submit(struct np_run *run, struct np_tls_plan *plan, char *errbuf);

@@ -1,0 +1,117 @@
+#ifndef NETPROBE_PROBE_TLS_INT_H
+#define NETPROBE_PROBE_TLS_INT_H
+
+/* Shared by probe_tls.c (the attempts on the loop) and probe_tls_report.c
+ * (their findings); nothing else includes it. */
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "../tls/tls.h"
+#include "classify_tls.h"
+#include "finding.h"
+#include "flow.h"
+#include "probe_tls.h"
+#include "proxy.h"
+#include "run.h"
+
+struct np_watch;
+struct np_timer;
+
+/* The retries that tell SNI filtering from a path MTU black hole: a small
+ * MSS (the server's big certificate flight then fits any path) and a
+ * different SNI (a name filter then lets it through). */
+#define SMALL_MSS 536
+#define OTHER_SNI "netprobe-sni-check.invalid"
+#define MAX_RESULTS 4096
+
+enum phase { P_CONNECT, P_PROXY_SEND, P_PROXY_READ, P_TLS, P_HTTP_SEND, P_HTTP_READ, P_DONE };
+enum variant { V_MAIN, V_SMALL_MSS, V_OTHER_SNI };
+
+struct path_result {
+	const char *target;       /* the state's copy */
+	int proxied;
+	char issuer[256];
+	char anchor[256];
+	char path[NP_TARGET_STR_MAX];
+};
+
+struct tls_state {
+	struct np_run *run;
+	struct np_tls_ctx *ctx;
+	struct np_tls_plan plan;
+	int system_store;
+	struct path_result *results;
+	size_t n_results;
+	char **targets;           /* display strings, owned */
+	size_t n_targets;
+	size_t outstanding;
+};
+
+/* One connection of an attempt (the main one, or a retry). */
+struct conn {
+	int fd;
+	struct np_watch *w;
+	struct np_flow *flow;
+	struct np_tls_conn *tls;
+	enum phase phase;
+	char out[2048];
+	size_t out_len, out_off;
+	char in[NP_HTTP_HEAD_MAX];
+	size_t in_len;
+	int64_t t0, t_conn, t_proxy, t_tls;
+	int err;                  /* errno of the failing step */
+	int timed_out;
+	int local;
+	struct np_http_head head;
+	int head_ok;              /* 1 parsed, -1 malformed */
+	int tls_done;
+	struct np_tls_facts facts;
+};
+
+struct attempt {
+	struct np_job job;
+	struct tls_state *st;
+	const char *target_str;
+	struct np_target t;
+	struct np_proxy proxy;
+	char b64[400];            /* Basic credential as sent */
+	struct sockaddr_storage dst;
+	double dns_ms;
+	struct np_timer *timer;
+	enum variant variant;
+	struct conn c;
+	/* the main connection's outcome, kept while retries run */
+	struct conn main;
+	struct np_tls_result res;
+	int retry_mss_ok, retry_sni_ok;
+	uint32_t retry_mss_frame, retry_sni_frame;
+};
+
+
+static inline int is_http(const struct attempt *a)
+{
+	return a->t.scheme == NP_SCHEME_HTTP;
+}
+
+static inline const char *check_of(const struct attempt *a)
+{
+	return is_http(a) ? "http" : "tls";
+}
+
+static inline double ms_between(int64_t a, int64_t b)
+{
+	return a && b ? (double)(b - a) / 1000.0 : -1;
+}
+
+struct np_finding *np_tls_new_finding(struct attempt *a, const char *verdict);
+void np_tls_record_path(struct attempt *a, const struct np_tls_facts *x);
+/* 1 when the attempt ended before TLS (TCP, proxy or plain HTTP outcome),
+ * its finding handed over and the attempt finished. */
+int np_tls_early_outcome(struct attempt *a);
+void np_tls_attempt_input(struct attempt *a, struct conn *c, struct np_tls_input *in,
+			  const struct np_flow_pkt **pkts, size_t max);
+void np_tls_emit(struct attempt *a);
+void np_tls_attempt_finish(struct attempt *a);
+
+#endif
