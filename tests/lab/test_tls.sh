@@ -49,12 +49,14 @@ test_tls_direct_and_proxied_in_one_report() {
 }
 
 test_tls_proxy_verdicts() {
-	np pv tls --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --timeout 3 --proxy "$PROXY_AUTH_NOCREDS" --proxy "$PROXY_DENY" \
-		--proxy "$PROXY_BROKEN"
+	np pv tls --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --timeout 2 --proxy "$PROXY_AUTH_NOCREDS" --proxy "$PROXY_DENY" \
+		--proxy "$PROXY_BROKEN" --proxy "$PROXY_SILENT"
 	jqe "$TMP/pv.json" ".findings[] | select(.metrics.path == \"$PROXY_AUTH_NOCREDS\") | .verdict == \"proxy.auth_required\" and (.metrics.auth_schemes | test(\"Basic\"))"
 	jqe "$TMP/pv.json" ".findings[] | select(.metrics.path == \"$PROXY_DENY\") | .verdict == \"proxy.denied\""
 	jqe "$TMP/pv.json" ".findings[] | select(.metrics.path == \"$PROXY_BROKEN\") | .verdict == \"proxy.failed\""
-	jqe "$TMP/pv.json" '.duration_ms < 5000'
+	jqe "$TMP/pv.json" ".findings[] | select(.metrics.path == \"$PROXY_SILENT\") | .verdict == \"proxy.timeout\""
+	# Every wait has its deadline: the silent proxy costs one timeout.
+	jqe "$TMP/pv.json" '.duration_ms < 4000'
 }
 
 test_tls_sni_reset_is_placed_on_the_path() {
