@@ -87,3 +87,16 @@ test_tls_ipv6_too() {
 	expect "expired by address" "$(tls_one "$TMP/v6.json" "[$TLS_EXPIRED6]:443")" tls.expired
 	jqe "$TMP/v6.json" ".findings[] | select(.target == \"[$TLS_EXPIRED6]:443\") | .metrics.problems == [\"IP address mismatch\", \"certificate has expired\"]"
 }
+
+test_tls_locally_added_root_is_interception() {
+	# The system store (no --ca) holds the inspection CA, as a host with an
+	# inspection root installed does: the chain verifies, but its root is
+	# none the OS ships. SSL_CERT_FILE stands in for the host's store; the
+	# file is readable by root only, and is read before privileges go.
+	install -m 0600 "$LAB_INSPECTION_CA" "$TMP/store.pem"
+	local rc=0
+	ip netns exec "$NS_CLI" env SSL_CERT_FILE="$TMP/store.pem" "$NETPROBE" tls "$TLS_INSPECT_NAME" -4 \
+		--json "$TMP/local.json" >/dev/null 2>&1 || rc=$?
+	expect "exit status" "$rc" 1
+	jqe "$TMP/local.json" '.findings[0] | .verdict == "tls.intercepted" and (.summary | test("a root added to this host")) and (.metrics.anchor | test("inspection CA"))'
+}
