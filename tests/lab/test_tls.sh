@@ -100,3 +100,8 @@ test_tls_locally_added_root_is_interception() {
 	expect "exit status" "$rc" 1
 	jqe "$TMP/local.json" '.findings[0] | .verdict == "tls.intercepted" and (.summary | test("a root added to this host")) and (.metrics.anchor | test("inspection CA"))'
 }
+
+test_tls_alert_is_named() {
+	np alert tls --ca "$LAB_CA" "$TLS_GOOD_NAME:$PORT_ALERT" -4
+	jqe "$TMP/alert.json" '.findings[0] | .verdict == "tls.alert" and (.summary | test("unrecognized name \\(112\\)"))'
+}
