@@ -111,9 +111,11 @@ $(FUZZ_BIN): tests/fuzz/fuzz_dissect.c netprobe/dissect.c netprobe/dissect.h net
 
 # Benchmarks, each beside a named peer measured in the same run; not part
 # of `make test`. DNS: 10,000 names against the lab's unbound beside dnsperf
-# and a dig loop (needs root: the lab). explain: a large synthetic capture
+# and a dig loop; TLS: 300 endpoints beside curl --parallel and an s_client
+# loop (both need root: the lab). explain: a large synthetic capture
 # beside tcpdump -r, time and peak RSS (BENCH_MB=300, BENCH_RUNS=3).
 .PHONY: bench
 bench: deps $(BIN)
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_dns.sh
+	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_tls.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_explain.sh
