@@ -64,6 +64,13 @@ void np_cmd_error(const struct np_cmd_ctx *ctx, const char *fmt, ...)
 FILE *np_cmd_open_output(struct np_cmd_ctx *ctx, const char *opt, const char *path);
 int np_cmd_close_output(struct np_cmd_ctx *ctx, const char *opt, const char *path, FILE *f);
 
+struct np_term;
+/* Write the JSON and JUnit reports (either may be NULL), close them (also
+ * on failure) and name the files on the terminal. -1 after one line per
+ * failure. */
+int np_cmd_write_reports(struct np_cmd_ctx *ctx, struct np_term *term, const struct np_report *report,
+			 FILE *json, FILE *junit);
+
 /* Parse every target; on a bad one print the error and return 2. */
 int np_cmd_parse_targets(struct np_cmd_ctx *ctx, unsigned default_port,
 			 struct np_target **out, size_t *n);

@@ -129,22 +129,9 @@ static int explain_exec(struct np_cmd_ctx *ctx)
 			     (unsigned long long)st.flows, st.flows == 1 ? "" : "s",
 			     (unsigned long long)st.problems);
 	np_term_summary(term, report);
-	if (json && np_report_write_json(report, json) < 0) {
-		np_cmd_error(ctx, "--json %s: write failed", ctx->json_path);
-		rc = 3;
-	}
-	if (junit && np_report_write_junit(report, junit) < 0) {
-		np_cmd_error(ctx, "--junit %s: write failed", ctx->junit_path);
-		rc = 3;
-	}
-	if (np_cmd_close_output(ctx, "json", ctx->json_path, json) < 0 ||
-	    np_cmd_close_output(ctx, "junit", ctx->junit_path, junit) < 0)
+	if (np_cmd_write_reports(ctx, term, report, json, junit) < 0)
 		rc = 3;
 	json = junit = NULL;
-	if (ctx->json_path && strcmp(ctx->json_path, "-") != 0)
-		np_term_note(term, "JSON report: %s", ctx->json_path);
-	if (ctx->junit_path && strcmp(ctx->junit_path, "-") != 0)
-		np_term_note(term, "JUnit report: %s", ctx->junit_path);
 out:
 	if (json && json != stdout)
 		fclose(json);

@@ -143,6 +143,29 @@ static void capture_finish(struct np_capture *cap, struct np_report *r, struct n
 	np_run_finding(run, f);
 }
 
+int np_cmd_write_reports(struct np_cmd_ctx *ctx, struct np_term *term, const struct np_report *report,
+			 FILE *json, FILE *junit)
+{
+	int err = 0;
+
+	if (json && np_report_write_json(report, json) < 0) {
+		np_cmd_error(ctx, "--json %s: write failed", ctx->json_path);
+		err = -1;
+	}
+	if (junit && np_report_write_junit(report, junit) < 0) {
+		np_cmd_error(ctx, "--junit %s: write failed", ctx->junit_path);
+		err = -1;
+	}
+	if (np_cmd_close_output(ctx, "json", ctx->json_path, json) < 0 ||
+	    np_cmd_close_output(ctx, "junit", ctx->junit_path, junit) < 0)
+		err = -1;
+	if (ctx->json_path && strcmp(ctx->json_path, "-") != 0)
+		np_term_note(term, "JSON report: %s", ctx->json_path);
+	if (ctx->junit_path && strcmp(ctx->junit_path, "-") != 0)
+		np_term_note(term, "JUnit report: %s", ctx->junit_path);
+	return err;
+}
+
 int np_cmd_run(struct np_cmd_ctx *ctx, const char *check,
 	       int (*plan)(struct np_cmd_ctx *ctx, struct np_run *run, void *arg), void *arg)
 {
@@ -238,24 +261,11 @@ int np_cmd_run(struct np_cmd_ctx *ctx, const char *check,
 			rc = 3;
 		}
 	}
-	if (json && np_report_write_json(report, json) < 0) {
-		np_cmd_error(ctx, "--json %s: write failed", ctx->json_path);
-		rc = 3;
-	}
-	if (junit && np_report_write_junit(report, junit) < 0) {
-		np_cmd_error(ctx, "--junit %s: write failed", ctx->junit_path);
-		rc = 3;
-	}
-	if (np_cmd_close_output(ctx, "json", ctx->json_path, json) < 0 ||
-	    np_cmd_close_output(ctx, "junit", ctx->junit_path, junit) < 0)
-		rc = 3;
-	json = junit = NULL;
 	if (ctx->pcap_path)
 		np_term_note(term, "Capture (pcapng): %s", ctx->pcap_path);
-	if (ctx->json_path && strcmp(ctx->json_path, "-") != 0)
-		np_term_note(term, "JSON report: %s", ctx->json_path);
-	if (ctx->junit_path && strcmp(ctx->junit_path, "-") != 0)
-		np_term_note(term, "JUnit report: %s", ctx->junit_path);
+	if (np_cmd_write_reports(ctx, term, report, json, junit) < 0)
+		rc = 3;
+	json = junit = NULL;
 out:
 	if (json && json != stdout)
 		fclose(json);
