@@ -105,3 +105,13 @@ test_tls_alert_is_named() {
 	np alert tls --ca "$LAB_CA" "$TLS_GOOD_NAME:$PORT_ALERT" -4
 	jqe "$TMP/alert.json" '.findings[0] | .verdict == "tls.alert" and (.summary | test("unrecognized name \\(112\\)"))'
 }
+
+test_tls_inspecting_proxy_vs_direct() {
+	# Both CAs trusted, no expected issuer: each path verifies on its own.
+	# Only the comparison shows that the proxy re-signs the server.
+	cat "$LAB_CA" "$LAB_INSPECTION_CA" >"$TMP/both-mitm.pem"
+	np mitm tls --ca "$TMP/both-mitm.pem" "$TLS_GOOD_NAME" -4 --proxy none --proxy "$PROXY_INSPECT"
+	expect "exit status" "$(rc_of mitm)" 1
+	jqe "$TMP/mitm.json" "[.findings[] | select(.verdict == \"tls.ok\") | .metrics.path] | sort == ([\"direct\", \"$PROXY_INSPECT\"] | sort)"
+	jqe "$TMP/mitm.json" "[.findings[] | select(.verdict == \"tls.intercepted\")] | length == 1 and .[0].metrics.path == \"$PROXY_INSPECT\" and (.[0].metrics.issuer | test(\"inspection CA\")) and (.[0].metrics.issuer_direct | test(\"netprobe lab CA\")) and (.[0].summary | test(\"the proxy inspects TLS\"))"
+}
