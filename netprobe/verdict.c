@@ -166,12 +166,26 @@ static const struct np_verdict verdicts[] = {
 	 "a reset ended the connection after it sat idle; where it came from cannot be told",
 	 "Capture on this side as well (netprobe's own capture, or tcpdump), so the reset's TTL can be "
 	 "compared with the far end's own packets."},
-	{"idle.closed_by_peer", NP_FAIL,
-	 "an end of the connection closed it (FIN) after it sat idle: an application's idle limit, "
-	 "not the network",
-	 "The end named in the summary has an idle timeout shorter than the application's silences. "
-	 "Raise it (at least 300 s for a sync service: keepalive_timeout, client_header_timeout, "
-	 "idle timeouts of proxies), or have the application reconnect."},
+	{"idle.closed_by_peer", NP_WARN,
+	 "the far end itself closed the idle connection (FIN, a reset with its own TTL, or HTTP 408): "
+	 "a server-side timeout, not the network",
+	 "This is the server's own idle limit, not a firewall: do not file a firewall change for it. "
+	 "Raise the server's keep-alive / idle timeout if you own it (at least 300 s for a sync "
+	 "service), or accept that it closes idle connections and have the application reconnect. To "
+	 "measure the network itself, run `netprobe responder` beyond the firewall (it never closes an "
+	 "idle connection) and probe it with `netprobe idle --tcp`."},
+	{"idle.closed_by_proxy", NP_WARN,
+	 "the proxy closed the idle tunnel (FIN or a reset from the proxy itself)",
+	 "The proxy's idle (read) timeout is shorter than the silence. Raise it above the application's "
+	 "longest silence: 360 s (6 minutes) is recommended for a sync service, and at least 300 s is "
+	 "required (squid: read_timeout and client_idle_pconn_timeout; tinyproxy: Timeout)."},
+	{"idle.survived", NP_PASS,
+	 "the connection survived the silence: the request after it was answered",
+	 ""},
+	{"idle.no_connection", NP_ERROR,
+	 "no connection could be set up to hold idle (connect, proxy, TLS or the first request failed)",
+	 "Run `netprobe tcp` or `netprobe tls` against the same target and path: their verdicts say "
+	 "why the connection fails."},
 	{"explain.clean", NP_PASS,
 	 "the capture shows no failed handshake and no connection that died after sitting idle",
 	 ""},

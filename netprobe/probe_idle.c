@@ -1,0 +1,812 @@
+#include "probe_idle.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../tls/tls.h"
+#include "../tls/tls_b64.h"
+#include "addr.h"
+#include "capture.h"
+#include "clock.h"
+#include "loop.h"
+#include "resolve.h"
+#include "run.h"
+#include "probe_idle_int.h"
+
+/*
+ * Each rung walks: connect → (proxy CONNECT) → (TLS) → request → answer →
+ * silence → request → answer. The silence is watched (EPOLLRDHUP), so a FIN
+ * or reset that comes while nothing is said is timed when it comes. The
+ * silence is counted from the connection's last packet on the wire when
+ * the capture has it (a delayed ACK, a session ticket), else from the last
+ * answer.
+ */
+
+/* --- the rung's I/O ------------------------------------------------------------ */
+
+static void rung_close(struct rung *r)
+{
+	np_watch_del(r->w);
+	r->w = NULL;
+	np_tls_conn_free(r->tls);
+	r->tls = NULL;
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	np_timer_del(r->timer);
+	r->timer = NULL;
+}
+
+static void rung_label(struct rung *r, const char *state)
+{
+	snprintf(r->job.label, sizeof(r->job.label), "idle %us %.200s%s%.60s (%s)", r->idle_s,
+		 r->p->st->plan.target_str, r->p->proxy.none ? "" : " via ",
+		 r->p->proxy.none ? "" : r->p->proxy.host, state);
+}
+
+static void path_rung_done(struct idle_path *p);
+
+/* The rung has its outcome: note what the socket says, hand the finding
+ * over, end the job. */
+static void rung_end(struct rung *r, enum ioutcome o, int err)
+{
+	struct tcp_info ti;
+	socklen_t tl = sizeof(ti);
+
+	if (r->phase == I_DONE)
+		return;
+	r->outcome = o;
+	r->err = err;
+	r->t_end = np_now_us();
+	r->during_idle = r->phase == I_IDLE;
+	r->phase = I_DONE;
+	if (r->fd >= 0 && getsockopt(r->fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0) {
+		r->unacked = ti.tcpi_unacked;
+		r->retrans = ti.tcpi_total_retrans;
+	}
+	if (r->tls) {
+		struct np_tls_facts f;
+
+		np_tls_get_facts(r->tls, &f);
+		r->close_notify = f.close_notify;
+		if (o == O_SETUP_FAILED && !r->detail[0] && f.error[0])
+			snprintf(r->detail, sizeof(r->detail), "TLS: %.280s", f.error);
+	}
+	/* The finding reads the flow's packets: the socket stays open until
+	 * then, so nothing the kernel sends on close muddies them. */
+	np_capture_drain(np_run_capture(r->p->st->run));
+	np_run_finding(r->p->st->run, np_idle_rung_finding(r));
+	rung_close(r);
+	np_flow_detach(r->flow);
+	r->flow = NULL;
+	if (r->submitted)
+		np_run_job_done(r->p->st->run, &r->job);
+	path_rung_done(r->p);
+}
+
+static void setup_failed(struct rung *r, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void setup_failed(struct rung *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!r->detail[0]) {
+		va_start(ap, fmt);
+		vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
+		va_end(ap);
+	}
+	rung_end(r, O_SETUP_FAILED, err);
+}
+
+static void want(struct rung *r, int events)
+{
+	if (r->w && np_watch_set(r->w, events) < 0)
+		setup_failed(r, errno, "watch: %s", strerror(errno));
+}
+
+static void phase(struct rung *r, enum iphase p, int64_t wait_us, const char *state)
+{
+	r->phase = p;
+	r->job.wait_until_us = np_now_us() + wait_us;
+	np_timer_reset(r->timer, wait_us);
+	rung_label(r, state);
+}
+
+static int64_t timeout_us(const struct rung *r)
+{
+	return np_run_opts(r->p->st->run)->timeout_us;
+}
+
+/* The request: a HEAD on the session (TLS, plain HTTP), or the responder's
+ * echo. n is 1 before the silence, 2 after it. */
+static void make_request(struct rung *r, int n)
+{
+	struct idle_state *st = r->p->st;
+	const struct np_target *t = &st->plan.target;
+	const char *path = t->path[0] ? t->path : "/";
+	int len;
+
+	if (st->plan.tcp)
+		len = snprintf(r->out, sizeof(r->out), "NPR/1 ECHO data=idle-%u-%d%s%s\n", r->idle_s, n,
+			       st->plan.token ? " token=" : "", st->plan.token ? st->plan.token : "");
+	else if (idle_is_http(st) && !r->p->proxy.none)
+		len = snprintf(r->out, sizeof(r->out), "HEAD http://%s%s%s:%u%s HTTP/1.1\r\nHost: %s\r\n%s%s%s"
+			       "User-Agent: netprobe/%s\r\n\r\n", t->family == AF_INET6 ? "[" : "", t->host,
+			       t->family == AF_INET6 ? "]" : "", t->port, path, t->host,
+			       r->p->proxy.user[0] ? "Proxy-Authorization: Basic " : "",
+			       r->p->proxy.user[0] ? r->p->b64 : "", r->p->proxy.user[0] ? "\r\n" : "", NP_VERSION);
+	else
+		len = snprintf(r->out, sizeof(r->out), "HEAD %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: netprobe/%s\r\n\r\n",
+			       path, t->host, NP_VERSION);
+	r->out_len = len > 0 && (size_t)len < sizeof(r->out) ? (size_t)len : 0;
+	r->out_off = 0;
+	r->in_len = 0;
+}
+
+static void start_request(struct rung *r, int n)
+{
+	make_request(r, n);
+	if (n == 2)
+		r->t_asked = np_now_us();
+	phase(r, n == 1 ? I_SEND1 : I_SEND2, timeout_us(r), n == 1 ? "asking" : "asking after the silence");
+	want(r, NP_EV_WRITE);
+}
+
+static void start_tls(struct rung *r)
+{
+	struct idle_state *st = r->p->st;
+	const struct np_target *t = &st->plan.target;
+	char err[256];
+
+	r->tls = np_tls_conn_new(st->ctx, r->fd, st->plan.sni ? st->plan.sni : t->family == AF_UNSPEC ? t->host : NULL,
+				 t->host, err, sizeof(err));
+	if (!r->tls) {
+		setup_failed(r, EINVAL, "TLS: %s", err);
+		return;
+	}
+	phase(r, I_TLS, timeout_us(r), "TLS handshake");
+	want(r, NP_EV_WRITE);
+}
+
+static void after_connect(struct rung *r)
+{
+	struct idle_state *st = r->p->st;
+
+	if (!r->p->proxy.none && !idle_is_http(st)) {
+		r->out_len = np_proxy_connect_request(&r->p->proxy, r->p->b64, st->plan.target.host,
+						      st->plan.target.port, r->out, sizeof(r->out));
+		r->out_off = 0;
+		r->in_len = 0;
+		phase(r, I_PROXY_SEND, timeout_us(r), "proxy CONNECT");
+		want(r, NP_EV_WRITE);
+	} else if (idle_is_tls(st)) {
+		start_tls(r);
+	} else {
+		start_request(r, 1);
+	}
+}
+
+/* Send what is left of r->out: 1 when all is out, 0 to wait, -1 ended. */
+static int send_out(struct rung *r)
+{
+	while (r->out_off < r->out_len) {
+		size_t n = 0;
+
+		if (r->tls && r->phase != I_PROXY_SEND) {
+			enum np_tls_step s = np_tls_write(r->tls, r->out + r->out_off, r->out_len - r->out_off, &n);
+
+			if (s == NP_TLS_WANT_READ || s == NP_TLS_WANT_WRITE) {
+				want(r, s == NP_TLS_WANT_READ ? NP_EV_READ : NP_EV_WRITE);
+				return 0;
+			}
+			if (s == NP_TLS_ERROR) {
+				struct np_tls_facts f;
+
+				np_tls_get_facts(r->tls, &f);
+				return -(f.sys_errno ? f.sys_errno : EIO);
+			}
+		} else {
+			ssize_t k = send(r->fd, r->out + r->out_off, r->out_len - r->out_off, MSG_NOSIGNAL);
+
+			if (k < 0) {
+				if (errno == EAGAIN)
+					return 0;
+				return -errno;
+			}
+			n = (size_t)k;
+		}
+		r->out_off += n;
+	}
+	return 1;
+}
+
+/* Read into r->in: bytes added (> 0), 0 nothing yet, -1 end of stream,
+ * < -1: -errno. */
+static long read_in(struct rung *r)
+{
+	size_t room = sizeof(r->in) - 1 - r->in_len;
+
+	if (room == 0)
+		return -EMSGSIZE;
+	if (r->tls && r->phase != I_PROXY_READ) {
+		size_t got = 0;
+		enum np_tls_step s = np_tls_read(r->tls, r->in + r->in_len, room, &got);
+
+		if (s == NP_TLS_WANT_READ || s == NP_TLS_WANT_WRITE) {
+			want(r, (s == NP_TLS_WANT_READ ? NP_EV_READ : NP_EV_WRITE));
+			return 0;
+		}
+		if (s == NP_TLS_ERROR) {
+			struct np_tls_facts f;
+
+			np_tls_get_facts(r->tls, &f);
+			if (!r->detail[0])
+				snprintf(r->detail, sizeof(r->detail), "%.280s", f.error);
+			return -(f.sys_errno ? f.sys_errno : EIO);
+		}
+		if (got == 0)
+			return -1;
+		r->in_len += got;
+		return (long)got;
+	}
+	ssize_t k = recv(r->fd, r->in + r->in_len, room, 0);
+
+	if (k < 0)
+		return errno == EAGAIN ? 0 : -errno;
+	if (k == 0)
+		return -1;
+	r->in_len += (size_t)k;
+	return (long)k;
+}
+
+/* An answer complete in r->in: 1 yes (status in r->http_status, 0 for the
+ * echo), 0 not yet, -1 not an answer (detail set). */
+static int answer_complete(struct rung *r)
+{
+	struct np_http_head h;
+
+	r->in[r->in_len] = '\0';
+	if (r->p->st->plan.tcp) {
+		char *nl = memchr(r->in, '\n', r->in_len);
+
+		if (!nl)
+			return r->in_len > 512 ? -1 : 0;
+		*nl = '\0';
+		if (strncmp(r->in, "NPR/1 ECHO ", 11) == 0)
+			return 1;
+		snprintf(r->detail, sizeof(r->detail), "the responder answered '%.200s'", r->in);
+		return -1;
+	}
+	switch (np_http_head_parse(r->in, r->in_len, &h)) {
+	case 1:
+		r->http_status = h.status;
+		return 1;
+	case 0:
+		return 0;
+	default:
+		snprintf(r->detail, sizeof(r->detail), "not an HTTP answer");
+		return -1;
+	}
+}
+
+static void start_silence(struct rung *r)
+{
+	r->t_ready = r->t_silence = np_now_us();
+	r->in_len = 0;
+	phase(r, I_IDLE, (int64_t)r->idle_s * 1000000, "silent");
+	want(r, NP_EV_READ);
+}
+
+/* Ended by what the read said. */
+static void read_ended(struct rung *r, long n)
+{
+	if (n == -1)
+		rung_end(r, O_FIN, 0);
+	else if (n == -ECONNRESET || n == -EPIPE)
+		rung_end(r, O_RST, (int)-n);
+	else
+		rung_end(r, O_ERROR, (int)-n);
+}
+
+static void on_answer(struct rung *r)
+{
+	long n = read_in(r);
+	int c;
+
+	if (n == 0)
+		return;
+	if (n < 0) {
+		if (r->phase == I_READ1) {
+			setup_failed(r, n == -1 ? 0 : (int)-n, "%s", n == -1 ? "closed before answering the first request" :
+				     strerror((int)-n));
+			return;
+		}
+		read_ended(r, n);
+		return;
+	}
+	c = answer_complete(r);
+	if (c == 0)
+		return;
+	if (c < 0) {
+		if (r->phase == I_READ1)
+			rung_end(r, O_SETUP_FAILED, 0);
+		else
+			rung_end(r, O_ERROR, EPROTO);
+		return;
+	}
+	if (r->phase == I_READ1) {
+		if (r->http_status == 408) {
+			setup_failed(r, 0, "%s", "the server answered the first request with 408");
+			return;
+		}
+		start_silence(r);
+		return;
+	}
+	rung_end(r, r->http_status == 408 ? O_HTTP408 : O_ANSWERED, 0);
+}
+
+/* Something came while the connection was to be silent. */
+static void on_silence_event(struct rung *r)
+{
+	long n = read_in(r);
+
+	if (n == 0)
+		return;             /* TLS housekeeping (a ticket): still silent */
+	if (n < 0) {
+		read_ended(r, n);
+		return;
+	}
+	/* Data: a server that times the connection out may say 408 first. */
+	if (answer_complete(r) == 1 && r->http_status == 408) {
+		rung_end(r, O_HTTP408, 0);
+		return;
+	}
+	if (r->in_len > 4096)
+		r->in_len = 0;
+}
+
+static void do_tls(struct rung *r)
+{
+	switch (np_tls_handshake(r->tls)) {
+	case NP_TLS_DONE:
+		start_request(r, 1);
+		break;
+	case NP_TLS_WANT_READ:
+		want(r, NP_EV_READ);
+		break;
+	case NP_TLS_WANT_WRITE:
+		want(r, NP_EV_WRITE);
+		break;
+	case NP_TLS_ERROR: {
+		struct np_tls_facts f;
+
+		np_tls_get_facts(r->tls, &f);
+		setup_failed(r, f.sys_errno, "TLS handshake: %s", f.error[0] ? f.error : "failed");
+		break;
+	}
+	}
+}
+
+static void on_io(struct np_watch *w, int fd, int events, void *arg)
+{
+	struct rung *r = arg;
+	int s;
+
+	(void)w;
+	(void)events;
+	switch (r->phase) {
+	case I_CONNECT: {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		if (err)
+			setup_failed(r, err, "connect: %s", strerror(err));
+		else
+			after_connect(r);
+		break;
+	}
+	case I_PROXY_SEND:
+	case I_SEND1:
+	case I_SEND2:
+		s = send_out(r);
+		if (s < 0) {
+			if (r->phase == I_SEND2)
+				read_ended(r, s);
+			else
+				setup_failed(r, -s, "send: %s", strerror(-s));
+		} else if (s > 0) {
+			enum iphase next = r->phase == I_PROXY_SEND ? I_PROXY_READ : r->phase == I_SEND1 ? I_READ1 : I_READ2;
+
+			phase(r, next, timeout_us(r), next == I_READ2 ? "waiting for the answer" : "waiting");
+			want(r, NP_EV_READ);
+		}
+		break;
+	case I_PROXY_READ: {
+		struct np_http_head h;
+		long n = read_in(r);
+		int k;
+
+		if (n < 0) {
+			setup_failed(r, n == -1 ? 0 : (int)-n, "proxy: %s",
+				     n == -1 ? "closed without answering CONNECT" : strerror((int)-n));
+			break;
+		}
+		k = np_http_head_parse(r->in, r->in_len, &h);
+		if (k == 0)
+			break;
+		if (k < 0 || h.status != 200) {
+			snprintf(r->detail, sizeof(r->detail), "proxy answered CONNECT with '%.200s'",
+				 k < 0 ? "a malformed head" : h.status_line);
+			rung_end(r, O_SETUP_FAILED, 0);
+			break;
+		}
+		r->in_len = 0;
+		if (idle_is_tls(r->p->st))
+			start_tls(r);
+		else
+			start_request(r, 1);
+		break;
+	}
+	case I_TLS:
+		do_tls(r);
+		break;
+	case I_READ1:
+	case I_READ2:
+		on_answer(r);
+		break;
+	case I_IDLE:
+		on_silence_event(r);
+		break;
+	case I_QUEUED:
+	case I_DONE:
+		break;
+	}
+}
+
+/* The latest packet of the rung's connection on the wire, 0 if unknown. */
+static int64_t last_on_wire(struct rung *r)
+{
+	size_t n;
+
+	if (!r->flow)
+		return 0;
+	np_capture_drain(np_run_capture(r->p->st->run));
+	n = np_flow_count(r->flow);
+	return n ? np_flow_packet(r->flow, n - 1)->mono_us : 0;
+}
+
+static void on_timer(struct np_timer *t, void *arg)
+{
+	struct rung *r = arg;
+
+	(void)t;
+	if (r->phase == I_IDLE) {
+		int64_t now = np_now_us(), last = last_on_wire(r);
+		int64_t due;
+
+		if (last > r->t_silence)
+			r->t_silence = last;
+		due = r->t_silence + (int64_t)r->idle_s * 1000000;
+		if (due > now + 1000) {
+			r->job.wait_until_us = due;
+			np_timer_reset(r->timer, due - now);
+			return;
+		}
+		start_request(r, 2);
+		return;
+	}
+	if (r->phase == I_READ2 || r->phase == I_SEND2) {
+		rung_end(r, O_TIMEOUT, ETIMEDOUT);
+		return;
+	}
+	setup_failed(r, ETIMEDOUT, "%s", r->phase == I_CONNECT ? "connect: no answer within the timeout" :
+		     r->phase == I_TLS ? "TLS handshake: no answer within the timeout" :
+		     r->phase == I_PROXY_READ || r->phase == I_PROXY_SEND ? "proxy: no answer to CONNECT within the timeout" :
+		     "no answer to the first request within the timeout");
+}
+
+static void rung_open(struct rung *r)
+{
+	struct idle_state *st = r->p->st;
+	const struct np_opts *o = np_run_opts(st->run);
+	struct np_flow_table *ft = np_run_flows(st->run);
+	struct sockaddr_storage local;
+	socklen_t ll = sizeof(local);
+	int family = r->p->dst.ss_family, off = 0;
+
+	r->t0 = np_now_us();
+	phase(r, I_CONNECT, timeout_us(r), "connecting");
+	r->fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (r->fd < 0)
+		goto local_fail;
+	/* The silence must be a silence: no keepalive probes. */
+	if (setsockopt(r->fd, SOL_SOCKET, SO_KEEPALIVE, &off, sizeof(off)) < 0)
+		goto local_fail;
+	if (o->interface[0] &&
+	    setsockopt(r->fd, SOL_SOCKET, SO_BINDTODEVICE, o->interface, (socklen_t)strlen(o->interface)) < 0)
+		goto local_fail;
+	if (o->has_source && o->source.ss_family == family &&
+	    bind(r->fd, (const struct sockaddr *)&o->source, np_addr_len((const struct sockaddr *)&o->source)) < 0)
+		goto local_fail;
+	if (connect(r->fd, (struct sockaddr *)&r->p->dst, np_addr_len((struct sockaddr *)&r->p->dst)) < 0 &&
+	    errno != EINPROGRESS)
+		goto local_fail;
+	if (getsockname(r->fd, (struct sockaddr *)&local, &ll) == 0 && local.ss_family == family) {
+		np_run_note_source(st->run, (struct sockaddr *)&local);
+		if (ft)
+			r->flow = np_flow_register(ft, IPPROTO_TCP, (struct sockaddr *)&local,
+						   (struct sockaddr *)&r->p->dst, NULL, NULL);
+	}
+	r->w = np_loop_watch(np_run_loop(st->run), r->fd, NP_EV_WRITE, on_io, r);
+	if (!r->w)
+		goto local_fail;
+	return;
+local_fail:
+	setup_failed(r, errno, "this host: %s", strerror(errno));
+}
+
+static void rung_start(struct np_job *job)
+{
+	struct rung *r = (struct rung *)job;
+
+	r->timer = np_loop_timer(np_run_loop(r->p->st->run), timeout_us(r), on_timer, r);
+	if (!r->timer) {
+		setup_failed(r, ENOMEM, "%s", "out of memory");
+		return;
+	}
+	rung_open(r);
+}
+
+static void rung_cancel(struct np_job *job, const char *verdict)
+{
+	struct rung *r = (struct rung *)job;
+
+	if (r->phase == I_DONE)
+		return;
+	snprintf(r->detail, sizeof(r->detail), "%s", verdict);
+	rung_end(r, O_CANCELLED, 0);
+}
+
+static void job_free_none(struct np_job *job)
+{
+	(void)job;      /* rungs and paths belong to the state */
+}
+
+static const struct np_job_ops rung_ops = {rung_start, rung_cancel, job_free_none};
+
+/* --- a path: resolve what to connect to, then every rung at once ------------------ */
+
+static void path_rung_done(struct idle_path *p)
+{
+	if (++p->n_done < p->n_rungs || p->reported)
+		return;
+	p->reported = 1;
+	np_run_finding(p->st->run, np_idle_path_finding(p));
+}
+
+/* The path cannot be set up at all: each rung says so. */
+static void path_fail(struct idle_path *p, const char *detail)
+{
+	for (size_t i = 0; i < p->n_rungs; i++) {
+		struct rung *r = &p->rungs[i];
+
+		snprintf(r->detail, sizeof(r->detail), "%.290s", detail);
+		r->phase = I_CONNECT;
+		rung_end(r, O_SETUP_FAILED, 0);
+	}
+}
+
+static void path_go(struct idle_path *p, const struct sockaddr *dst, double dns_ms)
+{
+	memcpy(&p->dst, dst, np_addr_len(dst));
+	np_addr_set_port((struct sockaddr *)&p->dst, p->proxy.none ? p->st->plan.target.port : p->proxy.port);
+	p->dns_ms = dns_ms;
+	for (size_t i = 0; i < p->n_rungs; i++) {
+		rung_label(&p->rungs[i], "queued");
+		p->rungs[i].submitted = 1;
+		np_run_submit(p->st->run, &p->rungs[i].job);
+	}
+}
+
+static void on_resolved(const struct np_resolve_result *res, void *arg)
+{
+	struct idle_path *p = arg;
+	char msg[512];
+
+	p->req = NULL;
+	np_run_job_done(p->st->run, &p->job);
+	if (!res->ok) {
+		snprintf(msg, sizeof(msg), "cannot resolve %s%.200s: %s", p->proxy.none ? "" : "the proxy ",
+			 p->proxy.none ? p->st->plan.target.host : p->proxy.host, res->error);
+		path_fail(p, msg);
+		return;
+	}
+	path_go(p, (const struct sockaddr *)&res->addrs[0], res->ms);
+}
+
+static void path_start(struct np_job *job)
+{
+	struct idle_path *p = (struct idle_path *)job;
+	const char *host = p->proxy.none ? p->st->plan.target.host : p->proxy.host;
+	int family = p->proxy.none ? p->st->plan.target.family : p->proxy.family;
+	char errbuf[NP_ERRBUF_SIZE];
+	struct np_resolver *rs;
+
+	if (family != AF_UNSPEC) {
+		struct sockaddr_storage ss;
+
+		np_addr_parse(host, &ss);
+		np_run_job_done(p->st->run, job);
+		path_go(p, (struct sockaddr *)&ss, -1);
+		return;
+	}
+	rs = np_run_resolver(p->st->run, errbuf);
+	job->wait_until_us = job->started_us + np_run_opts(p->st->run)->timeout_us;
+	if (!rs || np_resolver_lookup(rs, host, np_run_opts(p->st->run)->family, on_resolved, p, &p->req) < 0) {
+		np_run_job_done(p->st->run, job);
+		path_fail(p, rs ? "out of memory" : errbuf);
+	}
+}
+
+static void path_cancel(struct np_job *job, const char *verdict)
+{
+	struct idle_path *p = (struct idle_path *)job;
+
+	np_resolve_cancel(p->req);
+	p->req = NULL;
+	np_run_job_done(p->st->run, job);
+	for (size_t i = 0; i < p->n_rungs; i++) {
+		struct rung *r = &p->rungs[i];
+
+		snprintf(r->detail, sizeof(r->detail), "%s", verdict);
+		r->phase = I_CONNECT;
+		rung_end(r, O_CANCELLED, 0);
+	}
+}
+
+static const struct np_job_ops path_ops = {path_start, path_cancel, job_free_none};
+
+/* --- the plan ------------------------------------------------------------------ */
+
+static int cmp_unsigned(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int np_idle_parse_ladder(const char *text, struct np_idle_plan *plan, char *errbuf)
+{
+	const char *s = text;
+	size_t n = 0;
+
+	while (*s) {
+		char *end;
+		unsigned long v;
+
+		if (*s < '0' || *s > '9')
+			goto bad;
+		errno = 0;
+		v = strtoul(s, &end, 10);
+		if (errno || v < 1 || v > NP_IDLE_MAX_S || (*end && *end != ','))
+			goto bad;
+		if (n == NP_IDLE_MAX_RUNGS) {
+			snprintf(errbuf, NP_ERRBUF_SIZE, "at most %d rungs", NP_IDLE_MAX_RUNGS);
+			return NP_EINVAL;
+		}
+		plan->ladder[n++] = (unsigned)v;
+		s = *end ? end + 1 : end;
+		if (*end && !*s)
+			goto bad;
+	}
+	if (n == 0)
+		goto bad;
+	qsort(plan->ladder, n, sizeof(plan->ladder[0]), cmp_unsigned);
+	plan->n_rungs = 0;
+	for (size_t i = 0; i < n; i++)
+		if (plan->n_rungs == 0 || plan->ladder[plan->n_rungs - 1] != plan->ladder[i])
+			plan->ladder[plan->n_rungs++] = plan->ladder[i];
+	return 0;
+bad:
+	snprintf(errbuf, NP_ERRBUF_SIZE, "give seconds from 1 to %d, separated by commas (e.g. %s)",
+		 NP_IDLE_MAX_S, NP_IDLE_DEFAULT_LADDER);
+	return NP_EINVAL;
+}
+
+int np_idle_plan_ctx(struct np_idle_plan *plan, char *errbuf)
+{
+	struct np_tls_ctx_opts co = {0};
+	char err[256];
+
+	if (plan->tcp || plan->target.scheme == NP_SCHEME_HTTP)
+		return 0;
+	co.ca_file = plan->ca_file;
+	plan->ctx = np_tls_ctx_new(&co, err, sizeof(err));
+	if (!plan->ctx) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "%s", err);
+		return NP_EINVAL;
+	}
+	return 0;
+}
+
+void np_idle_plan_release(struct np_idle_plan *plan)
+{
+	np_tls_ctx_free(plan->ctx);
+	plan->ctx = NULL;
+}
+
+static void state_free(void *arg)
+{
+	struct idle_state *st = arg;
+
+	np_tls_ctx_free(st->ctx);
+	free(st);
+}
+
+int np_idle_submit(struct np_run *run, struct np_idle_plan *plan, char *errbuf)
+{
+	struct idle_state *st = calloc(1, sizeof(*st));
+	size_t n_paths = plan->n_paths ? plan->n_paths : 1;
+
+	if (!st) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "out of memory");
+		return NP_ENOMEM;
+	}
+	st->run = run;
+	st->plan = *plan;
+	st->ctx = plan->ctx;
+	plan->ctx = NULL;
+	if (np_run_at_free(run, state_free, st) < 0) {
+		state_free(st);
+		snprintf(errbuf, NP_ERRBUF_SIZE, "out of memory");
+		return NP_ENOMEM;
+	}
+	for (size_t k = 0; k < n_paths; k++) {
+		struct idle_path *p = &st->paths[k];
+
+		p->st = st;
+		if (plan->n_paths == 0)
+			np_proxy_parse("none", &p->proxy, errbuf);
+		else if (plan->path_auto[k] && np_proxy_from_env(&plan->target, &p->proxy, errbuf) < 0)
+			return NP_EINVAL;
+		else if (!plan->path_auto[k])
+			p->proxy = plan->paths[k];
+		p->shown = p->proxy.none ? "direct" : p->proxy.shown;
+		if (p->proxy.user[0]) {
+			char cred[260];
+			int n = snprintf(cred, sizeof(cred), "%s:%s", p->proxy.user, p->proxy.pass);
+
+			np_tls_base64(cred, (size_t)n, p->b64, sizeof(p->b64));
+			np_capture_add_secret(np_run_capture(run), p->b64);
+		}
+		p->n_rungs = plan->n_rungs;
+		for (size_t i = 0; i < plan->n_rungs; i++) {
+			struct rung *r = &p->rungs[i];
+
+			r->job.ops = &rung_ops;
+			r->p = p;
+			r->idle_s = plan->ladder[i];
+			r->fd = -1;
+			r->hop = -1;
+		}
+		st->n_paths++;
+	}
+	for (size_t k = 0; k < st->n_paths; k++) {
+		struct idle_path *p = &st->paths[k];
+
+		p->job.ops = &path_ops;
+		snprintf(p->job.label, sizeof(p->job.label), "idle %.200s%s%.60s (resolving)", plan->target_str,
+			 p->proxy.none ? "" : " via ", p->proxy.none ? "" : p->proxy.host);
+		np_run_submit(run, &p->job);
+	}
+	return 0;
+}
