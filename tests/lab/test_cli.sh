@@ -94,3 +94,14 @@ test_cli_tls_bad_input() {
 	usage_error tls 127.0.0.1:1 --proxy 'socks5://u:pw@h:1' | grep -- "--proxy 'socks5://u:\*\*\*@h:1'" >/dev/null
 	usage_error tls 127.0.0.1:1 --proxy 'http://h:99999' | grep "out of range" >/dev/null
 }
+
+test_cli_idle_bad_input() {
+	usage_error idle 127.0.0.1:1 --ladder 60,,120 | grep -- "--ladder '60,,120'" >/dev/null
+	usage_error idle 127.0.0.1:1 --ladder 0 | grep -- "--ladder '0'" >/dev/null
+	usage_error idle 127.0.0.1:1 --ladder 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17 | grep "at most 16" >/dev/null
+	usage_error idle 127.0.0.1:1 --idle 5m | grep -- "--idle '5m'" >/dev/null
+	usage_error idle 127.0.0.1:1 127.0.0.2:1 >/dev/null
+	usage_error idle --tcp http://127.0.0.1:1/ | grep -- "--tcp" >/dev/null
+	usage_error idle 127.0.0.1:1 --ca /nonexistent.pem | grep -- "--ca /nonexistent.pem" >/dev/null
+	usage_error idle 127.0.0.1:1 --proxy 'http://h:99999' | grep "out of range" >/dev/null
+}

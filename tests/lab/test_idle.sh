@@ -1,0 +1,141 @@
+# netprobe idle in the lab: scaled ladders (1,2,4,5 s) against a firewall
+# that forgets idle flows after IDLE_RESET_S (3 s), a server and a proxy that
+# close idle connections after 3 s, and no limit; direct and through proxies.
+# shellcheck shell=bash
+
+LADDER=1,2,4,5
+
+# idle_rung FILE PATH IDLE_S: the rung's finding (one line of JSON)
+idle_rung() {
+	jq -c --arg p "$2" --argjson s "$3" \
+		'[.findings[] | select(.metrics.scope == "rung" and .metrics.path == $p and .metrics.idle_s == $s)] |
+		 if length == 1 then .[0] else "\(length) findings" end' "$1"
+}
+
+# idle_overall FILE PATH: the path's overall finding
+idle_overall() {
+	jq -c --arg p "$2" '[.findings[] | select(.metrics.scope == "overall" and .metrics.path == $p)] |
+		 if length == 1 then .[0] else "\(length) findings" end' "$1"
+}
+
+test_idle_firewall_reset_is_bracketed_and_placed() {
+	np ireset idle --ca "$LAB_CA" "$TLS_GOOD_NAME:$PORT_IDLE_RESET" -4 --ladder "$LADDER" --idle 4 \
+		--pcap "$TMP/ireset.pcapng"
+	expect "exit status" "$(rc_of ireset)" 1
+	local o
+	for s in 1 2; do
+		expect "rung $s" "$(idle_rung "$TMP/ireset.json" direct $s | jq -r .verdict)" idle.survived
+	done
+	o=$(idle_rung "$TMP/ireset.json" direct 4)
+	jq -e '.verdict == "idle.reset_by_path" and .status == "fail" and .metrics.hop == 2' <<<"$o" >/dev/null ||
+		fail "4 s rung: $o"
+	# above the requirement: informational
+	jq -e '.verdict == "idle.reset_by_path" and .status == "warn"' <<<"$(idle_rung "$TMP/ireset.json" direct 5)" \
+		>/dev/null || fail "5 s rung: $(idle_rung "$TMP/ireset.json" direct 5)"
+	o=$(idle_overall "$TMP/ireset.json" direct)
+	jq -e '.verdict == "idle.reset_by_path" and .status == "fail" and .metrics.survived_s == 2 and
+		.metrics.lost_s == 4 and .metrics.required_s == 4 and (.summary | test("between 2 and 4 s")) and
+		(.summary | test("hop 2"))' <<<"$o" >/dev/null || fail "overall: $o"
+	# the reset is in the pcapng, commented with the verdict
+	local f
+	f=$(idle_rung "$TMP/ireset.json" direct 4 | jq -r '.evidence[0].frame')
+	[ "$(tshark -r "$TMP/ireset.pcapng" -Y "frame.number == $f && tcp.flags.reset == 1 && frame.comment contains \"idle.reset_by_path\"" 2>/dev/null | wc -l)" = 1 ] ||
+		fail "frame $f is not the commented reset"
+}
+
+test_idle_firewall_drop_is_seen_as_unacked_retransmissions() {
+	np idrop idle --ca "$LAB_CA" "$TLS_GOOD_NAME:$PORT_IDLE_DROP" -4 --ladder 2,4 --idle 4 --timeout 2 \
+		--pcap "$TMP/idrop.pcapng"
+	expect "exit status" "$(rc_of idrop)" 1
+	expect "2 s rung" "$(idle_rung "$TMP/idrop.json" direct 2 | jq -r .verdict)" idle.survived
+	local o
+	o=$(idle_rung "$TMP/idrop.json" direct 4)
+	jq -e '.verdict == "idle.dropped" and .metrics.retransmits >= 1 and (.evidence | length) == 2' <<<"$o" \
+		>/dev/null || fail "4 s rung: $o"
+	# the last evidence frame is one of our retransmissions
+	local f
+	f=$(jq -r '.evidence[1].frame' <<<"$o")
+	[ "$(tshark -r "$TMP/idrop.pcapng" -Y "frame.number == $f && tcp.analysis.retransmission" 2>/dev/null | wc -l)" = 1 ] ||
+		fail "frame $f is not a retransmission"
+	jqe "$TMP/idrop.json" '[.findings[] | select(.metrics.scope == "overall")][0] | .verdict == "idle.dropped" and .metrics.lost_s == 4'
+}
+
+test_idle_no_limit_passes_in_one_idle_period() {
+	np iopen idle --ca "$LAB_CA" "$TLS_GOOD_NAME:$PORT_IDLE_OPEN" -4 --ladder "$LADDER" --idle 4
+	expect "exit status" "$(rc_of iopen)" 0
+	jqe "$TMP/iopen.json" '[.findings[] | select(.metrics.scope == "rung") | .verdict] == ["idle.survived", "idle.survived", "idle.survived", "idle.survived"]'
+	jqe "$TMP/iopen.json" '[.findings[] | select(.metrics.scope == "rung") | .metrics.silence_s] | all(. >= 1)'
+	local o
+	o=$(idle_overall "$TMP/iopen.json" direct)
+	jq -e '.status == "pass" and .metrics.survived_s == 5 and .metrics.lost_s == null' <<<"$o" >/dev/null ||
+		fail "overall: $o"
+	# all rungs at once: the run costs the longest rung, not the sum
+	jqe "$TMP/iopen.json" '.duration_ms >= 5000 and .duration_ms < 7000'
+}
+
+test_idle_server_closing_is_not_the_network() {
+	np iserver idle --ca "$LAB_CA" "$TLS_GOOD_NAME:$PORT_IDLE_SERVER" -4 --ladder 2,5 --idle 4 --pcap "$TMP/iserver.pcapng"
+	expect "exit status" "$(rc_of iserver)" 0
+	local o
+	o=$(idle_rung "$TMP/iserver.json" direct 5)
+	# timed when the FIN came, not when the silence ended
+	jq -e --argjson n "$IDLE_SERVER_S" '.verdict == "idle.closed_by_peer" and .status == "warn" and
+		.metrics.closed_after_s >= $n - 0.5 and .metrics.closed_after_s < $n + 0.9 and
+		(.summary | test("not the network")) and (.advice | test("not a firewall"))' <<<"$o" >/dev/null ||
+		fail "5 s rung: $o"
+	o=$(idle_overall "$TMP/iserver.json" direct)
+	jq -e '.verdict == "idle.closed_by_peer" and .status == "warn" and .metrics.survived_s == 2 and
+		.metrics.lost_s == null and (.summary | test("proven up to 2 s")) and (.summary | test("responder"))' \
+		<<<"$o" >/dev/null || fail "overall: $o"
+	local f
+	f=$(idle_rung "$TMP/iserver.json" direct 5 | jq -r '.evidence[0].frame')
+	[ "$(tshark -r "$TMP/iserver.pcapng" -Y "frame.number == $f && tcp.flags.fin == 1 && ip.src == $TLS_GOOD4" 2>/dev/null | wc -l)" = 1 ] ||
+		fail "frame $f is not the server's FIN"
+}
+
+test_idle_through_proxies() {
+	# one report: a proxy that closes idle tunnels, one whose client-side
+	# flows the firewall forgets, an open one in front of a closing server
+	np iprox idle --ca "$LAB_CA" "$TLS_GOOD_NAME:$PORT_IDLE_OPEN" -4 --ladder 2,4 --idle 4 --timeout 2 \
+		--proxy "$PROXY_IDLE" --proxy "$PROXY_FWIDLE" --proxy none
+	expect "exit status" "$(rc_of iprox)" 1
+	jq -e '.verdict == "idle.closed_by_proxy" and .status == "warn" and (.metrics.closed_after_s | . > 2 and . < 3.9)' \
+		<<<"$(idle_rung "$TMP/iprox.json" "$PROXY_IDLE" 4)" >/dev/null ||
+		fail "idle proxy: $(idle_rung "$TMP/iprox.json" "$PROXY_IDLE" 4)"
+	expect "idle proxy, overall" "$(idle_overall "$TMP/iprox.json" "$PROXY_IDLE" | jq -r '.status')" warn
+	expect "fw-forgotten proxy" "$(idle_rung "$TMP/iprox.json" "$PROXY_FWIDLE" 4 | jq -r .verdict)" idle.dropped
+	expect "fw-forgotten proxy, overall" "$(idle_overall "$TMP/iprox.json" "$PROXY_FWIDLE" | jq -r .status)" fail
+	expect "direct" "$(idle_overall "$TMP/iprox.json" direct | jq -r .status)" pass
+	# the server closing behind an open proxy: its TLS close_notify comes
+	# through the tunnel, so the server is named, not the proxy
+	np iprox2 idle --ca "$LAB_CA" "$TLS_GOOD_NAME:$PORT_IDLE_SERVER" -4 --ladder 5 --idle 4 --proxy "$PROXY_OPEN"
+	jq -e '.verdict == "idle.closed_by_peer" and (.summary | test("passed on by the proxy"))' \
+		<<<"$(idle_rung "$TMP/iprox2.json" "$PROXY_OPEN" 5)" >/dev/null ||
+		fail "server behind the proxy: $(idle_rung "$TMP/iprox2.json" "$PROXY_OPEN" 5)"
+}
+
+test_idle_without_capture() {
+	# No capture: a reset's origin cannot be told; a drop is read from
+	# TCP_INFO (unacknowledged data).
+	np inocap idle --no-capture --ca "$LAB_CA" "$TLS_GOOD_NAME:$PORT_IDLE_RESET" -4 --ladder 4 --idle 4
+	jq -e '.verdict == "idle.reset" and (.summary | test("cannot be told"))' \
+		<<<"$(idle_rung "$TMP/inocap.json" direct 4)" >/dev/null || fail "reset: $(idle_rung "$TMP/inocap.json" direct 4)"
+	np inocap2 idle --no-capture --ca "$LAB_CA" "$TLS_GOOD_NAME:$PORT_IDLE_DROP" -4 --ladder 4 --idle 4 --timeout 2
+	jq -e '.verdict == "idle.dropped" and .metrics.unacked >= 1 and .metrics.retransmits >= 1' \
+		<<<"$(idle_rung "$TMP/inocap2.json" direct 4)" >/dev/null || fail "drop: $(idle_rung "$TMP/inocap2.json" direct 4)"
+}
+
+test_idle_interrupt_writes_what_is_known() {
+	local pid rc=0
+	ip netns exec "$NS_CLI" "$NETPROBE" idle --ca "$LAB_CA" "$TLS_GOOD_NAME:$PORT_IDLE_OPEN" -4 --ladder 1,60 \
+		--json "$TMP/iint.json" --pcap "$TMP/iint.pcapng" >/dev/null 2>&1 &
+	pid=$!
+	sleep 2.5
+	kill -INT "$pid"
+	wait "$pid" || rc=$?
+	expect "exit status after SIGINT" "$rc" 130
+	jqe "$TMP/iint.json" '.interrupted == "SIGINT"'
+	expect "1 s rung" "$(idle_rung "$TMP/iint.json" direct 1 | jq -r .verdict)" idle.survived
+	expect "60 s rung" "$(idle_rung "$TMP/iint.json" direct 60 | jq -r .verdict)" run.interrupted
+	[ "$(tshark -r "$TMP/iint.pcapng" 2>/dev/null | wc -l)" -ge 10 ] || fail "the capture is missing"
+}
