@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +8,7 @@
 #include "../netprobe/probe_idle.h"
 #include "../netprobe/redact.h"
 
-enum { OPT_IDLE = 0x300, OPT_LADDER, OPT_PROXY, OPT_TCP, OPT_CA, OPT_SNI, OPT_TOKEN };
+enum { OPT_IDLE = 0x300, OPT_LADDER, OPT_PROXY, OPT_TCP, OPT_CA, OPT_SNI, OPT_TOKEN, OPT_CONNS };
 
 static const struct np_cmd_opt idle_opts[] = {
 	{"idle", required_argument, OPT_IDLE, "SECONDS", "the silence a connection must survive (default 300)"},
@@ -17,6 +18,7 @@ static const struct np_cmd_opt idle_opts[] = {
 	{"ca", required_argument, OPT_CA, "FILE", "trust these CA certificates instead of the system store"},
 	{"sni", required_argument, OPT_SNI, "NAME", "send this name in the ClientHello instead of the target's"},
 	{"token", required_argument, OPT_TOKEN, "T", "the responder's shared token (with --tcp)"},
+	{"conns", required_argument, OPT_CONNS, "N", "connections per rung (default 1): paths that differ per flow (ECMP, load balancers) show as a share lost"},
 	{0},
 };
 
@@ -35,6 +37,23 @@ static int plan_idle(struct np_cmd_ctx *ctx, struct np_run *run, void *arg)
 	if (err < 0) {
 		np_cmd_error(ctx, "%s", errbuf);
 		return err == NP_EINVAL ? 2 : 3;
+	}
+	return 0;
+}
+
+/* Every connection is open at once: the descriptors must be there. */
+static int enough_files(struct np_cmd_ctx *ctx, size_t n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && n + 64 > rl.rlim_cur) {
+		np_cmd_error(ctx, "%zu connections at once need as many open files; the limit is %llu (ulimit -n)",
+			     n, (unsigned long long)rl.rlim_cur);
+		return -1;
 	}
 	return 0;
 }
@@ -109,6 +128,19 @@ static int idle_exec(struct np_cmd_ctx *ctx)
 			}
 			c->plan.sni = a;
 			break;
+		case OPT_CONNS: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(a, &end, 10);
+			if (errno || *end || a[0] < '0' || a[0] > '9' || v < 1 || v > NP_IDLE_MAX_CONNS) {
+				np_cmd_error(ctx, "--conns '%s': give a number from 1 to %d", a, NP_IDLE_MAX_CONNS);
+				goto out;
+			}
+			c->plan.conns = (unsigned)v;
+			break;
+		}
 		case OPT_TOKEN:
 			if (!*a || strpbrk(a, " \t\r\n=") || strlen(a) > 128) {
 				np_cmd_error(ctx, "--token: 1 to 128 characters, no spaces or '='");
@@ -126,6 +158,23 @@ static int idle_exec(struct np_cmd_ctx *ctx)
 		np_cmd_error(ctx, "--tcp: give the responder as host:port, not a URL");
 		rc = 2;
 		goto out;
+	}
+	{
+		size_t paths = c->plan.n_paths ? c->plan.n_paths : 1;
+		size_t total = paths * c->plan.n_rungs * (c->plan.conns ? c->plan.conns : 1);
+
+		if (total > NP_IDLE_MAX_CONNS) {
+			np_cmd_error(ctx, "%zu connections (paths x rungs x --conns): at most %d", total, NP_IDLE_MAX_CONNS);
+			rc = 2;
+			goto out;
+		}
+		if (enough_files(ctx, total) < 0) {
+			rc = 2;
+			goto out;
+		}
+		/* All at once, whatever --parallel says: the bracket is one silence. */
+		if (ctx->opts.parallel < total + paths)
+			ctx->opts.parallel = (unsigned)(total + paths);
 	}
 	c->plan.target_str = np_target_str(&c->plan.target, c->shown, sizeof(c->shown));
 	/* The CA file is read now, before privileges go. */

@@ -31,7 +31,7 @@
 
 /* --- the rung's I/O ------------------------------------------------------------ */
 
-static void rung_close(struct rung *r)
+static void rung_close(struct iconn *r)
 {
 	np_watch_del(r->w);
 	r->w = NULL;
@@ -44,7 +44,7 @@ static void rung_close(struct rung *r)
 	r->timer = NULL;
 }
 
-static void rung_label(struct rung *r, const char *state)
+static void rung_label(struct iconn *r, const char *state)
 {
 	snprintf(r->job.label, sizeof(r->job.label), "idle %us %.200s%s%.60s (%s)", r->idle_s,
 		 r->p->st->plan.target_str, r->p->proxy.none ? "" : " via ",
@@ -53,12 +53,46 @@ static void rung_label(struct rung *r, const char *state)
 
 static void path_rung_done(struct idle_path *p);
 
+static void set_detail(struct iconn *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The first word on why is kept. */
+static void set_detail(struct iconn *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->detail || !(r->detail = malloc(DETAIL_MAX)))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->detail, DETAIL_MAX, fmt, ap);
+	va_end(ap);
+}
+
+/* Talking needs buffers; a silent connection holds none (10,000 of them
+ * must fit in a few MiB). */
+static int talk_buffers(struct iconn *r)
+{
+	if (!r->out)
+		r->out = malloc(IO_OUT);
+	if (!r->in)
+		r->in = malloc(IO_IN);
+	return r->out && r->in ? 0 : -1;
+}
+
+static void drop_buffers(struct iconn *r)
+{
+	free(r->out);
+	free(r->in);
+	r->out = r->in = NULL;
+	r->out_len = r->out_off = r->in_len = 0;
+}
+
 /* The rung has its outcome: note what the socket says, hand the finding
  * over, end the job. */
-static void rung_end(struct rung *r, enum ioutcome o, int err)
+static void rung_end(struct iconn *r, enum ioutcome o, int err)
 {
 	struct tcp_info ti;
 	socklen_t tl = sizeof(ti);
+	int rung_done;
 
 	if (r->phase == I_DONE)
 		return;
@@ -76,42 +110,44 @@ static void rung_end(struct rung *r, enum ioutcome o, int err)
 
 		np_tls_get_facts(r->tls, &f);
 		r->close_notify = f.close_notify;
-		if (o == O_SETUP_FAILED && !r->detail[0] && f.error[0])
-			snprintf(r->detail, sizeof(r->detail), "TLS: %.280s", f.error);
+		if (o == O_SETUP_FAILED && f.error[0])
+			set_detail(r, "TLS: %.280s", f.error);
 	}
 	/* The finding reads the flow's packets: the socket stays open until
 	 * then, so nothing the kernel sends on close muddies them. */
 	np_capture_drain(np_run_capture(r->p->st->run));
-	np_run_finding(r->p->st->run, np_idle_rung_finding(r));
+	rung_done = np_idle_conn_done(r);
 	rung_close(r);
+	drop_buffers(r);
 	np_flow_detach(r->flow);
 	r->flow = NULL;
 	if (r->submitted)
 		np_run_job_done(r->p->st->run, &r->job);
-	path_rung_done(r->p);
+	if (rung_done)
+		path_rung_done(r->p);
 }
 
-static void setup_failed(struct rung *r, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void setup_failed(struct iconn *r, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-static void setup_failed(struct rung *r, int err, const char *fmt, ...)
+static void setup_failed(struct iconn *r, int err, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!r->detail[0]) {
+	if (!r->detail && (r->detail = malloc(DETAIL_MAX)) != NULL) {
 		va_start(ap, fmt);
-		vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
+		vsnprintf(r->detail, DETAIL_MAX, fmt, ap);
 		va_end(ap);
 	}
 	rung_end(r, O_SETUP_FAILED, err);
 }
 
-static void want(struct rung *r, int events)
+static void want(struct iconn *r, int events)
 {
 	if (r->w && np_watch_set(r->w, events) < 0)
 		setup_failed(r, errno, "watch: %s", strerror(errno));
 }
 
-static void phase(struct rung *r, enum iphase p, int64_t wait_us, const char *state)
+static void phase(struct iconn *r, enum iphase p, int64_t wait_us, const char *state)
 {
 	r->phase = p;
 	r->job.wait_until_us = np_now_us() + wait_us;
@@ -119,47 +155,55 @@ static void phase(struct rung *r, enum iphase p, int64_t wait_us, const char *st
 	rung_label(r, state);
 }
 
-static int64_t timeout_us(const struct rung *r)
+static int64_t timeout_us(const struct iconn *r)
 {
 	return np_run_opts(r->p->st->run)->timeout_us;
 }
 
 /* The request: a HEAD on the session (TLS, plain HTTP), or the responder's
  * echo. n is 1 before the silence, 2 after it. */
-static void make_request(struct rung *r, int n)
+static void make_request(struct iconn *r, int n)
 {
 	struct idle_state *st = r->p->st;
 	const struct np_target *t = &st->plan.target;
 	const char *path = t->path[0] ? t->path : "/";
 	int len;
 
+	if (talk_buffers(r) < 0) {
+		r->out_len = 0;
+		return;
+	}
 	if (st->plan.tcp)
-		len = snprintf(r->out, sizeof(r->out), "NPR/1 ECHO data=idle-%u-%d%s%s\n", r->idle_s, n,
+		len = snprintf(r->out, IO_OUT, "NPR/1 ECHO data=idle-%u-%d%s%s\n", r->idle_s, n,
 			       st->plan.token ? " token=" : "", st->plan.token ? st->plan.token : "");
 	else if (idle_is_http(st) && !r->p->proxy.none)
-		len = snprintf(r->out, sizeof(r->out), "HEAD http://%s%s%s:%u%s HTTP/1.1\r\nHost: %s\r\n%s%s%s"
+		len = snprintf(r->out, IO_OUT, "HEAD http://%s%s%s:%u%s HTTP/1.1\r\nHost: %s\r\n%s%s%s"
 			       "User-Agent: netprobe/%s\r\n\r\n", t->family == AF_INET6 ? "[" : "", t->host,
 			       t->family == AF_INET6 ? "]" : "", t->port, path, t->host,
 			       r->p->proxy.user[0] ? "Proxy-Authorization: Basic " : "",
 			       r->p->proxy.user[0] ? r->p->b64 : "", r->p->proxy.user[0] ? "\r\n" : "", NP_VERSION);
 	else
-		len = snprintf(r->out, sizeof(r->out), "HEAD %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: netprobe/%s\r\n\r\n",
+		len = snprintf(r->out, IO_OUT, "HEAD %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: netprobe/%s\r\n\r\n",
 			       path, t->host, NP_VERSION);
-	r->out_len = len > 0 && (size_t)len < sizeof(r->out) ? (size_t)len : 0;
+	r->out_len = len > 0 && (size_t)len < IO_OUT ? (size_t)len : 0;
 	r->out_off = 0;
 	r->in_len = 0;
 }
 
-static void start_request(struct rung *r, int n)
+static void start_request(struct iconn *r, int n)
 {
 	make_request(r, n);
+	if (r->out_len == 0) {
+		setup_failed(r, ENOMEM, "%s", "out of memory");
+		return;
+	}
 	if (n == 2)
 		r->t_asked = np_now_us();
 	phase(r, n == 1 ? I_SEND1 : I_SEND2, timeout_us(r), n == 1 ? "asking" : "asking after the silence");
 	want(r, NP_EV_WRITE);
 }
 
-static void start_tls(struct rung *r)
+static void start_tls(struct iconn *r)
 {
 	struct idle_state *st = r->p->st;
 	const struct np_target *t = &st->plan.target;
@@ -175,13 +219,13 @@ static void start_tls(struct rung *r)
 	want(r, NP_EV_WRITE);
 }
 
-static void after_connect(struct rung *r)
+static void after_connect(struct iconn *r)
 {
 	struct idle_state *st = r->p->st;
 
 	if (!r->p->proxy.none && !idle_is_http(st)) {
 		r->out_len = np_proxy_connect_request(&r->p->proxy, r->p->b64, st->plan.target.host,
-						      st->plan.target.port, r->out, sizeof(r->out));
+						      st->plan.target.port, r->out, IO_OUT);
 		r->out_off = 0;
 		r->in_len = 0;
 		phase(r, I_PROXY_SEND, timeout_us(r), "proxy CONNECT");
@@ -194,7 +238,7 @@ static void after_connect(struct rung *r)
 }
 
 /* Send what is left of r->out: 1 when all is out, 0 to wait, -1 ended. */
-static int send_out(struct rung *r)
+static int send_out(struct iconn *r)
 {
 	while (r->out_off < r->out_len) {
 		size_t n = 0;
@@ -229,9 +273,9 @@ static int send_out(struct rung *r)
 
 /* Read into r->in: bytes added (> 0), 0 nothing yet, -1 end of stream,
  * < -1: -errno. */
-static long read_in(struct rung *r)
+static long read_in(struct iconn *r)
 {
-	size_t room = sizeof(r->in) - 1 - r->in_len;
+	size_t room = IO_IN - 1 - r->in_len;
 
 	if (room == 0)
 		return -EMSGSIZE;
@@ -247,8 +291,7 @@ static long read_in(struct rung *r)
 			struct np_tls_facts f;
 
 			np_tls_get_facts(r->tls, &f);
-			if (!r->detail[0])
-				snprintf(r->detail, sizeof(r->detail), "%.280s", f.error);
+			set_detail(r, "%.280s", f.error);
 			return -(f.sys_errno ? f.sys_errno : EIO);
 		}
 		if (got == 0)
@@ -268,7 +311,7 @@ static long read_in(struct rung *r)
 
 /* An answer complete in r->in: 1 yes (status in r->http_status, 0 for the
  * echo), 0 not yet, -1 not an answer (detail set). */
-static int answer_complete(struct rung *r)
+static int answer_complete(struct iconn *r)
 {
 	struct np_http_head h;
 
@@ -281,7 +324,7 @@ static int answer_complete(struct rung *r)
 		*nl = '\0';
 		if (strncmp(r->in, "NPR/1 ECHO ", 11) == 0)
 			return 1;
-		snprintf(r->detail, sizeof(r->detail), "the responder answered '%.200s'", r->in);
+		set_detail(r, "the responder answered '%.200s'", r->in);
 		return -1;
 	}
 	switch (np_http_head_parse(r->in, r->in_len, &h)) {
@@ -291,21 +334,21 @@ static int answer_complete(struct rung *r)
 	case 0:
 		return 0;
 	default:
-		snprintf(r->detail, sizeof(r->detail), "not an HTTP answer");
+		set_detail(r, "%s", "not an HTTP answer");
 		return -1;
 	}
 }
 
-static void start_silence(struct rung *r)
+static void start_silence(struct iconn *r)
 {
 	r->t_ready = r->t_silence = np_now_us();
-	r->in_len = 0;
+	drop_buffers(r);
 	phase(r, I_IDLE, (int64_t)r->idle_s * 1000000, "silent");
 	want(r, NP_EV_READ);
 }
 
 /* Ended by what the read said. */
-static void read_ended(struct rung *r, long n)
+static void read_ended(struct iconn *r, long n)
 {
 	if (n == -1)
 		rung_end(r, O_FIN, 0);
@@ -315,7 +358,7 @@ static void read_ended(struct rung *r, long n)
 		rung_end(r, O_ERROR, (int)-n);
 }
 
-static void on_answer(struct rung *r)
+static void on_answer(struct iconn *r)
 {
 	long n = read_in(r);
 	int c;
@@ -353,10 +396,17 @@ static void on_answer(struct rung *r)
 }
 
 /* Something came while the connection was to be silent. */
-static void on_silence_event(struct rung *r)
+static void on_silence_event(struct iconn *r)
 {
-	long n = read_in(r);
+	long n;
 
+	if (talk_buffers(r) < 0) {
+		rung_end(r, O_ERROR, ENOMEM);
+		return;
+	}
+	n = read_in(r);
+	if (n == 0 && r->phase == I_IDLE)
+		drop_buffers(r);
 	if (n == 0)
 		return;             /* TLS housekeeping (a ticket): still silent */
 	if (n < 0) {
@@ -368,11 +418,10 @@ static void on_silence_event(struct rung *r)
 		rung_end(r, O_HTTP408, 0);
 		return;
 	}
-	if (r->in_len > 4096)
-		r->in_len = 0;
+	drop_buffers(r);
 }
 
-static void do_tls(struct rung *r)
+static void do_tls(struct iconn *r)
 {
 	switch (np_tls_handshake(r->tls)) {
 	case NP_TLS_DONE:
@@ -396,7 +445,7 @@ static void do_tls(struct rung *r)
 
 static void on_io(struct np_watch *w, int fd, int events, void *arg)
 {
-	struct rung *r = arg;
+	struct iconn *r = arg;
 	int s;
 
 	(void)w;
@@ -444,8 +493,7 @@ static void on_io(struct np_watch *w, int fd, int events, void *arg)
 		if (k == 0)
 			break;
 		if (k < 0 || h.status != 200) {
-			snprintf(r->detail, sizeof(r->detail), "proxy answered CONNECT with '%.200s'",
-				 k < 0 ? "a malformed head" : h.status_line);
+			set_detail(r, "proxy answered CONNECT with '%.200s'", k < 0 ? "a malformed head" : h.status_line);
 			rung_end(r, O_SETUP_FAILED, 0);
 			break;
 		}
@@ -473,7 +521,7 @@ static void on_io(struct np_watch *w, int fd, int events, void *arg)
 }
 
 /* The latest packet of the rung's connection on the wire, 0 if unknown. */
-static int64_t last_on_wire(struct rung *r)
+static int64_t last_on_wire(struct iconn *r)
 {
 	size_t n;
 
@@ -486,7 +534,7 @@ static int64_t last_on_wire(struct rung *r)
 
 static void on_timer(struct np_timer *t, void *arg)
 {
-	struct rung *r = arg;
+	struct iconn *r = arg;
 
 	(void)t;
 	if (r->phase == I_IDLE) {
@@ -514,7 +562,7 @@ static void on_timer(struct np_timer *t, void *arg)
 		     "no answer to the first request within the timeout");
 }
 
-static void rung_open(struct rung *r)
+static void rung_open(struct iconn *r)
 {
 	struct idle_state *st = r->p->st;
 	const struct np_opts *o = np_run_opts(st->run);
@@ -525,6 +573,10 @@ static void rung_open(struct rung *r)
 
 	r->t0 = np_now_us();
 	phase(r, I_CONNECT, timeout_us(r), "connecting");
+	if (talk_buffers(r) < 0) {
+		errno = ENOMEM;
+		goto local_fail;
+	}
 	r->fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (r->fd < 0)
 		goto local_fail;
@@ -556,7 +608,7 @@ local_fail:
 
 static void rung_start(struct np_job *job)
 {
-	struct rung *r = (struct rung *)job;
+	struct iconn *r = (struct iconn *)job;
 
 	r->timer = np_loop_timer(np_run_loop(r->p->st->run), timeout_us(r), on_timer, r);
 	if (!r->timer) {
@@ -568,11 +620,11 @@ static void rung_start(struct np_job *job)
 
 static void rung_cancel(struct np_job *job, const char *verdict)
 {
-	struct rung *r = (struct rung *)job;
+	struct iconn *r = (struct iconn *)job;
 
 	if (r->phase == I_DONE)
 		return;
-	snprintf(r->detail, sizeof(r->detail), "%s", verdict);
+	set_detail(r, "%s", verdict);
 	rung_end(r, O_CANCELLED, 0);
 }
 
@@ -593,16 +645,19 @@ static void path_rung_done(struct idle_path *p)
 	np_run_finding(p->st->run, np_idle_path_finding(p));
 }
 
-/* The path cannot be set up at all: each rung says so. */
-static void path_fail(struct idle_path *p, const char *detail)
+/* Every connection of the path not yet ended ends with this outcome. */
+static void path_end_all(struct idle_path *p, enum ioutcome o, const char *detail)
 {
-	for (size_t i = 0; i < p->n_rungs; i++) {
-		struct rung *r = &p->rungs[i];
+	for (size_t i = 0; i < p->n_rungs; i++)
+		for (size_t k = 0; k < p->rungs[i].n_conns; k++) {
+			struct iconn *r = &p->rungs[i].conns[k];
 
-		snprintf(r->detail, sizeof(r->detail), "%.290s", detail);
-		r->phase = I_CONNECT;
-		rung_end(r, O_SETUP_FAILED, 0);
-	}
+			if (r->phase != I_QUEUED)
+				continue;
+			set_detail(r, "%.290s", detail);
+			r->phase = I_CONNECT;
+			rung_end(r, o, 0);
+		}
 }
 
 static void path_go(struct idle_path *p, const struct sockaddr *dst, double dns_ms)
@@ -610,11 +665,14 @@ static void path_go(struct idle_path *p, const struct sockaddr *dst, double dns_
 	memcpy(&p->dst, dst, np_addr_len(dst));
 	np_addr_set_port((struct sockaddr *)&p->dst, p->proxy.none ? p->st->plan.target.port : p->proxy.port);
 	p->dns_ms = dns_ms;
-	for (size_t i = 0; i < p->n_rungs; i++) {
-		rung_label(&p->rungs[i], "queued");
-		p->rungs[i].submitted = 1;
-		np_run_submit(p->st->run, &p->rungs[i].job);
-	}
+	for (size_t i = 0; i < p->n_rungs; i++)
+		for (size_t k = 0; k < p->rungs[i].n_conns; k++) {
+			struct iconn *r = &p->rungs[i].conns[k];
+
+			rung_label(r, "queued");
+			r->submitted = 1;
+			np_run_submit(p->st->run, &r->job);
+		}
 }
 
 static void on_resolved(const struct np_resolve_result *res, void *arg)
@@ -627,7 +685,7 @@ static void on_resolved(const struct np_resolve_result *res, void *arg)
 	if (!res->ok) {
 		snprintf(msg, sizeof(msg), "cannot resolve %s%.200s: %s", p->proxy.none ? "" : "the proxy ",
 			 p->proxy.none ? p->st->plan.target.host : p->proxy.host, res->error);
-		path_fail(p, msg);
+		path_end_all(p, O_SETUP_FAILED, msg);
 		return;
 	}
 	path_go(p, (const struct sockaddr *)&res->addrs[0], res->ms);
@@ -653,7 +711,7 @@ static void path_start(struct np_job *job)
 	job->wait_until_us = job->started_us + np_run_opts(p->st->run)->timeout_us;
 	if (!rs || np_resolver_lookup(rs, host, np_run_opts(p->st->run)->family, on_resolved, p, &p->req) < 0) {
 		np_run_job_done(p->st->run, job);
-		path_fail(p, rs ? "out of memory" : errbuf);
+		path_end_all(p, O_SETUP_FAILED, rs ? "out of memory" : errbuf);
 	}
 }
 
@@ -664,13 +722,7 @@ static void path_cancel(struct np_job *job, const char *verdict)
 	np_resolve_cancel(p->req);
 	p->req = NULL;
 	np_run_job_done(p->st->run, job);
-	for (size_t i = 0; i < p->n_rungs; i++) {
-		struct rung *r = &p->rungs[i];
-
-		snprintf(r->detail, sizeof(r->detail), "%s", verdict);
-		r->phase = I_CONNECT;
-		rung_end(r, O_CANCELLED, 0);
-	}
+	path_end_all(p, O_CANCELLED, verdict);
 }
 
 static const struct np_job_ops path_ops = {path_start, path_cancel, job_free_none};
@@ -748,6 +800,17 @@ static void state_free(void *arg)
 {
 	struct idle_state *st = arg;
 
+	for (size_t k = 0; k < st->n_paths; k++)
+		for (size_t i = 0; i < st->paths[k].n_rungs; i++) {
+			struct rung *g = &st->paths[k].rungs[i];
+
+			for (size_t c = 0; g->conns && c < g->n_conns; c++) {
+				drop_buffers(&g->conns[c]);
+				free(g->conns[c].detail);
+			}
+			free(g->conns);
+			np_finding_free(g->rep);
+		}
 	np_tls_ctx_free(st->ctx);
 	free(st);
 }
@@ -774,6 +837,7 @@ int np_idle_submit(struct np_run *run, struct np_idle_plan *plan, char *errbuf)
 		struct idle_path *p = &st->paths[k];
 
 		p->st = st;
+		st->n_paths = k + 1;   /* freed with the state from here on */
 		if (plan->n_paths == 0)
 			np_proxy_parse("none", &p->proxy, errbuf);
 		else if (plan->path_auto[k] && np_proxy_from_env(&plan->target, &p->proxy, errbuf) < 0)
@@ -790,15 +854,27 @@ int np_idle_submit(struct np_run *run, struct np_idle_plan *plan, char *errbuf)
 		}
 		p->n_rungs = plan->n_rungs;
 		for (size_t i = 0; i < plan->n_rungs; i++) {
-			struct rung *r = &p->rungs[i];
+			struct rung *g = &p->rungs[i];
 
-			r->job.ops = &rung_ops;
-			r->p = p;
-			r->idle_s = plan->ladder[i];
-			r->fd = -1;
-			r->hop = -1;
+			g->p = p;
+			g->idle_s = plan->ladder[i];
+			g->n_conns = plan->conns ? plan->conns : 1;
+			g->conns = calloc(g->n_conns, sizeof(*g->conns));
+			if (!g->conns) {
+				snprintf(errbuf, NP_ERRBUF_SIZE, "out of memory");
+				return NP_ENOMEM;
+			}
+			for (size_t c = 0; c < g->n_conns; c++) {
+				struct iconn *r = &g->conns[c];
+
+				r->job.ops = &rung_ops;
+				r->p = p;
+				r->g = g;
+				r->idle_s = g->idle_s;
+				r->fd = -1;
+				r->hop = -1;
+			}
 		}
-		st->n_paths++;
 	}
 	for (size_t k = 0; k < st->n_paths; k++) {
 		struct idle_path *p = &st->paths[k];

@@ -21,6 +21,7 @@ struct np_tls_ctx;
 #define NP_IDLE_MAX_RUNGS 16
 #define NP_IDLE_MAX_PATHS 8
 #define NP_IDLE_MAX_S 86400
+#define NP_IDLE_MAX_CONNS 65536         /* over all rungs and paths */
 
 struct np_idle_plan {
 	struct np_target target;
@@ -31,6 +32,7 @@ struct np_idle_plan {
 	unsigned ladder[NP_IDLE_MAX_RUNGS];     /* seconds, ascending, distinct */
 	size_t n_rungs;
 	unsigned required_s;
+	unsigned conns;                 /* connections per rung (>= 1) */
 	int tcp;                        /* netprobe responder's echo over plain TCP */
 	const char *token;              /* the responder's shared token, or NULL */
 	const char *ca_file;

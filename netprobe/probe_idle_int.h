@@ -39,9 +39,11 @@ enum ioutcome {
 /* What a rung's finding says of the network. */
 enum iclass { C_NONE = 0, C_KEPT, C_LOST, C_CLOSED };
 
-struct rung {
+/* One connection of a rung. */
+struct iconn {
 	struct np_job job;
 	struct idle_path *p;
+	struct rung *g;
 	int submitted;              /* handed to the run (a job to end) */
 	unsigned idle_s;
 	int fd;
@@ -50,9 +52,9 @@ struct rung {
 	struct np_tls_conn *tls;
 	struct np_timer *timer;
 	enum iphase phase;
-	char out[2048];
+	char *out;                  /* IO_OUT bytes while talking, NULL while silent */
 	size_t out_len, out_off;
-	char in[NP_HTTP_HEAD_MAX];
+	char *in;                   /* IO_IN bytes while talking */
 	size_t in_len;
 	int64_t t0, t_ready;        /* start; first answer in (the silence starts) */
 	int64_t t_silence;          /* the silence measured from here (last packet) */
@@ -64,11 +66,29 @@ struct rung {
 	int close_notify;           /* TLS close_notify before the end of stream */
 	int http_status;            /* of the answer that ended the rung, 0 none */
 	unsigned unacked, retrans;  /* TCP_INFO when the rung ended */
-	char detail[300];
-	/* the finding's verdict, for the overall one */
+	char *detail;               /* why setup failed, NULL if nothing to say */
+	/* what its finding said */
 	const char *verdict;
 	enum iclass cls;
 	int hop;                    /* reset_by_path: the hop, else -1 */
+};
+
+#define IO_OUT 2048
+#define IO_IN NP_HTTP_HEAD_MAX
+#define DETAIL_MAX 300
+
+/* One silence of the ladder: its connections, and the finding that speaks
+ * for them (the worst outcome; with one connection, that one's). */
+struct rung {
+	struct idle_path *p;
+	unsigned idle_s;
+	struct iconn *conns;
+	size_t n_conns, n_done;
+	size_t n_cls[4];            /* connections per enum iclass */
+	struct np_finding *rep;     /* the finding of the worst connection so far */
+	struct iconn *rep_conn;
+	const char *verdict;        /* the rung's, once all are in */
+	enum iclass cls;
 };
 
 struct idle_state;
@@ -84,7 +104,7 @@ struct idle_path {
 	double dns_ms;
 	struct np_resolve_req *req;
 	struct rung rungs[NP_IDLE_MAX_RUNGS];
-	size_t n_rungs, n_done;
+	size_t n_rungs, n_done;     /* rungs, rungs with every connection in */
 	int reported;
 };
 
@@ -106,8 +126,10 @@ static inline int idle_is_tls(const struct idle_state *st)
 	return !st->plan.tcp && !idle_is_http(st);
 }
 
-/* The rung's finding from its outcome and packets; fills r->verdict, cls. */
-struct np_finding *np_idle_rung_finding(struct rung *r);
+/* A connection has its outcome: its finding from its packets, folded into
+ * its rung's; 1 when that was the rung's last connection (the rung's
+ * finding is then handed to the run). */
+int np_idle_conn_done(struct iconn *c);
 /* The path's overall finding, once every rung is in. */
 struct np_finding *np_idle_path_finding(struct idle_path *p);
 

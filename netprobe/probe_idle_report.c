@@ -31,7 +31,7 @@ struct seen {
 	int have_un;
 };
 
-static void look(struct rung *r, struct seen *s)
+static void look(struct iconn *r, struct seen *s)
 {
 	static struct np_tcp_pkt pkts[MAX_PKTS];
 	size_t n = 0, total;
@@ -55,12 +55,12 @@ static void look(struct rung *r, struct seen *s)
 	s->have_un = np_tcp_unacked_retransmitted(&s->t, 1, &s->un) == 0;
 }
 
-static double frame_ms(const struct rung *r, const struct np_tcp_mark *m)
+static double frame_ms(const struct iconn *r, const struct np_tcp_mark *m)
 {
 	return m->t_ns ? (double)m->t_ns / 1e6 - (double)r->t0 / 1e3 : 0;
 }
 
-static void evidence(struct rung *r, struct np_finding *f, const struct np_tcp_mark *m, const char *text)
+static void evidence(struct iconn *r, struct np_finding *f, const struct np_tcp_mark *m, const char *text)
 {
 	struct np_flow_table *ft = np_run_flows(r->p->st->run);
 	char note[700];
@@ -73,13 +73,13 @@ static void evidence(struct rung *r, struct np_finding *f, const struct np_tcp_m
 		np_flow_comment(ft, (uint32_t)m->frame, note);
 }
 
-static const char *who_closes(const struct rung *r)
+static const char *who_closes(const struct iconn *r)
 {
 	return r->p->proxy.none ? "the server" : "the proxy";
 }
 
 /* After the silence (or n s into it, when the end came during it). */
-static void when(const struct rung *r, char *buf, size_t len)
+static void when(const struct iconn *r, char *buf, size_t len)
 {
 	if (r->during_idle)
 		snprintf(buf, len, "%.1f s into the %u s silence", secs_between(r->t_silence, r->t_end), r->idle_s);
@@ -87,7 +87,7 @@ static void when(const struct rung *r, char *buf, size_t len)
 		snprintf(buf, len, "after %.1f s of silence", secs_between(r->t_silence, r->t_asked));
 }
 
-static const char *decide(struct rung *r, const struct seen *s)
+static const char *decide(struct iconn *r, const struct seen *s)
 {
 	int proxied = !r->p->proxy.none;
 
@@ -95,7 +95,7 @@ static const char *decide(struct rung *r, const struct seen *s)
 	case O_NONE:
 	case O_CANCELLED:
 		r->cls = C_NONE;
-		return r->detail[0] ? r->detail : "run.interrupted";
+		return r->detail ? r->detail : "run.interrupted";
 	case O_SETUP_FAILED:
 		r->cls = C_NONE;
 		return "idle.no_connection";
@@ -128,7 +128,7 @@ static const char *decide(struct rung *r, const struct seen *s)
 	return "idle.no_connection";
 }
 
-static void summarize(struct rung *r, struct np_finding *f, const struct seen *s)
+static void summarize(struct iconn *r, struct np_finding *f, const struct seen *s)
 {
 	char w[96], buf[200];
 	const char *code = f->verdict->code;
@@ -204,7 +204,7 @@ static void summarize(struct rung *r, struct np_finding *f, const struct seen *s
 	}
 }
 
-struct np_finding *np_idle_rung_finding(struct rung *r)
+static struct np_finding *conn_finding(struct iconn *r)
 {
 	struct idle_path *p = r->p;
 	struct idle_state *st = p->st;
@@ -250,6 +250,55 @@ struct np_finding *np_idle_rung_finding(struct rung *r)
 	if (!s.have && r->cls != C_NONE && r->cls != C_KEPT)
 		np_finding_evidence(f, 0, 0, "%s", np_run_capture_note(st->run));
 	return f;
+}
+
+/* Worse outcomes speak for the rung: lost, closed, kept, none. */
+static int rank(enum iclass c)
+{
+	return c == C_LOST ? 3 : c == C_CLOSED ? 2 : c == C_KEPT ? 1 : 0;
+}
+
+int np_idle_conn_done(struct iconn *c)
+{
+	struct rung *g = c->g;
+	struct np_finding *f = conn_finding(c);
+
+	g->n_done++;
+	g->n_cls[c->cls]++;
+	if (f && (!g->rep || rank(c->cls) > rank(g->rep_conn->cls))) {
+		np_finding_free(g->rep);
+		g->rep = f;
+		g->rep_conn = c;
+	} else {
+		np_finding_free(f);
+	}
+	if (g->n_done < g->n_conns)
+		return 0;
+	if (!g->rep_conn) {
+		g->verdict = "idle.no_connection";
+		g->cls = C_NONE;
+		return 1;
+	}
+	g->verdict = g->rep_conn->verdict;
+	g->cls = g->rep_conn->cls;
+	if (g->n_conns > 1 && g->rep) {
+		size_t same = g->n_cls[g->cls];
+		char *one = g->rep->summary ? strdup(g->rep->summary) : NULL;
+
+		np_finding_summary(g->rep, "%zu of %zu connections %s; %s%s", same, g->n_conns,
+				   g->cls == C_LOST ? "lost by the network" : g->cls == C_CLOSED ? "closed by the far end" :
+				   g->cls == C_KEPT ? "survived" : "had no outcome",
+				   same > 1 ? "the first: " : "", one ? one : "");
+		free(one);
+		np_finding_metric_int(g->rep, "connections", (int64_t)g->n_conns);
+		np_finding_metric_int(g->rep, "survived", (int64_t)g->n_cls[C_KEPT]);
+		np_finding_metric_int(g->rep, "lost", (int64_t)g->n_cls[C_LOST]);
+		np_finding_metric_int(g->rep, "closed", (int64_t)g->n_cls[C_CLOSED]);
+		np_finding_metric_int(g->rep, "no_outcome", (int64_t)g->n_cls[C_NONE]);
+	}
+	np_run_finding(g->p->st->run, g->rep);
+	g->rep = NULL;
+	return 1;
 }
 
 /* --- the bracket ------------------------------------------------------------------- */
@@ -313,8 +362,8 @@ struct np_finding *np_idle_path_finding(struct idle_path *p)
 	if (lost) {
 		char hop[40] = "";
 
-		if (lost->hop > 0)
-			snprintf(hop, sizeof(hop), ", the device at hop %d", lost->hop);
+		if (lost->rep_conn && lost->rep_conn->hop > 0)
+			snprintf(hop, sizeof(hop), ", the device at hop %d", lost->rep_conn->hop);
 		snprintf(head, sizeof(head), "the network lost the connection between %u and %u s of silence (%s%s)",
 			 below, lost->idle_s, lost->verdict, hop);
 		f->status = lost->idle_s <= req ? NP_FAIL : NP_WARN;
@@ -332,9 +381,9 @@ struct np_finding *np_idle_path_finding(struct idle_path *p)
 		char at[96];
 
 		f->status = NP_WARN;
-		if (first_closed->during_idle)
+		if (first_closed->rep_conn && first_closed->rep_conn->during_idle)
 			snprintf(at, sizeof(at), "%.1f s into the silence",
-				 secs_between(first_closed->t_silence, first_closed->t_end));
+				 secs_between(first_closed->rep_conn->t_silence, first_closed->rep_conn->t_end));
 		else
 			snprintf(at, sizeof(at), "after between %u and %u s of silence", kept < first_closed->idle_s ?
 				 kept : 0, first_closed->idle_s);
@@ -351,7 +400,8 @@ struct np_finding *np_idle_path_finding(struct idle_path *p)
 			np_finding_summary(f, "every rung survived, but the longest was %u s: below the %u s "
 					   "requirement, which is therefore not proven", kept, req);
 	} else {
-		np_finding_summary(f, "no rung had an outcome: %s", p->rungs[0].detail);
+		np_finding_summary(f, "no rung had an outcome: %s", p->rungs[0].conns[0].detail ?
+				   p->rungs[0].conns[0].detail : "the run ended first");
 	}
 	np_finding_metric_str(f, "path", p->shown);
 	np_finding_metric_int(f, "required_s", req);

@@ -139,3 +139,12 @@ test_idle_interrupt_writes_what_is_known() {
 	expect "60 s rung" "$(idle_rung "$TMP/iint.json" direct 60 | jq -r .verdict)" run.interrupted
 	[ "$(tshark -r "$TMP/iint.pcapng" 2>/dev/null | wc -l)" -ge 10 ] || fail "the capture is missing"
 }
+
+test_idle_many_connections_per_rung() {
+	np iconns idle --ca "$LAB_CA" "$TLS_GOOD_NAME:$PORT_IDLE_RESET" -4 --ladder 2,4 --idle 4 --conns 10
+	expect "exit status" "$(rc_of iconns)" 1
+	jq -e '.verdict == "idle.survived" and .metrics.connections == 10 and .metrics.survived == 10' \
+		<<<"$(idle_rung "$TMP/iconns.json" direct 2)" >/dev/null || fail "2 s rung: $(idle_rung "$TMP/iconns.json" direct 2)"
+	jq -e '.verdict == "idle.reset_by_path" and .metrics.lost == 10 and (.summary | startswith("10 of 10 connections lost"))' \
+		<<<"$(idle_rung "$TMP/iconns.json" direct 4)" >/dev/null || fail "4 s rung: $(idle_rung "$TMP/iconns.json" direct 4)"
+}
