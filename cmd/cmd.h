@@ -54,6 +54,7 @@ extern const struct np_cmd_entry np_cmd_tcp_entry;
 extern const struct np_cmd_entry np_cmd_dns_entry;
 extern const struct np_cmd_entry np_cmd_tls_entry;
 extern const struct np_cmd_entry np_cmd_idle_entry;
+extern const struct np_cmd_entry np_cmd_family_entry;
 extern const struct np_cmd_entry np_cmd_explain_entry;
 
 /* One line naming what was wrong, on stderr: "netprobe CMD: ...". */

@@ -186,6 +186,34 @@ static const struct np_verdict verdicts[] = {
 	 "no connection could be set up to hold idle (connect, proxy, TLS or the first request failed)",
 	 "Run `netprobe tcp` or `netprobe tls` against the same target and path: their verdicts say "
 	 "why the connection fails."},
+	{"family.dual_stack", NP_PASS,
+	 "IPv4 and IPv6 both work: global addresses and default routes for each (host), or a connect over "
+	 "each (target)",
+	 ""},
+	{"family.ipv4_only", NP_PASS,
+	 "IPv4 only: no global IPv6 address or IPv6 default route (host), or no AAAA (target); the service "
+	 "needs IPv4, which works",
+	 ""},
+	{"family.ipv6_only", NP_FAIL,
+	 "IPv6 only, without NAT64: the service needs IPv4",
+	 "Give this host an IPv4 address and default route (the sync service does not support IPv6-only "
+	 "hosts), or reach the target over IPv4."},
+	{"family.nat64", NP_WARN,
+	 "IPv6 only, IPv4 reached through NAT64 (a DNS64 prefix from ipv4only.arpa)",
+	 "The sync service needs IPv4 and does not support NAT between the networks it joins: NAT64 is "
+	 "translation. Give the host native IPv4 before going live."},
+	{"family.ipv6_broken", NP_FAIL,
+	 "the target has AAAA and this host an IPv6 route, but IPv6 connects fail or are far slower than "
+	 "IPv4: clients stall before falling back",
+	 "Fix the IPv6 path (a firewall that drops IPv6, a broken tunnel or router advertisement), or "
+	 "remove the IPv6 default route so clients do not try it; the summary gives both families' "
+	 "results."},
+	{"family.unreachable", NP_FAIL,
+	 "neither IPv4 nor IPv6 connects to the target",
+	 "Run `netprobe tcp` and `netprobe dns` against the target: their verdicts say why."},
+	{"family.offline", NP_FAIL,
+	 "this host has no global address with a default route in either family",
+	 "Configure an IPv4 address and default route (the sync service needs IPv4)."},
 	{"explain.clean", NP_PASS,
 	 "the capture shows no failed handshake and no connection that died after sitting idle",
 	 ""},

@@ -105,3 +105,8 @@ test_cli_idle_bad_input() {
 	usage_error idle 127.0.0.1:1 --ca /nonexistent.pem | grep -- "--ca /nonexistent.pem" >/dev/null
 	usage_error idle 127.0.0.1:1 --proxy 'http://h:99999' | grep "out of range" >/dev/null
 }
+
+test_cli_family_bad_input() {
+	usage_error family -4 | grep -- "-4/-6" >/dev/null
+	usage_error family 'bad host!' >/dev/null
+}
