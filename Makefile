@@ -109,6 +109,12 @@ $(FUZZ_BIN): tests/fuzz/fuzz_dissect.c netprobe/dissect.c netprobe/dissect.h net
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_dissect.c netprobe/dissect.c
 
+# netprobe idle with its real defaults against the lab's firewall at 200 s
+# and 600 s (about 6.5 minutes, root): not part of `make test`.
+.PHONY: test-soak
+test-soak: deps $(BIN)
+	@NETPROBE=$(abspath $(BIN)) tests/soak/idle_soak.sh
+
 # Benchmarks, each beside a named peer measured in the same run; not part
 # of `make test`. DNS: 10,000 names against the lab's unbound beside dnsperf
 # and a dig loop; TLS: 300 endpoints beside curl --parallel and an s_client
