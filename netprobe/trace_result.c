@@ -176,18 +176,22 @@ static void blocked(const struct np_trace_obs *in, const struct np_trace_probe *
 	if (!fp) {
 		r->answer = "silence";
 		snprintf(r->summary, sizeof(r->summary), "%s not reached: the flow dies %s in silence, "
-			 "no answer from hop %d to %d: %s", in->target, last, r->last_hop + 1, in->max_ttl, path);
+			 "no answer from hop %d to %d%s: %s", in->target, last, r->last_hop + 1, in->max_ttl,
+			 in->gap_stop ? " (probing stops that far past the last answer)" : "", path);
 		return;
 	}
 	if (fp->answer == NP_TA_RST) {
+		int has_addr;
+
 		r->death_hop = np_ttl_hops(fp->reply_ttl) + 1;
+		has_addr = r->death_hop < t && r->hops[r->death_hop - 1].address[0];
 		r->answer = "reset";
 		snprintf(r->summary, sizeof(r->summary), "%s not reached: the flow dies %s by a reset: the probes "
 			 "with TTL %d draw a reset carrying the target's address, but its TTL (%d, initial %d) "
-			 "says hop %d sent it%s%s: %s", in->target, last, t, fp->reply_ttl,
-			 np_ttl_initial(fp->reply_ttl), r->death_hop,
-			 r->death_hop < t && r->hops[r->death_hop - 1].address[0] ? ", " : "",
-			 r->death_hop < t ? r->hops[r->death_hop - 1].address : "", path);
+			 "says it was sent from hop %d%s%s%s, not by the target: %s", in->target, last, t,
+			 fp->reply_ttl, np_ttl_initial(fp->reply_ttl), r->death_hop,
+			 has_addr ? " (" : "", has_addr ? r->hops[r->death_hop - 1].address : "", has_addr ? ")" : "",
+			 path);
 		return;
 	}
 	r->death_hop = fp->from_target ? t : sender_hop(r, fp, t);
