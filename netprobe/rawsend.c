@@ -32,7 +32,10 @@ static int open_ctx(struct ctx *c, int type, const char *device, const char *nam
 	errno = 0;
 	c->l = libnet_init(type, device, err);
 	if (!c->l) {
-		if (errno == EPERM || errno == EACCES)
+		/* libnet may call more after the socket() that failed: its
+		 * message says why as well. */
+		if (errno == EPERM || errno == EACCES || strstr(err, strerror(EPERM)) ||
+		    strstr(err, strerror(EACCES)))
 			*perm = 1;
 		err[strcspn(err, "\n")] = '\0';
 		snprintf(c->why, sizeof(c->why), "no raw %s socket: %.200s", name, err);
