@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <math.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,6 +171,7 @@ static void on_icmp(struct trace *tr, const struct np_flow_pkt *p)
 	if (k < 0 || tr->probes[k].answer != NP_TA_NONE)
 		return;
 	record_answer(tr, k, p, a);
+	tr->probes[k].icmp = np_icmp_name(&p->pkt);
 	probe_hdr(tr, k, &h);
 	tr->probes[k].has_quote = np_trace_quote_diff(&h, &p->pkt, &tr->probes[k].diff) == 0;
 }
@@ -382,77 +382,11 @@ static void release(struct trace *tr)
 
 /* --- findings ------------------------------------------------------------------- */
 
-static double round3(double v)
-{
-	return round(v * 1000.0) / 1000.0;
-}
-
-static json_t *fields_json(unsigned mask)
-{
-	json_t *a = json_array();
-
-	for (unsigned b = 0; a && b < NP_TF_COUNT; b++)
-		if (mask & (1u << b))
-			json_array_append_new(a, json_string(np_trace_field_name(1u << b)));
-	return a;
-}
-
-static json_t *hops_json(const struct np_trace_result *r)
-{
-	json_t *hops = json_array();
-
-	for (int i = 0; hops && i < r->n_hops; i++) {
-		const struct np_trace_hop *h = &r->hops[i];
-		json_t *o = json_object(), *rtt = json_array();
-		const char *ans = np_trace_answer_name(h->answer);
-
-		for (int j = 0; rtt && j < h->n_rtt; j++)
-			json_array_append_new(rtt, h->rtt_ms[j] >= 0 ? json_real(round3(h->rtt_ms[j])) : json_null());
-		json_object_set_new(o, "hop", json_integer(h->hop));
-		json_object_set_new(o, "address", h->address[0] ? json_string(h->address) : json_null());
-		json_object_set_new(o, "rtt_ms", rtt);
-		json_object_set_new(o, "changed", fields_json(h->changed));
-		json_object_set_new(o, "unknown", fields_json(h->unknown));
-		json_object_set_new(o, "answer", ans ? json_string(ans) : json_null());
-		if (h->other[0])
-			json_object_set_new(o, "other_address", json_string(h->other));
-		json_array_append_new(hops, o);
-	}
-	return hops;
-}
-
-/* A value for the JSON: a number when it is one. */
-static json_t *value_json(const char *v)
-{
-	char *end;
-	long n = strtol(v, &end, 10);
-
-	return *v && !*end ? json_integer(n) : json_string(v);
-}
-
-static json_t *changes_json(const struct np_trace_result *r)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < r->n_changes; i++) {
-		const struct np_trace_change *c = &r->changes[i];
-		json_t *o = json_object();
-
-		json_object_set_new(o, "field", json_string(np_trace_field_name(c->field)));
-		json_object_set_new(o, "hop", json_integer(c->hop));
-		json_object_set_new(o, "address", c->address[0] ? json_string(c->address) : json_null());
-		json_object_set_new(o, "sent", value_json(c->sent));
-		json_object_set_new(o, "seen", value_json(c->seen));
-		json_array_append_new(a, o);
-	}
-	return a;
-}
-
 static void common_metrics(struct trace *tr, struct np_finding *f, const struct np_trace_result *r)
 {
 	char src[NP_ADDR_STR_MAX];
 
-	json_object_set_new(f->metrics, "hops", hops_json(r));
+	json_object_set_new(f->metrics, "hops", np_trace_hops_json(r));
 	np_finding_metric_str(f, "protocol", tr->base.proto == IPPROTO_TCP ? "tcp" : "udp");
 	np_finding_metric_int(f, "probes", tr->plan->probes);
 	np_finding_metric_int(f, "max_hops", tr->plan->max_hops);
@@ -534,7 +468,7 @@ static void report(struct trace *tr, const struct np_trace_result *r, const char
 	if (f) {
 		np_finding_summary(f, "%s", r->modified);
 		common_metrics(tr, f, r);
-		json_object_set_new(f->metrics, "modified", changes_json(r));
+		json_object_set_new(f->metrics, "modified", np_trace_changes_json(r));
 		for (size_t i = 0; i < r->n_changes; i++)
 			np_finding_evidence(f, r->hops[r->changes[i].hop - 1].frame, 0,
 					    "hop %d quotes %s %s (sent %s)", r->changes[i].hop,

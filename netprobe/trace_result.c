@@ -1,8 +1,10 @@
 #include "trace_result.h"
 
+#include <math.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* How the summaries name each NP_TF_* field, in bit order. */
@@ -163,18 +165,26 @@ static void reached(const struct np_trace_obs *in, const struct np_trace_probe *
 			"hop %d: a proxy answers for the target", fp->reply_ttl, hop);
 }
 
+/* "after hop 2 (198.18.2.2)": the last hop that answered; "at" when that
+ * hop also sent the answer that ended the flow. */
+static void last_str(const struct np_trace_result *r, char *buf, size_t len)
+{
+	if (r->last_hop)
+		snprintf(buf, len, "%s hop %d (%s)", r->death_hop == r->last_hop ? "at" : "after",
+			 r->last_hop, r->hops[r->last_hop - 1].address);
+	else
+		snprintf(buf, len, "before the first hop answered");
+}
+
 static void blocked(const struct np_trace_obs *in, const struct np_trace_probe *fp, int t,
 		    const char *path, struct np_trace_result *r)
 {
 	char last[96];
 
 	r->verdict = "trace.blocked_at_hop";
-	if (r->last_hop)
-		snprintf(last, sizeof(last), "after hop %d (%s)", r->last_hop, r->hops[r->last_hop - 1].address);
-	else
-		snprintf(last, sizeof(last), "before the first hop answered");
 	if (!fp) {
 		r->answer = "silence";
+		last_str(r, last, sizeof(last));
 		snprintf(r->summary, sizeof(r->summary), "%s not reached: the flow dies %s in silence, "
 			 "no answer from hop %d to %d%s: %s", in->target, last, r->last_hop + 1, in->max_ttl,
 			 in->gap_stop ? " (probing stops that far past the last answer)" : "", path);
@@ -186,6 +196,7 @@ static void blocked(const struct np_trace_obs *in, const struct np_trace_probe *
 		r->death_hop = np_ttl_hops(fp->reply_ttl) + 1;
 		has_addr = r->death_hop < t && r->hops[r->death_hop - 1].address[0];
 		r->answer = "reset";
+		last_str(r, last, sizeof(last));
 		snprintf(r->summary, sizeof(r->summary), "%s not reached: the flow dies %s by a reset: the probes "
 			 "with TTL %d draw a reset carrying the target's address, but its TTL (%d, initial %d) "
 			 "says it was sent from hop %d%s%s%s, not by the target: %s", in->target, last, t,
@@ -196,11 +207,15 @@ static void blocked(const struct np_trace_obs *in, const struct np_trace_probe *
 	}
 	r->death_hop = fp->from_target ? t : sender_hop(r, fp, t);
 	r->answer = np_trace_answer_name(fp->answer);
+	/* A router that has no route answers its own hop: it is the last
+	 * that answered, though not with time exceeded. */
+	if (r->death_hop > r->last_hop && r->death_hop <= t &&
+	    strcmp(r->hops[r->death_hop - 1].address, fp->from) == 0)
+		r->last_hop = r->death_hop;
+	last_str(r, last, sizeof(last));
 	snprintf(r->summary, sizeof(r->summary), "%s not reached: the flow dies %s: ICMP%s %s from %s%s "
 		 "(hop %d) for the probes with TTL %d: %s", in->target, last,
-		 strchr(fp->from, ':') ? "v6" : "",
-		 fp->answer == NP_TA_PROHIBITED ? "administratively prohibited" :
-		 fp->answer == NP_TA_PORT_UNREACH ? "port unreachable" : "destination unreachable",
+		 strchr(fp->from, ':') ? "v6" : "", fp->icmp ? fp->icmp : "error",
 		 fp->from, fp->from_target ? ", the target's own filter" : "", r->death_hop, t, path);
 }
 
@@ -251,4 +266,72 @@ void np_trace_analyze(const struct np_trace_obs *in, struct np_trace_result *r)
 		return;
 	}
 	blocked(in, NULL, 0, path, r);
+}
+
+/* --- JSON ------------------------------------------------------------------------ */
+
+static double round3(double v)
+{
+	return round(v * 1000.0) / 1000.0;
+}
+
+static json_t *fields_json(unsigned mask)
+{
+	json_t *a = json_array();
+
+	for (unsigned b = 0; a && b < NP_TF_COUNT; b++)
+		if (mask & (1u << b))
+			json_array_append_new(a, json_string(np_trace_field_name(1u << b)));
+	return a;
+}
+
+json_t *np_trace_hops_json(const struct np_trace_result *r)
+{
+	json_t *hops = json_array();
+
+	for (int i = 0; hops && i < r->n_hops; i++) {
+		const struct np_trace_hop *h = &r->hops[i];
+		json_t *o = json_object(), *rtt = json_array();
+		const char *ans = np_trace_answer_name(h->answer);
+
+		for (int j = 0; rtt && j < h->n_rtt; j++)
+			json_array_append_new(rtt, h->rtt_ms[j] >= 0 ? json_real(round3(h->rtt_ms[j])) : json_null());
+		json_object_set_new(o, "hop", json_integer(h->hop));
+		json_object_set_new(o, "address", h->address[0] ? json_string(h->address) : json_null());
+		json_object_set_new(o, "rtt_ms", rtt);
+		json_object_set_new(o, "changed", fields_json(h->changed));
+		json_object_set_new(o, "unknown", fields_json(h->unknown));
+		json_object_set_new(o, "answer", ans ? json_string(ans) : json_null());
+		if (h->other[0])
+			json_object_set_new(o, "other_address", json_string(h->other));
+		json_array_append_new(hops, o);
+	}
+	return hops;
+}
+
+/* A value for the JSON: a number when it is one. */
+static json_t *value_json(const char *v)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	return *v && !*end ? json_integer(n) : json_string(v);
+}
+
+json_t *np_trace_changes_json(const struct np_trace_result *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < r->n_changes; i++) {
+		const struct np_trace_change *c = &r->changes[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "field", json_string(np_trace_field_name(c->field)));
+		json_object_set_new(o, "hop", json_integer(c->hop));
+		json_object_set_new(o, "address", c->address[0] ? json_string(c->address) : json_null());
+		json_object_set_new(o, "sent", value_json(c->sent));
+		json_object_set_new(o, "seen", value_json(c->seen));
+		json_array_append_new(a, o);
+	}
+	return a;
 }

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "trace_quote.h"
 
 #define NP_TRACE_MAX_HOPS 64
@@ -41,6 +43,7 @@ struct np_trace_probe {
 	int reply_ttl;
 	double rtt_ms;
 	uint32_t frame;           /* the answer's frame */
+	const char *icmp;         /* "administratively prohibited", ...: an ICMP error's name */
 	int has_quote;            /* an ICMP error quoting the probe */
 	struct np_trace_diff diff;
 };
@@ -98,5 +101,12 @@ const char *np_trace_answer_name(enum np_trace_answer a);
 int np_trace_answer_final(enum np_trace_answer a);
 
 void np_trace_analyze(const struct np_trace_obs *in, struct np_trace_result *out);
+
+/* metrics.hops: [{hop, address, rtt_ms: [..], changed: [..], unknown: [..],
+ * answer, other_address?}], addresses and answers null when none. */
+json_t *np_trace_hops_json(const struct np_trace_result *r);
+/* metrics.modified of trace.modified: [{field, hop, address, sent, seen}],
+ * values as numbers when they are. */
+json_t *np_trace_changes_json(const struct np_trace_result *r);
 
 #endif

@@ -87,6 +87,15 @@ test_trace_blocked_icmp_prohibited() {
 	jqe "$TMP/prohib.json" ".findings[] | select(.address == \"$SRV6\") | .summary | test(\"ICMPv6 administratively prohibited from $FW6\")"
 }
 
+# No route at edge (hop 3): its ICMP unreachable ends the flow there.
+test_trace_blocked_no_route() {
+	np unr trace "$NOROUTE4:80" "[$NOROUTE6]:80"
+	expect "exit status" "$(rc_of unr)" 1
+	jqe "$TMP/unr.json" '[.findings[] | select(.verdict == "trace.blocked_at_hop" and .metrics.answer == "unreachable" and .metrics.answer_hop == 3 and .metrics.last_hop == 3)] | length == 2'
+	jqe "$TMP/unr.json" ".findings[] | select(.address == \"$NOROUTE4\") | .metrics.last_hop_address == \"$EDGE4\" and (.summary | test(\"at hop 3 \\\\($EDGE4\\\\): ICMP network unreachable\"))"
+	jqe "$TMP/unr.json" ".findings[] | select(.address == \"$NOROUTE6\") | .metrics.last_hop_address == \"$EDGE6\""
+}
+
 # Port 87: rtr remarks DSCP (first quoted by hop 2), fw clamps the MSS
 # (first quoted by hop 3).
 test_trace_modified_mss_and_dscp() {

@@ -9,6 +9,7 @@
 
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "netprobe/trace_result.h"
@@ -162,7 +163,7 @@ static void blocked_by_forged_reset(void **state)
 	assert_int_equal(t.r.death_hop, 2);
 	assert_int_equal(t.r.target_hop, 0);
 	assert_int_equal(t.r.n_hops, 3);
-	assert_non_null(strstr(t.r.summary, "after hop 2 (198.18.2.2) by a reset"));
+	assert_non_null(strstr(t.r.summary, "at hop 2 (198.18.2.2) by a reset"));
 	assert_non_null(strstr(t.r.summary, "hop 2"));
 	assert_int_equal(t.r.decided_frame, 300);
 }
@@ -176,12 +177,34 @@ static void blocked_by_icmp_prohibited(void **state)
 	init(&t, 3, 30);
 	routers_answer(&t, 2);
 	answer(&t, 3, NP_TA_PROHIBITED, "198.18.2.2", 63);
+	for (int i = 0; i < PROBES; i++)
+		t.probes[2 * PROBES + i].icmp = "administratively prohibited";
 	analyze(&t);
 	assert_string_equal(t.r.verdict, "trace.blocked_at_hop");
 	assert_string_equal(t.r.answer, "prohibited");
 	assert_int_equal(t.r.last_hop, 2);
 	assert_int_equal(t.r.death_hop, 2);
-	assert_non_null(strstr(t.r.summary, "administratively prohibited from 198.18.2.2 (hop 2)"));
+	assert_non_null(strstr(t.r.summary, "at hop 2 (198.18.2.2): ICMP administratively prohibited "
+			       "from 198.18.2.2 (hop 2)"));
+}
+
+/* No route at edge (hop 3): it answers for itself, not with time exceeded. */
+static void blocked_by_no_route(void **state)
+{
+	struct trace t;
+
+	(void)state;
+	init(&t, 3, 30);
+	routers_answer(&t, 2);
+	answer(&t, 3, NP_TA_UNREACH, "198.18.3.2", 62);
+	for (int i = 0; i < PROBES; i++)
+		t.probes[2 * PROBES + i].icmp = "network unreachable";
+	analyze(&t);
+	assert_string_equal(t.r.verdict, "trace.blocked_at_hop");
+	assert_string_equal(t.r.answer, "unreachable");
+	assert_int_equal(t.r.death_hop, 3);
+	assert_int_equal(t.r.last_hop, 3);
+	assert_non_null(strstr(t.r.summary, "at hop 3 (198.18.3.2): ICMP network unreachable from 198.18.3.2"));
 }
 
 /* Port 81: fw drops; hops 3 to 7 silent, sending stopped there. */
@@ -292,6 +315,52 @@ static void load_balanced_hop(void **state)
 	assert_string_equal(t.r.hops[2].other, "198.18.3.9");
 }
 
+/* The JSON of metrics.hops and metrics.modified. */
+static void json_of_hops_and_changes(void **state)
+{
+	struct trace t;
+	json_t *hops, *mod, *h;
+	char *text;
+
+	(void)state;
+	init(&t, 4, 30);
+	routers_answer(&t, 3);
+	memset(&t.probes[PROBES], 0, PROBES * sizeof(t.probes[0]));     /* hop 2 silent */
+	answer(&t, 4, NP_TA_SYNACK, TARGET, 61);
+	for (int i = 0; i < PROBES; i++) {
+		t.probes[2 * PROBES + i].diff.changed = NP_TF_TCP_MSS;
+		t.probes[2 * PROBES + i].diff.unknown = NP_TF_TCP_SEQ;
+		t.probes[2 * PROBES + i].diff.mss = 1200;
+	}
+	analyze(&t);
+	hops = np_trace_hops_json(&t.r);
+	assert_int_equal(json_array_size(hops), 4);
+	h = json_array_get(hops, 0);
+	text = json_dumps(h, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	assert_string_equal(text, "{\"hop\":1,\"address\":\"198.18.1.1\",\"rtt_ms\":[0.1,0.11,0.12],"
+			    "\"changed\":[],\"unknown\":[],\"answer\":\"time-exceeded\"}");
+	free(text);
+	text = json_dumps(json_array_get(hops, 1), JSON_COMPACT);
+	assert_string_equal(text, "{\"hop\":2,\"address\":null,\"rtt_ms\":[null,null,null],\"changed\":[],"
+			    "\"unknown\":[\"source_address\",\"source_port\",\"dscp\",\"ecn\",\"tcp_seq\",\"tcp_mss\","
+			    "\"tcp_options\"],\"answer\":null}");
+	free(text);
+	h = json_array_get(hops, 2);
+	text = json_dumps(json_object_get(h, "changed"), JSON_COMPACT);
+	assert_string_equal(text, "[\"tcp_mss\"]");
+	free(text);
+	text = json_dumps(json_object_get(h, "unknown"), JSON_COMPACT);
+	assert_string_equal(text, "[\"tcp_seq\"]");
+	free(text);
+	json_decref(hops);
+	mod = np_trace_changes_json(&t.r);
+	text = json_dumps(mod, JSON_COMPACT);
+	assert_string_equal(text, "[{\"field\":\"tcp_mss\",\"hop\":3,\"address\":\"198.18.3.2\",\"sent\":1460,"
+			    "\"seen\":1200}]");
+	free(text);
+	json_decref(mod);
+}
+
 static void answer_names(void **state)
 {
 	(void)state;
@@ -311,10 +380,12 @@ int main(void)
 		cmocka_unit_test(reached_closed_port),
 		cmocka_unit_test(blocked_by_forged_reset),
 		cmocka_unit_test(blocked_by_icmp_prohibited),
+		cmocka_unit_test(blocked_by_no_route),
 		cmocka_unit_test(blocked_by_silence),
 		cmocka_unit_test(too_far),
 		cmocka_unit_test(first_hop_of_each_change),
 		cmocka_unit_test(load_balanced_hop),
+		cmocka_unit_test(json_of_hops_and_changes),
 		cmocka_unit_test(answer_names),
 	};
 
