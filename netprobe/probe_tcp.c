@@ -524,7 +524,6 @@ static int submit_conn(struct np_run *run, const char *target,
 		       const struct sockaddr *dst, unsigned port, double dns_ms)
 {
 	struct tcp_conn *c = calloc(1, sizeof(*c));
-	char a[NP_ADDR_STR_MAX];
 
 	if (!c)
 		return NP_ENOMEM;
@@ -534,11 +533,7 @@ static int submit_conn(struct np_run *run, const char *target,
 	snprintf(c->target, sizeof(c->target), "%s", target);
 	memcpy(&c->dst, dst, np_addr_len(dst));
 	np_addr_set_port((struct sockaddr *)&c->dst, port);
-	np_addr_str((struct sockaddr *)&c->dst, a, sizeof(a));
-	if (strstr(target, a))
-		snprintf(c->job.label, sizeof(c->job.label), "tcp %.250s", target);
-	else
-		snprintf(c->job.label, sizeof(c->job.label), "tcp %.250s (%s)", target, a);
+	np_target_job_label(&c->job, "tcp", target, (struct sockaddr *)&c->dst);
 	np_run_submit(run, &c->job);
 	return 0;
 }

@@ -697,7 +697,6 @@ static int submit_trace(struct np_run *run, const struct np_target *t, const cha
 			const struct sockaddr *addr, double dns_ms, void *arg)
 {
 	struct trace *tr = calloc(1, sizeof(*tr));
-	char a[NP_ADDR_STR_MAX];
 
 	if (!tr)
 		return NP_ENOMEM;
@@ -709,11 +708,7 @@ static int submit_trace(struct np_run *run, const struct np_target *t, const cha
 	snprintf(tr->target, sizeof(tr->target), "%s", target);
 	memcpy(&tr->dst, addr, np_addr_len(addr));
 	np_addr_set_port((struct sockaddr *)&tr->dst, t->port);
-	np_addr_str((struct sockaddr *)&tr->dst, a, sizeof(a));
-	if (strstr(target, a))
-		snprintf(tr->job.label, sizeof(tr->job.label), "trace %.250s", target);
-	else
-		snprintf(tr->job.label, sizeof(tr->job.label), "trace %.250s (%s)", target, a);
+	np_target_job_label(&tr->job, "trace", target, (struct sockaddr *)&tr->dst);
 	np_run_submit(run, &tr->job);
 	return 0;
 }

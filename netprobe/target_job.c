@@ -120,3 +120,15 @@ int np_target_job_submit(struct np_run *run, const char *check, const struct np_
 	np_run_submit(run, &tj->job);
 	return 0;
 }
+
+void np_target_job_label(struct np_job *job, const char *check, const char *target,
+			 const struct sockaddr *addr)
+{
+	char a[NP_ADDR_STR_MAX];
+
+	np_addr_str(addr, a, sizeof(a));
+	if (strstr(target, a))
+		snprintf(job->label, sizeof(job->label), "%s %.250s", check, target);
+	else
+		snprintf(job->label, sizeof(job->label), "%s %.250s (%s)", check, target, a);
+}

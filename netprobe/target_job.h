@@ -22,4 +22,11 @@ typedef int (*np_target_each_cb)(struct np_run *run, const struct np_target *t, 
 int np_target_job_submit(struct np_run *run, const char *check, const struct np_target *t,
 			 np_target_each_cb each, void *arg);
 
+struct np_job;
+/* The live display's label for the probe of one address of a target:
+ * "tcp server.lab:80 (198.51.100.7)", the address left out when the
+ * target already shows it. */
+void np_target_job_label(struct np_job *job, const char *check, const char *target,
+			 const struct sockaddr *addr);
+
 #endif

@@ -149,59 +149,42 @@ static unsigned quoted_options(const struct np_pkt_tcp *t)
 	       (t->wscale >= 0 ? NP_TOPT_WSCALE : 0);
 }
 
-/* The TCP part of the quote: ports and sequence number in its first 8
- * bytes, options only when the whole header was quoted. */
+/* A field the quote holds: known, and changed when it differs. */
+static void known_field(struct np_trace_diff *d, unsigned *known, unsigned field, uint32_t seen, uint32_t sent)
+{
+	*known |= field;
+	if (seen != sent)
+		d->changed |= field;
+}
+
+/* The TCP part of the quote past the ports: the sequence number in its
+ * first 8 bytes, options only when the whole header was quoted. */
 static void diff_tcp(const struct np_trace_hdr *s, const struct np_pkt_tcp *t,
 		     struct np_trace_diff *d, unsigned *known)
 {
-	if (t->has_ports) {
-		*known |= NP_TF_SRC_PORT;
-		d->sport = t->sport;
-		if (t->sport != s->sport)
-			d->changed |= NP_TF_SRC_PORT;
-	}
 	if (t->has_seq) {
-		*known |= NP_TF_TCP_SEQ;
 		d->seq = t->seq;
-		if (t->seq != s->seq)
-			d->changed |= NP_TF_TCP_SEQ;
+		known_field(d, known, NP_TF_TCP_SEQ, t->seq, s->seq);
 	}
 	if (!t->has_options)
 		return;
-	*known |= NP_TF_TCP_MSS | NP_TF_TCP_OPTIONS;
 	d->mss = t->mss;
 	d->options = quoted_options(t);
 	d->wscale = t->wscale;
-	if (t->mss != s->mss)
-		d->changed |= NP_TF_TCP_MSS;
+	known_field(d, known, NP_TF_TCP_MSS, (uint32_t)t->mss, (uint32_t)s->mss);
+	*known |= NP_TF_TCP_OPTIONS;
 	if (d->options != np_trace_hdr_options(s) ||
 	    (s->wscale >= 0 && t->wscale >= 0 && t->wscale != s->wscale) ||
 	    (s->ts && t->has_ts && t->tsval != s->tsval))
 		d->changed |= NP_TF_TCP_OPTIONS;
 }
 
-static void diff_udp(const struct np_trace_hdr *s, const struct np_pkt_udp *u,
-		     struct np_trace_diff *d, unsigned *known)
-{
-	if (u->has_ports) {
-		*known |= NP_TF_SRC_PORT;
-		d->sport = u->sport;
-		if (u->sport != s->sport)
-			d->changed |= NP_TF_SRC_PORT;
-	}
-	if (u->has_len_sum) {
-		*known |= NP_TF_UDP_CHECKSUM;
-		d->udp_sum = u->checksum;
-		if (u->checksum != s->udp_sum)
-			d->changed |= NP_TF_UDP_CHECKSUM;
-	}
-}
-
 int np_trace_quote_diff(const struct np_trace_hdr *s, const struct np_packet *p,
 			struct np_trace_diff *d)
 {
 	const struct np_pkt_ip *q = &p->inner_ip;
-	unsigned all = s->proto == IPPROTO_TCP ? NP_TF_TCP_ALL : NP_TF_UDP_ALL, known;
+	unsigned all = s->proto == IPPROTO_TCP ? NP_TF_TCP_ALL : NP_TF_UDP_ALL, known = 0;
+	size_t alen = s->family == AF_INET ? 4 : 16;
 
 	memset(d, 0, sizeof(*d));
 	d->mss = -1;
@@ -210,20 +193,24 @@ int np_trace_quote_diff(const struct np_trace_hdr *s, const struct np_packet *p,
 	    !q->proto_known || q->proto != s->proto)
 		return NP_EINVAL;
 	/* The IP header is always quoted whole (RFC 792, RFC 4443 2.4(c)). */
-	known = NP_TF_SRC_ADDR | NP_TF_DSCP | NP_TF_ECN;
-	memcpy(d->src, q->src, s->family == AF_INET ? 4 : 16);
+	memcpy(d->src, q->src, alen);
 	d->dscp = q->dscp;
 	d->ecn = q->ecn;
-	if (memcmp(q->src, s->src, s->family == AF_INET ? 4 : 16) != 0)
+	known |= NP_TF_SRC_ADDR;
+	if (memcmp(q->src, s->src, alen) != 0)
 		d->changed |= NP_TF_SRC_ADDR;
-	if (q->dscp != s->tclass >> 2)
-		d->changed |= NP_TF_DSCP;
-	if (q->ecn != (s->tclass & 3))
-		d->changed |= NP_TF_ECN;
-	if (p->inner_l4 == s->proto && s->proto == IPPROTO_TCP)
+	known_field(d, &known, NP_TF_DSCP, q->dscp, (uint32_t)s->tclass >> 2);
+	known_field(d, &known, NP_TF_ECN, q->ecn, s->tclass & 3u);
+	if (p->inner_l4 == s->proto && p->inner_has_ports) {
+		d->sport = s->proto == IPPROTO_TCP ? p->inner_tcp.sport : p->inner_udp.sport;
+		known_field(d, &known, NP_TF_SRC_PORT, d->sport, s->sport);
+	}
+	if (p->inner_l4 == s->proto && s->proto == IPPROTO_TCP) {
 		diff_tcp(s, &p->inner_tcp, d, &known);
-	else if (p->inner_l4 == s->proto)
-		diff_udp(s, &p->inner_udp, d, &known);
+	} else if (p->inner_l4 == s->proto && p->inner_udp.has_len_sum) {
+		d->udp_sum = p->inner_udp.checksum;
+		known_field(d, &known, NP_TF_UDP_CHECKSUM, d->udp_sum, s->udp_sum);
+	}
 	d->unknown = all & ~known;
 	d->changed &= known;
 	return 0;
