@@ -9,7 +9,10 @@ PKGS     := libcares jansson libssl libcrypto libpcap libcap-ng
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -D_GNU_SOURCE \
             -DNP_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+# libnet (crafted packets) has no pkg-config file on Debian 12: its own
+# libnet-config, else the plain library name.
+LIBNET_LIBS := $(shell libnet-config --libs 2>/dev/null || echo -lnet)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LIBNET_LIBS) -lm
 
 ifeq ($(SANITIZE),1)
 BUILD    := build/san

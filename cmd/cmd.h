@@ -34,6 +34,7 @@ struct np_cmd_ctx {
 	const char *pcap_path;
 	size_t pcap_max;            /* bytes of packets held for --pcap */
 	int no_capture;
+	int capture_required;       /* the check cannot run without capture */
 	const char *user;           /* to change to after opening (as root) */
 	int quiet;
 	int no_color;
@@ -56,6 +57,7 @@ extern const struct np_cmd_entry np_cmd_tls_entry;
 extern const struct np_cmd_entry np_cmd_idle_entry;
 extern const struct np_cmd_entry np_cmd_family_entry;
 extern const struct np_cmd_entry np_cmd_explain_entry;
+extern const struct np_cmd_entry np_cmd_trace_entry;
 
 /* One line naming what was wrong, on stderr: "netprobe CMD: ...". */
 void np_cmd_error(const struct np_cmd_ctx *ctx, const char *fmt, ...)
@@ -84,5 +86,16 @@ int np_cmd_parse_targets(struct np_cmd_ctx *ctx, unsigned default_port,
  */
 int np_cmd_run(struct np_cmd_ctx *ctx, const char *check,
 	       int (*plan)(struct np_cmd_ctx *ctx, struct np_run *run, void *arg), void *arg);
+
+/* The same, with a step of the check's own that runs while the program is
+ * still privileged, after the capture is open and before privileges are
+ * dropped: a check that sends crafted packets opens its raw sockets there.
+ * A non-zero return is the exit status (after its own error line). */
+int np_cmd_run_prepared(struct np_cmd_ctx *ctx, const char *check,
+			int (*prepare)(struct np_cmd_ctx *ctx, void *arg),
+			int (*plan)(struct np_cmd_ctx *ctx, struct np_run *run, void *arg), void *arg);
+
+/* The program's own path, for "setcap cap_net_raw+ep PATH" advice. */
+const char *np_cmd_self_path(void);
 
 #endif

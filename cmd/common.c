@@ -45,8 +45,7 @@ int np_cmd_parse_targets(struct np_cmd_ctx *ctx, unsigned default_port,
 	return 0;
 }
 
-/* The program's own path, for the setcap advice. */
-static const char *np_self_path(void)
+const char *np_cmd_self_path(void)
 {
 	static char path[4096];
 	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
@@ -105,7 +104,7 @@ static int open_capture(struct np_cmd_ctx *ctx, struct np_report *report,
 	report->capture.unavailable = strdup(errbuf);
 	if (perm)
 		snprintf(note, note_len, "packet evidence unavailable: no packet capture without CAP_NET_RAW "
-			 "(run as root, or: setcap cap_net_raw+ep %.200s)", np_self_path());
+			 "(run as root, or: setcap cap_net_raw+ep %.200s)", np_cmd_self_path());
 	else
 		snprintf(note, note_len, "packet evidence unavailable: %s", errbuf);
 	if (ctx->pcap_path) {
@@ -169,6 +168,13 @@ int np_cmd_write_reports(struct np_cmd_ctx *ctx, struct np_term *term, const str
 int np_cmd_run(struct np_cmd_ctx *ctx, const char *check,
 	       int (*plan)(struct np_cmd_ctx *ctx, struct np_run *run, void *arg), void *arg)
 {
+	return np_cmd_run_prepared(ctx, check, NULL, plan, arg);
+}
+
+int np_cmd_run_prepared(struct np_cmd_ctx *ctx, const char *check,
+			int (*prepare)(struct np_cmd_ctx *ctx, void *arg),
+			int (*plan)(struct np_cmd_ctx *ctx, struct np_run *run, void *arg), void *arg)
+{
 	char errbuf[NP_ERRBUF_SIZE], note[NP_ERRBUF_SIZE + 128] = "";
 	struct np_loop *loop = NULL;
 	struct np_report *report = NULL;
@@ -213,6 +219,12 @@ int np_cmd_run(struct np_cmd_ctx *ctx, const char *check,
 	rc = open_capture(ctx, report, &cap, note, sizeof(note));
 	if (rc)
 		goto out;
+	/* The check's own privileged step (raw sockets), before they go. */
+	if (prepare) {
+		rc = prepare(ctx, arg);
+		if (rc)
+			goto out;
+	}
 	rc = 3;
 	/* Everything privileged is open: drop to the user (as root) or clear
 	 * the file capabilities, and prove it. */
@@ -236,8 +248,9 @@ int np_cmd_run(struct np_cmd_ctx *ctx, const char *check,
 	}
 	np_run_set_capture(run, cap, note);
 	if (!cap && note[0] && !ctx->no_capture && !ctx->quiet)
-		np_term_note(term, "netprobe: %s; verdicts come from the sockets alone.", note +
-			     strlen("packet evidence unavailable: "));
+		np_term_note(term, "netprobe: %s; %s", note + strlen("packet evidence unavailable: "),
+			     ctx->capture_required ? "this check cannot run without it." :
+			     "verdicts come from the sockets alone.");
 	rc = plan(ctx, run, arg);
 	if (rc)
 		goto out;

@@ -13,41 +13,32 @@
 #define TCPF_RST NP_TCP_RST
 #define TCPF_ACK NP_TCP_ACK
 
-enum icmp_kind {
-	ICMP_NOT_ERROR,
-	ICMP_PROHIBITED,          /* admin prohibited: a firewall said no */
-	ICMP_PORT_UNREACH,
-	ICMP_UNREACH,             /* net/host/address unreachable */
-	ICMP_EXCEEDED,            /* time exceeded */
-	ICMP_IGNORED,             /* not about reachability (too big, ...) */
-};
-
 /* RFC 792 / RFC 1812 5.2.7.1 (v4 codes 9, 10, 13), RFC 4443 3.1 (v6 codes
  * 1, 5, 6 are policy). */
-static enum icmp_kind icmp_kind(const struct np_packet *p)
+enum np_icmp_kind np_icmp_kind(const struct np_packet *p)
 {
 	if (!p->icmp_is_error)
-		return ICMP_NOT_ERROR;
+		return NP_ICMP_NOT_ERROR;
 	if (p->l4 == IPPROTO_ICMP) {
 		if (p->icmp_type == 11)
-			return ICMP_EXCEEDED;
+			return NP_ICMP_EXCEEDED;
 		if (p->icmp_type != 3)
-			return ICMP_IGNORED;
+			return NP_ICMP_IGNORED;
 		switch (p->icmp_code) {
-		case 9: case 10: case 13: return ICMP_PROHIBITED;
-		case 3: return ICMP_PORT_UNREACH;
-		case 4: return ICMP_IGNORED;     /* fragmentation needed */
-		default: return ICMP_UNREACH;
+		case 9: case 10: case 13: return NP_ICMP_PROHIBITED;
+		case 3: return NP_ICMP_PORT_UNREACH;
+		case 4: return NP_ICMP_IGNORED;     /* fragmentation needed */
+		default: return NP_ICMP_UNREACH;
 		}
 	}
 	if (p->icmp_type == 3)
-		return ICMP_EXCEEDED;
+		return NP_ICMP_EXCEEDED;
 	if (p->icmp_type != 1)
-		return ICMP_IGNORED;
+		return NP_ICMP_IGNORED;
 	switch (p->icmp_code) {
-	case 1: case 5: case 6: return ICMP_PROHIBITED;
-	case 4: return ICMP_PORT_UNREACH;
-	default: return ICMP_UNREACH;
+	case 1: case 5: case 6: return NP_ICMP_PROHIBITED;
+	case 4: return NP_ICMP_PORT_UNREACH;
+	default: return NP_ICMP_UNREACH;
 	}
 }
 
@@ -109,13 +100,13 @@ static int hop_of(int ttl)
 	return np_ttl_hops(ttl) + 1;
 }
 
-static const char *icmp_name(const struct np_packet *p)
+const char *np_icmp_name(const struct np_packet *p)
 {
-	switch (icmp_kind(p)) {
-	case ICMP_PROHIBITED: return "administratively prohibited";
-	case ICMP_PORT_UNREACH: return "port unreachable";
-	case ICMP_EXCEEDED: return "time exceeded";
-	case ICMP_UNREACH:
+	switch (np_icmp_kind(p)) {
+	case NP_ICMP_PROHIBITED: return "administratively prohibited";
+	case NP_ICMP_PORT_UNREACH: return "port unreachable";
+	case NP_ICMP_EXCEEDED: return "time exceeded";
+	case NP_ICMP_UNREACH:
 		if (p->l4 == IPPROTO_ICMP)
 			return p->icmp_code == 0 ? "network unreachable" :
 			       p->icmp_code == 1 ? "host unreachable" : "destination unreachable";
@@ -218,7 +209,7 @@ static void from_reset(const struct np_tcp_input *in, const struct np_flow_pkt *
 static void from_icmp(const struct np_tcp_input *in, const struct np_flow_pkt *p,
 		      struct np_tcp_result *r)
 {
-	enum icmp_kind k = icmp_kind(&p->pkt);
+	enum np_icmp_kind k = np_icmp_kind(&p->pkt);
 	int ttl = p->pkt.ip.ttl;
 	int own = is_target(&p->pkt.ip, in->target);
 
@@ -230,23 +221,23 @@ static void from_icmp(const struct np_tcp_input *in, const struct np_flow_pkt *p
 	if (own)
 		r->target_ttl = ttl;
 	add_ev(r, p->frame, r->decided_ms, "ICMP%s %s from %s (TTL %d, initial %d: hop %d)",
-	       p->pkt.l4 == IPPROTO_ICMPV6 ? "v6" : "", icmp_name(&p->pkt), r->sender, ttl,
+	       p->pkt.l4 == IPPROTO_ICMPV6 ? "v6" : "", np_icmp_name(&p->pkt), r->sender, ttl,
 	       np_ttl_initial(ttl), r->sender_hop);
-	if (k == ICMP_PORT_UNREACH && own) {
+	if (k == NP_ICMP_PORT_UNREACH && own) {
 		r->verdict = "tcp.refused";
 		snprintf(r->summary, sizeof(r->summary), "refused after %.2f ms: the target answered "
 			 "ICMP port unreachable (hop %d)", r->decided_ms, r->sender_hop);
-	} else if (k == ICMP_PROHIBITED || k == ICMP_PORT_UNREACH) {
+	} else if (k == NP_ICMP_PROHIBITED || k == NP_ICMP_PORT_UNREACH) {
 		r->verdict = "tcp.rejected";
 		snprintf(r->summary, sizeof(r->summary), "rejected after %.2f ms by %s at hop %d "
 			 "(%s): ICMP%s %s", r->decided_ms, own ? "the target's own filter" : "a device",
 			 r->sender_hop, r->sender, p->pkt.l4 == IPPROTO_ICMPV6 ? "v6" : "",
-			 icmp_name(&p->pkt));
+			 np_icmp_name(&p->pkt));
 	} else {
 		r->verdict = "tcp.unreachable";
 		snprintf(r->summary, sizeof(r->summary), "%s after %.2f ms, reported by %s at hop %d%s",
-			 icmp_name(&p->pkt), r->decided_ms, r->sender, r->sender_hop,
-			 k == ICMP_EXCEEDED ? " (the SYN's TTL ran out: a routing loop?)" : "");
+			 np_icmp_name(&p->pkt), r->decided_ms, r->sender, r->sender_hop,
+			 k == NP_ICMP_EXCEEDED ? " (the SYN's TTL ran out: a routing loop?)" : "");
 	}
 }
 
@@ -271,9 +262,9 @@ void np_tcp_classify_packets(const struct np_tcp_input *in, struct np_tcp_result
 		if (p->outgoing)
 			continue;
 		if (p->icmp) {
-			enum icmp_kind k = icmp_kind(&p->pkt);
+			enum np_icmp_kind k = np_icmp_kind(&p->pkt);
 
-			if (k == ICMP_NOT_ERROR || k == ICMP_IGNORED)
+			if (k == NP_ICMP_NOT_ERROR || k == NP_ICMP_IGNORED)
 				continue;
 			from_icmp(in, p, r);
 			return;
@@ -312,12 +303,12 @@ enum np_series_outcome np_tcp_series_outcome(const struct np_flow_pkt *p, char *
 	if (p->outgoing)
 		return NP_SERIES_NONE;
 	if (p->icmp) {
-		enum icmp_kind k = icmp_kind(&p->pkt);
+		enum np_icmp_kind k = np_icmp_kind(&p->pkt);
 
-		if (k == ICMP_NOT_ERROR || k == ICMP_IGNORED)
+		if (k == NP_ICMP_NOT_ERROR || k == NP_ICMP_IGNORED)
 			return NP_SERIES_NONE;
 		ip_str(&p->pkt.ip, from, len);
-		return k == ICMP_EXCEEDED ? NP_SERIES_EXCEEDED : NP_SERIES_OTHER;
+		return k == NP_ICMP_EXCEEDED ? NP_SERIES_EXCEEDED : NP_SERIES_OTHER;
 	}
 	if (!has_flags(p))
 		return NP_SERIES_NONE;

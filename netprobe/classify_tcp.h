@@ -11,6 +11,22 @@
 #define NP_TTL_SERIES_MAX 32
 #define NP_TCP_EVIDENCE_MAX 12
 
+/* What an ICMP/ICMPv6 message says about reaching a port. */
+enum np_icmp_kind {
+	NP_ICMP_NOT_ERROR,
+	NP_ICMP_PROHIBITED,       /* admin prohibited: a firewall said no */
+	NP_ICMP_PORT_UNREACH,
+	NP_ICMP_UNREACH,          /* net/host/address unreachable */
+	NP_ICMP_EXCEEDED,         /* time exceeded */
+	NP_ICMP_IGNORED,          /* not about reachability (too big, ...) */
+};
+
+/* RFC 792 / RFC 1812 5.2.7.1 (v4 codes 9, 10, 13), RFC 4443 3.1 (v6 codes
+ * 1, 5, 6 are policy). */
+enum np_icmp_kind np_icmp_kind(const struct np_packet *p);
+/* "administratively prohibited", "time exceeded", "host unreachable", ... */
+const char *np_icmp_name(const struct np_packet *p);
+
 /* What a TTL-limited connect of the series drew. */
 enum np_series_outcome {
 	NP_SERIES_NONE = 0,       /* nothing within its timeout */

@@ -212,6 +212,14 @@ static struct np_flow *match(struct np_flow_table *t, const struct np_packet *p,
 
 		make_key(&k, p->inner_l4, &p->inner_ip, sp, dp, 0);
 		f = lookup(t, &k);
+		if (!f) {
+			/* The quoted source was rewritten on the way (NAT): the
+			 * flow registered with no local address and port, if
+			 * any, takes it. */
+			memset(k.laddr, 0, sizeof(k.laddr));
+			k.lport = 0;
+			f = lookup(t, &k);
+		}
 		*outgoing = 0;
 		*icmp = f != NULL;
 		return f;

@@ -34,7 +34,11 @@ struct np_flow_table *np_flow_table_new(size_t max_bytes, char *errbuf);
 void np_flow_table_free(struct np_flow_table *t);
 
 /* proto: IPPROTO_TCP or IPPROTO_UDP. cb may be NULL. The flow lives until
- * the table is freed, so late packets (a FIN, a reset) still get saved. */
+ * the table is freed, so late packets (a FIN, a reset) still get saved.
+ * A local address of all zeros with port 0 registers the flow for ICMP
+ * errors whose quote no other flow matches because its source address or
+ * port was rewritten on the way (NAT): a probe that looks for NAT takes
+ * them (and must check that the quote is one of its own packets). */
 struct np_flow *np_flow_register(struct np_flow_table *t, int proto,
 				 const struct sockaddr *local,
 				 const struct sockaddr *remote,

@@ -14,8 +14,8 @@
 #include "classify_tcp.h"
 #include "clock.h"
 #include "loop.h"
-#include "resolve.h"
 #include "run.h"
+#include "target_job.h"
 
 /* --- the classifier ------------------------------------------------------ */
 
@@ -524,7 +524,6 @@ static int submit_conn(struct np_run *run, const char *target,
 		       const struct sockaddr *dst, unsigned port, double dns_ms)
 {
 	struct tcp_conn *c = calloc(1, sizeof(*c));
-	char a[NP_ADDR_STR_MAX];
 
 	if (!c)
 		return NP_ENOMEM;
@@ -534,109 +533,21 @@ static int submit_conn(struct np_run *run, const char *target,
 	snprintf(c->target, sizeof(c->target), "%s", target);
 	memcpy(&c->dst, dst, np_addr_len(dst));
 	np_addr_set_port((struct sockaddr *)&c->dst, port);
-	np_addr_str((struct sockaddr *)&c->dst, a, sizeof(a));
-	if (strstr(target, a))
-		snprintf(c->job.label, sizeof(c->job.label), "tcp %.250s", target);
-	else
-		snprintf(c->job.label, sizeof(c->job.label), "tcp %.250s (%s)", target, a);
+	np_target_job_label(&c->job, "tcp", target, (struct sockaddr *)&c->dst);
 	np_run_submit(run, &c->job);
 	return 0;
 }
 
 /* --- one target: resolve, then one connect per address --------------------- */
 
-struct tcp_target {
-	struct np_job job;
-	struct np_target t;
-	char target[NP_TARGET_STR_MAX];
-	struct np_resolve_req *req;
-};
-
-static void target_fail(struct tcp_target *tt, const char *verdict, const char *summary, double ms)
+static int each_address(struct np_run *run, const struct np_target *t, const char *target,
+			const struct sockaddr *addr, double dns_ms, void *arg)
 {
-	struct np_finding *f = np_finding_new("tcp", tt->target, "", verdict);
-
-	if (f) {
-		np_finding_summary(f, "%s", summary);
-		/* No address of the family asked for: nothing to connect to is
-		 * a failure of this check, though a good DNS answer. */
-		if (strcmp(verdict, "dns.nodata") == 0)
-			f->status = NP_FAIL;
-		if (ms >= 0)
-			np_finding_metric_real(f, "dns_ms", ms);
-	}
-	np_run_finding(tt->job.run, f);
+	(void)arg;
+	return submit_conn(run, target, addr, t->port, dns_ms);
 }
-
-static void on_resolved(const struct np_resolve_result *res, void *arg)
-{
-	struct tcp_target *tt = arg;
-	struct np_run *run = tt->job.run;
-	char msg[512];
-
-	if (!res->ok) {
-		snprintf(msg, sizeof(msg), "cannot resolve %s: %s", tt->t.host, res->error);
-		target_fail(tt, res->verdict, msg, res->ms);
-	}
-	for (size_t i = 0; res->ok && i < res->n_addrs; i++)
-		submit_conn(run, tt->target, (const struct sockaddr *)&res->addrs[i], tt->t.port, res->ms);
-	np_run_job_done(run, &tt->job);
-}
-
-static void target_start(struct np_job *job)
-{
-	struct tcp_target *tt = (struct tcp_target *)job;
-	struct np_run *run = job->run;
-	char errbuf[NP_ERRBUF_SIZE], msg[512];
-	struct np_resolver *res;
-
-	if (tt->t.family != AF_UNSPEC) {
-		struct sockaddr_storage ss;
-
-		np_addr_parse(tt->t.host, &ss);
-		submit_conn(run, tt->target, (struct sockaddr *)&ss, tt->t.port, -1);
-		np_run_job_done(run, job);
-		return;
-	}
-	res = np_run_resolver(run, errbuf);
-	if (!res) {
-		snprintf(msg, sizeof(msg), "cannot resolve %.200s: %.250s", tt->t.host, errbuf);
-		target_fail(tt, "dns.error", msg, -1);
-		np_run_job_done(run, job);
-		return;
-	}
-	job->wait_until_us = job->started_us + np_run_opts(run)->timeout_us;
-	if (np_resolver_lookup(res, tt->t.host, np_run_opts(run)->family, on_resolved, tt,
-			       &tt->req) < 0) {
-		target_fail(tt, "dns.error", "cannot resolve: out of memory", -1);
-		np_run_job_done(run, job);
-	}
-}
-
-static void target_cancel(struct np_job *job, const char *verdict)
-{
-	struct tcp_target *tt = (struct tcp_target *)job;
-	char msg[512];
-
-	np_resolve_cancel(tt->req);
-	snprintf(msg, sizeof(msg), job->running ? "%s was not resolved before the run ended" :
-		 "%s: never started", tt->t.host);
-	target_fail(tt, verdict, msg, -1);
-	np_run_job_done(job->run, job);
-}
-
-static const struct np_job_ops target_ops = {target_start, target_cancel, conn_free};
 
 int np_tcp_submit(struct np_run *run, const struct np_target *t)
 {
-	struct tcp_target *tt = calloc(1, sizeof(*tt));
-
-	if (!tt)
-		return NP_ENOMEM;
-	tt->job.ops = &target_ops;
-	tt->t = *t;
-	np_target_str(t, tt->target, sizeof(tt->target));
-	snprintf(tt->job.label, sizeof(tt->job.label), "tcp %.250s (resolving)", tt->target);
-	np_run_submit(run, &tt->job);
-	return 0;
+	return np_target_job_submit(run, "tcp", t, each_address, NULL);
 }

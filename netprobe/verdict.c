@@ -223,6 +223,30 @@ static const struct np_verdict verdicts[] = {
 	 "abruptly, or copied while still being written); record again, or cut it to its good part "
 	 "with editcap, to analyse the rest. For findings beyond the limit, narrow the file with a "
 	 "BPF filter."},
+	{"trace.reached", NP_PASS,
+	 "the trace reached the target: it answered the probe on its service port (SYN-ACK, its own "
+	 "reset, or for UDP an ICMP port unreachable)",
+	 ""},
+	{"trace.blocked_at_hop", NP_FAIL,
+	 "the probes die on the way: the summary names the last hop that answered and how the flow "
+	 "then dies (silence, a reset whose TTL places it on the path, an ICMP prohibited or unreachable)",
+	 "The device at or just after the hop named blocks this flow. Ask its owners for a rule that "
+	 "allows it from this source address to the target address and port. Hops are counted on the "
+	 "way out; a reset is placed by its TTL, counted on the way back."},
+	{"trace.max_hops", NP_FAIL,
+	 "the target was not reached within --max-hops: routers still answered at the last hop probed",
+	 "Raise --max-hops (up to 64). Addresses that repeat in the hops are a routing loop: check "
+	 "the routes of the routers named."},
+	{"trace.modified", NP_WARN,
+	 "a device on the path rewrites header fields of the flow: the quotes of the hops show which "
+	 "and from which hop (NAT, MSS clamping, TCP options stripped, DSCP/ECN remarked)",
+	 "Rewriting is often intended (NAT, MSS clamping on tunnels). Services that reject NAT between "
+	 "networks, or need TCP options end to end (window scaling, SACK, timestamps for throughput), "
+	 "need the device before the hop named configured to leave them alone."},
+	{"trace.error", NP_ERROR,
+	 "the trace could not be run from this host",
+	 "The summary says why. A trace sends crafted packets and reads the answers from the packet "
+	 "capture: it needs CAP_NET_RAW (run as root, or setcap cap_net_raw+ep on the program)."},
 	{"capture.dropped", NP_WARN,
 	 "the kernel or the interface dropped captured packets: some evidence may be missing",
 	 "Fewer probes at once (--parallel) or a quieter moment gives a complete capture."},

@@ -142,6 +142,57 @@ static void icmp_errors_match_by_their_quote(void **state)
 	}
 }
 
+/* A quote whose source a NAT rewrote matches no flow by its 5-tuple; a
+ * flow registered with no local address and port takes it, and only
+ * when the exact flow is not there. */
+static void translated_quotes_reach_the_wildcard_flow(void **state)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+	struct np_flow_table *t = np_flow_table_new(1 << 20, errbuf);
+	struct sockaddr_in any = {0}, r = {0}, l = {0};
+	struct seen exact = {0}, wild = {0};
+	struct fixture fx;
+	struct np_packet p;
+
+	(void)state;
+	load("icmp4_time_exceeded", &fx);
+	assert_int_equal(dis(fx.dlt, fx.data, fx.len, fx.wirelen, &p), 0);
+	any.sin_family = r.sin_family = AF_INET;
+	memcpy(&r.sin_addr, p.inner_ip.dst, 4);
+	r.sin_port = htons(p.inner_tcp.dport);
+	/* Registered for another source: the quote is not its. */
+	l = any;
+	l.sin_addr.s_addr = htonl(0xc6120164);      /* 198.18.1.100 */
+	l.sin_port = htons(40000);
+	assert_non_null(np_flow_register(t, IPPROTO_TCP, (struct sockaddr *)&l, (struct sockaddr *)&r,
+					 on_pkt, &exact));
+	assert_non_null(np_flow_register(t, IPPROTO_TCP, (struct sockaddr *)&any, (struct sockaddr *)&r,
+					 on_pkt, &wild));
+	assert_int_equal(feed(t, "icmp4_time_exceeded", 10), 1);
+	assert_int_equal(wild.calls, 1);
+	assert_true(wild.icmp);
+	assert_int_equal(exact.calls, 0);
+	/* The flow of the quoted source itself comes first. */
+	memcpy(&l.sin_addr, p.inner_ip.src, 4);
+	l.sin_port = htons(p.inner_tcp.sport);
+	assert_non_null(np_flow_register(t, IPPROTO_TCP, (struct sockaddr *)&l, (struct sockaddr *)&r,
+					 on_pkt, &exact));
+	assert_int_equal(feed(t, "icmp4_time_exceeded", 20), 2);
+	assert_int_equal(exact.calls, 1);
+	assert_int_equal(wild.calls, 1);
+	/* The wildcard takes ICMP errors only, never the flow's own packets. */
+	np_flow_table_free(t);
+	t = np_flow_table_new(1 << 20, errbuf);
+	load("tcp4_syn", &fx);
+	assert_int_equal(dis(fx.dlt, fx.data, fx.len, fx.wirelen, &p), 0);
+	memcpy(&r.sin_addr, p.ip.dst, 4);
+	r.sin_port = htons(p.tcp.dport);
+	assert_non_null(np_flow_register(t, IPPROTO_TCP, (struct sockaddr *)&any, (struct sockaddr *)&r,
+					 on_pkt, &wild));
+	assert_int_equal(feed(t, "tcp4_syn", 30), 0);
+	np_flow_table_free(t);
+}
+
 static void detached_flows_still_keep_packets(void **state)
 {
 	char errbuf[NP_ERRBUF_SIZE];
@@ -217,6 +268,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(packets_land_on_their_flow),
 		cmocka_unit_test(icmp_errors_match_by_their_quote),
+		cmocka_unit_test(translated_quotes_reach_the_wildcard_flow),
 		cmocka_unit_test(detached_flows_still_keep_packets),
 		cmocka_unit_test(comments_attach_to_frames),
 		cmocka_unit_test(memory_bound_keeps_headers_only),

@@ -108,8 +108,8 @@ static void get_returns_null_for_unknown(void **state)
 	assert_null(np_verdict_get("tcp.o"));
 }
 
-/* The codes the tcp probe and the run hand out must be registered with
- * the status the exit code depends on. */
+/* The codes the tcp and trace probes and the run hand out must be
+ * registered with the status the exit code depends on. */
 static void known_codes_have_their_status(void **state)
 {
 	static const struct {
@@ -119,6 +119,8 @@ static void known_codes_have_their_status(void **state)
 		{"tcp.ok", NP_PASS}, {"tcp.refused", NP_FAIL}, {"tcp.filtered", NP_FAIL},
 		{"tcp.unreachable", NP_FAIL}, {"tcp.error", NP_ERROR},
 		{"run.deadline", NP_ERROR}, {"run.interrupted", NP_SKIP},
+		{"trace.reached", NP_PASS}, {"trace.blocked_at_hop", NP_FAIL}, {"trace.max_hops", NP_FAIL},
+		{"trace.modified", NP_WARN}, {"trace.error", NP_ERROR},
 	};
 
 	(void)state;
