@@ -52,6 +52,10 @@ static void rung_label(struct iconn *r, const char *state)
 }
 
 static void path_rung_done(struct idle_path *p);
+static void rung_finish(struct iconn *r);
+
+/* How long the capture is given to deliver the packet that ended a rung. */
+#define SETTLE_US 200000
 
 static void set_detail(struct iconn *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -92,7 +96,6 @@ static void rung_end(struct iconn *r, enum ioutcome o, int err)
 {
 	struct tcp_info ti;
 	socklen_t tl = sizeof(ti);
-	int rung_done;
 
 	if (r->phase == I_DONE)
 		return;
@@ -113,8 +116,27 @@ static void rung_end(struct iconn *r, enum ioutcome o, int err)
 		if (o == O_SETUP_FAILED && f.error[0])
 			set_detail(r, "TLS: %.280s", f.error);
 	}
-	/* The finding reads the flow's packets: the socket stays open until
-	 * then, so nothing the kernel sends on close muddies them. */
+	/* The packet that ended it (a FIN, a reset, the last retransmission)
+	 * may reach the socket before the capture: let the capture settle.
+	 * The socket stays open until the finding has read the flow's
+	 * packets, so nothing the kernel sends on close muddies them. */
+	if (r->flow && r->timer && o != O_ANSWERED && o != O_SETUP_FAILED && o != O_CANCELLED &&
+	    !np_run_ending(r->p->st->run)) {
+		r->settling = 1;
+		if (r->w)
+			np_watch_set(r->w, 0);
+		np_timer_reset(r->timer, SETTLE_US);
+		return;
+	}
+	rung_finish(r);
+}
+
+/* The outcome is in and the capture has caught up: the finding, the end. */
+static void rung_finish(struct iconn *r)
+{
+	int rung_done;
+
+	r->settling = 0;
 	np_capture_drain(np_run_capture(r->p->st->run));
 	rung_done = np_idle_conn_done(r);
 	rung_close(r);
@@ -537,6 +559,10 @@ static void on_timer(struct np_timer *t, void *arg)
 	struct iconn *r = arg;
 
 	(void)t;
+	if (r->settling) {
+		rung_finish(r);
+		return;
+	}
 	if (r->phase == I_IDLE) {
 		int64_t now = np_now_us(), last = last_on_wire(r);
 		int64_t due;
@@ -622,6 +648,10 @@ static void rung_cancel(struct np_job *job, const char *verdict)
 {
 	struct iconn *r = (struct iconn *)job;
 
+	if (r->settling) {
+		rung_finish(r);
+		return;
+	}
 	if (r->phase == I_DONE)
 		return;
 	set_detail(r, "%s", verdict);

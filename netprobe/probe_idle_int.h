@@ -62,6 +62,7 @@ struct iconn {
 	int64_t t_end;              /* the outcome */
 	enum ioutcome outcome;
 	int during_idle;            /* the outcome arrived while silent */
+	int settling;               /* outcome in, the capture catching up */
 	int err;
 	int close_notify;           /* TLS close_notify before the end of stream */
 	int http_status;            /* of the answer that ended the rung, 0 none */
