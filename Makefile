@@ -95,18 +95,27 @@ FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer \
 FUZZ_BIN     := build/fuzz/fuzz_dissect
 
 .PHONY: fuzz
-fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer
+fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
 	@mkdir -p build/fuzz/dns_answer
 	@echo "fuzz_dns_answer: $(FUZZ_SECONDS) s"
 	@build/fuzz/fuzz_dns_answer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
-		build/fuzz/dns_answer >build/fuzz/dns_answer.log 2>&1; rc=$$?; tail -2 build/fuzz/dns_answer.log; exit $$rc
+		build/fuzz/dns_answer >build/fuzz/dns_answer.log 2>&1; rc=$$?; tail -2 build/fuzz/dns_answer.log; [ $$rc -eq 0 ] || exit $$rc
+	@mkdir -p build/fuzz/stun
+	@echo "fuzz_stun: $(FUZZ_SECONDS) s"
+	@build/fuzz/fuzz_stun -max_total_time=$(FUZZ_SECONDS) -max_len=1500 -timeout=10 \
+		build/fuzz/stun >build/fuzz/stun.log 2>&1; rc=$$?; tail -2 build/fuzz/stun.log; exit $$rc
 
 # The DNS answer reader under libFuzzer: it links c-ares for name decoding.
 build/fuzz/fuzz_dns_answer: tests/fuzz/fuzz_dns_answer.c netprobe/dns_answer.c netprobe/dns_answer.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_dns_answer.c netprobe/dns_answer.c \
 		$(shell pkg-config --libs libcares)
+
+# The STUN response parser under libFuzzer.
+build/fuzz/fuzz_stun: tests/fuzz/fuzz_stun.c netprobe/stun.c netprobe/stun.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_stun.c netprobe/stun.c
 
 $(FUZZ_BIN): tests/fuzz/fuzz_dissect.c netprobe/dissect.c netprobe/dissect.h netprobe/error.h
 	@mkdir -p $(dir $@)
