@@ -25,6 +25,7 @@ static const struct np_cmd_entry *const commands[] = {
 	&np_cmd_dns_entry,
 	&np_cmd_tls_entry,
 	&np_cmd_explain_entry,
+	&np_cmd_responder_entry,
 	NULL,
 };
 
