@@ -28,6 +28,8 @@ static const struct np_cmd_entry *const commands[] = {
 	&np_cmd_family_entry,
 	&np_cmd_explain_entry,
 	&np_cmd_trace_entry,
+	&np_cmd_nat_entry,
+	&np_cmd_responder_entry,
 	NULL,
 };
 

@@ -15,5 +15,12 @@ const char *np_addr_port_str(const struct sockaddr *sa, char *buf, size_t len);
 void np_addr_set_port(struct sockaddr *sa, unsigned port);
 /* Parse a literal address (no port) into ss; 0 or NP_EINVAL. */
 int np_addr_parse(const char *text, struct sockaddr_storage *ss);
+/* Parse "198.18.0.1:80" or "[2001:db8::1]:80" (literal address, port 1 to
+ * 65535, nothing else) into ss; 0 or NP_EINVAL. */
+int np_addr_parse_port(const char *text, struct sockaddr_storage *ss);
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d, as a dual-stack socket
+ * reports IPv4 peers) as the IPv4 address it stands for, port kept; any
+ * other address copied as it is. */
+void np_addr_unmap(const struct sockaddr *sa, struct sockaddr_storage *out);
 
 #endif

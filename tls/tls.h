@@ -14,7 +14,10 @@
  * manner of curl's lib/vtls/openssl.c: each step answers DONE, WANT_READ,
  * WANT_WRITE or ERROR, and is called again when the socket is ready the way
  * it asked. Writes use send(MSG_NOSIGNAL): a peer that resets the
- * connection raises no SIGPIPE. */
+ * connection raises no SIGPIPE.
+ *
+ * The same steps drive the server side (np_tls_server_*), for netprobe's
+ * responder. */
 
 #include <stddef.h>
 
@@ -59,6 +62,29 @@ enum np_tls_step np_tls_write(struct np_tls_conn *c, const void *buf, size_t len
 /* *got > 0 + DONE: data. *got 0 + DONE: the peer closed (facts.close_notify
  * tells a clean TLS close from a bare EOF). ERROR: facts.error, sys_errno. */
 enum np_tls_step np_tls_read(struct np_tls_conn *c, void *buf, size_t len, size_t *got);
+
+/*
+ * The server side (netprobe's responder). A context from a PEM certificate
+ * file (the leaf, then the chain) and a PEM private key: NULL on failure
+ * with one line in err naming the file and the problem, e.g. "--tls FILE:
+ * cannot read it: ...", "--tls FILE: no certificate in it", "--tls: the key
+ * in KEY does not match the certificate in CERT". Files are read here,
+ * once: the caller may give up the privileges to read them afterwards.
+ * TLS 1.2 and later, no renegotiation, SSL_MODE_RELEASE_BUFFERS.
+ */
+struct np_tls_server *np_tls_server_new(const char *cert_file, const char *key_file, char *err,
+                                        size_t errlen);
+void np_tls_server_free(struct np_tls_server *srv);   /* after its connections */
+
+/* A connection accepted on the non-blocking socket fd (borrowed, as on the
+ * client side). Drive it with np_tls_handshake, then np_tls_read and
+ * np_tls_write: the same steps and answers as a client's. Free with
+ * np_tls_conn_free. */
+struct np_tls_conn *np_tls_server_conn_new(struct np_tls_server *srv, int fd, char *err, size_t errlen);
+
+/* Send close_notify once, if the handshake is done; errors are ignored
+ * (the caller closes the socket next). */
+void np_tls_close_notify(struct np_tls_conn *c);
 
 struct np_tls_cert {
 	char subject[256], issuer[256];  /* "C = US, O = Lab, CN = x" (as openssl x509 prints), UTF-8 */

@@ -87,12 +87,53 @@ static int host_form(const char *name, char *out, size_t outlen)
 	return inet_pton(AF_INET, out, a) == 1 || inet_pton(AF_INET6, out, a) == 1;
 }
 
+struct np_tls_conn *np_tls_conn_alloc(SSL_CTX *ssl_ctx, BIO_METHOD *meth, int fd, int server,
+                                      char *err, size_t errlen)
+{
+	struct np_tls_conn *c;
+	char buf[128];
+	BIO *bio;
+
+	np_tls_set_err(err, errlen, "%s", "");
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		np_tls_set_err(err, errlen, "TLS: out of memory");
+		return NULL;
+	}
+	c->fd = fd;
+	c->state = NP_TLS_RUNNING;
+	c->f.anchor_public = -1;
+
+	ERR_clear_error();
+	c->ssl = SSL_new(ssl_ctx);
+	if (!c->ssl)
+		goto fail;
+	bio = BIO_new(meth);
+	if (!bio)
+		goto fail;
+	BIO_set_data(bio, c);
+	SSL_set_bio(c->ssl, bio, bio);   /* the SSL owns it now */
+	SSL_set_app_data(c->ssl, c);
+	SSL_set_info_callback(c->ssl, info_cb);
+	if (server)
+		SSL_set_accept_state(c->ssl);
+	else
+		SSL_set_connect_state(c->ssl);
+	ERR_clear_error();
+	return c;
+fail:
+	np_tls_set_err(err, errlen, "TLS: cannot set up the connection: %s",
+	               np_tls_ssl_reason(buf, sizeof(buf)));
+	ERR_clear_error();
+	np_tls_conn_free(c);
+	return NULL;
+}
+
 struct np_tls_conn *np_tls_conn_new(struct np_tls_ctx *ctx, int fd, const char *sni,
                                     const char *verify_host, char *err, size_t errlen)
 {
 	struct np_tls_conn *c = NULL;
 	char name[256], buf[128];
-	BIO *bio;
 	int ip;
 
 	np_tls_set_err(err, errlen, "%s", "");
@@ -100,28 +141,10 @@ struct np_tls_conn *np_tls_conn_new(struct np_tls_ctx *ctx, int fd, const char *
 		np_tls_set_err(err, errlen, "TLS: no context or no socket");
 		return NULL;
 	}
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		np_tls_set_err(err, errlen, "TLS: out of memory");
+	c = np_tls_conn_alloc(ctx->ssl_ctx, ctx->bio_meth, fd, 0, err, errlen);
+	if (!c)
 		return NULL;
-	}
 	c->ctx = ctx;
-	c->fd = fd;
-	c->state = NP_TLS_RUNNING;
-	c->f.anchor_public = -1;
-
-	ERR_clear_error();
-	c->ssl = SSL_new(ctx->ssl_ctx);
-	if (!c->ssl)
-		goto ssl_fail;
-	bio = BIO_new(ctx->bio_meth);
-	if (!bio)
-		goto ssl_fail;
-	BIO_set_data(bio, c);
-	SSL_set_bio(c->ssl, bio, bio);   /* the SSL owns it now */
-	SSL_set_app_data(c->ssl, c);
-	SSL_set_info_callback(c->ssl, info_cb);
-	SSL_set_connect_state(c->ssl);
 
 	if (verify_host) {
 		ip = host_form(verify_host, name, sizeof(name));

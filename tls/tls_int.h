@@ -28,7 +28,7 @@ struct np_tls_ctx {
 enum np_tls_state { NP_TLS_RUNNING, NP_TLS_ESTABLISHED, NP_TLS_FAILED };
 
 struct np_tls_conn {
-	struct np_tls_ctx *ctx;
+	struct np_tls_ctx *ctx;  /* NULL on the server side */
 	SSL *ssl;
 	int fd;
 	enum np_tls_state state;
@@ -46,6 +46,11 @@ struct np_tls_conn {
 void np_tls_set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The reason of the first error on the queue, "unknown error" if none. */
 const char *np_tls_ssl_reason(char *buf, size_t len);
+
+/* tls_conn.c: a connection on fd, client or server (accept) side, with
+ * the socket BIO, the alert recorder and empty facts; ctx left NULL. */
+struct np_tls_conn *np_tls_conn_alloc(SSL_CTX *ssl_ctx, BIO_METHOD *meth, int fd, int server,
+                                      char *err, size_t errlen);
 
 /* tls_bio.c: BIO_set_data() it with the connection. */
 BIO_METHOD *np_tls_bio_method_new(void);

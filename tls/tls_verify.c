@@ -293,7 +293,7 @@ static int anchor_public(struct np_tls_ctx *ctx, const X509 *anchor)
 {
 	unsigned char key[NP_TLS_KEY_LEN];
 
-	if (!ctx->system_store)
+	if (!ctx || !ctx->system_store)
 		return -1;
 	if (ctx->public_state == 0)
 		load_public(ctx);
