@@ -505,7 +505,11 @@ static void trace_finish(struct trace *tr)
 
 	release(tr);
 	r = analyze(tr);
-	if (r && tr->error[0])
+	if (tr->plan->on_result) {
+		char addr[NP_ADDR_STR_MAX];
+
+		tr->plan->on_result(r, tr->error, tr->target, trace_addr(tr, addr, sizeof(addr)), tr->plan->result_arg);
+	} else if (r && tr->error[0])
 		report(tr, r, "trace.error", tr->error);
 	else if (r)
 		report(tr, r, r->verdict, r->summary);

@@ -6,6 +6,7 @@
 
 struct np_run;
 struct np_rawsend;
+struct np_trace_result;
 
 /* What every trace of a run shares. */
 struct np_trace_plan {
@@ -14,6 +15,12 @@ struct np_trace_plan {
 	int udp;                     /* UDP probes instead of TCP SYNs */
 	struct np_rawsend *raw;      /* opened while privileged; NULL when none */
 	char unavailable[NP_ERRBUF_SIZE + 160];  /* why raw is NULL */
+	/* Another check that reads traces (nat's quote method) takes each
+	 * result here instead of the trace findings: error is "" or why the
+	 * trace could not run; r is NULL when not even that is known. */
+	void (*on_result)(const struct np_trace_result *r, const char *error, const char *target,
+			  const char *address, void *arg);
+	void *result_arg;
 };
 
 /*

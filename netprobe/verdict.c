@@ -214,6 +214,23 @@ static const struct np_verdict verdicts[] = {
 	{"family.offline", NP_FAIL,
 	 "this host has no global address with a default route in either family",
 	 "Configure an IPv4 address and default route (the sync service needs IPv4)."},
+	{"nat.none", NP_PASS,
+	 "no address translation: the far side saw this host's own address and port",
+	 ""},
+	{"nat.detected", NP_FAIL,
+	 "this host's traffic is translated on the way (NAT): the far side saw another address or port",
+	 "The sync service does not support NAT between the networks it joins. Route between them "
+	 "without translation (exempt these flows from the NAT rule), or place the server on the same "
+	 "side; the summary names the translated address, who saw it and from which hop."},
+	{"nat.undecided", NP_WARN,
+	 "the method could not decide whether there is NAT (a NAT that also translates the headers "
+	 "quoted in ICMP errors is invisible to traces)",
+	 "Run netprobe responder on the far side and use --responder, or a STUN server with --stun: "
+	 "they see the translated address directly."},
+	{"nat.no_answer", NP_ERROR,
+	 "the responder or STUN server did not answer, or answered something unusable",
+	 "Check that it runs and that this host may reach it (TCP and UDP on its port: netprobe tcp "
+	 "tells); with a responder started with --token, give the same --token."},
 	{"explain.clean", NP_PASS,
 	 "the capture shows no failed handshake and no connection that died after sitting idle",
 	 ""},
