@@ -314,9 +314,9 @@ static void on_trace(const struct np_trace_result *r, const char *error, const c
 		snprintf(m->local, sizeof(m->local), "%.70s", c->sent);
 		snprintf(m->mapped, sizeof(m->mapped), "%.70s", c->seen);
 		m->ports_preserved = c->field == NP_TF_SRC_ADDR ? 1 : -1;
-		snprintf(m->detail, sizeof(m->detail), "the routers' quotes show the %s rewritten from hop %d (%s, %s): "
-			 "%s became %s before it", np_trace_field_name(c->field), c->hop, c->address, address,
-			 c->sent, c->seen);
+		snprintf(m->detail, sizeof(m->detail), "on the way to %s the routers' quotes show the %s rewritten "
+			 "from hop %d (%s) on: %s became %s before it", address, np_trace_field_name(c->field), c->hop,
+			 c->address, c->sent, c->seen);
 		return;
 	}
 	m->verdict = "nat.undecided";

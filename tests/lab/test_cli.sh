@@ -110,3 +110,11 @@ test_cli_family_bad_input() {
 	usage_error family -4 | grep -- "-4/-6" >/dev/null
 	usage_error family 'bad host!' >/dev/null
 }
+
+test_cli_nat_bad_input() {
+	usage_error nat | grep "at least one method" >/dev/null
+	usage_error nat --responder 192.0.2.1 | grep "port" >/dev/null
+	usage_error nat --via http://192.0.2.1/ | grep "URL" >/dev/null
+	usage_error nat --stun 'bad host!' >/dev/null
+	usage_error nat --via 192.0.2.1:443 --no-capture | grep -- "--no-capture" >/dev/null
+}
