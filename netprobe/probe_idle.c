@@ -16,6 +16,7 @@
 #include "capture.h"
 #include "clock.h"
 #include "loop.h"
+#include "npr.h"
 #include "resolve.h"
 #include "run.h"
 #include "probe_idle_int.h"
@@ -195,10 +196,12 @@ static void make_request(struct iconn *r, int n)
 		r->out_len = 0;
 		return;
 	}
-	if (st->plan.tcp)
-		len = snprintf(r->out, IO_OUT, "NPR/1 ECHO data=idle-%u-%d%s%s\n", r->idle_s, n,
-			       st->plan.token ? " token=" : "", st->plan.token ? st->plan.token : "");
-	else if (idle_is_http(st) && !r->p->proxy.none)
+	if (st->plan.tcp) {
+		char data[32];
+
+		snprintf(data, sizeof(data), "idle-%u-%d", r->idle_s, n);
+		len = np_npr_format_request(NP_NPR_ECHO, data, st->plan.token, 0, r->out, IO_OUT);
+	} else if (idle_is_http(st) && !r->p->proxy.none)
 		len = snprintf(r->out, IO_OUT, "HEAD http://%s%s%s:%u%s HTTP/1.1\r\nHost: %s\r\n%s%s%s"
 			       "User-Agent: netprobe/%s\r\n\r\n", t->family == AF_INET6 ? "[" : "", t->host,
 			       t->family == AF_INET6 ? "]" : "", t->port, path, t->host,
@@ -340,11 +343,12 @@ static int answer_complete(struct iconn *r)
 	r->in[r->in_len] = '\0';
 	if (r->p->st->plan.tcp) {
 		char *nl = memchr(r->in, '\n', r->in_len);
+		struct np_npr_reply rep;
 
 		if (!nl)
 			return r->in_len > 512 ? -1 : 0;
 		*nl = '\0';
-		if (strncmp(r->in, "NPR/1 ECHO ", 11) == 0)
+		if (np_npr_parse_reply(r->in, (size_t)(nl - r->in), &rep) == 0 && rep.verb == NP_NPR_ECHO)
 			return 1;
 		set_detail(r, "the responder answered '%.200s'", r->in);
 		return -1;

@@ -148,3 +148,21 @@ test_idle_many_connections_per_rung() {
 	jq -e '.verdict == "idle.reset_by_path" and .metrics.lost == 10 and (.summary | startswith("10 of 10 connections lost"))' \
 		<<<"$(idle_rung "$TMP/iconns.json" direct 4)" >/dev/null || fail "4 s rung: $(idle_rung "$TMP/iconns.json" direct 4)"
 }
+
+test_idle_tcp_against_the_responder() {
+	# The clean measurement: netprobe's responder beyond the firewall never
+	# closes an idle connection, so only the network can lose one.
+	ip netns exec "$NS_SRV" "$NETPROBE" responder --listen "$TLS_GOOD4:$PORT_IDLE_RESP" >"$TMP/iresp.log" 2>&1 &
+	IDLE_RESP_PID=$!
+	trap 'kill "$IDLE_RESP_PID" 2>/dev/null || true; wait "$IDLE_RESP_PID" 2>/dev/null || true' EXIT
+	for _ in $(seq 1 50); do
+		ip netns exec "$NS_SRV" ss -ltnH "sport = :$PORT_IDLE_RESP" | grep . >/dev/null && break
+		sleep 0.1
+	done
+	np itcp idle --tcp "$TLS_GOOD4:$PORT_IDLE_RESP" -4 --ladder 2,4 --idle 4 --timeout 2
+	expect "exit status" "$(rc_of itcp)" 1
+	jq -e '.verdict == "idle.survived" and .metrics.mode == "tcp"' <<<"$(idle_rung "$TMP/itcp.json" direct 2)" \
+		>/dev/null || fail "2 s rung: $(idle_rung "$TMP/itcp.json" direct 2)"
+	expect "4 s rung" "$(idle_rung "$TMP/itcp.json" direct 4 | jq -r .verdict)" idle.dropped
+	jqe "$TMP/itcp.json" '[.findings[] | select(.metrics.scope == "overall")][0] | .status == "fail" and .metrics.lost_s == 4 and .metrics.survived_s == 2'
+}
