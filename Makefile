@@ -25,6 +25,10 @@ endif
 LIB_SRC  := $(wildcard netprobe/*.c) $(wildcard tls/*.c)
 CMD_SRC  := $(wildcard cmd/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# Built-in profiles: YAML in the source tree, compiled in (np_profile_builtin).
+PROFILES := fixtures/profiles/aadconnect.yaml
+PROFILES_C := $(BUILD)/gen/profiles_builtin.c
+LIB_OBJ  += $(PROFILES_C:.c=.o)
 CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libnetprobe.a
 
@@ -37,6 +41,13 @@ all: $(BIN)
 $(BUILD)/%.o: %.c $(wildcard netprobe/*.h tls/*.h cmd/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(PROFILES_C): $(PROFILES) fixtures/profiles/embed.sh
+	@mkdir -p $(dir $@)
+	fixtures/profiles/embed.sh $@ $(PROFILES)
+
+$(PROFILES_C:.c=.o): $(PROFILES_C) netprobe/profile_int.h netprobe/profile.h
+	$(CC) $(CFLAGS) -I. -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
