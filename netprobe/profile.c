@@ -55,6 +55,17 @@ int np_pp_next(struct np_pp *ps)
 	if (!yaml_parser_parse(&ps->yp, &ps->ev)) {
 		yaml_mark_t m = ps->yp.problem_mark;
 
+		/* The reader (bad UTF-8, control characters) gives a byte
+		 * offset only: count the lines up to it. */
+		if (ps->yp.error == YAML_READER_ERROR) {
+			memset(&m, 0, sizeof(m));
+			for (size_t i = 0; i < ps->yp.problem_offset && i < ps->len; i++, m.column++) {
+				if (ps->buf[i] == '\n') {
+					m.line++;
+					m.column = (size_t)-1;
+				}
+			}
+		}
 		return np_pp_error(ps, &m, "", "YAML: %.80s%s%.80s", ps->yp.problem ? ps->yp.problem : "error",
 				   ps->yp.context ? " " : "", ps->yp.context ? ps->yp.context : "");
 	}
@@ -669,6 +680,8 @@ struct np_profile *np_profile_parse(const char *buf, size_t len, const char *dis
 	ps->p = p;
 	p->file = np_arena_strndup(&p->arena, ps->file, strlen(ps->file));
 	p->description = "";
+	ps->buf = buf;
+	ps->len = len;
 	yaml_parser_set_input_string(&ps->yp, (const unsigned char *)buf, len);
 	yaml_parser_set_encoding(&ps->yp, YAML_UTF8_ENCODING);
 	if (p->file && parse_document(ps) == 0) {

@@ -53,6 +53,8 @@ struct np_pp {
 	yaml_event_t ev;                /* the current event */
 	int have_ev;
 	int depth;
+	const char *buf;                /* the YAML text */
+	size_t len;
 	char file[72];                  /* display name, its end kept if long */
 	char *errbuf;
 	int failed;

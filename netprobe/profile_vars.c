@@ -321,7 +321,7 @@ int np_vars_expand(struct np_arena **a, struct np_vars *vars, const char *text, 
 			return NP_EINVAL;
 		}
 		if (total * pcs[i].n > room) {
-			snprintf(msg, NP_ERRBUF_SIZE, "more than %zu values", room);
+			snprintf(msg, NP_ERRBUF_SIZE, "its variables give more values than the list takes");
 			return NP_ERANGE;
 		}
 		total *= pcs[i].n;
