@@ -103,18 +103,32 @@ FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer \
 FUZZ_BIN     := build/fuzz/fuzz_dissect
 
 .PHONY: fuzz
-fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer
+fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_profile
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
 	@mkdir -p build/fuzz/dns_answer
 	@echo "fuzz_dns_answer: $(FUZZ_SECONDS) s"
 	@build/fuzz/fuzz_dns_answer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
 		build/fuzz/dns_answer >build/fuzz/dns_answer.log 2>&1; rc=$$?; tail -2 build/fuzz/dns_answer.log; exit $$rc
+	@mkdir -p build/fuzz/profile
+	@echo "fuzz_profile: $(FUZZ_SECONDS) s, seeded with fixtures/profiles"
+	@build/fuzz/fuzz_profile -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+		-dict=tests/fuzz/profile.dict -artifact_prefix=build/fuzz/profile- build/fuzz/profile \
+		fixtures/profiles >build/fuzz/profile.log 2>&1; rc=$$?; tail -2 build/fuzz/profile.log; exit $$rc
 
 # The DNS answer reader under libFuzzer: it links c-ares for name decoding.
 build/fuzz/fuzz_dns_answer: tests/fuzz/fuzz_dns_answer.c netprobe/dns_answer.c netprobe/dns_answer.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_dns_answer.c netprobe/dns_answer.c \
 		$(shell pkg-config --libs libcares)
+
+# The profile parser under libFuzzer, with libyaml and the target and
+# proxy parsers it checks values with (not the built-in profiles).
+FUZZ_PROFILE_SRC := netprobe/profile.c netprobe/profile_opts.c netprobe/profile_vars.c netprobe/target.c \
+                    netprobe/proxy.c netprobe/redact.c netprobe/error.c
+build/fuzz/fuzz_profile: tests/fuzz/fuzz_profile.c $(FUZZ_PROFILE_SRC) netprobe/profile.h netprobe/profile_int.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_profile.c $(FUZZ_PROFILE_SRC) \
+		$(shell pkg-config --libs yaml-0.1)
 
 $(FUZZ_BIN): tests/fuzz/fuzz_dissect.c netprobe/dissect.c netprobe/dissect.h netprobe/error.h
 	@mkdir -p $(dir $@)
