@@ -124,8 +124,10 @@ const char *np_pp_what(const struct np_pp *ps)
 
 /* --- scalars and lists ------------------------------------------------------ */
 
-/* The current scalar, ${} filled, into out[] (list values with split). */
-static int scalar(struct np_pp *ps, const char *path, int split, const char **out, size_t room,
+/* The current scalar into out[]: mode 0, one value with ${} filled;
+ * NP_PP_FILL, a list's value (a variable with commas gives several);
+ * NP_PP_LITERAL, as written. */
+static int scalar(struct np_pp *ps, const char *path, int mode, const char **out, size_t room,
 		  const char **unset)
 {
 	const char *text = (const char *)ps->ev.data.scalar.value;
@@ -137,7 +139,11 @@ static int scalar(struct np_pp *ps, const char *path, int split, const char **ou
 		return np_pp_error(ps, &ps->ev.start_mark, path, "a NUL byte in the value");
 	if (len > NP_PROFILE_MAX_VALUE)
 		return np_pp_error(ps, &ps->ev.start_mark, path, "longer than %d bytes", NP_PROFILE_MAX_VALUE);
-	rc = np_vars_expand(&ps->p->arena, ps->vars, text, len, split, out, room, unset, msg);
+	if (mode == NP_PP_LITERAL) {
+		out[0] = np_arena_strndup(&ps->p->arena, text, len);
+		return out[0] ? 1 : np_pp_error(ps, &ps->ev.start_mark, path, "profile too large");
+	}
+	rc = np_vars_expand(&ps->p->arena, ps->vars, text, len, mode == NP_PP_FILL, out, room, unset, msg);
 	if (rc < 0)
 		return np_pp_error(ps, &ps->ev.start_mark, path, "%s", msg);
 	return rc;
@@ -159,8 +165,8 @@ int np_pp_string(struct np_pp *ps, const char *path, const char **out, const cha
 }
 
 /* One scalar of a list into ps->scratch[*n...], each value checked. */
-static int list_item(struct np_pp *ps, const char *path, size_t max, np_pp_check_fn check, size_t *n,
-		     const char **unset)
+static int list_item(struct np_pp *ps, const char *path, int mode, size_t max, np_pp_check_fn check,
+		     size_t *n, const char **unset)
 {
 	yaml_mark_t m = ps->ev.start_mark;
 	const char *un = NULL;
@@ -168,7 +174,7 @@ static int list_item(struct np_pp *ps, const char *path, size_t max, np_pp_check
 
 	if (*n == max)
 		return np_pp_error(ps, &m, path, "more than %zu values", max);
-	rc = scalar(ps, path, 1, ps->scratch + *n, max - *n, &un);
+	rc = scalar(ps, path, mode, ps->scratch + *n, max - *n, &un);
 	if (rc < 0)
 		return rc;
 	for (int i = 0; i < rc; i++) {
@@ -183,14 +189,14 @@ static int list_item(struct np_pp *ps, const char *path, size_t max, np_pp_check
 	return 0;
 }
 
-int np_pp_list(struct np_pp *ps, const char *path, size_t max, np_pp_check_fn check,
+int np_pp_list(struct np_pp *ps, const char *path, int mode, size_t max, np_pp_check_fn check,
 	       struct np_strv *out, const char **unset)
 {
 	char ipath[128];
 	size_t n = 0;
 
 	if (ps->ev.type == YAML_SCALAR_EVENT && !np_pp_is_null(ps)) {
-		if (list_item(ps, path, max, check, &n, unset) < 0)
+		if (list_item(ps, path, mode, max, check, &n, unset) < 0)
 			return NP_EINVAL;
 	} else if (ps->ev.type == YAML_SEQUENCE_START_EVENT) {
 		for (size_t i = 0;; i++) {
@@ -202,7 +208,7 @@ int np_pp_list(struct np_pp *ps, const char *path, size_t max, np_pp_check_fn ch
 			if (ps->ev.type != YAML_SCALAR_EVENT || np_pp_is_null(ps))
 				return np_pp_error(ps, &ps->ev.start_mark, ipath, "expected a string, not %s",
 						   np_pp_what(ps));
-			if (list_item(ps, ipath, max, check, &n, unset) < 0)
+			if (list_item(ps, ipath, mode, max, check, &n, unset) < 0)
 				return NP_EINVAL;
 		}
 	} else {
@@ -311,6 +317,21 @@ static int tag_ok(struct np_pp *ps, const char **v, const yaml_mark_t *m, const 
 	return 0;
 }
 
+/* The next key of a mapping into key[size]: 1, 0 at the mapping's end,
+ * or NP_EINVAL. */
+static int next_key(struct np_pp *ps, const char *path, char *key, size_t size, yaml_mark_t *km)
+{
+	if (np_pp_next(ps) < 0)
+		return NP_EINVAL;
+	if (ps->ev.type == YAML_MAPPING_END_EVENT)
+		return 0;
+	*km = ps->ev.start_mark;
+	if (ps->ev.type != YAML_SCALAR_EVENT)
+		return np_pp_error(ps, km, path, "a key is a string, not %s", np_pp_what(ps));
+	snprintf(key, size, "%s", (const char *)ps->ev.data.scalar.value);
+	return 1;
+}
+
 /* The long form: targets, options, and what the check must prove. */
 static int check_mapping(struct np_pp *ps, struct np_profile_check *c, uint64_t *given, const char *path,
 			 const char **unset)
@@ -322,15 +343,10 @@ static int check_mapping(struct np_pp *ps, struct np_profile_check *c, uint64_t 
 		yaml_mark_t km;
 		int id = -1, opt = -1;
 		uint64_t bit;
+		int rc = next_key(ps, path, key, sizeof(key), &km);
 
-		if (np_pp_next(ps) < 0)
-			return NP_EINVAL;
-		if (ps->ev.type == YAML_MAPPING_END_EVENT)
-			return 0;
-		km = ps->ev.start_mark;
-		if (ps->ev.type != YAML_SCALAR_EVENT)
-			return np_pp_error(ps, &km, path, "a key is a string, not %s", np_pp_what(ps));
-		snprintf(key, sizeof(key), "%s", (const char *)ps->ev.data.scalar.value);
+		if (rc <= 0)
+			return rc;
 		for (int i = 0; i < CK_N; i++)
 			if (strcmp(key, check_keys[i]) == 0)
 				id = i;
@@ -360,7 +376,7 @@ static int check_mapping(struct np_pp *ps, struct np_profile_check *c, uint64_t 
 						   np_pp_what(ps));
 			/* fall through */
 		case CK_TARGETS:
-			if (np_pp_list(ps, kpath, NP_PROFILE_MAX_TARGETS, target_checks[c->kind], &c->targets,
+			if (np_pp_list(ps, kpath, NP_PP_FILL, NP_PROFILE_MAX_TARGETS, target_checks[c->kind], &c->targets,
 				       unset) < 0)
 				return NP_EINVAL;
 			break;
@@ -386,7 +402,8 @@ static int check_mapping(struct np_pp *ps, struct np_profile_check *c, uint64_t 
 				return NP_EINVAL;
 			break;
 		case CK_TAGS:
-			if (np_pp_list(ps, kpath, NP_PROFILE_MAX_LIST, tag_ok, &c->tags, unset) < 0)
+			/* Labels, not values: no ${}. */
+			if (np_pp_list(ps, kpath, NP_PP_LITERAL, NP_PROFILE_MAX_LIST, tag_ok, &c->tags, unset) < 0)
 				return NP_EINVAL;
 			break;
 		case CK_UNLESS: {
@@ -484,7 +501,7 @@ static int parse_check(struct np_pp *ps, size_t idx)
 		if (check_mapping(ps, c, &ps->check_given[idx], cpath, &unset) < 0)
 			return NP_EINVAL;
 	} else if (!np_pp_is_null(ps)) {
-		if (np_pp_list(ps, cpath, NP_PROFILE_MAX_TARGETS, target_checks[kind], &c->targets, &unset) < 0)
+		if (np_pp_list(ps, cpath, NP_PP_FILL, NP_PROFILE_MAX_TARGETS, target_checks[kind], &c->targets, &unset) < 0)
 			return NP_EINVAL;
 	}
 	if (np_pp_next(ps) < 0)
@@ -527,16 +544,10 @@ static int parse_defaults(struct np_pp *ps)
 	for (;;) {
 		char key[48], kpath[64];
 		yaml_mark_t km;
-		int opt;
+		int opt, rc = next_key(ps, "defaults", key, sizeof(key), &km);
 
-		if (np_pp_next(ps) < 0)
-			return NP_EINVAL;
-		if (ps->ev.type == YAML_MAPPING_END_EVENT)
-			return 0;
-		km = ps->ev.start_mark;
-		if (ps->ev.type != YAML_SCALAR_EVENT)
-			return np_pp_error(ps, &km, "defaults", "a key is a string, not %s", np_pp_what(ps));
-		snprintf(key, sizeof(key), "%s", (const char *)ps->ev.data.scalar.value);
+		if (rc <= 0)
+			return rc;
 		opt = np_pp_opt_find(key);
 		if (opt < 0)
 			return np_pp_error(ps, &km, "defaults", "unknown key '%.40s'", key);
@@ -581,16 +592,12 @@ static int parse_document(struct np_pp *ps)
 	for (;;) {
 		char key[48];
 		yaml_mark_t km;
-		int id = -1;
+		int id = -1, rc = next_key(ps, "", key, sizeof(key), &km);
 
-		if (np_pp_next(ps) < 0)
-			return NP_EINVAL;
-		if (ps->ev.type == YAML_MAPPING_END_EVENT)
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
 			break;
-		km = ps->ev.start_mark;
-		if (ps->ev.type != YAML_SCALAR_EVENT)
-			return np_pp_error(ps, &km, "", "a key is a string, not %s", np_pp_what(ps));
-		snprintf(key, sizeof(key), "%s", (const char *)ps->ev.data.scalar.value);
 		for (int i = 0; i < TOP_N; i++)
 			if (strcmp(key, top_keys[i]) == 0)
 				id = i;

@@ -90,10 +90,11 @@ typedef int (*np_pp_check_fn)(struct np_pp *ps, const char **value, const yaml_m
  * Readers of the current event's value (a reader leaves the value's last
  * event current). A string: ${} filled, *unset set when it uses an unset
  * variable (the value then kept as written). A list: a scalar is a list
- * of one; max bounds it after ${} lists.
+ * of one; max bounds it after ${} lists (mode NP_PP_FILL, split at commas).
  */
 int np_pp_string(struct np_pp *ps, const char *path, const char **out, const char **unset);
-int np_pp_list(struct np_pp *ps, const char *path, size_t max, np_pp_check_fn check,
+enum { NP_PP_FILL = 1, NP_PP_LITERAL = 2 };     /* a list's values: ${} filled, or as written */
+int np_pp_list(struct np_pp *ps, const char *path, int mode, size_t max, np_pp_check_fn check,
 	       struct np_strv *out, const char **unset);
 int np_pp_bool(struct np_pp *ps, const char *path, int *out);
 
@@ -101,7 +102,6 @@ int np_pp_bool(struct np_pp *ps, const char *path, int *out);
 
 /* The index of an option key, or -1. */
 int np_pp_opt_find(const char *name);
-const char *np_pp_opt_name(int idx);
 /* Does the option apply to kind / may it be a default? */
 int np_pp_opt_for(int idx, enum np_check_kind kind);
 int np_pp_opt_default_ok(int idx);

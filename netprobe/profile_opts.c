@@ -93,11 +93,6 @@ int np_pp_opt_find(const char *name)
 	return -1;
 }
 
-const char *np_pp_opt_name(int idx)
-{
-	return opts[idx].name;
-}
-
 int np_pp_opt_for(int idx, enum np_check_kind kind)
 {
 	return (opts[idx].kinds >> kind) & 1;
@@ -226,7 +221,7 @@ static int read_ladder(struct np_pp *ps, const struct optdef *d, struct np_ladde
 	struct np_strv sv;
 	size_t w = 0;
 
-	if (np_pp_list(ps, path, NP_PROFILE_MAX_RUNGS, d->check, &sv, &un) < 0)
+	if (np_pp_list(ps, path, NP_PP_FILL, NP_PROFILE_MAX_RUNGS, d->check, &sv, &un) < 0)
 		return NP_EINVAL;
 	memset(l, 0, sizeof(*l));
 	if (un) {
@@ -298,7 +293,7 @@ int np_pp_opt_read(struct np_pp *ps, int idx, struct np_check_opts *o, const cha
 			return NP_EINVAL;
 		break;
 	case V_LIST:
-		if (np_pp_list(ps, path, d->max, d->check, field, &un) < 0)
+		if (np_pp_list(ps, path, NP_PP_FILL, d->max, d->check, field, &un) < 0)
 			return NP_EINVAL;
 		break;
 	case V_BOOL:

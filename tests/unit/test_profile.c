@@ -46,6 +46,16 @@ static struct np_profile *parse(const char *text)
 	return parse_set(text, NULL);
 }
 
+/* The parse succeeds. */
+static struct np_profile *parse_ok(const char *text, const char *const *sets)
+{
+	struct np_profile *p = parse_set(text, sets);
+
+	if (!p)
+		fail_msg("%s", eb);
+	return p;
+}
+
 /* The parse fails with exactly this message. */
 static void fails(const char *text, const char *want)
 {
@@ -126,9 +136,7 @@ static void builtin_aadconnect(void **state)
 
 	/* With the on-premises variables: the DC ports for every DC, and the
 	 * idle check against the cloud gives way to the responder. */
-	p = parse_set(text, sets);
-	if (!p)
-		fail_msg("%s", eb);
+	p = parse_ok(text, sets);
 	for (size_t i = 0; i < p->n_checks; i++) {
 		const struct np_profile_check *c = &p->checks[i];
 
@@ -219,21 +227,19 @@ static void short_and_long_forms(void **state)
 	struct np_profile *p;
 
 	(void)state;
-	p = parse("name: forms\n"
-		  "checks:\n"
-		  "  - dns: [a.example, b.example]\n"
-		  "  - dns: c.example\n"
-		  "  - family:\n"
-		  "  - tcp:\n"
-		  "      targets: [\"a.example:22\", \"[2001:db8::1]:443\"]\n"
-		  "      expect: deny\n"
-		  "      required: false\n"
-		  "      tags: [fw, \"matrix:1\"]\n"
-		  "  - idle: {target: a.example, ladder: [300, 60, 60], tcp: false}\n"
-		  "  - http: [crl.example, \"http://ocsp.example/x\"]\n"
-		  "  - trace: {targets: [\"a.example:443\"], max_hops: 20, probes: 1, udp: true}\n");
-	if (!p)
-		fail_msg("%s", eb);
+	p = parse_ok("name: forms\n"
+		     "checks:\n"
+		     "  - dns: [a.example, b.example]\n"
+		     "  - dns: c.example\n"
+		     "  - family:\n"
+		     "  - tcp:\n"
+		     "      targets: [\"a.example:22\", \"[2001:db8::1]:443\"]\n"
+		     "      expect: deny\n"
+		     "      required: false\n"
+		     "      tags: [fw, \"matrix:1\"]\n"
+		     "  - idle: {target: a.example, ladder: [300, 60, 60], tcp: false}\n"
+		     "  - http: [crl.example, \"http://ocsp.example/x\"]\n"
+		     "  - trace: {targets: [\"a.example:443\"], max_hops: 20, probes: 1, udp: true}\n", NULL);
 	assert_int_equal(p->n_checks, 7);
 	assert_int_equal(p->checks[0].targets.n, 2);
 	assert_int_equal(p->checks[0].line, 3);
@@ -266,14 +272,12 @@ static void proxies_list_or_one(void **state)
 	struct np_profile *p;
 
 	(void)state;
-	p = parse("name: px\n"
-		  "defaults: {proxy: [none, auto, \"http://u:p%40ss@proxy.example:3128\"]}\n"
-		  "checks:\n"
-		  "  - tls: [a.example]\n"
-		  "  - tls: {targets: [a.example], proxy: none}\n"
-		  "  - idle: {target: a.example, proxy: [auto]}\n");
-	if (!p)
-		fail_msg("%s", eb);
+	p = parse_ok("name: px\n"
+		     "defaults: {proxy: [none, auto, \"http://u:p%40ss@proxy.example:3128\"]}\n"
+		     "checks:\n"
+		     "  - tls: [a.example]\n"
+		     "  - tls: {targets: [a.example], proxy: none}\n"
+		     "  - idle: {target: a.example, proxy: [auto]}\n", NULL);
 	assert_int_equal(p->checks[0].opt.proxies.n, 3);
 	assert_string_equal(p->checks[0].opt.proxies.v[2], "http://u:p%40ss@proxy.example:3128");
 	assert_int_equal(p->checks[1].opt.proxies.n, 1);
@@ -293,22 +297,20 @@ static void defaults_inherited_and_overridden(void **state)
 	struct np_profile *p;
 
 	(void)state;
-	p = parse("name: d\n"
-		  "checks:\n"
-		  "  - tls: [a.example]\n"
-		  "  - tls: {targets: [a.example], ca: /other.pem, timeout: 0.5, expect_issuer: X}\n"
-		  "  - tcp: [\"a.example:1\"]\n"
-		  "  - dns: [a.example]\n"
-		  "  - idle: {target: a.example, idle: 600}\n"
-		  "defaults:\n"
-		  "  ca: /ca.pem\n"
-		  "  timeout: 7\n"
-		  "  expect_issuer: [Lab]\n"
-		  "  resolver: [\"198.19.4.53\", \"[2001:db8::53]:5353\"]\n"
-		  "  idle: 300\n"
-		  "  ladder: 120\n");
-	if (!p)
-		fail_msg("%s", eb);
+	p = parse_ok("name: d\n"
+		     "checks:\n"
+		     "  - tls: [a.example]\n"
+		     "  - tls: {targets: [a.example], ca: /other.pem, timeout: 0.5, expect_issuer: X}\n"
+		     "  - tcp: [\"a.example:1\"]\n"
+		     "  - dns: [a.example]\n"
+		     "  - idle: {target: a.example, idle: 600}\n"
+		     "defaults:\n"
+		     "  ca: /ca.pem\n"
+		     "  timeout: 7\n"
+		     "  expect_issuer: [Lab]\n"
+		     "  resolver: [\"198.19.4.53\", \"[2001:db8::53]:5353\"]\n"
+		     "  idle: 300\n"
+		     "  ladder: 120\n", NULL);
 	/* Defaults given after the checks still apply. */
 	assert_string_equal(p->checks[0].opt.ca, "/ca.pem");
 	assert_true(p->checks[0].opt.timeout_s == 7);
@@ -346,18 +348,16 @@ static void variables(void **state)
 	struct np_profile *p;
 
 	(void)state;
-	p = parse_set("name: v\n"
-		      "checks:\n"
-		      "  - tcp: [\"${dc}:${port}\", \"${dc}:636\"]\n"
-		      "  - tcp: {targets: [\"a.example:1\"], timeout: \"${t}\"}\n"
-		      "  - tcp: [\"${nope}:1\"]\n"
-		      "  - tcp: {targets: [\"a.example:1\"], unless_set: r}\n"
-		      "  - tcp: {targets: [\"a.example:1\"], unless_set: other}\n"
-		      "  - tls: {targets: [\"${r}\"], sni: \"${sni_name}\"}\n"
-		      "  - tls: {targets: [a.example], ca: \"/p$$t/$${HOME}/$x\"}\n",
-		      sets);
-	if (!p)
-		fail_msg("%s", eb);
+	p = parse_ok("name: v\n"
+		     "checks:\n"
+		     "  - tcp: [\"${dc}:${port}\", \"${dc}:636\"]\n"
+		     "  - tcp: {targets: [\"a.example:1\"], timeout: \"${t}\"}\n"
+		     "  - tcp: [\"${nope}:1\"]\n"
+		     "  - tcp: {targets: [\"a.example:1\"], unless_set: r}\n"
+		     "  - tcp: {targets: [\"a.example:1\"], unless_set: other}\n"
+		     "  - tls: {targets: [\"${r}\"], sni: \"${sni_name}\"}\n"
+		     "  - tls: {targets: [a.example], ca: \"/p$$t/$${HOME}/$x\"}\n",
+		     sets);
 	/* The last --set of a name wins; a list value gives one target per
 	 * value, in order. */
 	assert_int_equal(p->checks[0].targets.n, 4);
@@ -476,6 +476,8 @@ static void errors_name_file_line_column_and_key(void **state)
 	      "t.yaml:3:41: checks[0].trace.max_hops: '65': a whole number from 1 to 64 expected");
 	fails("name: x\nchecks:\n  - tcp: {targets: [\"a:1\"], tags: [\"bad tag\"]}\n",
 	      "t.yaml:3:36: checks[0].tcp.tags[0]: tag 'bad tag': letters, digits and _.:- only");
+	fails("name: x\nchecks:\n  - tcp: {targets: [\"a:1\"], tags: [\"${x}\"]}\n",
+	      "t.yaml:3:36: checks[0].tcp.tags[0]: tag '${x}': letters, digits and _.:- only");
 	fails("name: x\nchecks:\n  - tcp: {targets: [\"a:1\"], unless_set: \"no-t\"}\n",
 	      "t.yaml:3:41: checks[0].tcp.unless_set: expected a variable name");
 	fails("name: x\nchecks:\n  - tcp: [\"${dc:389\"]\n", "t.yaml:3:11: checks[0].tcp[0]: '${' without '}'");
