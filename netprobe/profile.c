@@ -242,9 +242,10 @@ int np_pp_bool(struct np_pp *ps, const char *path, int *out)
 
 /* --- targets ---------------------------------------------------------------- */
 
-static int check_target(struct np_pp *ps, enum np_check_kind kind, const char **value,
-			const yaml_mark_t *m, const char *path)
+/* A target of the check being read (ps->kind), as its command takes it. */
+static int check_target(struct np_pp *ps, const char **value, const yaml_mark_t *m, const char *path)
 {
+	enum np_check_kind kind = ps->kind;
 	char eb[NP_ERRBUF_SIZE];
 	struct np_target t;
 	char *url;
@@ -257,8 +258,6 @@ static int check_target(struct np_pp *ps, enum np_check_kind kind, const char **
 	/* A trace goes to a service port: it has no default. */
 	if (np_target_parse(*value, kind == NP_CHECK_TRACE ? 0 : kind == NP_CHECK_HTTP ? 80 : 443, &t, eb) < 0)
 		return np_pp_error(ps, m, path, "'%.60s': %s", *value, eb);
-	if (kind == NP_CHECK_TRACE && t.port == 0)
-		return np_pp_error(ps, m, path, "'%.60s': a trace needs host:port", *value);
 	if (t.scheme == NP_SCHEME_HTTPS && kind == NP_CHECK_HTTP)
 		return np_pp_error(ps, m, path, "'%.60s': an https:// target belongs in a tls check", *value);
 	if (t.scheme == NP_SCHEME_HTTP && kind == NP_CHECK_TLS)
@@ -280,24 +279,6 @@ static int check_target(struct np_pp *ps, enum np_check_kind kind, const char **
 	}
 	return 0;
 }
-
-#define TARGET_CHECK(k, name)                                                                        \
-	static int name(struct np_pp *ps, const char **v, const yaml_mark_t *m, const char *path) \
-	{                                                                                            \
-		return check_target(ps, k, v, m, path);                                              \
-	}
-TARGET_CHECK(NP_CHECK_DNS, target_dns)
-TARGET_CHECK(NP_CHECK_TCP, target_tcp)
-TARGET_CHECK(NP_CHECK_TLS, target_tls)
-TARGET_CHECK(NP_CHECK_HTTP, target_http)
-TARGET_CHECK(NP_CHECK_IDLE, target_idle)
-TARGET_CHECK(NP_CHECK_NAT, target_nat)
-TARGET_CHECK(NP_CHECK_FAMILY, target_family)
-TARGET_CHECK(NP_CHECK_TRACE, target_trace)
-
-static const np_pp_check_fn target_checks[NP_CHECK_KINDS] = {
-	target_dns, target_tcp, target_tls, target_http, target_idle, target_nat, target_family, target_trace,
-};
 
 /* --- checks ------------------------------------------------------------------- */
 
@@ -376,7 +357,7 @@ static int check_mapping(struct np_pp *ps, struct np_profile_check *c, uint64_t 
 						   np_pp_what(ps));
 			/* fall through */
 		case CK_TARGETS:
-			if (np_pp_list(ps, kpath, NP_PP_FILL, NP_PROFILE_MAX_TARGETS, target_checks[c->kind], &c->targets,
+			if (np_pp_list(ps, kpath, NP_PP_FILL, NP_PROFILE_MAX_TARGETS, check_target, &c->targets,
 				       unset) < 0)
 				return NP_EINVAL;
 			break;
@@ -494,6 +475,7 @@ static int parse_check(struct np_pp *ps, size_t idx)
 		return np_pp_error(ps, &ps->ev.start_mark, path, "unknown check kind '%.40s' (dns, tcp, tls, "
 				   "http, idle, nat, family, trace)", key);
 	c->kind = (enum np_check_kind)kind;
+	ps->kind = c->kind;
 	snprintf(cpath, sizeof(cpath), "%s.%s", path, key);
 	if (np_pp_next(ps) < 0)
 		return NP_EINVAL;
@@ -501,7 +483,7 @@ static int parse_check(struct np_pp *ps, size_t idx)
 		if (check_mapping(ps, c, &ps->check_given[idx], cpath, &unset) < 0)
 			return NP_EINVAL;
 	} else if (!np_pp_is_null(ps)) {
-		if (np_pp_list(ps, cpath, NP_PP_FILL, NP_PROFILE_MAX_TARGETS, target_checks[kind], &c->targets, &unset) < 0)
+		if (np_pp_list(ps, cpath, NP_PP_FILL, NP_PROFILE_MAX_TARGETS, check_target, &c->targets, &unset) < 0)
 			return NP_EINVAL;
 	}
 	if (np_pp_next(ps) < 0)

@@ -60,6 +60,7 @@ struct np_pp {
 	int failed;
 	struct np_profile *p;
 	struct np_vars *vars;
+	enum np_check_kind kind;        /* of the check being read */
 	/* The keys the defaults and each check gave, and the unset variable
 	 * behind each default. */
 	uint64_t def_given;
