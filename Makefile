@@ -5,7 +5,7 @@ DESTDIR  ?=
 SANITIZE ?= 0
 
 CC       ?= cc
-PKGS     := libcares jansson libssl libcrypto libpcap libcap-ng
+PKGS     := libcares jansson libssl libcrypto libpcap libcap-ng yaml-0.1
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -D_GNU_SOURCE \
             -DNP_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -28,6 +28,10 @@ endif
 LIB_SRC  := $(wildcard netprobe/*.c) $(wildcard tls/*.c)
 CMD_SRC  := $(wildcard cmd/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# Built-in profiles: YAML in the source tree, compiled in (np_profile_builtin).
+PROFILES := fixtures/profiles/aadconnect.yaml
+PROFILES_C := $(BUILD)/gen/profiles_builtin.c
+LIB_OBJ  += $(PROFILES_C:.c=.o)
 CMD_OBJ  := $(CMD_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libnetprobe.a
 
@@ -40,6 +44,13 @@ all: $(BIN)
 $(BUILD)/%.o: %.c $(wildcard netprobe/*.h tls/*.h cmd/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(PROFILES_C): $(PROFILES) fixtures/profiles/embed.sh
+	@mkdir -p $(dir $@)
+	fixtures/profiles/embed.sh $@ $(PROFILES)
+
+$(PROFILES_C:.c=.o): $(PROFILES_C) netprobe/profile_int.h netprobe/profile.h
+	$(CC) $(CFLAGS) -I. -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -95,7 +106,7 @@ FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer \
 FUZZ_BIN     := build/fuzz/fuzz_dissect
 
 .PHONY: fuzz
-fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun
+fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuzz_profile
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
 	@mkdir -p build/fuzz/dns_answer
 	@echo "fuzz_dns_answer: $(FUZZ_SECONDS) s"
@@ -104,7 +115,12 @@ fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun
 	@mkdir -p build/fuzz/stun
 	@echo "fuzz_stun: $(FUZZ_SECONDS) s"
 	@build/fuzz/fuzz_stun -max_total_time=$(FUZZ_SECONDS) -max_len=1500 -timeout=10 \
-		build/fuzz/stun >build/fuzz/stun.log 2>&1; rc=$$?; tail -2 build/fuzz/stun.log; exit $$rc
+		build/fuzz/stun >build/fuzz/stun.log 2>&1; rc=$$?; tail -2 build/fuzz/stun.log; [ $$rc -eq 0 ] || exit $$rc
+	@mkdir -p build/fuzz/profile
+	@echo "fuzz_profile: $(FUZZ_SECONDS) s, seeded with fixtures/profiles"
+	@build/fuzz/fuzz_profile -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+		-dict=tests/fuzz/profile.dict -artifact_prefix=build/fuzz/profile- build/fuzz/profile \
+		fixtures/profiles >build/fuzz/profile.log 2>&1; rc=$$?; tail -2 build/fuzz/profile.log; exit $$rc
 
 # The DNS answer reader under libFuzzer: it links c-ares for name decoding.
 build/fuzz/fuzz_dns_answer: tests/fuzz/fuzz_dns_answer.c netprobe/dns_answer.c netprobe/dns_answer.h
@@ -116,6 +132,15 @@ build/fuzz/fuzz_dns_answer: tests/fuzz/fuzz_dns_answer.c netprobe/dns_answer.c n
 build/fuzz/fuzz_stun: tests/fuzz/fuzz_stun.c netprobe/stun.c netprobe/stun.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_stun.c netprobe/stun.c
+
+# The profile parser under libFuzzer, with libyaml and the target and
+# proxy parsers it checks values with (not the built-in profiles).
+FUZZ_PROFILE_SRC := netprobe/profile.c netprobe/profile_opts.c netprobe/profile_vars.c netprobe/target.c \
+                    netprobe/proxy.c netprobe/redact.c netprobe/error.c
+build/fuzz/fuzz_profile: tests/fuzz/fuzz_profile.c $(FUZZ_PROFILE_SRC) netprobe/profile.h netprobe/profile_int.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_profile.c $(FUZZ_PROFILE_SRC) \
+		$(shell pkg-config --libs yaml-0.1)
 
 $(FUZZ_BIN): tests/fuzz/fuzz_dissect.c netprobe/dissect.c netprobe/dissect.h netprobe/error.h
 	@mkdir -p $(dir $@)
