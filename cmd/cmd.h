@@ -60,6 +60,7 @@ extern const struct np_cmd_entry np_cmd_explain_entry;
 extern const struct np_cmd_entry np_cmd_trace_entry;
 extern const struct np_cmd_entry np_cmd_responder_entry;
 extern const struct np_cmd_entry np_cmd_nat_entry;
+extern const struct np_cmd_entry np_cmd_run_entry;
 
 /* One line naming what was wrong, on stderr: "netprobe CMD: ...". */
 void np_cmd_error(const struct np_cmd_ctx *ctx, const char *fmt, ...)

@@ -22,7 +22,7 @@
 
 #define NP_SNAPLEN 65535
 /* Room for a burst of hundreds of probes' packets while the loop is busy. */
-#define NP_CAPTURE_BUFFER (8 * 1024 * 1024)
+#define NP_CAPTURE_BUFFER (32 * 1024 * 1024)
 /* A capture file is read through stdio: its default buffer is a page, a
  * read(2) per 4 KiB. */
 #define NP_FILE_BUFFER (1 << 20)

@@ -31,10 +31,12 @@ struct np_run {
 	struct at_free {
 		void (*fn)(void *arg);
 		void *arg;
-	} at_free[8];
+	} at_free[NP_RUN_MAX_HOOKS];
 	size_t n_at_free;
-	struct at_free on_idle[8];
+	struct at_free on_idle[NP_RUN_MAX_HOOKS];
 	size_t n_on_idle;
+	void (*filter)(struct np_finding *f, void *arg);
+	void *filter_arg;
 	char capture_note[NP_ERRBUF_SIZE + 64];
 };
 
@@ -195,10 +197,18 @@ static void dequeue(struct np_run *run, struct np_job *job)
 	run->n_queued--;
 }
 
+void np_run_set_finding_filter(struct np_run *run, void (*fn)(struct np_finding *f, void *arg), void *arg)
+{
+	run->filter = fn;
+	run->filter_arg = arg;
+}
+
 void np_run_finding(struct np_run *run, struct np_finding *f)
 {
 	if (!f)
 		return;
+	if (run->filter)
+		run->filter(f, run->filter_arg);
 	if (np_report_add(run->report, f) < 0)
 		return;
 	if (run->ev.finding)

@@ -16,6 +16,10 @@ struct np_flow_table;
 struct np_run;
 struct np_job;
 
+/* np_run_at_free / np_run_on_idle callbacks a run holds (a profile's checks
+ * each register theirs). */
+#define NP_RUN_MAX_HOOKS 512
+
 /* Options every check shares (the vantage point and the budgets). */
 struct np_opts {
 	int64_t timeout_us;          /* per probe */
@@ -76,6 +80,9 @@ void np_run_submit(struct np_run *run, struct np_job *job);
 int np_run_ending(struct np_run *run);
 /* Hand a finding to the report (ownership passes). */
 void np_run_finding(struct np_run *run, struct np_finding *f);
+/* Every finding passes through fn before it is reported: a run of a
+ * profile applies what each check expects (deny, not required) there. */
+void np_run_set_finding_filter(struct np_run *run, void (*fn)(struct np_finding *f, void *arg), void *arg);
 void np_run_job_done(struct np_run *run, struct np_job *job);
 
 /* The packet capture the probes register their flows with; NULL when
@@ -94,7 +101,7 @@ int np_run_at_free(struct np_run *run, void (*fn)(void *arg), void *arg);
 
 /* Call fn(arg) each time the run has nothing running or queued, before it
  * ends: a check can then decide what needs every job's result (and may
- * submit more jobs). At most 8. */
+ * submit more jobs). At most NP_RUN_MAX_HOOKS. */
 int np_run_on_idle(struct np_run *run, void (*fn)(void *arg), void *arg);
 
 /* Run every submitted job to completion, the deadline, or a signal. */

@@ -231,6 +231,9 @@ static const struct np_verdict verdicts[] = {
 	 "the responder or STUN server did not answer, or answered something unusable",
 	 "Check that it runs and that this host may reach it (TCP and UDP on its port: netprobe tcp "
 	 "tells); with a responder started with --token, give the same --token."},
+	{"profile.skipped", NP_SKIP,
+	 "a check of the profile was not run: it uses a variable no --set gave (or is skipped when one is given)",
+	 "Give the variable with --set NAME=VALUE to run it; optional parts of a profile need not run."},
 	{"explain.clean", NP_PASS,
 	 "the capture shows no failed handshake and no connection that died after sitting idle",
 	 ""},

@@ -118,3 +118,15 @@ test_cli_nat_bad_input() {
 	usage_error nat --stun 'bad host!' >/dev/null
 	usage_error nat --via 192.0.2.1:443 --no-capture | grep -- "--no-capture" >/dev/null
 }
+
+test_cli_run_bad_input() {
+	usage_error run | grep -- "--profile" >/dev/null
+	usage_error run --profile nosuchprofile | grep "nosuchprofile" >/dev/null
+	usage_error run --show-profile nosuchprofile | grep "no such built-in profile" >/dev/null
+	usage_error run --profile aadconnect --set novalue | grep -- "--set" >/dev/null
+	usage_error run --profile aadconnect --set typo=1 | grep 'no ${typo}' >/dev/null
+	printf 'name: bad\nchecks:\n  - tcp:\n      targets: ["192.0.2.1:80"]\n      expct: deny\n' >"$TMP/bad.yaml"
+	usage_error run --profile "$TMP/bad.yaml" | grep "bad.yaml:5:7: .*expct" >/dev/null
+	[ "$("$NETPROBE" run --list-profiles)" = aadconnect ] || fail "--list-profiles"
+	"$NETPROBE" run --show-profile aadconnect | grep "^name: aadconnect" >/dev/null || fail "--show-profile"
+}
