@@ -58,6 +58,7 @@ extern const struct np_cmd_entry np_cmd_tls_entry;
 extern const struct np_cmd_entry np_cmd_idle_entry;
 extern const struct np_cmd_entry np_cmd_family_entry;
 extern const struct np_cmd_entry np_cmd_explain_entry;
+extern const struct np_cmd_entry np_cmd_merge_entry;
 
 /* One line naming what was wrong, on stderr: "netprobe CMD: ...". */
 void np_cmd_error(const struct np_cmd_ctx *ctx, const char *fmt, ...)

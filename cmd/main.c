@@ -27,6 +27,7 @@ static const struct np_cmd_entry *const commands[] = {
 	&np_cmd_idle_entry,
 	&np_cmd_family_entry,
 	&np_cmd_explain_entry,
+	&np_cmd_merge_entry,
 	NULL,
 };
 
