@@ -313,10 +313,12 @@ static void report_body(FILE *out, const json_t *doc, int h)
 	facts(out, doc);
 	counts_line(out, c);
 	fputs("</section>\n", out);
-	findings_table(out, findings, h);
+	/* The pictures first: they say where it breaks at a glance; the
+	 * table after them has every finding with its advice. */
 	np_html_idle_section(out, findings, h);
 	np_html_timing_section(out, findings, h);
 	np_html_trace_section(out, findings, h);
+	findings_table(out, findings, h);
 }
 
 static int write_report(const json_t *doc, FILE *out)

@@ -56,7 +56,7 @@ static void rung_words(char *buf, size_t len, const struct rung *r)
 	if (strcmp(r->verdict, "idle.survived") == 0)
 		snprintf(buf, len, "survived");
 	else if (strcmp(r->verdict, "idle.dropped") == 0)
-		snprintf(buf, len, "dropped silently%s (never acknowledged)", when);
+		snprintf(buf, len, "dropped silently%s: no ACK", when);
 	else if (strcmp(r->verdict, "idle.reset_by_path") == 0 && r->f &&
 		 np_doc_metric_num(r->f, "hop", &hop))
 		snprintf(buf, len, "reset by the device at hop %.0f%s", hop, when);
@@ -194,7 +194,7 @@ static void short_text(FILE *out, const char *s)
 	np_xml_escaped(out, buf);
 }
 
-#define IW 860.0              /* idle timeline width */
+#define IW 900.0              /* idle timeline width */
 #define IX0 70.0              /* plot area */
 #define IX1 560.0
 #define IROW 26.0
