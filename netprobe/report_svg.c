@@ -117,6 +117,13 @@ static void add_rung(struct ladder *l, const json_t *f, double idle_s, const cha
 		r->end_s = 0;
 }
 
+static int by_idle_s(const void *a, const void *b)
+{
+	const struct rung *x = a, *y = b;
+
+	return (x->idle_s > y->idle_s) - (x->idle_s < y->idle_s);
+}
+
 /* Rung findings first; an overall finding adds the requirement, and its
  * rungs list when no rung finding came (a trimmed report). */
 static size_t collect_ladders(const json_t *findings, struct ladder **out)
@@ -160,6 +167,9 @@ static size_t collect_ladders(const json_t *findings, struct ladder **out)
 			if (np_doc_num(r, "idle_s", &d))
 				add_rung(l, NULL, d, np_doc_str(r, "verdict"));
 	}
+	/* Findings come as rungs end: draw the ladder shortest first. */
+	for (i = 0; i < n; i++)
+		qsort(v[i].r, v[i].n, sizeof(v[i].r[0]), by_idle_s);
 	*out = v;
 	return n;
 }

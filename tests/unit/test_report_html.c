@@ -107,6 +107,25 @@ static void idle_timeline_when_there_are_rungs(void **state)
 	free(s);
 }
 
+static void idle_rungs_drawn_shortest_first(void **state)
+{
+	json_t *fs = doc_idle_findings(), *first = json_incref(json_array_get(fs, 0));
+	char *s;
+	const char *a, *b;
+
+	(void)state;
+	/* rungs end in any order: the 60 s one comes last here */
+	json_array_remove(fs, 0);
+	json_array_append_new(fs, first);
+	s = html_of(doc_report("idle", "client", "198.18.1.2", fs));
+	a = strstr(s, "text-anchor=\"end\">60 s<");
+	b = strstr(s, "text-anchor=\"end\">120 s<");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(a < b);
+	free(s);
+}
+
 static void idle_timeline_from_the_overall_finding_alone(void **state)
 {
 	json_t *fs = doc_idle_findings();
@@ -298,6 +317,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(hostile_text_is_escaped),
 		cmocka_unit_test(idle_timeline_when_there_are_rungs),
+		cmocka_unit_test(idle_rungs_drawn_shortest_first),
 		cmocka_unit_test(idle_timeline_from_the_overall_finding_alone),
 		cmocka_unit_test(no_timeline_without_rungs_and_timing_bars),
 		cmocka_unit_test(path_trace_when_hops_exist),
