@@ -41,7 +41,7 @@ enum {
 static const struct np_cmd_opt common_opts[] = {
 	{"json", required_argument, OPT_JSON, "FILE|-", "write the JSON report to FILE (- : stdout, human output then goes to stderr)"},
 	{"junit", required_argument, OPT_JUNIT, "FILE", "write a JUnit XML report to FILE"},
-	{"html", required_argument, OPT_HTML, "FILE", "write a self-contained HTML sign-off report to FILE"},
+	{"html", required_argument, OPT_HTML, "FILE|-", "write a self-contained HTML sign-off report to FILE"},
 	{"prom", required_argument, OPT_PROM, "FILE", "write Prometheus textfile metrics to FILE (via FILE.tmp, renamed)"},
 	{"pcap", required_argument, OPT_PCAP, "FILE", "save every probe packet as pcapng, evidence frames commented"},
 	{"pcap-max", required_argument, OPT_PCAP_MAX, "MB", "packet bytes held for --pcap (default 256); beyond it headers only"},
