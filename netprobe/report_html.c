@@ -171,10 +171,8 @@ static void facts(FILE *out, const json_t *doc)
 	double d;
 	int n = 0;
 
-	fputs("<table class=\"facts\"><tbody>\n", out);
-	fact(out, "Host");
-	np_xml_escaped(out, np_doc_str(host, "hostname"));
-	fputs("</td></tr>\n", out);
+	np_xml_fill(out, "<table class=\"facts\"><tbody>\n<tr><th>Host</th><td>%s</td></tr>\n",
+		    np_doc_str(host, "hostname"));
 	fact(out, "Source addresses");
 	str_list(out, json_object_get(host, "sources"));
 	fputs("</td></tr>\n", out);
@@ -189,15 +187,9 @@ static void facts(FILE *out, const json_t *doc)
 		np_xml_escaped(out, json_is_string(v) ? json_string_value(v) : "");
 	}
 	fprintf(out, "%s</td></tr>\n", n ? "" : "none");
-	fact(out, "Command");
-	fputs("netprobe ", out);
-	np_xml_escaped(out, np_doc_str(doc, "command"));
-	fputs(" (version ", out);
-	np_xml_escaped(out, np_doc_str(doc, "version"));
-	fputs(")</td></tr>\n", out);
-	fact(out, "Started (UTC)");
-	np_xml_escaped(out, np_doc_str(doc, "started"));
-	fputs("</td></tr>\n", out);
+	np_xml_fill(out, "<tr><th>Command</th><td>netprobe %s (version %s)</td></tr>\n"
+		    "<tr><th>Started (UTC)</th><td>%s</td></tr>\n", np_doc_str(doc, "command"),
+		    np_doc_str(doc, "version"), np_doc_str(doc, "started"));
 	fact(out, "Duration");
 	if (np_doc_num(doc, "duration_ms", &d))
 		fprintf(out, d < 1000 ? "%.0f ms" : "%.1f s", d < 1000 ? d : d / 1000.0);
@@ -206,26 +198,20 @@ static void facts(FILE *out, const json_t *doc)
 	if (!json_is_object(cap)) {
 		fputs("off (--no-capture)", out);
 	} else if (!json_is_true(json_object_get(cap, "active"))) {
-		fputs("unavailable: ", out);
-		np_xml_escaped(out, np_doc_str(cap, "unavailable"));
+		np_xml_fill(out, "unavailable: %s", np_doc_str(cap, "unavailable"));
 	} else {
 		double pk = 0, dr = 0;
 
 		np_doc_num(cap, "packets", &pk);
 		np_doc_num(cap, "dropped", &dr);
 		fprintf(out, "%.0f packets kept, %.0f dropped", pk, dr);
-		if (np_doc_str(cap, "file")[0]) {
-			fputs("; evidence frames refer to <code>", out);
-			np_xml_escaped(out, np_doc_str(cap, "file"));
-			fputs("</code>", out);
-		}
+		if (np_doc_str(cap, "file")[0])
+			np_xml_fill(out, "; evidence frames refer to <code>%s</code>", np_doc_str(cap, "file"));
 	}
 	fputs("</td></tr>\n", out);
-	if (np_doc_str(doc, "interrupted")[0]) {
-		fact(out, "Interrupted");
-		np_xml_escaped(out, np_doc_str(doc, "interrupted"));
-		fputs(": results cover what was known then</td></tr>\n", out);
-	}
+	if (np_doc_str(doc, "interrupted")[0])
+		np_xml_fill(out, "<tr><th>Interrupted</th><td>%s: results cover what was known then</td></tr>\n",
+			    np_doc_str(doc, "interrupted"));
 	fputs("</tbody></table>\n", out);
 }
 
@@ -274,26 +260,13 @@ static void findings_table(FILE *out, const json_t *findings, int h)
 
 		fputs("<tr><td>", out);
 		badge(out, np_doc_status(f));
-		fputs("</td><td>", out);
-		np_xml_escaped(out, np_doc_str(f, "check"));
-		fputs("</td><td>", out);
-		np_xml_escaped(out, np_doc_str(f, "target"));
-		if (addr[0] && strcmp(addr, np_doc_str(f, "target")) != 0) {
-			fputs("<br/><span class=\"note\">", out);
-			np_xml_escaped(out, addr);
-			fputs("</span>", out);
-		}
-		fputs("</td><td>", out);
-		np_xml_escaped(out, np_doc_metric_str(f, "path"));
-		fputs("</td><td><code>", out);
-		np_xml_escaped(out, np_doc_str(f, "verdict"));
-		fputs("</code></td><td>", out);
-		np_xml_escaped(out, np_doc_str(f, "summary"));
-		if (advice[0]) {
-			fputs("<div class=\"advice\">", out);
-			np_xml_escaped(out, advice);
-			fputs("</div>", out);
-		}
+		np_xml_fill(out, "</td><td>%s</td><td>%s", np_doc_str(f, "check"), np_doc_str(f, "target"));
+		if (addr[0] && strcmp(addr, np_doc_str(f, "target")) != 0)
+			np_xml_fill(out, "<br/><span class=\"note\">%s</span>", addr);
+		np_xml_fill(out, "</td><td>%s</td><td><code>%s</code></td><td>%s", np_doc_metric_str(f, "path"),
+			    np_doc_str(f, "verdict"), np_doc_str(f, "summary"));
+		if (advice[0])
+			np_xml_fill(out, "<div class=\"advice\">%s</div>", advice);
 		fputs("</td><td>", out);
 		evidence(out, json_object_get(f, "evidence"));
 		fputs("</td></tr>\n", out);
@@ -329,13 +302,8 @@ static int write_report(const json_t *doc, FILE *out)
 
 	count_findings(findings, c);
 	head(out, "netprobe report", hostname);
-	fputs("<header>\n<h1>netprobe sign-off report</h1>\n<p class=\"lead\">netprobe ", out);
-	np_xml_escaped(out, np_doc_str(doc, "command"));
-	fputs(" on ", out);
-	np_xml_escaped(out, hostname);
-	fputs(", started ", out);
-	np_xml_escaped(out, np_doc_str(doc, "started"));
-	fputs(" UTC</p>\n", out);
+	np_xml_fill(out, "<header>\n<h1>netprobe sign-off report</h1>\n<p class=\"lead\">netprobe %s on %s, "
+		    "started %s UTC</p>\n", np_doc_str(doc, "command"), hostname, np_doc_str(doc, "started"));
 	banner(out, c, json_array_size(findings));
 	fputs("</header>\n", out);
 	report_body(out, doc, 2);
@@ -348,8 +316,7 @@ static int write_report(const json_t *doc, FILE *out)
 static void host_name(FILE *out, const json_t *host, size_t i)
 {
 	fprintf(out, "<strong>%zu. ", i + 1);
-	np_xml_escaped(out, np_doc_str(host, "hostname"));
-	fputs("</strong><br/><span class=\"note\">", out);
+	np_xml_fill(out, "%s</strong><br/><span class=\"note\">", np_doc_str(host, "hostname"));
 	str_list(out, json_object_get(host, "sources"));
 	fputs("</span>", out);
 }
@@ -373,12 +340,8 @@ static void hosts_table(FILE *out, const json_t *doc)
 			const json_t *rep = json_object_get(entry, "report");
 
 			fputs(k ? "<br/>" : "", out);
-			fputs("<code>", out);
-			np_xml_escaped(out, np_doc_str(entry, "file"));
-			fputs("</code>: netprobe ", out);
-			np_xml_escaped(out, np_doc_str(rep, "command"));
-			fputs(", ", out);
-			np_xml_escaped(out, np_doc_str(rep, "started"));
+			np_xml_fill(out, "<code>%s</code>: netprobe %s, %s", np_doc_str(entry, "file"),
+				    np_doc_str(rep, "command"), np_doc_str(rep, "started"));
 			count_findings(json_object_get(rep, "findings"), all);
 			for (int s = 0; s <= NP_STATUS_COUNT; s++)
 				c[s] += all[s];
@@ -407,13 +370,8 @@ static void matrix(FILE *out, const json_t *doc)
 	}
 	fputs("</tr></thead>\n<tbody>\n", out);
 	json_array_foreach(rows, i, row) {
-		fputs("<tr><td>", out);
-		np_xml_escaped(out, np_doc_str(row, "check"));
-		fputs("</td><td>", out);
-		np_xml_escaped(out, np_doc_str(row, "target"));
-		fputs("</td><td>", out);
-		np_xml_escaped(out, np_doc_str(row, "path"));
-		fputs("</td>", out);
+		np_xml_fill(out, "<tr><td>%s</td><td>%s</td><td>%s</td>", np_doc_str(row, "check"),
+			    np_doc_str(row, "target"), np_doc_str(row, "path"));
 		json_array_foreach(json_object_get(row, "cells"), k, cell) {
 			if (!json_is_object(cell)) {
 				fputs("<td class=\"cell none\">not run</td>", out);
@@ -421,11 +379,9 @@ static void matrix(FILE *out, const json_t *doc)
 			}
 			fputs("<td class=\"cell\">", out);
 			badge(out, np_doc_status(cell));
-			json_array_foreach(json_object_get(cell, "verdicts"), j, v) {
-				fputs("<span class=\"v\"><code>", out);
-				np_xml_escaped(out, json_is_string(v) ? json_string_value(v) : "");
-				fputs("</code></span>", out);
-			}
+			json_array_foreach(json_object_get(cell, "verdicts"), j, v)
+				np_xml_fill(out, "<span class=\"v\"><code>%s</code></span>",
+					    json_is_string(v) ? json_string_value(v) : "");
 			if (json_array_size(json_object_get(cell, "addresses"))) {
 				fputs("<span class=\"v note\">", out);
 				str_list(out, json_object_get(cell, "addresses"));
@@ -457,23 +413,18 @@ static int write_merge(const json_t *doc, FILE *out)
 		 json_array_size(hosts) == 1 ? "" : "s");
 	head(out, title, NULL);
 	fprintf(out, "<header>\n<h1>%s</h1>\n<p class=\"lead\">%zu reports merged ", title, json_array_size(reports));
-	np_xml_escaped(out, np_doc_str(doc, "created"));
-	fputs(" UTC</p>\n", out);
+	np_xml_fill(out, "%s UTC</p>\n", np_doc_str(doc, "created"));
 	banner(out, c, total);
 	fputs("</header>\n", out);
 	hosts_table(out, doc);
 	matrix(out, doc);
 	json_array_foreach(hosts, i, host) {
 		fprintf(out, "<section class=\"host\">\n<h2>Host %zu: ", i + 1);
-		np_xml_escaped(out, np_doc_str(host, "hostname"));
-		fputs("</h2>\n", out);
+		np_xml_fill(out, "%s</h2>\n", np_doc_str(host, "hostname"));
 		json_array_foreach(json_object_get(host, "reports"), k, ri) {
 			entry = json_array_get(reports, (size_t)json_integer_value(ri));
-			fputs("<h3>netprobe ", out);
-			np_xml_escaped(out, np_doc_str(json_object_get(entry, "report"), "command"));
-			fputs(" from <code>", out);
-			np_xml_escaped(out, np_doc_str(entry, "file"));
-			fputs("</code></h3>\n", out);
+			np_xml_fill(out, "<h3>netprobe %s from <code>%s</code></h3>\n",
+				    np_doc_str(json_object_get(entry, "report"), "command"), np_doc_str(entry, "file"));
 			report_body(out, json_object_get(entry, "report"), 4);
 		}
 		fputs("</section>\n", out);

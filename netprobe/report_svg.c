@@ -271,17 +271,11 @@ void np_html_idle_section(FILE *out, const json_t *findings, int h)
 		"cross marks where it was ended and the words say who ended it. The red line is the "
 		"requirement.</p>\n", h, h);
 	for (size_t i = 0; i < n; i++) {
-		fprintf(out, "<figure class=\"chart\"><figcaption>");
-		np_xml_escaped(out, v[i].target);
-		if (v[i].address[0]) {
-			fputs(" (", out);
-			np_xml_escaped(out, v[i].address);
-			fputc(')', out);
-		}
-		if (v[i].path[0]) {
-			fputs(", path ", out);
-			np_xml_escaped(out, v[i].path);
-		}
+		np_xml_fill(out, "<figure class=\"chart\"><figcaption>%s", v[i].target);
+		if (v[i].address[0])
+			np_xml_fill(out, " (%s)", v[i].address);
+		if (v[i].path[0])
+			np_xml_fill(out, ", path %s", v[i].path);
 		fputs("</figcaption>\n", out);
 		ladder_svg(out, &v[i]);
 		fputs("</figure>\n", out);
@@ -437,15 +431,9 @@ void np_html_trace_section(FILE *out, const json_t *findings, int h)
 		any = 1;
 		fprintf(out, "<table class=\"trace\"><caption><span class=\"st %s\">",
 			np_html_status_class(np_doc_status(f)));
-		np_xml_escaped(out, np_doc_str(f, "status"));
-		fputs("</span> ", out);
-		np_xml_escaped(out, np_doc_str(f, "target"));
-		fputs(" ", out);
-		np_xml_escaped(out, np_doc_str(f, "address"));
-		fputs(": <code>", out);
-		np_xml_escaped(out, np_doc_str(f, "verdict"));
-		fputs("</code></caption>\n<thead><tr><th>hop</th><th>address</th><th>RTT</th><th>changed</th>"
-		      "<th>unknown</th></tr></thead><tbody>\n", out);
+		np_xml_fill(out, "%s</span> %s %s: <code>%s</code></caption>\n<thead><tr><th>hop</th><th>address</th>"
+			    "<th>RTT</th><th>changed</th><th>unknown</th></tr></thead><tbody>\n", np_doc_str(f, "status"),
+			    np_doc_str(f, "target"), np_doc_str(f, "address"), np_doc_str(f, "verdict"));
 		json_array_foreach(hops, k, hop) {
 			const char *addr = np_doc_str(hop, "address");
 			const json_t *changed = json_object_get(hop, "changed");
@@ -453,9 +441,7 @@ void np_html_trace_section(FILE *out, const json_t *findings, int h)
 			fprintf(out, "<tr%s><td>", json_array_size(changed) ? " class=\"changed\"" : "");
 			if (np_doc_num(hop, "hop", &v))
 				fprintf(out, "%.0f", v);
-			fputs("</td><td>", out);
-			np_xml_escaped(out, addr[0] ? addr : "*");
-			fputs("</td><td>", out);
+			np_xml_fill(out, "</td><td>%s</td><td>", addr[0] ? addr : "*");
 			if (np_doc_num(hop, "rtt_ms", &v))
 				fprintf(out, "%.2f ms", v);
 			fputs("</td><td>", out);

@@ -1,5 +1,7 @@
 #include "xml.h"
 
+#include <stdarg.h>
+
 /* Length of the valid UTF-8 sequence at s (RFC 3629: no overlongs, no
  * surrogates, nothing past U+10FFFF), or 0 if it is not one. */
 static size_t utf8_len(const unsigned char *s)
@@ -54,4 +56,23 @@ void np_xml_escaped(FILE *out, const char *str)
 		}
 		s++;
 	}
+}
+
+void np_xml_fill(FILE *out, const char *tmpl, ...)
+{
+	va_list ap;
+
+	va_start(ap, tmpl);
+	for (const char *p = tmpl; *p; p++) {
+		if (p[0] == '%' && p[1] == 's') {
+			np_xml_escaped(out, va_arg(ap, const char *));
+			p++;
+		} else if (p[0] == '%' && p[1] == '%') {
+			fputc('%', out);
+			p++;
+		} else {
+			fputc(*p, out);
+		}
+	}
+	va_end(ap);
 }
