@@ -71,29 +71,4 @@ static json_t *doc_tls_finding(const char *target, const char *address, const ch
 				     "tls_ms", 4.5, "total_ms", 1.25 + connect_ms + 4.5));
 }
 
-static char *read_all(FILE *f)
-{
-	long n;
-	char *s;
-
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	s = malloc((size_t)n + 1);
-	assert_non_null(s);
-	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-	s[n] = '\0';
-	return s;
-}
-
-static size_t occurrences(const char *hay, const char *needle)
-{
-	size_t n = 0;
-
-	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
-		n++;
-	return n;
-}
-
 #endif

@@ -16,20 +16,7 @@
 #include "netprobe/merge.h"
 #include "netprobe/report_html.h"
 #include "report_docs.h"
-
-static int xmllint_status(const char *text)
-{
-	char path[] = "/tmp/np-test-html-XXXXXX", cmd[128];
-	int fd = mkstemp(path), st;
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "xmllint --noout %s", path);
-	st = system(cmd);
-	unlink(path);
-	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+#include "text.h"
 
 /* doc (taken) as HTML, checked well-formed and self-contained. */
 static char *html_of(json_t *doc)
@@ -40,10 +27,10 @@ static char *html_of(json_t *doc)
 
 	assert_non_null(f);
 	assert_int_equal(np_report_write_html(doc, f), 0);
-	s = read_all(f);
+	s = slurp(f);
 	fclose(f);
 	json_decref(doc);
-	if (xmllint_status(s) != 0)
+	if (tool_status("xmllint --noout ", s) != 0)
 		fail_msg("not well-formed XML:\n%s", s);
 	assert_true(strncmp(s, "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"", 57) == 0);
 	/* Nothing to fetch, nothing to run. */
@@ -82,7 +69,7 @@ static void hostile_text_is_escaped(void **state)
 			       "&apos;q&apos; \xc3\xa9"));
 	/* host, sources, proxy variable, target, address, path, summary,
 	 * advice, evidence, and the title */
-	assert_true(occurrences(s, "&lt;script&gt;") >= 10);
+	assert_true(count_of(s, "&lt;script&gt;") >= 10);
 	assert_non_null(strstr(s, "<span class=\"frame\">#7</span>"));
 	assert_non_null(strstr(s, "FAIL: 1 of 1 findings failed"));
 	free(s);
@@ -95,10 +82,10 @@ static void idle_timeline_when_there_are_rungs(void **state)
 	(void)state;
 	s = html_of(doc_report("idle", "client", "198.18.1.2", doc_idle_findings()));
 	assert_non_null(strstr(s, "<section class=\"idle\">"));
-	assert_int_equal(occurrences(s, "<svg "), 1);
-	assert_int_equal(occurrences(s, "class=\"bar kept\""), 1);
-	assert_int_equal(occurrences(s, "class=\"bar lost\""), 2);
-	assert_int_equal(occurrences(s, "class=\"kill lost\""), 2);
+	assert_int_equal(count_of(s, "<svg "), 1);
+	assert_int_equal(count_of(s, "class=\"bar kept\""), 1);
+	assert_int_equal(count_of(s, "class=\"bar lost\""), 2);
+	assert_int_equal(count_of(s, "class=\"kill lost\""), 2);
 	assert_non_null(strstr(s, "reset by the device at hop 2 at 95.5 s"));
 	assert_non_null(strstr(s, "dropped silently after 180 s: no ACK"));
 	assert_non_null(strstr(s, ">survived<"));
@@ -135,7 +122,7 @@ static void idle_timeline_from_the_overall_finding_alone(void **state)
 	for (int i = 0; i < 3; i++)
 		json_array_remove(fs, 0);
 	s = html_of(doc_report("idle", "client", "198.18.1.2", fs));
-	assert_int_equal(occurrences(s, "class=\"plan\""), 3);
+	assert_int_equal(count_of(s, "class=\"plan\""), 3);
 	assert_non_null(strstr(s, "reset by a device on the path after 120 s"));
 	free(s);
 }
@@ -152,8 +139,8 @@ static void no_timeline_without_rungs_and_timing_bars(void **state)
 	assert_null(strstr(s, "Idle ladder"));
 	assert_non_null(strstr(s, "<section class=\"timing\">"));
 	/* the legend's square and a bar per endpoint */
-	assert_int_equal(occurrences(s, "<rect class=\"ph-tls\" x="), 3);
-	assert_int_equal(occurrences(s, "<rect class=\"ph-connect\" x="), 3);
+	assert_int_equal(count_of(s, "<rect class=\"ph-tls\" x="), 3);
+	assert_int_equal(count_of(s, "<rect class=\"ph-connect\" x="), 3);
 	assert_non_null(strstr(s, "tls.lab:443 198.19.4.2 via http://bob:***@proxy:3128"));
 	assert_non_null(strstr(s, "PASS: all 2 findings passed"));
 	assert_null(strstr(s, "Path trace"));
@@ -249,12 +236,12 @@ static void merge_has_a_column_per_host(void **state)
 	s = html_of(doc);
 	assert_non_null(strstr(s, "netprobe sign-off: 2 hosts"));
 	assert_non_null(strstr(s, "<section class=\"matrix\">"));
-	assert_int_equal(occurrences(s, "<th><strong>"), 2);
+	assert_int_equal(count_of(s, "<th><strong>"), 2);
 	assert_non_null(strstr(s, "not run"));
 	assert_non_null(strstr(s, "<code>tls.intercepted</code>"));
 	/* each host's own sections follow, the idle ladder among them */
-	assert_int_equal(occurrences(s, "<section class=\"host\">"), 2);
-	assert_int_equal(occurrences(s, "<section class=\"idle\">"), 1);
+	assert_int_equal(count_of(s, "<section class=\"host\">"), 2);
+	assert_int_equal(count_of(s, "<section class=\"idle\">"), 1);
 	free(s);
 	np_merge_free(m);
 }

@@ -18,6 +18,7 @@
 #include "netprobe/error.h"
 #include "netprobe/report_prom.h"
 #include "report_docs.h"
+#include "text.h"
 
 #define MAX_SERIES 256
 
@@ -147,19 +148,9 @@ static const char *exposition_error(const char *text)
 /* promtool's verdict when it is installed; 0 otherwise. */
 static int promtool(const char *text)
 {
-	char path[] = "/tmp/np-test-prom-XXXXXX", cmd[256];
-	int fd, st;
-
 	if (system("command -v promtool >/dev/null 2>&1") != 0)
 		return 0;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "promtool check metrics <%s", path);
-	st = system(cmd);
-	unlink(path);
-	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return tool_status("promtool check metrics <", text);
 }
 
 /* doc (taken) as checked exposition text. */
@@ -170,7 +161,7 @@ static char *prom_of(json_t *doc)
 
 	assert_non_null(f);
 	assert_int_equal(np_report_write_prom(doc, f), 0);
-	s = read_all(f);
+	s = slurp(f);
 	fclose(f);
 	json_decref(doc);
 	if (exposition_error(s))
@@ -213,7 +204,7 @@ static void every_series_is_unique(void **state)
 	json_array_append_new(f, doc_finding("explain", "conn", "192.0.2.1", "fail", "idle.reset", NULL));
 	json_array_append_new(f, doc_finding("explain", "conn", "192.0.2.1", "fail", "idle.reset", NULL));
 	s = prom_of(doc_report("idle", "h", "192.0.2.10", f));
-	assert_int_equal(occurrences(s, "netprobe_check_success{"), 8);
+	assert_int_equal(count_of(s, "netprobe_check_success{"), 8);
 	assert_non_null(strstr(s, "type=\"A\"} 1\n"));
 	assert_non_null(strstr(s, "type=\"AAAA\"} 1\n"));
 	assert_non_null(strstr(s, "scope=\"rung\",idle_s=\"60\"} 1\n"));
@@ -221,7 +212,7 @@ static void every_series_is_unique(void **state)
 	assert_non_null(strstr(s, "scope=\"overall\"} 0\n"));
 	assert_non_null(strstr(s, "verdict=\"idle.reset\",status=\"fail\"} 0\n"));
 	assert_non_null(strstr(s, "verdict=\"idle.reset\",status=\"fail\",dup=\"2\"} 0\n"));
-	assert_int_equal(occurrences(s, "dup="), 1);
+	assert_int_equal(count_of(s, "dup="), 1);
 	free(s);
 }
 
@@ -243,12 +234,12 @@ static void timings_in_seconds_and_idle_survival(void **state)
 	assert_non_null(strstr(s, "netprobe_dns_seconds{check=\"tls\""));
 	assert_non_null(strstr(s, "netprobe_probe_duration_seconds{check=\"tls\""));
 	/* Survival per path, from the overall finding only. */
-	assert_int_equal(occurrences(s, "netprobe_idle_survived_seconds{"), 1);
+	assert_int_equal(count_of(s, "netprobe_idle_survived_seconds{"), 1);
 	assert_non_null(strstr(s, "path=\"direct\",resolver=\"\",verdict=\"idle.reset_by_path\",status=\"fail\","
 			       "scope=\"overall\"} 60\n"));
-	assert_int_equal(occurrences(s, "netprobe_idle_required_seconds{"), 1);
-	assert_int_equal(occurrences(s, "netprobe_idle_lost_seconds{"), 1);
-	assert_int_equal(occurrences(s, "netprobe_idle_closed_after_seconds{"), 1);
+	assert_int_equal(count_of(s, "netprobe_idle_required_seconds{"), 1);
+	assert_int_equal(count_of(s, "netprobe_idle_lost_seconds{"), 1);
+	assert_int_equal(count_of(s, "netprobe_idle_closed_after_seconds{"), 1);
 	assert_non_null(strstr(s, "idle_s=\"120\"} 95.5\n"));
 	free(s);
 }
