@@ -33,7 +33,7 @@ struct np_atomic *np_atomic_open(const char *path, char *errbuf, size_t errlen)
 	/* 0644: the collector runs as another user and must read it. */
 	fd = open(a->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || !(a->f = fdopen(fd, "w"))) {
-		snprintf(errbuf, errlen, "%s", strerror(errno));
+		snprintf(errbuf, errlen, "cannot create %s: %s", a->tmp, strerror(errno));
 		if (fd >= 0) {
 			close(fd);
 			unlink(a->tmp);

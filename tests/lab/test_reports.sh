@@ -149,7 +149,7 @@ test_cli_reports_from_explain() {
 
 test_cli_reports_bad_outputs() {
 	usage_error tcp --html /nonexistent-dir/x.html 127.0.0.1:80 | grep -- "--html /nonexistent-dir/x.html: No such file" >/dev/null
-	usage_error tcp --prom /nonexistent-dir/x.prom 127.0.0.1:80 | grep -- "--prom /nonexistent-dir/x.prom: No such file" >/dev/null
+	usage_error tcp --prom /nonexistent-dir/x.prom 127.0.0.1:80 | grep -- "--prom /nonexistent-dir/x.prom: cannot create /nonexistent-dir/x.prom.tmp: No such file" >/dev/null
 	usage_error tcp --prom - 127.0.0.1:80 | grep -- "--prom needs a file name" >/dev/null
 	usage_error tcp --json - --html - 127.0.0.1:80 | grep -- "--json and --html cannot both write to stdout" >/dev/null
 	usage_error explain "$CAPTURES/idle_reset_path.pcap" --html /nonexistent-dir/x.html | grep -- "--html" >/dev/null
