@@ -31,6 +31,8 @@ struct np_cmd_ctx {
 	size_t n_args;
 	const char *json_path;
 	const char *junit_path;
+	const char *html_path;
+	const char *prom_path;
 	const char *pcap_path;
 	size_t pcap_max;            /* bytes of packets held for --pcap */
 	int no_capture;
@@ -61,6 +63,7 @@ extern const struct np_cmd_entry np_cmd_trace_entry;
 extern const struct np_cmd_entry np_cmd_responder_entry;
 extern const struct np_cmd_entry np_cmd_nat_entry;
 extern const struct np_cmd_entry np_cmd_run_entry;
+extern const struct np_cmd_entry np_cmd_merge_entry;
 
 /* One line naming what was wrong, on stderr: "netprobe CMD: ...". */
 void np_cmd_error(const struct np_cmd_ctx *ctx, const char *fmt, ...)
@@ -72,11 +75,30 @@ FILE *np_cmd_open_output(struct np_cmd_ctx *ctx, const char *opt, const char *pa
 int np_cmd_close_output(struct np_cmd_ctx *ctx, const char *opt, const char *path, FILE *f);
 
 struct np_term;
-/* Write the JSON and JUnit reports (either may be NULL), close them (also
- * on failure) and name the files on the terminal. -1 after one line per
+struct np_atomic;
+
+/* The report files of a run (NULL: not asked for). */
+struct np_cmd_outputs {
+	FILE *json, *junit, *html;
+	struct np_atomic *prom;     /* written as FILE.tmp, renamed when done */
+};
+
+/* Open every report file the options name, before any probe and while
+ * privileged: 0, or 2 after one line naming the option and the error
+ * (what was opened is closed again). At most one may be stdout. */
+int np_cmd_open_reports(struct np_cmd_ctx *ctx, struct np_cmd_outputs *o);
+/* Whether one of them is stdout (the human output then goes to stderr). */
+int np_cmd_reports_on_stdout(const struct np_cmd_outputs *o);
+/* Write every report from the one JSON document, close them (also on
+ * failure) and name the files on the terminal. -1 after one line per
  * failure. */
 int np_cmd_write_reports(struct np_cmd_ctx *ctx, struct np_term *term, const struct np_report *report,
-			 FILE *json, FILE *junit);
+			 struct np_cmd_outputs *o);
+/* The same from a document already made (a merge: report NULL, no JUnit). */
+int np_cmd_write_doc(struct np_cmd_ctx *ctx, struct np_term *term, const json_t *doc,
+		     const struct np_report *report, struct np_cmd_outputs *o);
+/* Close without writing (a run that stopped early); FILE.tmp is removed. */
+void np_cmd_close_reports(struct np_cmd_outputs *o);
 
 /* Parse every target; on a bad one print the error and return 2. */
 int np_cmd_parse_targets(struct np_cmd_ctx *ctx, unsigned default_port,

@@ -70,18 +70,13 @@ static int explain_exec(struct np_cmd_ctx *ctx)
 	struct np_explain *e = NULL;
 	struct np_report *report = NULL;
 	struct np_term *term = NULL;
-	FILE *json = NULL, *junit = NULL;
+	struct np_cmd_outputs outs = {0};
 	char errbuf[NP_ERRBUF_SIZE], *filter = NULL, *jsonbuf = NULL;
 	int rc, err;
 
 	rc = parse_opts(ctx, &o);
 	if (rc)
 		return rc;
-	if (ctx->json_path && ctx->junit_path && strcmp(ctx->json_path, "-") == 0 &&
-	    strcmp(ctx->junit_path, "-") == 0) {
-		np_cmd_error(ctx, "--json and --junit cannot both write to stdout");
-		return 2;
-	}
 	rc = 3;
 	filter = join_filter(ctx);
 	if (!filter) {
@@ -96,19 +91,15 @@ static int explain_exec(struct np_cmd_ctx *ctx)
 		rc = err == NP_EINVAL ? 2 : 3;
 		goto out;
 	}
-	if (ctx->json_path && !(json = np_cmd_open_output(ctx, "json", ctx->json_path))) {
+	if (np_cmd_open_reports(ctx, &outs)) {
 		rc = 2;
 		goto out;
 	}
 	/* A report of thousands of findings is written in small pieces. */
-	jsonbuf = json && json != stdout ? malloc(JSON_BUFFER) : NULL;
+	jsonbuf = outs.json && outs.json != stdout ? malloc(JSON_BUFFER) : NULL;
 	if (jsonbuf)
-		setvbuf(json, jsonbuf, _IOFBF, JSON_BUFFER);
-	if (ctx->junit_path && !(junit = np_cmd_open_output(ctx, "junit", ctx->junit_path))) {
-		rc = 2;
-		goto out;
-	}
-	term = np_term_new(json == stdout || junit == stdout ? stderr : stdout, ctx->quiet, ctx->no_color);
+		setvbuf(outs.json, jsonbuf, _IOFBF, JSON_BUFFER);
+	term = np_term_new(np_cmd_reports_on_stdout(&outs) ? stderr : stdout, ctx->quiet, ctx->no_color);
 	report = np_report_new("explain");
 	if (!term || !report) {
 		np_cmd_error(ctx, "out of memory");
@@ -129,14 +120,10 @@ static int explain_exec(struct np_cmd_ctx *ctx)
 			     (unsigned long long)st.flows, st.flows == 1 ? "" : "s",
 			     (unsigned long long)st.problems);
 	np_term_summary(term, report);
-	if (np_cmd_write_reports(ctx, term, report, json, junit) < 0)
+	if (np_cmd_write_reports(ctx, term, report, &outs) < 0)
 		rc = 3;
-	json = junit = NULL;
 out:
-	if (json && json != stdout)
-		fclose(json);
-	if (junit && junit != stdout)
-		fclose(junit);
+	np_cmd_close_reports(&outs);
 	np_explain_free(e);
 	np_report_free(report);
 	np_term_free(term);

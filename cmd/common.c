@@ -5,12 +5,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "cmd.h"
 #include "term.h"
 #include "../netprobe/capture.h"
 #include "../netprobe/loop.h"
 #include "../netprobe/privdrop.h"
 #include "../netprobe/redact.h"
+#include "../netprobe/report_html.h"
+#include "../netprobe/report_prom.h"
 
 int np_cmd_parse_targets(struct np_cmd_ctx *ctx, unsigned default_port,
 			 struct np_target **out, size_t *n)
@@ -142,26 +145,125 @@ static void capture_finish(struct np_capture *cap, struct np_report *r, struct n
 	np_run_finding(run, f);
 }
 
-int np_cmd_write_reports(struct np_cmd_ctx *ctx, struct np_term *term, const struct np_report *report,
-			 FILE *json, FILE *junit)
+int np_cmd_open_reports(struct np_cmd_ctx *ctx, struct np_cmd_outputs *o)
 {
+	const char *const paths[] = {ctx->json_path, ctx->junit_path, ctx->html_path};
+	const char *const names[] = {"--json", "--junit", "--html"};
+	char errbuf[NP_ERRBUF_SIZE];
+	int on_stdout = -1;
+
+	memset(o, 0, sizeof(*o));
+	for (int i = 0; i < 3; i++) {
+		if (!paths[i] || strcmp(paths[i], "-") != 0)
+			continue;
+		if (on_stdout >= 0) {
+			np_cmd_error(ctx, "%s and %s cannot both write to stdout", names[on_stdout], names[i]);
+			return 2;
+		}
+		on_stdout = i;
+	}
+	if (ctx->prom_path && strcmp(ctx->prom_path, "-") == 0) {
+		np_cmd_error(ctx, "--prom needs a file name (it is written to FILE.tmp, then renamed)");
+		return 2;
+	}
+	if ((ctx->json_path && !(o->json = np_cmd_open_output(ctx, "json", ctx->json_path))) ||
+	    (ctx->junit_path && !(o->junit = np_cmd_open_output(ctx, "junit", ctx->junit_path))) ||
+	    (ctx->html_path && !(o->html = np_cmd_open_output(ctx, "html", ctx->html_path))))
+		goto fail;
+	if (ctx->prom_path) {
+		o->prom = np_atomic_open(ctx->prom_path, errbuf, sizeof(errbuf));
+		if (!o->prom) {
+			np_cmd_error(ctx, "--prom %s: %s", ctx->prom_path, errbuf);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	np_cmd_close_reports(o);
+	return 2;
+}
+
+int np_cmd_reports_on_stdout(const struct np_cmd_outputs *o)
+{
+	return o->json == stdout || o->junit == stdout || o->html == stdout;
+}
+
+void np_cmd_close_reports(struct np_cmd_outputs *o)
+{
+	FILE *files[] = {o->json, o->junit, o->html};
+
+	for (int i = 0; i < 3; i++)
+		if (files[i] && files[i] != stdout)
+			fclose(files[i]);
+	np_atomic_free(o->prom);
+	memset(o, 0, sizeof(*o));
+}
+
+/* One writer of the document: 0, or -1 after a line naming the option. */
+static int write_one(struct np_cmd_ctx *ctx, const char *opt, const char *path, FILE *f,
+		     int (*writer)(const json_t *doc, FILE *out), const json_t *doc)
+{
+	int err;
+
+	if (!f)
+		return 0;
+	err = doc ? writer(doc, f) : NP_ENOMEM;
+	if (err < 0) {
+		np_cmd_error(ctx, "--%s %s: %s", opt, path, err == NP_EIO ? "write failed" : np_strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+int np_cmd_write_doc(struct np_cmd_ctx *ctx, struct np_term *term, const json_t *doc,
+		     const struct np_report *report, struct np_cmd_outputs *o)
+{
+	char errbuf[NP_ERRBUF_SIZE];
 	int err = 0;
 
-	if (json && np_report_write_json(report, json) < 0) {
-		np_cmd_error(ctx, "--json %s: write failed", ctx->json_path);
+	if (write_one(ctx, "json", ctx->json_path, o->json, np_report_write_doc, doc) < 0)
 		err = -1;
-	}
-	if (junit && np_report_write_junit(report, junit) < 0) {
+	if (o->junit && (!report || np_report_write_junit(report, o->junit) < 0)) {
 		np_cmd_error(ctx, "--junit %s: write failed", ctx->junit_path);
 		err = -1;
 	}
-	if (np_cmd_close_output(ctx, "json", ctx->json_path, json) < 0 ||
-	    np_cmd_close_output(ctx, "junit", ctx->junit_path, junit) < 0)
+	if (write_one(ctx, "html", ctx->html_path, o->html, np_report_write_html, doc) < 0)
 		err = -1;
+	if (o->prom) {
+		if (write_one(ctx, "prom", ctx->prom_path, np_atomic_file(o->prom), np_report_write_prom, doc) < 0) {
+			err = -1;
+		} else if (np_atomic_commit(o->prom, errbuf, sizeof(errbuf)) < 0) {
+			np_cmd_error(ctx, "--prom %s: %s", ctx->prom_path, errbuf);
+			err = -1;
+		}
+	}
+	/* Each closed whatever the others did. */
+	if ((np_cmd_close_output(ctx, "json", ctx->json_path, o->json) < 0) |
+	    (np_cmd_close_output(ctx, "junit", ctx->junit_path, o->junit) < 0) |
+	    (np_cmd_close_output(ctx, "html", ctx->html_path, o->html) < 0))
+		err = -1;
+	np_atomic_free(o->prom);
+	memset(o, 0, sizeof(*o));
 	if (ctx->json_path && strcmp(ctx->json_path, "-") != 0)
 		np_term_note(term, "JSON report: %s", ctx->json_path);
 	if (ctx->junit_path && strcmp(ctx->junit_path, "-") != 0)
 		np_term_note(term, "JUnit report: %s", ctx->junit_path);
+	if (ctx->html_path && strcmp(ctx->html_path, "-") != 0)
+		np_term_note(term, "HTML report: %s", ctx->html_path);
+	if (ctx->prom_path && !err)
+		np_term_note(term, "Prometheus metrics: %s", ctx->prom_path);
+	return err;
+}
+
+int np_cmd_write_reports(struct np_cmd_ctx *ctx, struct np_term *term, const struct np_report *report,
+			 struct np_cmd_outputs *o)
+{
+	/* One document for every format: --html and --prom show exactly
+	 * what --json holds. */
+	json_t *doc = o->json || o->html || o->prom ? np_report_json(report) : NULL;
+	int err = np_cmd_write_doc(ctx, term, doc, report, o);
+
+	json_decref(doc);
 	return err;
 }
 
@@ -181,24 +283,16 @@ int np_cmd_run_prepared(struct np_cmd_ctx *ctx, const char *check,
 	struct np_run *run = NULL;
 	struct np_term *term = NULL;
 	struct np_capture *cap = NULL;
-	FILE *json = NULL, *junit = NULL, *pcap = NULL;
+	struct np_cmd_outputs outs = {0};
+	FILE *pcap = NULL;
 	int rc = 3, err;
 
-	if (ctx->json_path && ctx->junit_path && strcmp(ctx->json_path, "-") == 0 &&
-	    strcmp(ctx->junit_path, "-") == 0) {
-		np_cmd_error(ctx, "--json and --junit cannot both write to stdout");
-		return 2;
-	}
 	/* Open every output first: a bad path is a usage error now, not after
 	 * a 300-second wait, and they must be open before privileges go. */
-	if (ctx->json_path && !(json = np_cmd_open_output(ctx, "json", ctx->json_path))) {
-		rc = 2;
+	rc = np_cmd_open_reports(ctx, &outs);
+	if (rc)
 		goto out;
-	}
-	if (ctx->junit_path && !(junit = np_cmd_open_output(ctx, "junit", ctx->junit_path))) {
-		rc = 2;
-		goto out;
-	}
+	rc = 3;
 	if (ctx->pcap_path && strcmp(ctx->pcap_path, "-") == 0) {
 		np_cmd_error(ctx, "--pcap needs a file name");
 		rc = 2;
@@ -209,8 +303,7 @@ int np_cmd_run_prepared(struct np_cmd_ctx *ctx, const char *check,
 		goto out;
 	}
 	/* With the report on stdout, stdout carries nothing else. */
-	term = np_term_new(json == stdout || junit == stdout ? stderr : stdout, ctx->quiet,
-			   ctx->no_color);
+	term = np_term_new(np_cmd_reports_on_stdout(&outs) ? stderr : stdout, ctx->quiet, ctx->no_color);
 	report = np_report_new(check);
 	if (!term || !report) {
 		np_cmd_error(ctx, "out of memory");
@@ -226,6 +319,12 @@ int np_cmd_run_prepared(struct np_cmd_ctx *ctx, const char *check,
 			goto out;
 	}
 	rc = 3;
+	/* --prom is renamed into place at the end, as the user: as root, a
+	 * helper keeps the right to. */
+	if (np_atomic_keep_rename(outs.prom, errbuf, sizeof(errbuf)) < 0) {
+		np_cmd_error(ctx, "--prom %s: %s", ctx->prom_path, errbuf);
+		goto out;
+	}
 	/* Everything privileged is open: drop to the user (as root) or clear
 	 * the file capabilities, and prove it. */
 	if (np_priv_drop(ctx->user, errbuf) < 0) {
@@ -276,14 +375,10 @@ int np_cmd_run_prepared(struct np_cmd_ctx *ctx, const char *check,
 	}
 	if (ctx->pcap_path)
 		np_term_note(term, "Capture (pcapng): %s", ctx->pcap_path);
-	if (np_cmd_write_reports(ctx, term, report, json, junit) < 0)
+	if (np_cmd_write_reports(ctx, term, report, &outs) < 0)
 		rc = 3;
-	json = junit = NULL;
 out:
-	if (json && json != stdout)
-		fclose(json);
-	if (junit && junit != stdout)
-		fclose(junit);
+	np_cmd_close_reports(&outs);
 	if (pcap)
 		fclose(pcap);
 	np_run_free(run);

@@ -31,19 +31,22 @@ static const struct np_cmd_entry *const commands[] = {
 	&np_cmd_trace_entry,
 	&np_cmd_nat_entry,
 	&np_cmd_responder_entry,
+	&np_cmd_merge_entry,
 	NULL,
 };
 
 enum {
 	OPT_JSON = 0x100, OPT_JUNIT, OPT_TIMEOUT, OPT_DEADLINE, OPT_PARALLEL,
 	OPT_SOURCE, OPT_INTERFACE, OPT_TARGETS_FILE, OPT_NO_COLOR,
-	OPT_PCAP, OPT_PCAP_MAX, OPT_NO_CAPTURE, OPT_USER,
+	OPT_PCAP, OPT_PCAP_MAX, OPT_NO_CAPTURE, OPT_USER, OPT_HTML, OPT_PROM,
 };
 
 /* Options every check shares, parsed here and nowhere else. */
 static const struct np_cmd_opt common_opts[] = {
 	{"json", required_argument, OPT_JSON, "FILE|-", "write the JSON report to FILE (- : stdout, human output then goes to stderr)"},
 	{"junit", required_argument, OPT_JUNIT, "FILE", "write a JUnit XML report to FILE"},
+	{"html", required_argument, OPT_HTML, "FILE|-", "write a self-contained HTML sign-off report to FILE"},
+	{"prom", required_argument, OPT_PROM, "FILE", "write Prometheus textfile metrics to FILE (via FILE.tmp, renamed)"},
 	{"pcap", required_argument, OPT_PCAP, "FILE", "save every probe packet as pcapng, evidence frames commented"},
 	{"pcap-max", required_argument, OPT_PCAP_MAX, "MB", "packet bytes held for --pcap (default 256); beyond it headers only"},
 	{"no-capture", no_argument, OPT_NO_CAPTURE, NULL, "no packet capture: verdicts from the sockets alone"},
@@ -283,6 +286,8 @@ static int parse_args(struct np_cmd_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case OPT_JSON: ctx->json_path = optarg; break;
 		case OPT_JUNIT: ctx->junit_path = optarg; break;
+		case OPT_HTML: ctx->html_path = optarg; break;
+		case OPT_PROM: ctx->prom_path = optarg; break;
 		case OPT_PCAP: ctx->pcap_path = optarg; break;
 		case OPT_NO_CAPTURE: ctx->no_capture = 1; break;
 		case OPT_USER: ctx->user = optarg; break;

@@ -78,3 +78,15 @@ int np_priv_drop(const char *user, char *errbuf)
 	}
 	return verify_dropped(getuid(), errbuf);
 }
+
+int np_priv_keep_file_caps(char *errbuf)
+{
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+			  CAP_DAC_OVERRIDE, CAP_FOWNER, -1) < 0 ||
+	    capng_apply(CAPNG_SELECT_BOTH) < 0) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "cannot limit capabilities: %s", strerror(errno));
+		return NP_ESYS;
+	}
+	return 0;
+}

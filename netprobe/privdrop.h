@@ -13,6 +13,15 @@
  */
 int np_priv_drop(const char *user, char *errbuf);
 
+/*
+ * For a helper process that stays root only to put an output file in
+ * place once the run is over (a rename needs write access to the
+ * directory at the time of the rename, long after the drop): keep
+ * CAP_DAC_OVERRIDE and CAP_FOWNER (a sticky directory), nothing else, in
+ * the bounding set too. 0, or NP_ESYS with errbuf.
+ */
+int np_priv_keep_file_caps(char *errbuf);
+
 /* 1 if the process holds CAP_NET_RAW now (effective or permitted). */
 int np_priv_have_net_raw(void);
 

@@ -51,8 +51,15 @@ void np_report_counts(const struct np_report *r, size_t counts[NP_STATUS_COUNT])
  * 128+signal when interrupted. */
 int np_report_exit_status(const struct np_report *r);
 
+/* The report as the JSON document --json writes (a new reference, NULL
+ * when memory runs out): the HTML and Prometheus writers render it, so one
+ * renderer serves a single run and a merge of many. */
+json_t *np_report_json(const struct np_report *r);
+
 /* Writers check every write and the final flush; NP_EIO on failure. */
 int np_report_write_json(const struct np_report *r, FILE *out);
+/* Any document (a report, a merge) written as --json writes a report. */
+int np_report_write_doc(const json_t *doc, FILE *out);
 int np_report_write_junit(const struct np_report *r, FILE *out);
 
 #endif

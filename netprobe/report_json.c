@@ -74,7 +74,7 @@ static json_t *capture_json(const struct np_report_capture *c)
 	return o;
 }
 
-static json_t *report_json(const struct np_report *r)
+json_t *np_report_json(const struct np_report *r)
 {
 	static const char *const sig_names[] = {[SIGINT] = "SIGINT", [SIGTERM] = "SIGTERM"};
 	json_t *root = json_object(), *host = json_object(), *env = json_object();
@@ -123,17 +123,23 @@ static json_t *report_json(const struct np_report *r)
 	return root;
 }
 
+int np_report_write_doc(const json_t *doc, FILE *out)
+{
+	/* Insertion order kept (no JSON_SORT_KEYS): schema first reads best. */
+	if (json_dumpf(doc, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) < 0 ||
+	    fputc('\n', out) == EOF || fflush(out) == EOF || ferror(out))
+		return NP_EIO;
+	return 0;
+}
+
 int np_report_write_json(const struct np_report *r, FILE *out)
 {
-	json_t *root = report_json(r);
-	int err = 0;
+	json_t *root = np_report_json(r);
+	int err;
 
 	if (!root)
 		return NP_ENOMEM;
-	/* Insertion order kept (no JSON_SORT_KEYS): schema first reads best. */
-	if (json_dumpf(root, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) < 0 ||
-	    fputc('\n', out) == EOF || fflush(out) == EOF || ferror(out))
-		err = NP_EIO;
+	err = np_report_write_doc(root, out);
 	json_decref(root);
 	return err;
 }

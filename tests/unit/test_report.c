@@ -22,24 +22,9 @@
 #include "netprobe/finding.h"
 #include "netprobe/report.h"
 #include "netprobe/verdict.h"
+#include "text.h"
 
 /* --- helpers ------------------------------------------------------------ */
-
-static char *slurp(FILE *f)
-{
-	long n;
-	char *s;
-
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	s = malloc((size_t)n + 1);
-	assert_non_null(s);
-	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-	s[n] = '\0';
-	return s;
-}
 
 /* Writes r as JSON, returns it parsed; *text (if asked) gets the bytes. */
 static json_t *json_of(const struct np_report *r, char **text)
@@ -63,24 +48,17 @@ static json_t *json_of(const struct np_report *r, char **text)
 	return root;
 }
 
-/* Writes r as JUnit to a file xmllint can read; returns the bytes. */
+/* Writes r as JUnit; returns the bytes and what xmllint says of them. */
 static char *junit_of(const struct np_report *r, int *xmllint_status)
 {
-	char path[] = "/tmp/np-test-junit-XXXXXX", cmd[128];
-	int fd = mkstemp(path), st;
-	FILE *f;
+	FILE *f = tmpfile();
 	char *s;
 
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w+");
 	assert_non_null(f);
 	assert_int_equal(np_report_write_junit(r, f), 0);
 	s = slurp(f);
 	fclose(f);
-	snprintf(cmd, sizeof(cmd), "xmllint --noout %s", path);
-	st = system(cmd);
-	unlink(path);
-	*xmllint_status = (st != -1 && WIFEXITED(st)) ? WEXITSTATUS(st) : -1;
+	*xmllint_status = tool_status("xmllint --noout ", s);
 	return s;
 }
 
@@ -93,14 +71,6 @@ static const char *jstr(json_t *o, const char *key)
 	return json_string_value(v);
 }
 
-static size_t count_of(const char *hay, const char *needle)
-{
-	size_t n = 0;
-
-	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
-		n++;
-	return n;
-}
 
 /* The opening tag "<testsuite name="NAME" ...>", for checking attributes
  * whatever their order. NULL if absent. */
