@@ -11,7 +11,8 @@ run_statuses() {
 }
 
 test_run_lab_profile_end_to_end() {
-	np lab run --profile "$LAB_PROFILE" --set lab_ca="$LAB_CA" --pcap "$TMP/lab.pcapng" --junit "$TMP/lab.xml"
+	np lab run --profile "$LAB_PROFILE" --set lab_ca="$LAB_CA" --pcap "$TMP/lab.pcapng" --junit "$TMP/lab.xml" \
+		--html "$TMP/lab.html" --prom "$TMP/lab.prom"
 	expect "exit status" "$(rc_of lab)" 1
 	# Every check kind ran.
 	jqe "$TMP/lab.json" '[.findings[].check] | unique == ["dns", "family", "http", "idle", "nat", "tcp", "tls", "trace"]'
@@ -28,6 +29,11 @@ test_run_lab_profile_end_to_end() {
 	# one capture for everything, nothing dropped; one idle period, not the sum
 	jqe "$TMP/lab.json" '.capture.dropped == 0 and .duration_ms < 15000'
 	xmllint --noout "$TMP/lab.xml" || fail "the JUnit report is not well-formed"
+	# the sign-off formats (test_reports.sh's checks)
+	html_ok "$TMP/lab.html"
+	grep 'class="ladder"\|Idle ladder' "$TMP/lab.html" >/dev/null || fail "no idle ladder in the HTML report"
+	prom_ok "$TMP/lab.prom"
+	screenshot "$TMP/lab.html" "$TMP/lab.png"
 }
 
 test_run_only_a_tag() {
