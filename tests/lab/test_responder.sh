@@ -7,6 +7,7 @@ RESP_PORT=7000
 RESP_PID=
 RESP_RC=
 HOLD_PIDS=()
+RESP_WRAP=()   # a command the responder runs under (it must exec it in place)
 
 # In the client namespace. In the background, call ip netns exec itself, not
 # this function: it execs the command in place, so $! is the command's pid
@@ -22,7 +23,7 @@ resp_start() {
 	shift
 	RESP_OUT=$TMP/$name.resp
 	trap resp_cleanup EXIT
-	ip netns exec "$NS_SRV" "$NETPROBE" responder "$@" >"$RESP_OUT" 2>&1 &
+	ip netns exec "$NS_SRV" "${RESP_WRAP[@]}" "$NETPROBE" responder "$@" >"$RESP_OUT" 2>&1 &
 	RESP_PID=$!
 	for _ in $(seq 1 100); do
 		if grep -q '^listening on ' "$RESP_OUT"; then
@@ -282,6 +283,23 @@ test_responder_privileges_and_restart() {
 	expect "exit status after SIGINT" "$RESP_RC" 0
 	grep -q '^stopped by SIGINT: ' "$RESP_OUT" || fail "summary: $(cat "$RESP_OUT")"
 	resp_start again --listen "[::]:$RESP_PORT"
+}
+
+test_responder_max_conns_fitted_to_the_open_file_limit() {
+	local out
+	# 150 descriptors, hard limit included: not enough for 4096 connections.
+	RESP_WRAP=(prlimit --nofile=150:150)
+	resp_start fdlimit --listen "[::]:$RESP_PORT" --max-conns 4096
+	grep -qx "netprobe responder: --max-conns 4096: the open-file limit (ulimit -n, raised to its hard limit) is 150: serving at most 54 connections" \
+		"$RESP_OUT" || fail "$(cat "$RESP_OUT")"
+	# 54 connections held by one client process; the next one is busy.
+	# shellcheck disable=SC2016
+	ip netns exec "$NS_CLI" bash -c 'for i in $(seq 54); do exec {fd}<>"/dev/tcp/$1/$2"; done; sleep 60' \
+		_ "$SRV4" "$RESP_PORT" >/dev/null 2>&1 &
+	HOLD_PIDS+=($!)
+	wait_conns 54
+	out=$(tcp_lines "$SRV4:$RESP_PORT" 'NPR/1 HELLO\n')
+	expect "connection 55" "$out" "NPR/1 ERR busy"
 }
 
 # Command-line errors, without root and without binding anything: one line,
