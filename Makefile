@@ -97,8 +97,9 @@ uninstall:
 clean:
 	rm -rf build bin
 
-# The packet dissector under libFuzzer (clang): `make fuzz`, FUZZ_SECONDS=600
-# for a longer run. Links netprobe/dissect.c alone, not the library.
+# The packet dissector, the DNS answer reader and the NPR/1 parsers under
+# libFuzzer (clang): `make fuzz`, FUZZ_SECONDS=600 for a longer run. Each
+# links its module alone, not the library.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer \
@@ -106,7 +107,7 @@ FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer \
 FUZZ_BIN     := build/fuzz/fuzz_dissect
 
 .PHONY: fuzz
-fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuzz_profile
+fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuzz_profile build/fuzz/fuzz_npr
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
 	@mkdir -p build/fuzz/dns_answer
 	@echo "fuzz_dns_answer: $(FUZZ_SECONDS) s"
@@ -120,7 +121,12 @@ fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuz
 	@echo "fuzz_profile: $(FUZZ_SECONDS) s, seeded with fixtures/profiles"
 	@build/fuzz/fuzz_profile -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
 		-dict=tests/fuzz/profile.dict -artifact_prefix=build/fuzz/profile- build/fuzz/profile \
-		fixtures/profiles >build/fuzz/profile.log 2>&1; rc=$$?; tail -2 build/fuzz/profile.log; exit $$rc
+		fixtures/profiles >build/fuzz/profile.log 2>&1; rc=$$?; tail -2 build/fuzz/profile.log; [ $$rc -eq 0 ] || exit $$rc
+	@mkdir -p build/fuzz/npr
+	@echo "fuzz_npr: $(FUZZ_SECONDS) s"
+	@build/fuzz/fuzz_npr -max_total_time=$(FUZZ_SECONDS) -max_len=2048 -timeout=10 -print_final_stats=1 \
+		-artifact_prefix=build/fuzz/npr/ build/fuzz/npr tests/fuzz/npr_seeds >build/fuzz/npr.log 2>&1; \
+		rc=$$?; grep -E '^stat::number_of_executed_units' build/fuzz/npr.log; tail -2 build/fuzz/npr.log; exit $$rc
 
 # The DNS answer reader under libFuzzer: it links c-ares for name decoding.
 build/fuzz/fuzz_dns_answer: tests/fuzz/fuzz_dns_answer.c netprobe/dns_answer.c netprobe/dns_answer.h
@@ -141,6 +147,11 @@ build/fuzz/fuzz_profile: tests/fuzz/fuzz_profile.c $(FUZZ_PROFILE_SRC) netprobe/
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_profile.c $(FUZZ_PROFILE_SRC) \
 		$(shell pkg-config --libs yaml-0.1)
+
+# NPR/1 requests, replies and TCP framing (the responder's and its clients' parsers).
+build/fuzz/fuzz_npr: tests/fuzz/fuzz_npr.c netprobe/npr.c netprobe/npr.h netprobe/addr.c netprobe/addr.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_npr.c netprobe/npr.c netprobe/addr.c
 
 $(FUZZ_BIN): tests/fuzz/fuzz_dissect.c netprobe/dissect.c netprobe/dissect.h netprobe/error.h
 	@mkdir -p $(dir $@)

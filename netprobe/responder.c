@@ -174,27 +174,38 @@ static void read_dst(struct np_responder *r, struct msghdr *m, struct dst_info *
 			ntohs(((struct sockaddr_in *)&r->o.listen)->sin_port);
 
 	memset(d, 0, sizeof(*d));
-	d->local = r->o.listen;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-			struct sockaddr_in *sin = (struct sockaddr_in *)&d->local;
-
 			memcpy(&d->pi4, CMSG_DATA(c), sizeof(d->pi4));
-			memset(&d->local, 0, sizeof(d->local));
-			sin->sin_family = AF_INET;
-			sin->sin_addr = d->pi4.ipi_addr;
 			d->have = AF_INET;
 		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&d->local;
-
 			memcpy(&d->pi6, CMSG_DATA(c), sizeof(d->pi6));
-			memset(&d->local, 0, sizeof(d->local));
-			sin6->sin6_family = AF_INET6;
-			sin6->sin6_addr = d->pi6.ipi6_addr;
 			d->have = AF_INET6;
 		}
 	}
+	if (d->have == AF_INET)
+		((struct sockaddr_in *)&d->local)->sin_addr = d->pi4.ipi_addr;
+	else if (d->have == AF_INET6)
+		((struct sockaddr_in6 *)&d->local)->sin6_addr = d->pi6.ipi6_addr;
+	else
+		d->local = r->o.listen;
+	if (d->have)
+		d->local.ss_family = (sa_family_t)d->have;
 	np_addr_set_port((struct sockaddr *)&d->local, port);
+}
+
+/* One control message (the only one) in m, in buf. */
+static void put_cmsg(struct msghdr *m, void *buf, int level, int type, const void *data, size_t len)
+{
+	struct cmsghdr *c;
+
+	m->msg_control = buf;
+	m->msg_controllen = CMSG_SPACE(len);
+	c = CMSG_FIRSTHDR(m);
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(c), data, len);
 }
 
 static void udp_reply(struct np_responder *r, const struct sockaddr_storage *peer, const struct dst_info *d,
@@ -209,7 +220,6 @@ static void udp_reply(struct np_responder *r, const struct sockaddr_storage *pee
 		.msg_name = (void *)peer, .msg_namelen = np_addr_len((const struct sockaddr *)peer),
 		.msg_iov = &iov, .msg_iovlen = 1,
 	};
-	struct cmsghdr *c;
 
 	memset(&cbuf, 0, sizeof(cbuf));
 	/* The source address the datagram came to: IPv4 ipi_spec_dst (the
@@ -218,21 +228,9 @@ static void udp_reply(struct np_responder *r, const struct sockaddr_storage *pee
 	if (d->have == AF_INET) {
 		struct in_pktinfo pi = { .ipi_spec_dst = d->pi4.ipi_spec_dst };
 
-		m.msg_control = cbuf.buf;
-		m.msg_controllen = CMSG_SPACE(sizeof(pi));
-		c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = IPPROTO_IP;
-		c->cmsg_type = IP_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		put_cmsg(&m, cbuf.buf, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
 	} else if (d->have == AF_INET6) {
-		m.msg_control = cbuf.buf;
-		m.msg_controllen = CMSG_SPACE(sizeof(d->pi6));
-		c = CMSG_FIRSTHDR(&m);
-		c->cmsg_level = IPPROTO_IPV6;
-		c->cmsg_type = IPV6_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(d->pi6));
-		memcpy(CMSG_DATA(c), &d->pi6, sizeof(d->pi6));
+		put_cmsg(&m, cbuf.buf, IPPROTO_IPV6, IPV6_PKTINFO, &d->pi6, sizeof(d->pi6));
 	}
 	if (sendmsg(r->udp_fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
 		r->st.udp_send_failed++;

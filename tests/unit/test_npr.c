@@ -108,45 +108,55 @@ static void parses_every_request_form(void **state)
 
 static void names_every_error(void **state)
 {
+	static const struct {
+		const char *line, *token;
+		enum np_npr_code code;
+	} cases[] = {
+		/* version: the first word is not NPR/1. */
+		{ "NPR/2 HELLO", NULL, NP_NPR_ERR_VERSION },
+		{ "npr/1 HELLO", NULL, NP_NPR_ERR_VERSION },
+		{ "HELLO", NULL, NP_NPR_ERR_VERSION },
+		{ "POST / HTTP/1.1", NULL, NP_NPR_ERR_VERSION },
+		/* syntax */
+		{ "", NULL, NP_NPR_ERR_SYNTAX },
+		{ "\r\n", NULL, NP_NPR_ERR_SYNTAX },
+		{ "NPR/1", NULL, NP_NPR_ERR_SYNTAX },
+		{ "NPR/1 data=x", NULL, NP_NPR_ERR_SYNTAX },
+		{ "NPR/1 HELLO bare", NULL, NP_NPR_ERR_SYNTAX },
+		{ "NPR/1 HELLO =x", NULL, NP_NPR_ERR_SYNTAX },
+		{ "NPR/1 ECHO", NULL, NP_NPR_ERR_SYNTAX },
+		{ "NPR/1 ECHO data=a data=b", NULL, NP_NPR_ERR_SYNTAX },
+		{ "NPR/1 HELLO token=a token=a", "a", NP_NPR_ERR_SYNTAX },
+		{ "NPR/1\tHELLO", NULL, NP_NPR_ERR_SYNTAX },
+		{ "NPR/1 HELLO\r\r\n", NULL, NP_NPR_ERR_SYNTAX },
+		{ "NPR/1 ECHO data=\x7f", NULL, NP_NPR_ERR_SYNTAX },
+		{ "NPR/1 ECHO data=caf\xc3\xa9", NULL, NP_NPR_ERR_SYNTAX },
+		{ "NPR/1 HELLO\nNPR/1 HELLO", NULL, NP_NPR_ERR_SYNTAX },
+		/* verb */
+		{ "NPR/1 hello", NULL, NP_NPR_ERR_VERB },
+		{ "NPR/1 STUN", NULL, NP_NPR_ERR_VERB },
+		/* token: required, wrong, right; checked before the verb ... */
+		{ "NPR/1 HELLO", "s3cret", NP_NPR_ERR_TOKEN },
+		{ "NPR/1 HELLO token=s3cre", "s3cret", NP_NPR_ERR_TOKEN },
+		{ "NPR/1 HELLO token=s3crets", "s3cret", NP_NPR_ERR_TOKEN },
+		{ "NPR/1 HELLO token=", "s3cret", NP_NPR_ERR_TOKEN },
+		{ "NPR/1 HELLO token=s3cret", "s3cret", NP_NPR_OK },
+		{ "NPR/1 FROB token=x", "s3cret", NP_NPR_ERR_TOKEN },
+		{ "NPR/1 FROB token=s3cret", "s3cret", NP_NPR_ERR_VERB },
+		/* ... and after the version: a stranger learns it is not NPR/1. */
+		{ "GET / HTTP/1.1", "s3cret", NP_NPR_ERR_VERSION },
+		/* Without a token configured, one sent is ignored. */
+		{ "NPR/1 HELLO token=x", NULL, NP_NPR_OK },
+	};
 	struct np_npr_request r;
 
 	(void)state;
-	/* version: the first word is not NPR/1. */
-	assert_int_equal(req("NPR/2 HELLO", NULL, &r), NP_NPR_ERR_VERSION);
-	assert_int_equal(req("npr/1 HELLO", NULL, &r), NP_NPR_ERR_VERSION);
-	assert_int_equal(req("HELLO", NULL, &r), NP_NPR_ERR_VERSION);
-	assert_int_equal(req("POST / HTTP/1.1", NULL, &r), NP_NPR_ERR_VERSION);
-	/* syntax */
-	assert_int_equal(req("", NULL, &r), NP_NPR_ERR_SYNTAX);
-	assert_int_equal(req("\r\n", NULL, &r), NP_NPR_ERR_SYNTAX);
-	assert_int_equal(req("NPR/1", NULL, &r), NP_NPR_ERR_SYNTAX);
-	assert_int_equal(req("NPR/1 data=x", NULL, &r), NP_NPR_ERR_SYNTAX);
-	assert_int_equal(req("NPR/1 HELLO bare", NULL, &r), NP_NPR_ERR_SYNTAX);
-	assert_int_equal(req("NPR/1 HELLO =x", NULL, &r), NP_NPR_ERR_SYNTAX);
-	assert_int_equal(req("NPR/1 ECHO", NULL, &r), NP_NPR_ERR_SYNTAX);
-	assert_int_equal(req("NPR/1 ECHO data=a data=b", NULL, &r), NP_NPR_ERR_SYNTAX);
-	assert_int_equal(req("NPR/1 HELLO token=a token=a", "a", &r), NP_NPR_ERR_SYNTAX);
-	assert_int_equal(req("NPR/1\tHELLO", NULL, &r), NP_NPR_ERR_SYNTAX);
-	assert_int_equal(req("NPR/1 HELLO\r\r\n", NULL, &r), NP_NPR_ERR_SYNTAX);
-	assert_int_equal(req("NPR/1 ECHO data=\x7f", NULL, &r), NP_NPR_ERR_SYNTAX);
-	assert_int_equal(req("NPR/1 ECHO data=caf\xc3\xa9", NULL, &r), NP_NPR_ERR_SYNTAX);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (req(cases[i].line, cases[i].token, &r) != cases[i].code)
+			fail_msg("'%s': %s, expected %s", cases[i].line,
+				 np_npr_code_str(req(cases[i].line, cases[i].token, &r)),
+				 np_npr_code_str(cases[i].code));
 	assert_int_equal(np_npr_parse_request("NPR/1 HELLO\0x", 13, NULL, &r), NP_NPR_ERR_SYNTAX);
-	assert_int_equal(req("NPR/1 HELLO\nNPR/1 HELLO", NULL, &r), NP_NPR_ERR_SYNTAX);
-	/* verb */
-	assert_int_equal(req("NPR/1 hello", NULL, &r), NP_NPR_ERR_VERB);
-	assert_int_equal(req("NPR/1 STUN", NULL, &r), NP_NPR_ERR_VERB);
-	/* token: required, wrong, right; checked before the verb. */
-	assert_int_equal(req("NPR/1 HELLO", "s3cret", &r), NP_NPR_ERR_TOKEN);
-	assert_int_equal(req("NPR/1 HELLO token=s3cre", "s3cret", &r), NP_NPR_ERR_TOKEN);
-	assert_int_equal(req("NPR/1 HELLO token=s3crets", "s3cret", &r), NP_NPR_ERR_TOKEN);
-	assert_int_equal(req("NPR/1 HELLO token=", "s3cret", &r), NP_NPR_ERR_TOKEN);
-	assert_int_equal(req("NPR/1 HELLO token=s3cret", "s3cret", &r), NP_NPR_OK);
-	assert_int_equal(req("NPR/1 FROB token=x", "s3cret", &r), NP_NPR_ERR_TOKEN);
-	assert_int_equal(req("NPR/1 FROB token=s3cret", "s3cret", &r), NP_NPR_ERR_VERB);
-	/* ... and after the version: a stranger learns it is not NPR/1. */
-	assert_int_equal(req("GET / HTTP/1.1", "s3cret", &r), NP_NPR_ERR_VERSION);
-	/* Without a token configured, one sent is ignored. */
-	assert_int_equal(req("NPR/1 HELLO token=x", NULL, &r), NP_NPR_OK);
 
 	assert_string_equal(np_npr_code_str(NP_NPR_ERR_VERSION), "version");
 	assert_string_equal(np_npr_code_str(NP_NPR_ERR_SYNTAX), "syntax");

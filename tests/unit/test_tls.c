@@ -22,19 +22,7 @@
 #include <openssl/ssl.h>
 
 #include "tls/tls_int.h"
-
-static char dir[64];
-
-/* dir/name, from a small ring so a call can take several. */
-static const char *in_dir(const char *name)
-{
-	static char ring[6][256];
-	static unsigned n;
-	char *p = ring[n++ % 6];
-
-	snprintf(p, sizeof(ring[0]), "%s/%s", dir, name);
-	return p;
-}
+#include "certdir.h"
 
 /* A self-contained config (the system's openssl.cnf is not needed) and
  * the certificates: a lab CA, leaves it signs for good.example (valid,
@@ -83,32 +71,8 @@ static const char gen_sh[] =
 
 static int make_certs(void **state)
 {
-	char cmd[512];
-	FILE *fp;
-
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/np-tls-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(dir))
-		return -1;
-	fp = fopen(in_dir("ca.cnf"), "w");
-	if (!fp || fputs(ca_cnf, fp) < 0 || fclose(fp) != 0)
-		return -1;
-	fp = fopen(in_dir("gen.sh"), "w");
-	if (!fp || fputs(gen_sh, fp) < 0 || fclose(fp) != 0)
-		return -1;
-	snprintf(cmd, sizeof(cmd), "cd '%s' && sh gen.sh >gen.log 2>&1 || cat gen.log >&2", dir);
-	if (system(cmd) != 0)
-		return -1;
-	return access(in_dir("good.fp"), R_OK);
-}
-
-static int remove_certs(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return certdir_make("np-tls", ca_cnf, gen_sh, "good.fp");
 }
 
 /* ---- The server ---- */
@@ -792,5 +756,5 @@ int main(void)
 		cmocka_unit_test(library_version_is_openssl_3),
 	};
 
-	return cmocka_run_group_tests(tests, make_certs, remove_certs);
+	return cmocka_run_group_tests(tests, make_certs, certdir_remove);
 }

@@ -18,18 +18,7 @@
 #include <unistd.h>
 
 #include "tls/tls.h"
-
-static char dir[64];
-
-static const char *in_dir(const char *name)
-{
-	static char ring[4][256];
-	static unsigned n;
-	char *p = ring[n++ % 4];
-
-	snprintf(p, sizeof(ring[0]), "%s/%s", dir, name);
-	return p;
-}
+#include "certdir.h"
 
 static const char gen_sh[] =
 	"set -e\n"
@@ -43,29 +32,8 @@ static const char gen_sh[] =
 
 static int make_certs(void **state)
 {
-	char cmd[512];
-	FILE *fp;
-
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/np-tls-srv-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (!mkdtemp(dir))
-		return -1;
-	fp = fopen(in_dir("gen.sh"), "w");
-	if (!fp || fputs(gen_sh, fp) < 0 || fclose(fp) != 0)
-		return -1;
-	snprintf(cmd, sizeof(cmd), "cd '%s' && sh gen.sh >gen.log 2>&1 || cat gen.log >&2", dir);
-	if (system(cmd) != 0)
-		return -1;
-	return access(in_dir("cert.pem"), R_OK);
-}
-
-static int remove_certs(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return certdir_make("np-tls-srv", NULL, gen_sh, "cert.pem");
 }
 
 /* np_tls_server_new must fail, with err containing want. */
@@ -251,5 +219,5 @@ int main(void)
 		cmocka_unit_test(plain_text_is_a_handshake_error),
 	};
 
-	return cmocka_run_group_tests(tests, make_certs, remove_certs);
+	return cmocka_run_group_tests(tests, make_certs, certdir_remove);
 }
