@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "../netprobe/run.h"
+#include "../netprobe/proxy.h"
 #include "../netprobe/target.h"
 
 /* An option of one command (the shared ones live in main.c). */
@@ -99,6 +100,15 @@ int np_cmd_write_doc(struct np_cmd_ctx *ctx, struct np_term *term, const json_t 
 		     const struct np_report *report, struct np_cmd_outputs *o);
 /* Close without writing (a run that stopped early); FILE.tmp is removed. */
 void np_cmd_close_reports(struct np_cmd_outputs *o);
+
+/* --proxy URL|auto|none, the nth of at most max paths; -1 after the error
+ * line (credentials masked). */
+int np_cmd_add_proxy(struct np_cmd_ctx *ctx, const char *arg, struct np_proxy *paths, int *path_auto,
+		     size_t *n, size_t max);
+
+/* --token: 1 to 128 printable bytes without spaces or '='; -1 after the
+ * error line. */
+int np_cmd_check_token(struct np_cmd_ctx *ctx, const char *arg);
 
 /* Parse every target; on a bad one print the error and return 2. */
 int np_cmd_parse_targets(struct np_cmd_ctx *ctx, unsigned default_port,

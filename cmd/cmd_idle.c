@@ -6,7 +6,6 @@
 
 #include "cmd.h"
 #include "../netprobe/probe_idle.h"
-#include "../netprobe/redact.h"
 
 enum { OPT_IDLE = 0x300, OPT_LADDER, OPT_PROXY, OPT_TCP, OPT_CA, OPT_SNI, OPT_TOKEN, OPT_CONNS };
 
@@ -101,19 +100,8 @@ static int idle_exec(struct np_cmd_ctx *ctx)
 			}
 			break;
 		case OPT_PROXY:
-			if (c->plan.n_paths == NP_IDLE_MAX_PATHS) {
-				np_cmd_error(ctx, "--proxy: at most %d", NP_IDLE_MAX_PATHS);
+			if (np_cmd_add_proxy(ctx, a, c->plan.paths, c->plan.path_auto, &c->plan.n_paths, NP_IDLE_MAX_PATHS) < 0)
 				goto out;
-			}
-			if (strcmp(a, "auto") == 0) {
-				c->plan.path_auto[c->plan.n_paths++] = 1;
-			} else if (np_proxy_parse(a, &c->plan.paths[c->plan.n_paths++], errbuf) < 0) {
-				char *shown = np_redact_url(a);
-
-				np_cmd_error(ctx, "--proxy '%s': %s", shown ? shown : "?", errbuf);
-				free(shown);
-				goto out;
-			}
 			break;
 		case OPT_TCP:
 			c->plan.tcp = 1;
@@ -142,10 +130,8 @@ static int idle_exec(struct np_cmd_ctx *ctx)
 			break;
 		}
 		case OPT_TOKEN:
-			if (!*a || strpbrk(a, " \t\r\n=") || strlen(a) > 128) {
-				np_cmd_error(ctx, "--token: 1 to 128 characters, no spaces or '='");
+			if (np_cmd_check_token(ctx, a) < 0)
 				goto out;
-			}
 			c->plan.token = a;
 			break;
 		}

@@ -96,10 +96,8 @@ static int nat_exec(struct np_cmd_ctx *ctx)
 			c.plan.has_via = 1;
 			break;
 		case OPT_TOKEN:
-			if (!*a || strpbrk(a, " \t\r\n=") || strlen(a) > 128) {
-				np_cmd_error(ctx, "--token: 1 to 128 characters, no spaces or '='");
+			if (np_cmd_check_token(ctx, a) < 0)
 				return 2;
-			}
 			c.plan.token = a;
 			break;
 		}

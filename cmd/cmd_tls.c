@@ -4,7 +4,6 @@
 
 #include "cmd.h"
 #include "../netprobe/probe_tls.h"
-#include "../netprobe/redact.h"
 
 enum { OPT_PROXY = 0x300, OPT_CA, OPT_SNI, OPT_MIN_TLS, OPT_EXPECT_ISSUER };
 
@@ -52,19 +51,8 @@ static int tls_exec(struct np_cmd_ctx *ctx)
 
 		switch (ctx->args[i].val) {
 		case OPT_PROXY:
-			if (t->plan.n_paths == NP_TLS_MAX_PATHS) {
-				np_cmd_error(ctx, "--proxy: at most %d", NP_TLS_MAX_PATHS);
+			if (np_cmd_add_proxy(ctx, a, t->plan.paths, t->plan.path_auto, &t->plan.n_paths, NP_TLS_MAX_PATHS) < 0)
 				goto out;
-			}
-			if (strcmp(a, "auto") == 0) {
-				t->plan.path_auto[t->plan.n_paths++] = 1;
-			} else if (np_proxy_parse(a, &t->plan.paths[t->plan.n_paths++], errbuf) < 0) {
-				char *shown = np_redact_url(a);
-
-				np_cmd_error(ctx, "--proxy '%s': %s", shown ? shown : "?", errbuf);
-				free(shown);
-				goto out;
-			}
 			break;
 		case OPT_CA:
 			t->plan.ca_file = a;

@@ -15,6 +15,39 @@
 #include "../netprobe/report_html.h"
 #include "../netprobe/report_prom.h"
 
+int np_cmd_add_proxy(struct np_cmd_ctx *ctx, const char *arg, struct np_proxy *paths, int *path_auto,
+		     size_t *n, size_t max)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+
+	if (*n == max) {
+		np_cmd_error(ctx, "--proxy: at most %zu", max);
+		return -1;
+	}
+	if (strcmp(arg, "auto") == 0) {
+		path_auto[(*n)++] = 1;
+		return 0;
+	}
+	if (np_proxy_parse(arg, &paths[*n], errbuf) < 0) {
+		char *shown = np_redact_url(arg);
+
+		np_cmd_error(ctx, "--proxy '%s': %s", shown ? shown : "?", errbuf);
+		free(shown);
+		return -1;
+	}
+	(*n)++;
+	return 0;
+}
+
+int np_cmd_check_token(struct np_cmd_ctx *ctx, const char *arg)
+{
+	if (!*arg || strpbrk(arg, " \t\r\n=") || strlen(arg) > 128) {
+		np_cmd_error(ctx, "--token: 1 to 128 characters, no spaces or '='");
+		return -1;
+	}
+	return 0;
+}
+
 int np_cmd_parse_targets(struct np_cmd_ctx *ctx, unsigned default_port,
 			 struct np_target **out, size_t *n)
 {
