@@ -54,6 +54,7 @@ static void rung_label(struct iconn *r, const char *state)
 
 static void path_rung_done(struct idle_path *p);
 static void rung_finish(struct iconn *r);
+static void talk_done(struct iconn *r);
 
 /* How long the capture is given to deliver the packet that ended a rung. */
 #define SETTLE_US 200000
@@ -142,6 +143,7 @@ static void rung_finish(struct iconn *r)
 	rung_done = np_idle_conn_done(r);
 	rung_close(r);
 	drop_buffers(r);
+	talk_done(r);
 	np_flow_detach(r->flow);
 	r->flow = NULL;
 	if (r->submitted)
@@ -369,6 +371,7 @@ static void start_silence(struct iconn *r)
 {
 	r->t_ready = r->t_silence = np_now_us();
 	drop_buffers(r);
+	talk_done(r);
 	phase(r, I_IDLE, (int64_t)r->idle_s * 1000000, "silent");
 	want(r, NP_EV_READ);
 }
@@ -636,16 +639,54 @@ local_fail:
 	setup_failed(r, errno, "this host: %s", strerror(errno));
 }
 
-static void rung_start(struct np_job *job)
+static void talk_start(struct iconn *r)
 {
-	struct iconn *r = (struct iconn *)job;
-
+	r->p->st->talking++;
+	r->talking = 1;
 	r->timer = np_loop_timer(np_run_loop(r->p->st->run), timeout_us(r), on_timer, r);
 	if (!r->timer) {
 		setup_failed(r, ENOMEM, "%s", "out of memory");
 		return;
 	}
 	rung_open(r);
+}
+
+/* A connection is set up (or ended): the next waiting one takes its turn. */
+static void talk_done(struct iconn *r)
+{
+	struct idle_state *st = r->p->st;
+
+	if (!r->talking)
+		return;
+	r->talking = 0;
+	st->talking--;
+	while (st->wait_head && st->talking < TALK_MAX) {
+		struct iconn *n = st->wait_head;
+
+		st->wait_head = n->next_wait;
+		if (!st->wait_head)
+			st->wait_tail = NULL;
+		n->next_wait = NULL;
+		if (n->phase == I_QUEUED)
+			talk_start(n);
+	}
+}
+
+static void rung_start(struct np_job *job)
+{
+	struct iconn *r = (struct iconn *)job;
+	struct idle_state *st = r->p->st;
+
+	if (st->talking < TALK_MAX) {
+		talk_start(r);
+		return;
+	}
+	rung_label(r, "waiting for its turn to connect");
+	if (st->wait_tail)
+		st->wait_tail->next_wait = r;
+	else
+		st->wait_head = r;
+	st->wait_tail = r;
 }
 
 static void rung_cancel(struct np_job *job, const char *verdict)

@@ -45,6 +45,8 @@ struct iconn {
 	struct idle_path *p;
 	struct rung *g;
 	int submitted;              /* handed to the run (a job to end) */
+	int talking;                /* counted in the state's talking */
+	struct iconn *next_wait;    /* waiting for a turn to be set up */
 	unsigned idle_s;
 	int fd;
 	struct np_watch *w;
@@ -115,7 +117,15 @@ struct idle_state {
 	struct np_tls_ctx *ctx;
 	struct idle_path paths[NP_IDLE_MAX_PATHS];
 	size_t n_paths;
+	/* Connections being set up (connect, CONNECT, TLS, the first request)
+	 * at once are bounded: thousands of handshakes at once would only
+	 * time each other out, and hold their buffers together. The others
+	 * wait their turn, in order. */
+	size_t talking;
+	struct iconn *wait_head, *wait_tail;
 };
+
+#define TALK_MAX 256
 
 static inline int idle_is_http(const struct idle_state *st)
 {

@@ -82,7 +82,7 @@ peer_rss() { # command... (run PEERS times in the client namespace)
 	for p in "${pp[@]}"; do wait "$p" 2>/dev/null || true; done
 	echo "$kb"
 }
-socat_kb=$(peer_rss socat -u - "TCP4:$TLS_GOOD4:$PORT_TCP")
+socat_kb=$(peer_rss sh -c "sleep 3600 | socat -u - TCP4:$TLS_GOOD4:$PORT_TCP")
 sclient_kb=$(peer_rss sh -c "sleep 3600 | openssl s_client -quiet -connect $TLS_GOOD4:$PORT_TLS -servername $TLS_GOOD_NAME -CAfile $LAB_CA")
 
 mb() { awk -v k="$1" 'BEGIN{printf "%.1f", k/1024}'; }

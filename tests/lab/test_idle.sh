@@ -166,3 +166,15 @@ test_idle_tcp_against_the_responder() {
 	expect "4 s rung" "$(idle_rung "$TMP/itcp.json" direct 4 | jq -r .verdict)" idle.dropped
 	jqe "$TMP/itcp.json" '[.findings[] | select(.metrics.scope == "overall")][0] | .status == "fail" and .metrics.lost_s == 4 and .metrics.survived_s == 2'
 }
+
+test_idle_no_connection_says_why() {
+	# nothing listens on PORT_CLOSED; the proxy wants credentials
+	np inoconn idle "$SRV4:$PORT_CLOSED" --ladder 1 --idle 1 --timeout 2
+	expect "exit status" "$(rc_of inoconn)" 3
+	jq -e '.verdict == "idle.no_connection" and .status == "error" and (.summary | test("connect: Connection refused"))' \
+		<<<"$(idle_rung "$TMP/inoconn.json" direct 1)" >/dev/null || fail "closed port: $(idle_rung "$TMP/inoconn.json" direct 1)"
+	np inoconn2 idle --ca "$LAB_CA" "$TLS_GOOD_NAME:$PORT_IDLE_OPEN" -4 --ladder 1 --idle 1 --proxy "$PROXY_AUTH_NOCREDS"
+	jq -e '.verdict == "idle.no_connection" and (.summary | test("407"))' \
+		<<<"$(idle_rung "$TMP/inoconn2.json" "$PROXY_AUTH_NOCREDS" 1)" >/dev/null ||
+		fail "proxy: $(idle_rung "$TMP/inoconn2.json" "$PROXY_AUTH_NOCREDS" 1)"
+}
