@@ -167,9 +167,12 @@ test-soak: deps $(BIN)
 # of `make test`. DNS: 10,000 names against the lab's unbound beside dnsperf
 # and a dig loop; TLS: 300 endpoints beside curl --parallel and an s_client
 # loop (both need root: the lab). explain: a large synthetic capture
-# beside tcpdump -r, time and peak RSS (BENCH_MB=300, BENCH_RUNS=3).
+# beside tcpdump -r, time and peak RSS (BENCH_MB=300, BENCH_RUNS=3). idle:
+# 10,000 connections held silent 60 s over TCP and TLS, peak RSS and wall
+# time beside one process per connection (socat, s_client; about 3 min).
 .PHONY: bench
 bench: deps $(BIN)
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_dns.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_tls.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_explain.sh
+	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_idle.sh

@@ -242,6 +242,8 @@ static void start_tls(struct iconn *r)
 		setup_failed(r, EINVAL, "TLS: %s", err);
 		return;
 	}
+	if (r->p->resume)
+		np_tls_conn_resume(r->tls, r->p->resume);
 	phase(r, I_TLS, timeout_us(r), "TLS handshake");
 	want(r, NP_EV_WRITE);
 }
@@ -418,6 +420,8 @@ static void on_answer(struct iconn *r)
 			setup_failed(r, 0, "%s", "the server answered the first request with 408");
 			return;
 		}
+		if (r->tls && !r->p->resume)
+			r->p->resume = np_tls_conn_session(r->tls);
 		start_silence(r);
 		return;
 	}
@@ -886,6 +890,8 @@ static void state_free(void *arg)
 			free(g->conns);
 			np_finding_free(g->rep);
 		}
+	for (size_t k = 0; k < st->n_paths; k++)
+		np_tls_session_free(st->paths[k].resume);
 	np_tls_ctx_free(st->ctx);
 	free(st);
 }

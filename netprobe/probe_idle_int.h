@@ -106,6 +106,10 @@ struct idle_path {
 	struct sockaddr_storage dst;
 	double dns_ms;
 	struct np_resolve_req *req;
+	/* The first established TLS session, offered by every later
+	 * connection: ten thousand full handshakes would cost the CPU the
+	 * silences need, and hold a certificate chain each. */
+	struct np_tls_session *resume;
 	struct rung rungs[NP_IDLE_MAX_RUNGS];
 	size_t n_rungs, n_done;     /* rungs, rungs with every connection in */
 	int reported;

@@ -48,6 +48,18 @@ struct np_tls_conn *np_tls_conn_new(struct np_tls_ctx *ctx, int fd, const char *
                                     const char *verify_host, char *err, size_t errlen);
 void np_tls_conn_free(struct np_tls_conn *c);   /* does not close fd; NULL is fine */
 
+/* Session resumption, for a prober that opens many connections to one
+ * server: the session of an established connection (after the first
+ * exchange, so that a TLS 1.3 ticket has come), NULL when it cannot be
+ * resumed; offered by another connection before its handshake (0, or -1
+ * when it cannot be). Resumed handshakes carry no certificate: their facts
+ * have no chain. The session is reference-counted: free it when done. */
+struct np_tls_session;
+struct np_tls_session *np_tls_conn_session(struct np_tls_conn *c);
+int np_tls_conn_resume(struct np_tls_conn *c, struct np_tls_session *s);
+int np_tls_conn_resumed(struct np_tls_conn *c);
+void np_tls_session_free(struct np_tls_session *s);
+
 enum np_tls_step { NP_TLS_DONE, NP_TLS_WANT_READ, NP_TLS_WANT_WRITE, NP_TLS_ERROR };
 
 /* Call again on the readiness it asked for. Once DONE or ERROR, it keeps

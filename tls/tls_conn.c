@@ -190,14 +190,42 @@ void np_tls_conn_free(struct np_tls_conn *c)
 	/* No SSL_shutdown: a prober's connections end by close(2), and a
 	 * close_notify written here could raise an error on a dead socket. */
 	SSL_free(c->ssl);
+	free(c->f.problems);
 	free(c);
+}
+
+struct np_tls_session *np_tls_conn_session(struct np_tls_conn *c)
+{
+	SSL_SESSION *s = c && c->ssl ? SSL_get1_session(c->ssl) : NULL;
+
+	if (s && !SSL_SESSION_is_resumable(s)) {
+		SSL_SESSION_free(s);
+		s = NULL;
+	}
+	return (struct np_tls_session *)s;
+}
+
+int np_tls_conn_resume(struct np_tls_conn *c, struct np_tls_session *s)
+{
+	ERR_clear_error();
+	return c && s && SSL_set_session(c->ssl, (SSL_SESSION *)s) == 1 ? 0 : -1;
+}
+
+int np_tls_conn_resumed(struct np_tls_conn *c)
+{
+	return c && c->ssl && SSL_session_reused(c->ssl);
+}
+
+void np_tls_session_free(struct np_tls_session *s)
+{
+	SSL_SESSION_free((SSL_SESSION *)s);
 }
 
 /* facts.error (and peer_closed, sys_errno) after a failed SSL call whose
  * SSL_get_error() was e. Called before anything else touches the queue. */
 static void describe_failure(struct np_tls_conn *c, int e, const char *during)
 {
-	struct np_tls_facts *f = &c->f;
+	struct np_tls_seen *f = &c->f;
 	const size_t len = sizeof(f->error);
 	char buf[128];
 	int n;

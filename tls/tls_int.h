@@ -27,6 +27,24 @@ struct np_tls_ctx {
 
 enum np_tls_state { NP_TLS_RUNNING, NP_TLS_ESTABLISHED, NP_TLS_FAILED };
 
+/* What a connection records as it goes, kept small: a prober may hold
+ * ten thousand connections. The problem list is allocated on the first
+ * problem (a verified chain has none). The names are np_tls_facts's. */
+struct np_tls_seen {
+	struct np_tls_problem *problems;     /* NP_TLS_MAX_PROBLEMS, or NULL */
+	size_t n_problems;
+	int expired, not_yet_valid, hostname_mismatch, untrusted;
+	char untrusted_reason[160];
+	int anchor_public;
+	int alert_received;
+	char alert[64];
+	int peer_closed;
+	int sys_errno;
+	char error[256];
+	size_t bytes_read;
+	int close_notify;
+};
+
 struct np_tls_conn {
 	struct np_tls_ctx *ctx;  /* NULL on the server side */
 	SSL *ssl;
@@ -39,7 +57,7 @@ struct np_tls_conn {
 	char alert_sent[64];     /* an alert we sent, for the error text */
 	/* The facts gathered as they happen: problems, flags, alert, errors,
 	 * bytes_read. np_tls_get_facts() adds what SSL knows at the time. */
-	struct np_tls_facts f;
+	struct np_tls_seen f;
 };
 
 /* tls_ctx.c */

@@ -165,7 +165,7 @@ static int breaks_trust(int code)
 
 static void record_problem(struct np_tls_conn *c, int code, int depth)
 {
-	struct np_tls_facts *f = &c->f;
+	struct np_tls_seen *f = &c->f;
 	const char *text = X509_verify_cert_error_string(code);
 	size_t i;
 
@@ -195,6 +195,8 @@ static void record_problem(struct np_tls_conn *c, int code, int depth)
 		if (f->problems[i].code == code && f->problems[i].depth == depth)
 			return;
 	if (f->n_problems >= NP_TLS_MAX_PROBLEMS)
+		return;
+	if (!f->problems && !(f->problems = calloc(NP_TLS_MAX_PROBLEMS, sizeof(*f->problems))))
 		return;
 	f->problems[f->n_problems].code = code;
 	f->problems[f->n_problems].depth = depth;
@@ -336,7 +338,23 @@ void np_tls_fill_facts(struct np_tls_conn *c, struct np_tls_facts *out)
 	STACK_OF(X509) *sk;
 	size_t i;
 
-	*out = c->f;
+	memset(out, 0, sizeof(*out));
+	out->n_problems = c->f.n_problems;
+	if (c->f.problems)
+		memcpy(out->problems, c->f.problems, c->f.n_problems * sizeof(out->problems[0]));
+	out->expired = c->f.expired;
+	out->not_yet_valid = c->f.not_yet_valid;
+	out->hostname_mismatch = c->f.hostname_mismatch;
+	out->untrusted = c->f.untrusted;
+	memcpy(out->untrusted_reason, c->f.untrusted_reason, sizeof(out->untrusted_reason));
+	out->anchor_public = c->f.anchor_public;
+	out->alert_received = c->f.alert_received;
+	memcpy(out->alert, c->f.alert, sizeof(out->alert));
+	out->peer_closed = c->f.peer_closed;
+	out->sys_errno = c->f.sys_errno;
+	memcpy(out->error, c->f.error, sizeof(out->error));
+	out->bytes_read = c->f.bytes_read;
+	out->close_notify = c->f.close_notify;
 	/* Nothing here is I/O: keep the queue as the caller left it. */
 	ERR_set_mark();
 
