@@ -13,7 +13,7 @@ lab="$here/../../fixtures/lab/lab"
 N=${BENCH_IDLE_CONNS:-10000}
 IDLE=${BENCH_IDLE_SECONDS:-60}
 PEERS=100
-PORT_TCP=7100 PORT_TLS=7101
+RESP_PORT_TCP=7100 RESP_PORT_TLS=7101
 
 for tool in socat openssl; do
 	command -v "$tool" >/dev/null || { echo "bench_idle: $tool is missing (make deps)" >&2; exit 3; }
@@ -27,6 +27,7 @@ pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+	[ -z "${BENCH_IDLE_KEEP:-}" ] || cp "$work"/responder-*.log "$BENCH_IDLE_KEEP/" 2>/dev/null || true
 	"$lab" down >/dev/null 2>&1 || true
 	rm -rf "$work"
 }
@@ -38,13 +39,13 @@ pki=$NP_LAB/pki
 
 # The responders: one plain, one TLS (tls.lab's certificate), both allowing
 # every connection from the one client address.
-for spec in "$PORT_TCP" "$PORT_TLS --tls $pki/$TLS_GOOD_NAME.chain.pem $pki/leaf.key"; do
+for spec in "$RESP_PORT_TCP" "$RESP_PORT_TLS --tls $pki/$TLS_GOOD_NAME.chain.pem $pki/leaf.key"; do
 	# shellcheck disable=SC2086
 	ip netns exec "$NS_SRV" "$NETPROBE" responder --listen "$TLS_GOOD4:${spec%% *}" ${spec#"${spec%% *}"} \
 		--max-conns $((N + 1000)) --rate $((N * 4)) >"$work/responder-${spec%% *}.log" 2>&1 &
 	pids+=($!)
 done
-for p in "$PORT_TCP" "$PORT_TLS"; do
+for p in "$RESP_PORT_TCP" "$RESP_PORT_TLS"; do
 	for _ in $(seq 1 100); do
 		ip netns exec "$NS_SRV" ss -ltnH "sport = :$p" | grep . >/dev/null && break
 		sleep 0.1
@@ -55,11 +56,15 @@ done
 measure() { /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>&1 || true; cat "$work/time"; }
 
 echo "idle bench: $N connections held silent for $IDLE s, over TCP and over TLS (about $((2 * IDLE / 60 + 1)) minutes)" >&2
-read -r tcp_s tcp_kb < <(measure ip netns exec "$NS_CLI" "$NETPROBE" idle --tcp "$TLS_GOOD4:$PORT_TCP" \
+read -r tcp_s tcp_kb < <(measure ip netns exec "$NS_CLI" "$NETPROBE" idle --tcp "$TLS_GOOD4:$RESP_PORT_TCP" \
 	--ladder "$IDLE" --idle "$IDLE" --conns "$N" --no-capture -q --json "$work/tcp.json")
-read -r tls_s tls_kb < <(measure ip netns exec "$NS_CLI" "$NETPROBE" idle "https://$TLS_GOOD_NAME:$PORT_TLS/" -4 \
+read -r tls_s tls_kb < <(measure ip netns exec "$NS_CLI" "$NETPROBE" idle "https://$TLS_GOOD_NAME:$RESP_PORT_TLS/" -4 \
 	--ca "$LAB_CA" --ladder "$IDLE" --idle "$IDLE" --conns "$N" --no-capture -q --json "$work/tls.json")
-survived() { jq '[.findings[] | select(.metrics.scope == "rung")][0].metrics.survived // 0' "$1"; }
+cp "$work/tcp.json" "$work/tls.json" "${BENCH_IDLE_KEEP:-$work}/" 2>/dev/null || true
+survived() {
+	jq -r '[.findings[] | select(.metrics.scope == "rung")][0] | .metrics as $m |
+		"\($m.survived // 0) survived, \($m.lost // 0) lost, \($m.closed // 0) closed, \($m.no_outcome // 0) no outcome"' "$1"
+}
 tcp_ok=$(survived "$work/tcp.json")
 tls_ok=$(survived "$work/tls.json")
 
@@ -82,16 +87,16 @@ peer_rss() { # command... (run PEERS times in the client namespace)
 	for p in "${pp[@]}"; do wait "$p" 2>/dev/null || true; done
 	echo "$kb"
 }
-socat_kb=$(peer_rss sh -c "sleep 3600 | socat -u - TCP4:$TLS_GOOD4:$PORT_TCP")
-sclient_kb=$(peer_rss sh -c "sleep 3600 | openssl s_client -quiet -connect $TLS_GOOD4:$PORT_TLS -servername $TLS_GOOD_NAME -CAfile $LAB_CA")
+socat_kb=$(peer_rss sh -c "sleep 3600 | socat -u - TCP4:$TLS_GOOD4:$RESP_PORT_TCP")
+sclient_kb=$(peer_rss sh -c "sleep 3600 | openssl s_client -quiet -connect $TLS_GOOD4:$RESP_PORT_TLS -servername $TLS_GOOD_NAME -CAfile $LAB_CA")
 
 mb() { awk -v k="$1" 'BEGIN{printf "%.1f", k/1024}'; }
 scaled() { awk -v k="$1" -v n="$N" -v p="$PEERS" 'BEGIN{printf "%.0f", k/1024*n/p}'; }
 printf '\nidle: %d connections to the lab responder (%s), one %d s silence each\n' "$N" "$TLS_GOOD4" "$IDLE"
-printf '  %-44s %8s s %9s MB   (%s of %d survived)\n' "netprobe idle --tcp" "$tcp_s" "$(mb "$tcp_kb")" "$tcp_ok" "$N"
-printf '  %-44s %8s   %9s MB   (%d held, scaled)\n' "socat, one process per connection" "-" "$(scaled "$socat_kb")" "$PEERS"
-printf '  %-44s %8s s %9s MB   (%s of %d survived)\n' "netprobe idle (TLS)" "$tls_s" "$(mb "$tls_kb")" "$tls_ok" "$N"
-printf '  %-44s %8s   %9s MB   (%d held, scaled)\n' "openssl s_client, one process per connection" "-" "$(scaled "$sclient_kb")" "$PEERS"
+printf '  %-44s %8s s %9s MiB  (%s)\n' "netprobe idle --tcp" "$tcp_s" "$(mb "$tcp_kb")" "$tcp_ok"
+printf '  %-44s %8s   %9s MiB  (%d held, scaled)\n' "socat, one process per connection" "-" "$(scaled "$socat_kb")" "$PEERS"
+printf '  %-44s %8s s %9s MiB  (%s)\n' "netprobe idle (TLS)" "$tls_s" "$(mb "$tls_kb")" "$tls_ok"
+printf '  %-44s %8s   %9s MiB  (%d held, scaled)\n' "openssl s_client, one process per connection" "-" "$(scaled "$sclient_kb")" "$PEERS"
 awk -v t="$tcp_kb" -v l="$tls_kb" -v ts="$tcp_s" -v ls="$tls_s" -v i="$IDLE" 'BEGIN{
 	printf "  TCP %.1f MiB (target < 64), TLS %.1f MiB (target < 256); wall %.1f%% and %.1f%% over the silence (target <= 5%%)\n",
 		t/1024, l/1024, (ts-i)*100/i, (ls-i)*100/i }'
