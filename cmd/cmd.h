@@ -35,6 +35,9 @@ struct np_cmd_ctx {
 	size_t pcap_max;            /* bytes of packets held for --pcap */
 	int no_capture;
 	int capture_required;       /* the check cannot run without capture */
+	size_t capture_snaplen;     /* 0: the capture's defaults */
+	size_t capture_buffer;
+	const char *capture_filter; /* set by a prepare step: BPF ANDed with the base */
 	const char *user;           /* to change to after opening (as root) */
 	int quiet;
 	int no_color;

@@ -85,6 +85,7 @@ int np_cmd_close_output(struct np_cmd_ctx *ctx, const char *opt, const char *pat
 static int open_capture(struct np_cmd_ctx *ctx, struct np_report *report,
 			struct np_capture **cap, char *note, size_t note_len)
 {
+	struct np_capture_params cp = {ctx->pcap_max, ctx->capture_snaplen, ctx->capture_buffer};
 	char errbuf[NP_ERRBUF_SIZE];
 	int perm = 0;
 
@@ -96,7 +97,7 @@ static int open_capture(struct np_cmd_ctx *ctx, struct np_report *report,
 	report->capture.attempted = 1;
 	if (ctx->pcap_path)
 		report->capture.file = strdup(ctx->pcap_path);
-	*cap = np_capture_open(ctx->pcap_max, errbuf, &perm);
+	*cap = np_capture_open(&cp, errbuf, &perm);
 	if (*cap) {
 		report->capture.active = 1;
 		return 0;
@@ -224,6 +225,11 @@ int np_cmd_run_prepared(struct np_cmd_ctx *ctx, const char *check,
 		rc = prepare(ctx, arg);
 		if (rc)
 			goto out;
+	}
+	if (cap && ctx->capture_filter && np_capture_set_filter(cap, ctx->capture_filter) < 0) {
+		np_cmd_error(ctx, "out of memory");
+		rc = 3;
+		goto out;
 	}
 	rc = 3;
 	/* Everything privileged is open: drop to the user (as root) or clear
