@@ -17,6 +17,7 @@
 #include "flow.h"
 #include "loop.h"
 #include "rawsend.h"
+#include "route.h"
 #include "run.h"
 #include "target_job.h"
 #include "trace_result.h"
@@ -530,34 +531,6 @@ static uint32_t random32(void)
 	return v;
 }
 
-/* The source address the kernel picks for the target (or --source), the
- * path MTU for the MSS a real client would announce. */
-static int pick_source(struct trace *tr, int *mtu)
-{
-	const struct np_opts *o = np_run_opts(tr->job.run);
-	int fam = tr->dst.ss_family, fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0), e;
-	socklen_t len = sizeof(tr->src);
-
-	if (fd < 0)
-		return -errno;
-	if ((o->interface[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->interface,
-					   (socklen_t)strlen(o->interface)) < 0) ||
-	    (o->has_source && bind(fd, (const struct sockaddr *)&o->source,
-				   np_addr_len((const struct sockaddr *)&o->source)) < 0) ||
-	    connect(fd, (struct sockaddr *)&tr->dst, np_addr_len((struct sockaddr *)&tr->dst)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&tr->src, &len) < 0) {
-		e = errno;
-		close(fd);
-		return -e;
-	}
-	len = sizeof(*mtu);
-	if (getsockopt(fd, fam == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP, fam == AF_INET6 ? IPV6_MTU : IP_MTU,
-		       mtu, &len) < 0)
-		*mtu = 1500;
-	close(fd);
-	return 0;
-}
-
 /* A bound, unconnected socket of the probe's protocol keeps the kernel
  * from giving the source port to anyone else while the trace runs (as
  * tcptraceroute and nmap do); it never connects, so it answers nothing. */
@@ -648,7 +621,7 @@ static void trace_start(struct np_job *job)
 		fail_now(tr, msg);
 		return;
 	}
-	err = pick_source(tr, &mtu);
+	err = np_route_source(np_run_opts(run), (struct sockaddr *)&tr->dst, &tr->src, &mtu);
 	if (err == 0)
 		err = reserve_port(tr);
 	if (err < 0) {
