@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -522,15 +521,6 @@ static void fail_now(struct trace *tr, const char *why)
 
 /* --- starting: source, port, flows ------------------------------------------------ */
 
-static uint32_t random32(void)
-{
-	uint32_t v;
-
-	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
-		v = (uint32_t)np_now_us() * 2654435761u;
-	return v;
-}
-
 /* A bound, unconnected socket of the probe's protocol keeps the kernel
  * from giving the source port to anyone else while the trace runs (as
  * tcptraceroute and nmap do); it never connects, so it answers nothing. */
@@ -550,35 +540,11 @@ static int reserve_port(struct trace *tr)
 static void init_base(struct trace *tr, int mtu)
 {
 	struct np_trace_hdr *b = &tr->base;
-	int fam = tr->dst.ss_family;
 
-	memset(b, 0, sizeof(*b));
-	b->family = fam;
-	b->proto = tr->plan->udp ? IPPROTO_UDP : IPPROTO_TCP;
-	memcpy(b->src, sa_bytes(&tr->src), fam == AF_INET ? 4 : 16);
-	memcpy(b->dst, sa_bytes(&tr->dst), fam == AF_INET ? 4 : 16);
-	b->sport = ntohs(fam == AF_INET ? ((struct sockaddr_in *)&tr->src)->sin_port :
-			 ((struct sockaddr_in6 *)&tr->src)->sin6_port);
-	b->dport = ntohs(fam == AF_INET ? ((struct sockaddr_in *)&tr->dst)->sin_port :
-			 ((struct sockaddr_in6 *)&tr->dst)->sin6_port);
-	b->ip_id = (uint16_t)random32();
-	/* One flow label for the whole trace: routers hash it with the
-	 * addresses to pick a path (RFC 6438), so it is part of the flow. */
-	b->flow_label = np_rawsend_flow_label(random32() | 1);
-	/* What Linux puts in a SYN: MSS from the route's MTU, SACK,
-	 * timestamps, window scale 7, the largest window a multiple of MSS. */
-	b->mss = mtu - (fam == AF_INET ? 40 : 60);
-	if (b->mss < 536 || b->mss > 65495)
-		b->mss = fam == AF_INET ? 1460 : 1440;
-	b->window = (uint16_t)(65535 / b->mss * b->mss);
-	b->wscale = 7;
-	b->sack_perm = 1;
-	b->ts = 1;
-	b->tsval = random32();
-	b->flags = NP_TCP_SYN;
-	b->seq = random32();
+	np_rawsend_base(b, tr->plan->udp ? IPPROTO_UDP : IPPROTO_TCP, (struct sockaddr *)&tr->src,
+			(struct sockaddr *)&tr->dst, mtu);
 	/* Checksums base + k for every probe: never 0 nor 0xffff. */
-	b->udp_sum = (uint16_t)(1 + random32() % (0xfffe - MAX_PROBES));
+	b->udp_sum = (uint16_t)(1 + np_rawsend_random32() % (0xfffe - MAX_PROBES));
 	if (!tr->plan->udp)
 		b->udp_sum = 0;
 }
