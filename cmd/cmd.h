@@ -81,6 +81,10 @@ int np_cmd_write_reports(struct np_cmd_ctx *ctx, struct np_term *term, const str
 /* Parse every target; on a bad one print the error and return 2. */
 int np_cmd_parse_targets(struct np_cmd_ctx *ctx, unsigned default_port,
 			 struct np_target **out, size_t *n);
+/* The same for sweeps: each target may carry a port list (host:1-1024),
+ * (*ports)[i] is target i's. */
+int np_cmd_parse_targets_ports(struct np_cmd_ctx *ctx, unsigned default_port, struct np_target **out,
+			       struct np_portset **ports, size_t *n);
 
 /*
  * The common path of every check: open the outputs, set up loop, report and

@@ -12,37 +12,64 @@
 #include "../netprobe/privdrop.h"
 #include "../netprobe/redact.h"
 
+/* One target: plain, or with a port list when ports is not NULL. */
+static int parse_one(struct np_cmd_ctx *ctx, const char *text, unsigned default_port, struct np_target *t,
+		     struct np_portset *ports)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+	int err = ports ? np_target_parse_sweep(text, (uint16_t)default_port, t, ports, errbuf) :
+		  np_target_parse(text, (uint16_t)default_port, t, errbuf);
+
+	if (err < 0) {
+		char *shown = np_redact_url(text);
+		struct np_portset *ps = ports ? NULL : malloc(sizeof(*ps));
+
+		/* A port list where one port is taken: say what takes lists. */
+		if (ps && np_target_parse_sweep(text, (uint16_t)default_port, t, ps, errbuf) == 0 && ps->count > 1)
+			snprintf(errbuf, sizeof(errbuf), "a list of ports needs 'netprobe tcp --syn'");
+		free(ps);
+		np_cmd_error(ctx, "target '%s': %s", shown ? shown : "?", errbuf);
+		free(shown);
+		return 2;
+	}
+	if (t->family != AF_UNSPEC && ctx->opts.family != AF_UNSPEC && t->family != ctx->opts.family) {
+		np_cmd_error(ctx, "target '%s' is an %s address, but only %s was asked for", text,
+			     t->family == AF_INET ? "IPv4" : "IPv6", ctx->opts.family == AF_INET ? "IPv4" : "IPv6");
+		return 2;
+	}
+	return 0;
+}
+
+int np_cmd_parse_targets_ports(struct np_cmd_ctx *ctx, unsigned default_port, struct np_target **out,
+			       struct np_portset **ports, size_t *n)
+{
+	size_t k = ctx->n_targets ? ctx->n_targets : 1;
+	struct np_target *v = calloc(k, sizeof(*v));
+	struct np_portset *ps = ports ? calloc(k, sizeof(*ps)) : NULL;
+	int rc = 0;
+
+	if (!v || (ports && !ps)) {
+		np_cmd_error(ctx, "out of memory");
+		rc = 3;
+	}
+	for (size_t i = 0; !rc && i < ctx->n_targets; i++)
+		rc = parse_one(ctx, ctx->targets[i], default_port, &v[i], ps ? &ps[i] : NULL);
+	if (rc) {
+		free(v);
+		free(ps);
+		return rc;
+	}
+	*out = v;
+	if (ports)
+		*ports = ps;
+	*n = ctx->n_targets;
+	return 0;
+}
+
 int np_cmd_parse_targets(struct np_cmd_ctx *ctx, unsigned default_port,
 			 struct np_target **out, size_t *n)
 {
-	struct np_target *v = calloc(ctx->n_targets ? ctx->n_targets : 1, sizeof(*v));
-	char errbuf[NP_ERRBUF_SIZE];
-
-	if (!v) {
-		np_cmd_error(ctx, "out of memory");
-		return 3;
-	}
-	for (size_t i = 0; i < ctx->n_targets; i++) {
-		if (np_target_parse(ctx->targets[i], (uint16_t)default_port, &v[i], errbuf) < 0) {
-			char *shown = np_redact_url(ctx->targets[i]);
-
-			np_cmd_error(ctx, "target '%s': %s", shown ? shown : "?", errbuf);
-			free(shown);
-			free(v);
-			return 2;
-		}
-		if (v[i].family != AF_UNSPEC && ctx->opts.family != AF_UNSPEC &&
-		    v[i].family != ctx->opts.family) {
-			np_cmd_error(ctx, "target '%s' is an %s address, but only %s was asked for",
-				     ctx->targets[i], v[i].family == AF_INET ? "IPv4" : "IPv6",
-				     ctx->opts.family == AF_INET ? "IPv4" : "IPv6");
-			free(v);
-			return 2;
-		}
-	}
-	*out = v;
-	*n = ctx->n_targets;
-	return 0;
+	return np_cmd_parse_targets_ports(ctx, default_port, out, NULL, n);
 }
 
 const char *np_cmd_self_path(void)

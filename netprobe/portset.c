@@ -25,6 +25,15 @@ int np_portset_has(const struct np_portset *ps, unsigned port)
 	return port > 0 && port <= 65535 && (ps->bits[port / 64] >> (port % 64) & 1);
 }
 
+void np_portset_merge(struct np_portset *dst, const struct np_portset *src)
+{
+	dst->count = 0;
+	for (size_t i = 0; i < sizeof(dst->bits) / sizeof(dst->bits[0]); i++) {
+		dst->bits[i] |= src->bits[i];
+		dst->count += (size_t)__builtin_popcountll(dst->bits[i]);
+	}
+}
+
 /* One port number of an element: digits only, 1-65535. */
 static int parse_one(const char *s, size_t n, const char *elem, size_t elen, unsigned *out, char *errbuf)
 {

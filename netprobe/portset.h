@@ -20,6 +20,8 @@ struct np_portset {
 void np_portset_clear(struct np_portset *ps);
 void np_portset_add(struct np_portset *ps, unsigned port);
 int np_portset_has(const struct np_portset *ps, unsigned port);
+/* dst gets every port of src as well. */
+void np_portset_merge(struct np_portset *dst, const struct np_portset *src);
 
 /* Add every port of LIST: comma-separated ports and ranges LO-HI, each
  * 1-65535, LO <= HI, no blanks; repeats are fine. NP_EINVAL with a
