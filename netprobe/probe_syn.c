@@ -479,7 +479,7 @@ static void on_timer(struct np_timer *tm, void *arg)
 
 	(void)tm;
 	if (sw->state == SWEEP_WAITING) {
-		if (sweep_begin(sw) == 0)
+		if (sweep_begin(sw) == 1)
 			np_timer_reset(sw->timer, POLL_US);
 		return;
 	}
