@@ -123,8 +123,12 @@ test-soak: deps $(BIN)
 # and a dig loop; TLS: 300 endpoints beside curl --parallel and an s_client
 # loop (both need root: the lab). explain: a large synthetic capture
 # beside tcpdump -r, time and peak RSS (BENCH_MB=300, BENCH_RUNS=3).
+# SYN sweep: all 65,535 ports of the lab server, netprobe tcp --syn beside
+# nmap -sS -p- --min-rate 50000: time, RSS, capture drops, open ports
+# (BENCH_SYN_RUNS=1).
 .PHONY: bench
 bench: deps $(BIN)
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_dns.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_tls.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_explain.sh
+	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_syn.sh
