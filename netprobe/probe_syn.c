@@ -486,6 +486,9 @@ static void on_timer(struct np_timer *tm, void *arg)
 	dry = send_retries(sw, now, wait, &due);
 	if (!dry)
 		dry = send_first(sw, now);
+	/* The SYNs just sent: when the first of them is due again. */
+	if (!dry)
+		dry = send_retries(sw, now, wait, &due);
 	if (sw->next == sw->n)
 		series_start(sw, now);
 	expire(sw, now, wait, &due);
@@ -496,6 +499,10 @@ static void on_timer(struct np_timer *tm, void *arg)
 	}
 	if (dry && now + np_syn_pace_delay(sw->plan) < due)
 		due = now + np_syn_pace_delay(sw->plan);
+	/* Nothing left to wait for but not done (a send failed for a moment):
+	 * look again soon. */
+	if (due == INT64_MAX)
+		due = now + POLL_US;
 	sw->t_end = sw->next < sw->n ? now + (int64_t)((sw->n - sw->next) * 1e6 / sw->plan->rate) + 2 * wait :
 		    due;
 	sw->job.wait_until_us = sw->t_end;
