@@ -102,6 +102,17 @@ int np_cmd_run_prepared(struct np_cmd_ctx *ctx, const char *check,
 			int (*prepare)(struct np_cmd_ctx *ctx, void *arg),
 			int (*plan)(struct np_cmd_ctx *ctx, struct np_run *run, void *arg), void *arg);
 
+/* A number of an option, 1 to max: "--OPT 'S': not a number [UNIT ]from 1
+ * to MAX" and 2 otherwise. */
+int np_cmd_parse_count(struct np_cmd_ctx *ctx, const char *opt, const char *s, long max, const char *unit,
+		       long *out);
+
+struct np_rawsend;
+/* The privileged step of a check that sends crafted packets: its raw
+ * sockets, or NULL with why filled, saying how to grant CAP_NET_RAW when
+ * that is what is missing ("WHO sends crafted packets and needs ..."). */
+struct np_rawsend *np_cmd_open_raw(struct np_cmd_ctx *ctx, const char *who, char *why, size_t len);
+
 /* The program's own path, for "setcap cap_net_raw+ep PATH" advice. */
 const char *np_cmd_self_path(void);
 

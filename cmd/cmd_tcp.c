@@ -1,4 +1,3 @@
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,17 +52,10 @@ static int syn_prepare(struct np_cmd_ctx *ctx, void *arg)
 {
 	struct tcp_plan *p = arg;
 	char errbuf[NP_ERRBUF_SIZE];
-	int perm = 0;
 
-	p->sp.raw = np_rawsend_open(ctx->opts.interface, errbuf, &perm);
-	if (!p->sp.raw) {
-		if (perm)
-			snprintf(p->sp.unavailable, sizeof(p->sp.unavailable), "a SYN sweep sends crafted packets "
-				 "and needs CAP_NET_RAW: run as root, or: setcap cap_net_raw+ep %.200s", np_cmd_self_path());
-		else
-			snprintf(p->sp.unavailable, sizeof(p->sp.unavailable), "%s", errbuf);
+	p->sp.raw = np_cmd_open_raw(ctx, "a SYN sweep", p->sp.unavailable, sizeof(p->sp.unavailable));
+	if (!p->sp.raw)
 		return 0;
-	}
 	if (np_syn_reserve_port(&p->sp, errbuf) < 0) {
 		snprintf(p->sp.unavailable, sizeof(p->sp.unavailable), "%s", errbuf);
 		np_rawsend_free(p->sp.raw);
@@ -75,35 +67,23 @@ static int syn_prepare(struct np_cmd_ctx *ctx, void *arg)
 	return 0;
 }
 
-static int parse_rate(struct np_cmd_ctx *ctx, const char *s, unsigned *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > NP_SYN_RATE_MAX) {
-		np_cmd_error(ctx, "--rate '%s': not a number of SYNs per second from 1 to %d", s, NP_SYN_RATE_MAX);
-		return 2;
-	}
-	*out = (unsigned)v;
-	return 0;
-}
-
 static int tcp_exec(struct np_cmd_ctx *ctx)
 {
 	struct tcp_plan p;
 	unsigned rate = NP_SYN_RATE_DEFAULT;
 	int rc, rate_given = 0;
+	long v;
 
 	memset(&p, 0, sizeof(p));
 	for (size_t i = 0; i < ctx->n_args; i++) {
 		if (ctx->args[i].val == OPT_SYN)
 			p.syn = 1;
 		if (ctx->args[i].val == OPT_RATE) {
-			rc = parse_rate(ctx, ctx->args[i].arg, &rate);
+			rc = np_cmd_parse_count(ctx, "rate", ctx->args[i].arg, NP_SYN_RATE_MAX, "of SYNs per second",
+						&v);
 			if (rc)
 				return rc;
+			rate = (unsigned)v;
 			rate_given = 1;
 		}
 	}

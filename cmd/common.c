@@ -10,6 +10,7 @@
 #include "../netprobe/capture.h"
 #include "../netprobe/loop.h"
 #include "../netprobe/privdrop.h"
+#include "../netprobe/rawsend.h"
 #include "../netprobe/redact.h"
 
 /* One target: plain, or with a port list when ports is not NULL. */
@@ -70,6 +71,39 @@ int np_cmd_parse_targets(struct np_cmd_ctx *ctx, unsigned default_port,
 			 struct np_target **out, size_t *n)
 {
 	return np_cmd_parse_targets_ports(ctx, default_port, out, NULL, n);
+}
+
+int np_cmd_parse_count(struct np_cmd_ctx *ctx, const char *opt, const char *s, long max, const char *unit,
+		       long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > max) {
+		np_cmd_error(ctx, "--%s '%s': not a number %s%sfrom 1 to %ld", opt, s, unit ? unit : "",
+			     unit ? " " : "", max);
+		return 2;
+	}
+	*out = v;
+	return 0;
+}
+
+struct np_rawsend *np_cmd_open_raw(struct np_cmd_ctx *ctx, const char *who, char *why, size_t len)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+	int perm = 0;
+	struct np_rawsend *raw = np_rawsend_open(ctx->opts.interface, errbuf, &perm);
+
+	if (raw)
+		return raw;
+	if (perm)
+		snprintf(why, len, "%s sends crafted packets and needs CAP_NET_RAW: run as root, or: "
+			 "setcap cap_net_raw+ep %.200s", who, np_cmd_self_path());
+	else
+		snprintf(why, len, "%s", errbuf);
+	return NULL;
 }
 
 const char *np_cmd_self_path(void)
