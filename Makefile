@@ -170,9 +170,13 @@ test-soak: deps $(BIN)
 # beside tcpdump -r, time and peak RSS (BENCH_MB=300, BENCH_RUNS=3). idle:
 # 10,000 connections held silent 60 s over TCP and TLS, peak RSS and wall
 # time beside one process per connection (socat, s_client; about 3 min).
+# SYN sweep: all 65,535 ports of the lab server, netprobe tcp --syn beside
+# nmap -sS -p- --min-rate 50000: time, RSS, capture drops, open ports
+# (BENCH_SYN_RUNS=1).
 .PHONY: bench
 bench: deps $(BIN)
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_dns.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_tls.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_explain.sh
+	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_syn.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_idle.sh

@@ -38,6 +38,9 @@ struct np_cmd_ctx {
 	size_t pcap_max;            /* bytes of packets held for --pcap */
 	int no_capture;
 	int capture_required;       /* the check cannot run without capture */
+	size_t capture_snaplen;     /* 0: the capture's defaults */
+	size_t capture_buffer;
+	const char *capture_filter; /* set by a prepare step: BPF ANDed with the base */
 	const char *user;           /* to change to after opening (as root) */
 	int quiet;
 	int no_color;
@@ -113,6 +116,10 @@ int np_cmd_check_token(struct np_cmd_ctx *ctx, const char *arg);
 /* Parse every target; on a bad one print the error and return 2. */
 int np_cmd_parse_targets(struct np_cmd_ctx *ctx, unsigned default_port,
 			 struct np_target **out, size_t *n);
+/* The same for sweeps: each target may carry a port list (host:1-1024),
+ * (*ports)[i] is target i's. */
+int np_cmd_parse_targets_ports(struct np_cmd_ctx *ctx, unsigned default_port, struct np_target **out,
+			       struct np_portset **ports, size_t *n);
 
 /*
  * The common path of every check: open the outputs, set up loop, report and
@@ -129,6 +136,17 @@ int np_cmd_run(struct np_cmd_ctx *ctx, const char *check,
 int np_cmd_run_prepared(struct np_cmd_ctx *ctx, const char *check,
 			int (*prepare)(struct np_cmd_ctx *ctx, void *arg),
 			int (*plan)(struct np_cmd_ctx *ctx, struct np_run *run, void *arg), void *arg);
+
+/* A number of an option, 1 to max: "--OPT 'S': not a number [UNIT ]from 1
+ * to MAX" and 2 otherwise. */
+int np_cmd_parse_count(struct np_cmd_ctx *ctx, const char *opt, const char *s, long max, const char *unit,
+		       long *out);
+
+struct np_rawsend;
+/* The privileged step of a check that sends crafted packets: its raw
+ * sockets, or NULL with why filled, saying how to grant CAP_NET_RAW when
+ * that is what is missing ("WHO sends crafted packets and needs ..."). */
+struct np_rawsend *np_cmd_open_raw(struct np_cmd_ctx *ctx, const char *who, char *why, size_t len);
 
 /* The program's own path, for "setcap cap_net_raw+ep PATH" advice. */
 const char *np_cmd_self_path(void);

@@ -1,4 +1,3 @@
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,37 +22,13 @@ struct trace_cmd {
 	size_t n;
 };
 
-static int parse_count(struct np_cmd_ctx *ctx, const char *opt, const char *s, int max, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > max) {
-		np_cmd_error(ctx, "--%s '%s': not a number from 1 to %d", opt, s, max);
-		return 2;
-	}
-	*out = (int)v;
-	return 0;
-}
-
 /* Still privileged: the raw sockets the probes are sent on. Without them
  * every trace ends in a trace.error finding that says how to get them. */
 static int trace_prepare(struct np_cmd_ctx *ctx, void *arg)
 {
 	struct trace_cmd *t = arg;
-	char errbuf[NP_ERRBUF_SIZE];
-	int perm = 0;
 
-	t->plan.raw = np_rawsend_open(ctx->opts.interface, errbuf, &perm);
-	if (t->plan.raw)
-		return 0;
-	if (perm)
-		snprintf(t->plan.unavailable, sizeof(t->plan.unavailable), "a trace sends crafted packets and "
-			 "needs CAP_NET_RAW: run as root, or: setcap cap_net_raw+ep %.200s", np_cmd_self_path());
-	else
-		snprintf(t->plan.unavailable, sizeof(t->plan.unavailable), "%s", errbuf);
+	t->plan.raw = np_cmd_open_raw(ctx, "a trace", t->plan.unavailable, sizeof(t->plan.unavailable));
 	return 0;
 }
 
@@ -72,6 +47,7 @@ static int trace_plan(struct np_cmd_ctx *ctx, struct np_run *run, void *arg)
 static int trace_exec(struct np_cmd_ctx *ctx)
 {
 	struct trace_cmd t;
+	long v;
 	int rc;
 
 	memset(&t, 0, sizeof(t));
@@ -82,14 +58,16 @@ static int trace_exec(struct np_cmd_ctx *ctx)
 
 		switch (ctx->args[i].val) {
 		case OPT_MAX_HOPS:
-			rc = parse_count(ctx, "max-hops", a, NP_TRACE_MAX_HOPS, &t.plan.max_hops);
+			rc = np_cmd_parse_count(ctx, "max-hops", a, NP_TRACE_MAX_HOPS, NULL, &v);
 			if (rc)
 				return rc;
+			t.plan.max_hops = (int)v;
 			break;
 		case OPT_PROBES:
-			rc = parse_count(ctx, "probes", a, NP_TRACE_MAX_PROBES, &t.plan.probes);
+			rc = np_cmd_parse_count(ctx, "probes", a, NP_TRACE_MAX_PROBES, NULL, &v);
 			if (rc)
 				return rc;
+			t.plan.probes = (int)v;
 			break;
 		case OPT_UDP:
 			t.plan.udp = 1;

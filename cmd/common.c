@@ -11,6 +11,7 @@
 #include "../netprobe/capture.h"
 #include "../netprobe/loop.h"
 #include "../netprobe/privdrop.h"
+#include "../netprobe/rawsend.h"
 #include "../netprobe/redact.h"
 #include "../netprobe/report_html.h"
 #include "../netprobe/report_prom.h"
@@ -48,37 +49,97 @@ int np_cmd_check_token(struct np_cmd_ctx *ctx, const char *arg)
 	return 0;
 }
 
+/* One target: plain, or with a port list when ports is not NULL. */
+static int parse_one(struct np_cmd_ctx *ctx, const char *text, unsigned default_port, struct np_target *t,
+		     struct np_portset *ports)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+	int err = ports ? np_target_parse_sweep(text, (uint16_t)default_port, t, ports, errbuf) :
+		  np_target_parse(text, (uint16_t)default_port, t, errbuf);
+
+	if (err < 0) {
+		char *shown = np_redact_url(text);
+		struct np_portset *ps = ports ? NULL : malloc(sizeof(*ps));
+
+		/* A port list where one port is taken: say what takes lists. */
+		if (ps && np_target_parse_sweep(text, (uint16_t)default_port, t, ps, errbuf) == 0 && ps->count > 1)
+			snprintf(errbuf, sizeof(errbuf), "a list of ports needs 'netprobe tcp --syn'");
+		free(ps);
+		np_cmd_error(ctx, "target '%s': %s", shown ? shown : "?", errbuf);
+		free(shown);
+		return 2;
+	}
+	if (t->family != AF_UNSPEC && ctx->opts.family != AF_UNSPEC && t->family != ctx->opts.family) {
+		np_cmd_error(ctx, "target '%s' is an %s address, but only %s was asked for", text,
+			     t->family == AF_INET ? "IPv4" : "IPv6", ctx->opts.family == AF_INET ? "IPv4" : "IPv6");
+		return 2;
+	}
+	return 0;
+}
+
+int np_cmd_parse_targets_ports(struct np_cmd_ctx *ctx, unsigned default_port, struct np_target **out,
+			       struct np_portset **ports, size_t *n)
+{
+	size_t k = ctx->n_targets ? ctx->n_targets : 1;
+	struct np_target *v = calloc(k, sizeof(*v));
+	struct np_portset *ps = ports ? calloc(k, sizeof(*ps)) : NULL;
+	int rc = 0;
+
+	if (!v || (ports && !ps)) {
+		np_cmd_error(ctx, "out of memory");
+		rc = 3;
+	}
+	for (size_t i = 0; !rc && i < ctx->n_targets; i++)
+		rc = parse_one(ctx, ctx->targets[i], default_port, &v[i], ps ? &ps[i] : NULL);
+	if (rc) {
+		free(v);
+		free(ps);
+		return rc;
+	}
+	*out = v;
+	if (ports)
+		*ports = ps;
+	*n = ctx->n_targets;
+	return 0;
+}
+
 int np_cmd_parse_targets(struct np_cmd_ctx *ctx, unsigned default_port,
 			 struct np_target **out, size_t *n)
 {
-	struct np_target *v = calloc(ctx->n_targets ? ctx->n_targets : 1, sizeof(*v));
-	char errbuf[NP_ERRBUF_SIZE];
+	return np_cmd_parse_targets_ports(ctx, default_port, out, NULL, n);
+}
 
-	if (!v) {
-		np_cmd_error(ctx, "out of memory");
-		return 3;
-	}
-	for (size_t i = 0; i < ctx->n_targets; i++) {
-		if (np_target_parse(ctx->targets[i], (uint16_t)default_port, &v[i], errbuf) < 0) {
-			char *shown = np_redact_url(ctx->targets[i]);
+int np_cmd_parse_count(struct np_cmd_ctx *ctx, const char *opt, const char *s, long max, const char *unit,
+		       long *out)
+{
+	char *end;
+	long v;
 
-			np_cmd_error(ctx, "target '%s': %s", shown ? shown : "?", errbuf);
-			free(shown);
-			free(v);
-			return 2;
-		}
-		if (v[i].family != AF_UNSPEC && ctx->opts.family != AF_UNSPEC &&
-		    v[i].family != ctx->opts.family) {
-			np_cmd_error(ctx, "target '%s' is an %s address, but only %s was asked for",
-				     ctx->targets[i], v[i].family == AF_INET ? "IPv4" : "IPv6",
-				     ctx->opts.family == AF_INET ? "IPv4" : "IPv6");
-			free(v);
-			return 2;
-		}
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > max) {
+		np_cmd_error(ctx, "--%s '%s': not a number %s%sfrom 1 to %ld", opt, s, unit ? unit : "",
+			     unit ? " " : "", max);
+		return 2;
 	}
 	*out = v;
-	*n = ctx->n_targets;
 	return 0;
+}
+
+struct np_rawsend *np_cmd_open_raw(struct np_cmd_ctx *ctx, const char *who, char *why, size_t len)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+	int perm = 0;
+	struct np_rawsend *raw = np_rawsend_open(ctx->opts.interface, errbuf, &perm);
+
+	if (raw)
+		return raw;
+	if (perm)
+		snprintf(why, len, "%s sends crafted packets and needs CAP_NET_RAW: run as root, or: "
+			 "setcap cap_net_raw+ep %.200s", who, np_cmd_self_path());
+	else
+		snprintf(why, len, "%s", errbuf);
+	return NULL;
 }
 
 const char *np_cmd_self_path(void)
@@ -121,6 +182,7 @@ int np_cmd_close_output(struct np_cmd_ctx *ctx, const char *opt, const char *pat
 static int open_capture(struct np_cmd_ctx *ctx, struct np_report *report,
 			struct np_capture **cap, char *note, size_t note_len)
 {
+	struct np_capture_params cp = {ctx->pcap_max, ctx->capture_snaplen, ctx->capture_buffer};
 	char errbuf[NP_ERRBUF_SIZE];
 	int perm = 0;
 
@@ -132,7 +194,7 @@ static int open_capture(struct np_cmd_ctx *ctx, struct np_report *report,
 	report->capture.attempted = 1;
 	if (ctx->pcap_path)
 		report->capture.file = strdup(ctx->pcap_path);
-	*cap = np_capture_open(ctx->pcap_max, errbuf, &perm);
+	*cap = np_capture_open(&cp, errbuf, &perm);
 	if (*cap) {
 		report->capture.active = 1;
 		return 0;
@@ -350,6 +412,11 @@ int np_cmd_run_prepared(struct np_cmd_ctx *ctx, const char *check,
 		rc = prepare(ctx, arg);
 		if (rc)
 			goto out;
+	}
+	if (cap && ctx->capture_filter && np_capture_set_filter(cap, ctx->capture_filter) < 0) {
+		np_cmd_error(ctx, "out of memory");
+		rc = 3;
+		goto out;
 	}
 	rc = 3;
 	/* --prom is renamed into place at the end, as the user: as root, a

@@ -34,6 +34,8 @@ struct np_capture {
 	int nano;                  /* timestamps in nanoseconds */
 	int64_t wall_to_mono_us;   /* mono = wall + this (measured at open) */
 	struct np_flow_table *flows;
+	int snaplen;
+	char *filter;              /* the check's own, ANDed with the base */
 	struct np_watch *w;
 	char *secrets[8];
 	size_t n_secrets;
@@ -48,7 +50,7 @@ static int64_t wall_to_mono_offset(void)
 	return mono - ((int64_t)wall.tv_sec * 1000000 + wall.tv_nsec / 1000);
 }
 
-struct np_capture *np_capture_open(size_t max_bytes, char *errbuf, int *perm)
+struct np_capture *np_capture_open(const struct np_capture_params *cp, char *errbuf, int *perm)
 {
 	char pcap_err[PCAP_ERRBUF_SIZE] = "";
 	struct np_capture *c = calloc(1, sizeof(*c));
@@ -59,7 +61,8 @@ struct np_capture *np_capture_open(size_t max_bytes, char *errbuf, int *perm)
 		snprintf(errbuf, NP_ERRBUF_SIZE, "capture: out of memory");
 		return NULL;
 	}
-	c->flows = np_flow_table_new(max_bytes, errbuf);
+	c->snaplen = cp->snaplen && cp->snaplen < NP_SNAPLEN ? (int)cp->snaplen : NP_SNAPLEN;
+	c->flows = np_flow_table_new(cp->max_bytes, errbuf);
 	if (!c->flows)
 		goto fail;
 	c->p = pcap_create("any", pcap_err);
@@ -67,11 +70,11 @@ struct np_capture *np_capture_open(size_t max_bytes, char *errbuf, int *perm)
 		snprintf(errbuf, NP_ERRBUF_SIZE, "capture: %.200s", pcap_err);
 		goto fail;
 	}
-	pcap_set_snaplen(c->p, NP_SNAPLEN);
+	pcap_set_snaplen(c->p, c->snaplen);
 	/* Without immediate mode replies sit in the kernel buffer and every
 	 * timing read from the capture inflates. */
 	pcap_set_immediate_mode(c->p, 1);
-	pcap_set_buffer_size(c->p, NP_CAPTURE_BUFFER);
+	pcap_set_buffer_size(c->p, cp->buffer_bytes ? (int)cp->buffer_bytes : NP_CAPTURE_BUFFER);
 	c->nano = pcap_set_tstamp_precision(c->p, PCAP_TSTAMP_PRECISION_NANO) == 0;
 	st = pcap_activate(c->p);
 	if (st < 0) {
@@ -99,6 +102,7 @@ void np_capture_free(struct np_capture *c)
 	if (c->p)
 		pcap_close(c->p);
 	np_flow_table_free(c->flows);
+	free(c->filter);
 	for (size_t i = 0; i < c->n_secrets; i++)
 		free(c->secrets[i]);
 	free(c);
@@ -188,10 +192,36 @@ static char *build_filter(char *errbuf)
 	return f;
 }
 
+int np_capture_set_filter(struct np_capture *c, const char *filter)
+{
+	char *f = filter ? strdup(filter) : NULL;
+
+	if (filter && !f)
+		return NP_ENOMEM;
+	free(c->filter);
+	c->filter = f;
+	return 0;
+}
+
+/* The base filter, and the check's own when it has one. */
+static char *full_filter(const struct np_capture *c, char *errbuf)
+{
+	char *base = build_filter(errbuf), *f;
+
+	if (!base || !c->filter)
+		return base;
+	if (asprintf(&f, "%s and (%s)", base, c->filter) < 0) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "capture filter: out of memory");
+		f = NULL;
+	}
+	free(base);
+	return f;
+}
+
 int np_capture_start(struct np_capture *c, struct np_loop *loop, char *errbuf)
 {
 	struct bpf_program prog;
-	char *filter = build_filter(errbuf);
+	char *filter = full_filter(c, errbuf);
 	int fd;
 
 	if (!filter)
@@ -270,7 +300,7 @@ static void mask_secrets(const struct np_capture *c, uint8_t *data, size_t len)
 
 int np_capture_save(struct np_capture *c, FILE *f, char *errbuf)
 {
-	struct np_pcapng *w = np_pcapng_new(f, c->dlt, NP_SNAPLEN, "any", "netprobe " NP_VERSION, errbuf);
+	struct np_pcapng *w = np_pcapng_new(f, c->dlt, (uint32_t)c->snaplen, "any", "netprobe " NP_VERSION, errbuf);
 	size_t n = np_flow_kept_count(c->flows);
 	int err = 0;
 

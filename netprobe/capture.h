@@ -18,17 +18,33 @@ struct np_capture_stats {
 	uint64_t truncated;       /* kept with headers only (memory bound) */
 };
 
+/* How a check wants its capture; zeros take the defaults. */
+struct np_capture_params {
+	size_t max_bytes;         /* packet bytes held in memory (--pcap-max) */
+	size_t snaplen;           /* bytes captured of each packet (65535) */
+	size_t buffer_bytes;      /* the kernel's ring (8 MiB) */
+};
+
 /*
  * The privileged step: one live capture on the "any" device, immediate
  * mode, nanosecond timestamps when the kernel gives them. On failure
  * returns NULL, fills errbuf, and sets *perm when the cause is a missing
  * privilege (CAP_NET_RAW), so the caller can go on without capture.
+ * In immediate mode libpcap uses TPACKET_V2, whose ring slots are all of
+ * the snapshot length: a check that floods (a port sweep) asks for a
+ * short snaplen and a larger ring, or the ring holds only ~120 packets.
  */
-struct np_capture *np_capture_open(size_t max_bytes, char *errbuf, int *perm);
+struct np_capture *np_capture_open(const struct np_capture_params *cp, char *errbuf, int *perm);
 void np_capture_free(struct np_capture *c);
 
+/* A BPF expression packets must pass as well as the base filter: a check
+ * that knows its flows (a sweep's source port) narrows the capture so
+ * the ring holds its packets only. Before np_capture_start. */
+int np_capture_set_filter(struct np_capture *c, const char *filter);
+
 /* Unprivileged: set the kernel filter (TCP, UDP, ICMP, ICMPv6 to or from
- * this host's addresses) and put the capture's fd on the loop. */
+ * this host's addresses, and the check's own filter when it gave one) and
+ * put the capture's fd on the loop. */
 int np_capture_start(struct np_capture *c, struct np_loop *loop, char *errbuf);
 
 /* Read every packet the kernel holds now, without blocking. */

@@ -156,14 +156,8 @@ static void from_reset(const struct np_tcp_input *in, const struct np_flow_pkt *
 		r->verdict = "tcp.refused";
 		return;
 	}
-	for (int t = 1; t <= in->series_len; t++)
-		if (in->series[t - 1].outcome == NP_SERIES_RESET) {
-			tmin = t;
-			break;
-		}
-	if (tmin == d + 1) {
-		/* The smallest TTL that reaches the sender equals its distance:
-		 * it is the end host, the target itself. */
+	switch (np_tcp_reset_origin(ttl, in->series, in->series_len, &tmin)) {
+	case NP_RESET_TARGET:
 		r->verdict = "tcp.refused";
 		r->sender_hop = d + 1;
 		r->target_ttl = ttl;
@@ -175,11 +169,7 @@ static void from_reset(const struct np_tcp_input *in, const struct np_flow_pkt *
 			 "(TTL %d, initial %d), where the target is", r->decided_ms, d + 1, ttl,
 			 np_ttl_initial(ttl));
 		return;
-	}
-	if (tmin >= d + 2) {
-		/* A SYN must pass the sender's own TTL check before a forwarding
-		 * firewall rejects it, so the first TTL that draws its reset is
-		 * one more than its hop; that hop's time exceeded names it. */
+	case NP_RESET_PATH: {
 		const struct np_ttl_probe *te = &in->series[d];   /* TTL d + 1 */
 
 		r->verdict = "tcp.rejected";
@@ -197,6 +187,9 @@ static void from_reset(const struct np_tcp_input *in, const struct np_flow_pkt *
 			 r->decided_ms, d + 1, d ? "s" : "", ttl, np_ttl_initial(ttl),
 			 r->sender[0] ? " by " : "", r->sender, r->sender[0] ? "" : ", device address unknown");
 		return;
+	}
+	case NP_RESET_UNDECIDED:
+		break;
 	}
 	r->verdict = "tcp.refused";
 	snprintf(r->summary, sizeof(r->summary),
@@ -296,6 +289,29 @@ void np_tcp_classify_packets(const struct np_tcp_input *in, struct np_tcp_result
 		snprintf(r->summary, sizeof(r->summary), "no answer to %zu SYN%s within %.1f s: the flow is "
 			 "silently dropped", n_syn, n_syn == 1 ? "" : "s", in->obs.elapsed_ms / 1000.0);
 	}
+}
+
+enum np_reset_origin np_tcp_reset_origin(int ttl, const struct np_ttl_probe *series, int len, int *tmin)
+{
+	int d = np_ttl_hops(ttl);
+
+	*tmin = 0;
+	for (int t = 1; t <= len; t++)
+		if (series[t - 1].outcome == NP_SERIES_RESET) {
+			*tmin = t;
+			break;
+		}
+	/* The smallest TTL that reaches the sender equals its distance: it is
+	 * the end host, the target itself. */
+	if (*tmin && *tmin == d + 1)
+		return NP_RESET_TARGET;
+	/* A SYN must pass the sender's own TTL check before a forwarding
+	 * firewall rejects it, so the first TTL that draws its reset is one
+	 * more than its hop; that hop's time exceeded names it. The series
+	 * must reach TTL d + 1 for that hop to have been asked. */
+	if (*tmin >= d + 2 && len > d)
+		return NP_RESET_PATH;
+	return NP_RESET_UNDECIDED;
 }
 
 enum np_series_outcome np_tcp_series_outcome(const struct np_flow_pkt *p, char *from, size_t len)

@@ -76,6 +76,18 @@ struct np_tcp_result {
 
 void np_tcp_classify_packets(const struct np_tcp_input *in, struct np_tcp_result *out);
 
+/* Who sent a reset carrying the target's address. */
+enum np_reset_origin {
+	NP_RESET_UNDECIDED = 0,   /* the series does not fit either reading */
+	NP_RESET_TARGET,          /* the end host itself: its port is closed */
+	NP_RESET_PATH,            /* a device at hop np_ttl_hops(ttl) + 1 answers for it */
+};
+
+/* From a reset of TTL ttl and the TTL-limited SYNs sent to the same port
+ * (series[t - 1]: what the SYN with TTL t drew, t = 1..len). *tmin gets
+ * the smallest TTL that drew a reset, 0 when none did. */
+enum np_reset_origin np_tcp_reset_origin(int ttl, const struct np_ttl_probe *series, int len, int *tmin);
+
 /* Helpers for the TTL series: is this packet a decisive answer, and what. */
 enum np_series_outcome np_tcp_series_outcome(const struct np_flow_pkt *p, char *from, size_t len);
 

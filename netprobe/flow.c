@@ -24,6 +24,8 @@ struct np_flow {
 	struct flow_key key;
 	np_flow_cb cb;
 	void *arg;
+	np_flow_keep_cb keep;
+	void *keep_arg;
 	struct np_flow_pkt *pkts;
 	size_t n, cap;
 	struct np_flow *next;       /* bucket chain */
@@ -144,6 +146,14 @@ void np_flow_detach(struct np_flow *flow)
 		return;
 	flow->cb = NULL;
 	flow->arg = NULL;
+	flow->keep = NULL;
+	flow->keep_arg = NULL;
+}
+
+void np_flow_set_keep(struct np_flow *flow, np_flow_keep_cb keep, void *arg)
+{
+	flow->keep = keep;
+	flow->keep_arg = arg;
 }
 
 size_t np_flow_count(const struct np_flow *flow)
@@ -156,12 +166,26 @@ const struct np_flow_pkt *np_flow_packet(const struct np_flow *flow, size_t i)
 	return i < flow->n ? &flow->pkts[i] : NULL;
 }
 
-static struct np_flow *lookup(struct np_flow_table *t, const struct flow_key *k)
+static struct np_flow *lookup_exact(struct np_flow_table *t, const struct flow_key *k)
 {
 	for (struct np_flow *f = t->buckets[key_hash(k)]; f; f = f->next)
 		if (memcmp(&f->key, k, sizeof(*k)) == 0)
 			return f;
 	return NULL;
+}
+
+/* The flow of a 5-tuple, else the one registered for any remote port of
+ * that address. */
+static struct np_flow *lookup(struct np_flow_table *t, const struct flow_key *k)
+{
+	struct np_flow *f = lookup_exact(t, k);
+	struct flow_key any;
+
+	if (f || k->rport == 0)
+		return f;
+	any = *k;
+	any.rport = 0;
+	return lookup_exact(t, &any);
 }
 
 static void make_key(struct flow_key *k, int proto, const struct np_pkt_ip *ip,
@@ -273,12 +297,17 @@ uint32_t np_flow_input(struct np_flow_table *t, int dlt, uint64_t ts_ns, int64_t
 	f = match(t, &fp.pkt, &outgoing, &icmp);
 	if (!f)
 		return 0;
-	if (keep(t, ts_ns, data, caplen, wirelen) < 0)
-		return 0;
-	fp.frame = (uint32_t)t->n_kept;
 	fp.mono_us = mono_us;
 	fp.outgoing = outgoing;
 	fp.icmp = icmp;
+	if (f->keep && !f->keep(&fp, f->keep_arg)) {
+		if (f->cb)
+			f->cb(f, &fp, f->arg);
+		return 0;
+	}
+	if (keep(t, ts_ns, data, caplen, wirelen) < 0)
+		return 0;
+	fp.frame = (uint32_t)t->n_kept;
 	if (f->n < NP_FLOW_MAX_LISTED) {
 		if (f->n == f->cap) {
 			size_t cap = f->cap ? f->cap * 2 : 8;

@@ -29,6 +29,9 @@ struct np_flow_pkt {
 };
 
 typedef void (*np_flow_cb)(struct np_flow *flow, const struct np_flow_pkt *p, void *arg);
+/* Whether a matched packet is kept (saved, numbered, listed): p->frame is
+ * 0 while it is asked. */
+typedef int (*np_flow_keep_cb)(const struct np_flow_pkt *p, void *arg);
 
 struct np_flow_table *np_flow_table_new(size_t max_bytes, char *errbuf);
 void np_flow_table_free(struct np_flow_table *t);
@@ -38,13 +41,21 @@ void np_flow_table_free(struct np_flow_table *t);
  * A local address of all zeros with port 0 registers the flow for ICMP
  * errors whose quote no other flow matches because its source address or
  * port was rewritten on the way (NAT): a probe that looks for NAT takes
- * them (and must check that the quote is one of its own packets). */
+ * them (and must check that the quote is one of its own packets). A remote
+ * port 0 matches every remote port of that address that no flow of its
+ * own matches: one flow for a sweep of many ports from one source port. */
 struct np_flow *np_flow_register(struct np_flow_table *t, int proto,
 				 const struct sockaddr *local,
 				 const struct sockaddr *remote,
 				 np_flow_cb cb, void *arg);
 /* No more callbacks; packets are still matched and saved. */
 void np_flow_detach(struct np_flow *flow);
+/* Keep only the packets keep() accepts (all when there is none): the
+ * others still reach the flow's callback, with frame 0, but are neither
+ * saved nor listed. A probe that sends thousands of packets keeps the
+ * frames that prove something and lets the rest go. keep is called
+ * while the owner's callback is set, never after np_flow_detach(). */
+void np_flow_set_keep(struct np_flow *flow, np_flow_keep_cb keep, void *arg);
 
 size_t np_flow_count(const struct np_flow *flow);
 const struct np_flow_pkt *np_flow_packet(const struct np_flow *flow, size_t i);
@@ -53,7 +64,7 @@ const struct np_flow_pkt *np_flow_packet(const struct np_flow *flow, size_t i);
  * Feed one captured packet. ts_ns is wall-clock nanoseconds (the capture's
  * timestamp), mono_us the same instant on the monotonic clock. Returns the
  * frame number if the packet matched a flow and was kept, 0 if it matched
- * nothing (not kept).
+ * nothing or its flow did not keep it.
  */
 uint32_t np_flow_input(struct np_flow_table *t, int dlt, uint64_t ts_ns, int64_t mono_us,
 		       const uint8_t *data, uint32_t caplen, uint32_t wirelen);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include "flow.h"
 #include "loop.h"
 #include "rawsend.h"
+#include "route.h"
 #include "run.h"
 #include "target_job.h"
 #include "trace_result.h"
@@ -525,43 +525,6 @@ static void fail_now(struct trace *tr, const char *why)
 
 /* --- starting: source, port, flows ------------------------------------------------ */
 
-static uint32_t random32(void)
-{
-	uint32_t v;
-
-	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
-		v = (uint32_t)np_now_us() * 2654435761u;
-	return v;
-}
-
-/* The source address the kernel picks for the target (or --source), the
- * path MTU for the MSS a real client would announce. */
-static int pick_source(struct trace *tr, int *mtu)
-{
-	const struct np_opts *o = np_run_opts(tr->job.run);
-	int fam = tr->dst.ss_family, fd = socket(fam, SOCK_DGRAM | SOCK_CLOEXEC, 0), e;
-	socklen_t len = sizeof(tr->src);
-
-	if (fd < 0)
-		return -errno;
-	if ((o->interface[0] && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->interface,
-					   (socklen_t)strlen(o->interface)) < 0) ||
-	    (o->has_source && bind(fd, (const struct sockaddr *)&o->source,
-				   np_addr_len((const struct sockaddr *)&o->source)) < 0) ||
-	    connect(fd, (struct sockaddr *)&tr->dst, np_addr_len((struct sockaddr *)&tr->dst)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&tr->src, &len) < 0) {
-		e = errno;
-		close(fd);
-		return -e;
-	}
-	len = sizeof(*mtu);
-	if (getsockopt(fd, fam == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP, fam == AF_INET6 ? IPV6_MTU : IP_MTU,
-		       mtu, &len) < 0)
-		*mtu = 1500;
-	close(fd);
-	return 0;
-}
-
 /* A bound, unconnected socket of the probe's protocol keeps the kernel
  * from giving the source port to anyone else while the trace runs (as
  * tcptraceroute and nmap do); it never connects, so it answers nothing. */
@@ -581,35 +544,11 @@ static int reserve_port(struct trace *tr)
 static void init_base(struct trace *tr, int mtu)
 {
 	struct np_trace_hdr *b = &tr->base;
-	int fam = tr->dst.ss_family;
 
-	memset(b, 0, sizeof(*b));
-	b->family = fam;
-	b->proto = tr->plan->udp ? IPPROTO_UDP : IPPROTO_TCP;
-	memcpy(b->src, sa_bytes(&tr->src), fam == AF_INET ? 4 : 16);
-	memcpy(b->dst, sa_bytes(&tr->dst), fam == AF_INET ? 4 : 16);
-	b->sport = ntohs(fam == AF_INET ? ((struct sockaddr_in *)&tr->src)->sin_port :
-			 ((struct sockaddr_in6 *)&tr->src)->sin6_port);
-	b->dport = ntohs(fam == AF_INET ? ((struct sockaddr_in *)&tr->dst)->sin_port :
-			 ((struct sockaddr_in6 *)&tr->dst)->sin6_port);
-	b->ip_id = (uint16_t)random32();
-	/* One flow label for the whole trace: routers hash it with the
-	 * addresses to pick a path (RFC 6438), so it is part of the flow. */
-	b->flow_label = np_rawsend_flow_label(random32() | 1);
-	/* What Linux puts in a SYN: MSS from the route's MTU, SACK,
-	 * timestamps, window scale 7, the largest window a multiple of MSS. */
-	b->mss = mtu - (fam == AF_INET ? 40 : 60);
-	if (b->mss < 536 || b->mss > 65495)
-		b->mss = fam == AF_INET ? 1460 : 1440;
-	b->window = (uint16_t)(65535 / b->mss * b->mss);
-	b->wscale = 7;
-	b->sack_perm = 1;
-	b->ts = 1;
-	b->tsval = random32();
-	b->flags = NP_TCP_SYN;
-	b->seq = random32();
+	np_rawsend_base(b, tr->plan->udp ? IPPROTO_UDP : IPPROTO_TCP, (struct sockaddr *)&tr->src,
+			(struct sockaddr *)&tr->dst, mtu);
 	/* Checksums base + k for every probe: never 0 nor 0xffff. */
-	b->udp_sum = (uint16_t)(1 + random32() % (0xfffe - MAX_PROBES));
+	b->udp_sum = (uint16_t)(1 + np_rawsend_random32() % (0xfffe - MAX_PROBES));
 	if (!tr->plan->udp)
 		b->udp_sum = 0;
 }
@@ -652,7 +591,7 @@ static void trace_start(struct np_job *job)
 		fail_now(tr, msg);
 		return;
 	}
-	err = pick_source(tr, &mtu);
+	err = np_route_source(np_run_opts(run), (struct sockaddr *)&tr->dst, &tr->src, &mtu);
 	if (err == 0)
 		err = reserve_port(tr);
 	if (err < 0) {

@@ -5,9 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <libnet.h>
+
+#include "clock.h"
 
 /* What the pblocks of a context hold now: rebuilding the same kind of
  * packet reuses them in place (libnet's ptags); another kind clears them. */
@@ -174,6 +177,50 @@ static int send_v6(struct ctx *c, const struct np_trace_hdr *h, uint32_t l4len, 
 	if (libnet_write(c->l) < 0)
 		return fail(c, errbuf, "sending");
 	return 0;
+}
+
+static void copy_addr(const struct sockaddr *sa, uint8_t addr[16], uint16_t *port)
+{
+	if (sa->sa_family == AF_INET6) {
+		memcpy(addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		*port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	} else {
+		memcpy(addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		*port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	}
+}
+
+void np_rawsend_base(struct np_trace_hdr *h, int proto, const struct sockaddr *src,
+		     const struct sockaddr *dst, int mtu)
+{
+	int fam = dst->sa_family;
+
+	memset(h, 0, sizeof(*h));
+	h->family = fam;
+	h->proto = proto;
+	copy_addr(src, h->src, &h->sport);
+	copy_addr(dst, h->dst, &h->dport);
+	h->ip_id = (uint16_t)np_rawsend_random32();
+	h->flow_label = np_rawsend_flow_label(np_rawsend_random32() | 1);
+	h->mss = mtu - (fam == AF_INET ? 40 : 60);
+	if (h->mss < 536 || h->mss > 65495)
+		h->mss = fam == AF_INET ? 1460 : 1440;
+	h->window = (uint16_t)(65535 / h->mss * h->mss);
+	h->wscale = 7;
+	h->sack_perm = 1;
+	h->ts = 1;
+	h->tsval = np_rawsend_random32();
+	h->flags = NP_TCP_SYN;
+	h->seq = np_rawsend_random32();
+}
+
+uint32_t np_rawsend_random32(void)
+{
+	uint32_t v;
+
+	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		v = (uint32_t)np_now_us() * 2654435761u;
+	return v;
 }
 
 /* libnet 1.1.6 writes "fl & 0x0FF00 >> 8" into the label's middle byte

@@ -207,6 +207,50 @@ int np_target_parse(const char *text, uint16_t default_port,
 	return 0;
 }
 
+int np_target_parse_sweep(const char *text, uint16_t default_port, struct np_target *t,
+			  struct np_portset *ports, char *errbuf)
+{
+	char host[NP_HOST_MAX + 8];
+	const char *list = NULL, *colon = NULL;
+	size_t n = strlen(text);
+	int err;
+
+	np_portset_clear(ports);
+	if (!strstr(text, "://")) {
+		if (text[0] == '[') {
+			colon = strstr(text, "]:");
+			colon = colon ? colon + 1 : NULL;
+		} else {
+			colon = strchr(text, ':');
+			/* Two colons and no brackets: a bare IPv6 address. */
+			if (colon && strchr(colon + 1, ':'))
+				colon = NULL;
+		}
+	}
+	if (colon) {
+		list = colon + 1;
+		n = (size_t)(colon - text);
+	}
+	if (n >= sizeof(host)) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "host is %zu bytes long (at most %d allowed)", n, NP_HOST_MAX);
+		return NP_EINVAL;
+	}
+	memcpy(host, text, n);
+	host[n] = '\0';
+	err = np_target_parse(host, default_port, t, errbuf);
+	if (err < 0)
+		return err;
+	if (!list) {
+		np_portset_add(ports, t->port);
+		return 0;
+	}
+	err = np_portset_parse(ports, list, errbuf);
+	if (err < 0)
+		return err;
+	t->port = (uint16_t)np_portset_next(ports, 1);
+	return 0;
+}
+
 const char *np_target_str(const struct np_target *t, char *buf, size_t len)
 {
 	const char *lb = t->family == AF_INET6 ? "[" : "";

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "portset.h"
 
 enum np_scheme {
 	NP_SCHEME_NONE = 0,   /* host or host:port */
@@ -32,6 +33,15 @@ struct np_target {
  */
 int np_target_parse(const char *text, uint16_t default_port,
 		    struct np_target *t, char *errbuf);
+
+/*
+ * A target of a port sweep: as above, but the port may be a list of ports
+ * and ranges, "host:22,80,8000-8100", "[2001:db8::1]:1-65535" (a bare
+ * IPv6 address takes no list: it needs brackets). ports gets the list, or
+ * the one port np_target_parse() gives; t->port is its lowest port.
+ */
+int np_target_parse_sweep(const char *text, uint16_t default_port, struct np_target *t,
+			  struct np_portset *ports, char *errbuf);
 
 /* "host:port", "[v6]:port" or the URL form; buf of NP_TARGET_STR_MAX. */
 #define NP_TARGET_STR_MAX (NP_HOST_MAX + NP_PATH_MAX + 32)

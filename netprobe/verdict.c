@@ -28,6 +28,15 @@ static const struct np_verdict verdicts[] = {
 	 "the connection could not be attempted from this host",
 	 "The summary names the system error; it concerns this host (source address, interface, local "
 	 "firewall, resources), not the path."},
+	/* The summary of a half-open sweep (tcp --syn): its status is set
+	 * by the sweep (fail when a port swept is not open, as tcp would
+	 * say of each). */
+	{"tcp.sweep", NP_PASS,
+	 "the ports of a target swept with half-open SYNs (tcp --syn): counts and port ranges per state; it "
+	 "fails when a port swept is not open",
+	 "Compare reached_ranges (open or closed: the path lets these through) and blocked_ranges (filtered, "
+	 "rejected, unreachable) in the finding's metrics with the rule matrix; rejected_by names who rejects "
+	 "what. `netprobe trace HOST:PORT` finds the hop where a filtered port dies."},
 	{"tls.ok", NP_PASS,
 	 "the TLS handshake completed with a trusted, valid certificate for the name and a current protocol",
 	 ""},

@@ -263,6 +263,94 @@ static void memory_bound_keeps_headers_only(void **state)
 	np_flow_table_free(t);
 }
 
+/* A flow registered with remote port 0 takes the packets of every remote
+ * port of its address (a sweep from one source port): sent, answered and
+ * quoted by ICMP errors; a flow of the exact 5-tuple comes first. */
+static void any_remote_port_takes_a_sweep(void **state)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+	struct np_flow_table *t = np_flow_table_new(1 << 20, errbuf);
+	struct sockaddr_in l = {0}, r = {0};
+	struct seen sweep = {0}, exact = {0};
+	struct fixture fx;
+	struct np_packet p;
+
+	(void)state;
+	load("tcp4_syn", &fx);
+	assert_int_equal(dis(fx.dlt, fx.data, fx.len, fx.wirelen, &p), 0);
+	l.sin_family = r.sin_family = AF_INET;
+	memcpy(&l.sin_addr, p.ip.src, 4);
+	memcpy(&r.sin_addr, p.ip.dst, 4);
+	l.sin_port = htons(p.tcp.sport);
+	assert_non_null(np_flow_register(t, IPPROTO_TCP, (struct sockaddr *)&l, (struct sockaddr *)&r,
+					 on_pkt, &sweep));
+	assert_int_equal(feed(t, "tcp4_syn", 1), 1);
+	assert_true(sweep.outgoing);
+	assert_int_equal(feed(t, "tcp4_synack", 2), 2);
+	assert_false(sweep.outgoing);
+	assert_int_equal(sweep.calls, 2);
+	/* Another local port is not the sweep's. */
+	assert_int_equal(feed(t, "tcp6_syn", 3), 0);
+	r.sin_port = htons(p.tcp.dport);
+	assert_non_null(np_flow_register(t, IPPROTO_TCP, (struct sockaddr *)&l, (struct sockaddr *)&r,
+					 on_pkt, &exact));
+	assert_int_equal(feed(t, "tcp4_synack", 4), 3);
+	assert_int_equal(exact.calls, 1);
+	assert_int_equal(sweep.calls, 2);
+	np_flow_table_free(t);
+
+	/* An ICMP error quoting a SYN to any port of the address. */
+	t = np_flow_table_new(1 << 20, errbuf);
+	load("icmp4_admin_prohib", &fx);
+	assert_int_equal(dis(fx.dlt, fx.data, fx.len, fx.wirelen, &p), 0);
+	memcpy(&l.sin_addr, p.inner_ip.src, 4);
+	memcpy(&r.sin_addr, p.inner_ip.dst, 4);
+	l.sin_port = htons(p.inner_tcp.sport);
+	r.sin_port = 0;
+	memset(&sweep, 0, sizeof(sweep));
+	assert_non_null(np_flow_register(t, IPPROTO_TCP, (struct sockaddr *)&l, (struct sockaddr *)&r,
+					 on_pkt, &sweep));
+	assert_int_equal(feed(t, "icmp4_admin_prohib", 5), 1);
+	assert_true(sweep.icmp);
+	np_flow_table_free(t);
+}
+
+static int keep_incoming(const struct np_flow_pkt *p, void *arg)
+{
+	int *asked = arg;
+
+	(*asked)++;
+	assert_int_equal(p->frame, 0);
+	return !p->outgoing;
+}
+
+/* A flow that keeps only some packets: the others reach its callback with
+ * frame 0 and are neither saved, numbered nor listed. */
+static void keep_chooses_the_frames(void **state)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+	struct np_flow_table *t = np_flow_table_new(1 << 20, errbuf);
+	struct seen s = {0};
+	struct np_flow *f = register_syn(t, "tcp4_syn", &s);
+	int asked = 0;
+
+	(void)state;
+	np_flow_set_keep(f, keep_incoming, &asked);
+	assert_int_equal(feed(t, "tcp4_syn", 1), 0);
+	assert_int_equal(s.calls, 1);
+	assert_int_equal(s.frame, 0);
+	assert_int_equal(feed(t, "tcp4_synack", 2), 1);
+	assert_int_equal(s.frame, 1);
+	assert_int_equal(asked, 2);
+	assert_int_equal(np_flow_count(f), 1);
+	assert_int_equal(np_flow_kept_count(t), 1);
+	/* Detached: no more questions, every packet kept again. */
+	np_flow_detach(f);
+	assert_int_equal(feed(t, "tcp4_syn", 3), 2);
+	assert_int_equal(asked, 2);
+	np_flow_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +360,8 @@ int main(void)
 		cmocka_unit_test(detached_flows_still_keep_packets),
 		cmocka_unit_test(comments_attach_to_frames),
 		cmocka_unit_test(memory_bound_keeps_headers_only),
+		cmocka_unit_test(any_remote_port_takes_a_sweep),
+		cmocka_unit_test(keep_chooses_the_frames),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

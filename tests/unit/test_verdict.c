@@ -117,7 +117,8 @@ static void known_codes_have_their_status(void **state)
 		enum np_status status;
 	} want[] = {
 		{"tcp.ok", NP_PASS}, {"tcp.refused", NP_FAIL}, {"tcp.filtered", NP_FAIL},
-		{"tcp.unreachable", NP_FAIL}, {"tcp.error", NP_ERROR},
+		{"tcp.unreachable", NP_FAIL}, {"tcp.error", NP_ERROR}, {"tcp.rejected", NP_FAIL},
+		{"tcp.sweep", NP_PASS},
 		{"run.deadline", NP_ERROR}, {"run.interrupted", NP_SKIP},
 		{"trace.reached", NP_PASS}, {"trace.blocked_at_hop", NP_FAIL}, {"trace.max_hops", NP_FAIL},
 		{"trace.modified", NP_WARN}, {"trace.error", NP_ERROR},
