@@ -79,8 +79,10 @@ static int talk_buffers(struct iconn *r)
 {
 	if (!r->out)
 		r->out = malloc(IO_OUT);
-	if (!r->in)
-		r->in = malloc(IO_IN);
+	if (!r->in) {
+		r->in = malloc(IO_IN_FIRST);
+		r->in_cap = IO_IN_FIRST;
+	}
 	return r->out && r->in ? 0 : -1;
 }
 
@@ -89,6 +91,7 @@ static void drop_buffers(struct iconn *r)
 	free(r->out);
 	free(r->in);
 	r->out = r->in = NULL;
+	r->in_cap = 0;
 	r->out_len = r->out_off = r->in_len = 0;
 }
 
@@ -304,8 +307,19 @@ static int send_out(struct iconn *r)
  * < -1: -errno. */
 static long read_in(struct iconn *r)
 {
-	size_t room = IO_IN - 1 - r->in_len;
+	size_t room = r->in_cap - 1 - r->in_len;
 
+	/* Answers are small; a long head (a proxy's) grows the buffer, bounded. */
+	if (room == 0 && r->in_cap < IO_IN) {
+		size_t cap = r->in_cap * 2 < IO_IN ? r->in_cap * 2 : IO_IN;
+		char *in = realloc(r->in, cap);
+
+		if (!in)
+			return -ENOMEM;
+		r->in = in;
+		r->in_cap = cap;
+		room = r->in_cap - 1 - r->in_len;
+	}
 	if (room == 0)
 		return -EMSGSIZE;
 	if (r->tls && r->phase != I_PROXY_READ) {
@@ -373,6 +387,7 @@ static void start_silence(struct iconn *r)
 {
 	r->t_ready = r->t_silence = np_now_us();
 	drop_buffers(r);
+	np_tls_conn_shed(r->tls);
 	talk_done(r);
 	phase(r, I_IDLE, (int64_t)r->idle_s * 1000000, "silent");
 	want(r, NP_EV_READ);
@@ -438,8 +453,10 @@ static void on_silence_event(struct iconn *r)
 		return;
 	}
 	n = read_in(r);
-	if (n == 0 && r->phase == I_IDLE)
+	if (n == 0 && r->phase == I_IDLE) {
 		drop_buffers(r);
+		np_tls_conn_shed(r->tls);    /* a ticket read, no data: buffers back */
+	}
 	if (n == 0)
 		return;             /* TLS housekeeping (a ticket): still silent */
 	if (n < 0) {

@@ -56,8 +56,8 @@ struct iconn {
 	enum iphase phase;
 	char *out;                  /* IO_OUT bytes while talking, NULL while silent */
 	size_t out_len, out_off;
-	char *in;                   /* IO_IN bytes while talking */
-	size_t in_len;
+	char *in;                   /* while talking: in_cap bytes, grown up to IO_IN */
+	size_t in_len, in_cap;
 	int64_t t0, t_ready;        /* start; first answer in (the silence starts) */
 	int64_t t_silence;          /* the silence measured from here (last packet) */
 	int64_t t_asked;            /* the request after the silence went out */
@@ -78,6 +78,7 @@ struct iconn {
 
 #define IO_OUT 2048
 #define IO_IN NP_HTTP_HEAD_MAX
+#define IO_IN_FIRST 1024
 #define DETAIL_MAX 300
 
 /* One silence of the ladder: its connections, and the finding that speaks

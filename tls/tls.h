@@ -60,6 +60,11 @@ int np_tls_conn_resume(struct np_tls_conn *c, struct np_tls_session *s);
 int np_tls_conn_resumed(struct np_tls_conn *c);
 void np_tls_session_free(struct np_tls_session *s);
 
+/* A connection about to sit idle gives back its record buffers (about
+ * 17 KB each): post-handshake messages read while no application data is
+ * asked for leave the read buffer allocated otherwise. */
+void np_tls_conn_shed(struct np_tls_conn *c);
+
 enum np_tls_step { NP_TLS_DONE, NP_TLS_WANT_READ, NP_TLS_WANT_WRITE, NP_TLS_ERROR };
 
 /* Call again on the readiness it asked for. Once DONE or ERROR, it keeps

@@ -216,6 +216,13 @@ int np_tls_conn_resumed(struct np_tls_conn *c)
 	return c && c->ssl && SSL_session_reused(c->ssl);
 }
 
+void np_tls_conn_shed(struct np_tls_conn *c)
+{
+	/* Fails, harmlessly, while a record is half read or written. */
+	if (c && c->ssl)
+		SSL_free_buffers(c->ssl);
+}
+
 void np_tls_session_free(struct np_tls_session *s)
 {
 	SSL_SESSION_free((SSL_SESSION *)s);
