@@ -141,7 +141,7 @@ build/fuzz/fuzz_stun: tests/fuzz/fuzz_stun.c netprobe/stun.c netprobe/stun.h
 
 # The profile parser under libFuzzer, with libyaml and the target and
 # proxy parsers it checks values with (not the built-in profiles).
-FUZZ_PROFILE_SRC := netprobe/profile.c netprobe/profile_opts.c netprobe/profile_vars.c netprobe/target.c \
+FUZZ_PROFILE_SRC := netprobe/profile.c netprobe/profile_opts.c netprobe/profile_vars.c netprobe/target.c netprobe/portset.c \
                     netprobe/proxy.c netprobe/redact.c netprobe/error.c
 build/fuzz/fuzz_profile: tests/fuzz/fuzz_profile.c $(FUZZ_PROFILE_SRC) netprobe/profile.h netprobe/profile_int.h
 	@mkdir -p $(dir $@)
