@@ -65,6 +65,7 @@ struct run_cmd {
 	const char *only[MAX_ONLY];
 	size_t n_only;
 	int need_raw;
+	int family_host;                /* a family check reports this host */
 	struct np_rawsend *raw;
 	char raw_unavailable[NP_ERRBUF_SIZE + 160];
 };
@@ -369,6 +370,9 @@ static int build(struct np_cmd_ctx *ctx, struct run_cmd *r, struct rcheck *c)
 	case NP_CHECK_FAMILY:
 		c->family.targets = c->targets;
 		c->family.n_targets = c->n_targets;
+		/* this host's readiness once per run, not once per check */
+		c->family.no_host = r->family_host;
+		r->family_host = 1;
 		return 0;
 	case NP_CHECK_TRACE:
 		c->trace.max_hops = o->max_hops ? (int)o->max_hops : 30;

@@ -70,6 +70,7 @@ struct fam_state {
 	int nat64_len;              /* prefix length, 0 none */
 	size_t outstanding;
 	int reported;
+	int no_host;
 };
 
 static int fam_idx(int family)
@@ -491,7 +492,8 @@ static void state_maybe_report(struct fam_state *st)
 	if (st->outstanding || st->reported)
 		return;
 	st->reported = 1;
-	host_finding(st);
+	if (!st->no_host)
+		host_finding(st);
 	for (size_t i = 0; i < st->n_targets; i++)
 		target_finding(st, &st->targets[i]);
 }
@@ -514,6 +516,7 @@ int np_family_submit(struct np_run *run, const struct np_family_plan *plan, char
 		return NP_ENOMEM;
 	}
 	st->run = run;
+	st->no_host = plan->no_host;
 	if (np_run_at_free(run, state_free, st) < 0) {
 		state_free(st);
 		snprintf(errbuf, NP_ERRBUF_SIZE, "out of memory");

@@ -17,6 +17,7 @@ struct np_run;
 struct np_family_plan {
 	const struct np_target *targets;
 	size_t n_targets;
+	int no_host;            /* another plan of the run reports this host already */
 };
 
 int np_family_submit(struct np_run *run, const struct np_family_plan *plan, char *errbuf);

@@ -26,6 +26,8 @@ test_run_lab_profile_end_to_end() {
 	jqe "$TMP/lab.json" '[.findings[] | select(.metrics.required == 0 and .verdict == "tcp.rejected")] | length >= 1 and all(.status == "warn")'
 	# an unset variable skips its check and names it
 	jqe "$TMP/lab.json" '[.findings[] | select(.verdict == "profile.skipped") | .metrics.variable] | sort == ["ad_domain", "dc", "responder", "responder"]'
+	# this host's address-family readiness once, though two checks ask
+	jqe "$TMP/lab.json" '[.findings[] | select(.check == "family" and .target == "this host")] | length == 1'
 	# one capture for everything, nothing dropped; one idle period, not the sum
 	jqe "$TMP/lab.json" '.capture.dropped == 0 and .duration_ms < 15000'
 	xmllint --noout "$TMP/lab.xml" || fail "the JUnit report is not well-formed"
