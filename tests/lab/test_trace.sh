@@ -189,3 +189,9 @@ test_trace_needs_net_raw() {
 	expect "exit status with cap_net_raw+ep" "$rc" 0
 	jqe "$TMP/capraw.json" '.findings[0] | .verdict == "trace.reached" and .metrics.hop_count == 4'
 }
+
+test_trace_max_hops_reached_before_the_target() {
+	# the server is hop 4: with --max-hops 2 routers still answer at the limit
+	np maxh trace "$SRV4:$PORT_OPEN" --max-hops 2 --timeout 1
+	jqe "$TMP/maxh.json" ".findings[0] | .verdict == \"trace.max_hops\" and (.metrics.hops | length) == 2 and .metrics.hops[1].address == \"$FW4\""
+}
