@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@ struct np_atomic {
 struct np_atomic *np_atomic_open(const char *path, char *errbuf, size_t errlen)
 {
 	struct np_atomic *a = calloc(1, sizeof(*a));
+	struct stat st;
 	int fd;
 
 	if (!a || !(a->path = strdup(path)) || asprintf(&a->tmp, "%s.tmp", path) < 0) {
@@ -30,6 +32,13 @@ struct np_atomic *np_atomic_open(const char *path, char *errbuf, size_t errlen)
 		goto fail;
 	}
 	a->sock = -1;
+	/* FILE is renamed over at the end: find now, before any probe runs,
+	 * that it cannot be (a directory, a device), not after the run. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(errbuf, errlen, "%s", S_ISDIR(st.st_mode) ? "is a directory (give a file name)" :
+			 "exists and is not a regular file");
+		goto fail;
+	}
 	/* 0644: the collector runs as another user and must read it. */
 	fd = open(a->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || !(a->f = fdopen(fd, "w"))) {

@@ -584,7 +584,7 @@ static int run_exec(struct np_cmd_ctx *ctx)
 	}
 	r.vars = np_vars_new(sets, n_sets, errbuf);
 	if (!r.vars) {
-		np_cmd_error(ctx, "--set %s", errbuf);
+		np_cmd_error(ctx, "%s", errbuf);
 		return 2;
 	}
 	r.profile = np_profile_load(profile, r.vars, errbuf);

@@ -165,38 +165,82 @@ static int add_target(struct np_cmd_ctx *ctx, const char *t)
 }
 
 #define TARGET_LINE_MAX 4096
+/* A rule matrix of a million destinations is well under this; /dev/zero
+ * or a disk image given by mistake must end in an error, not a spin. */
+#define TARGETS_FILE_MAX ((long long)64 << 20)
 
-/* One target per line; '#' starts a comment; blank lines ignored. */
+/* Reads one line (without its '\n') into line; returns its length, -1 at
+ * the end of the file, -2 for a NUL byte, -3 for a line too long.
+ * *total counts every byte read. */
+static int read_target_line(FILE *f, char *line, long long *total)
+{
+	int c, len = 0, got = 0;
+
+	while ((c = getc(f)) != EOF) {
+		got = 1;
+		(*total)++;
+		if (c == '\n')
+			break;
+		if (c == '\0')
+			return -2;
+		if (len >= TARGET_LINE_MAX)
+			return -3;
+		line[len++] = (char)c;
+		if (*total > TARGETS_FILE_MAX)
+			return -4;
+	}
+	line[len] = '\0';
+	return got ? len : -1;
+}
+
+/* One target per line; '#' starts a comment; blank lines ignored. A
+ * targets file is text: a NUL byte, an overlong line or a file past
+ * TARGETS_FILE_MAX is an error naming file:line. */
 static int read_targets_file(struct np_cmd_ctx *ctx, const char *path)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	char line[TARGET_LINE_MAX + 2];
+	char line[TARGET_LINE_MAX + 1];
+	long long total = 0;
 	unsigned lineno = 0;
-	int rc = 0;
+	int rc = 0, len;
 
 	if (!f) {
 		np_cmd_error(ctx, "--targets-file %s: %s", path, strerror(errno));
 		return 2;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		size_t len = strlen(line);
+	for (;;) {
 		char *p = line, *end, *hash;
 
+		len = read_target_line(f, line, &total);
+		if (len == -1)
+			break;
 		lineno++;
-		if (len > TARGET_LINE_MAX && line[len - 1] != '\n') {
+		if (len == -2) {
+			np_cmd_error(ctx, "%s:%u: NUL byte: a targets file is text, one target per line",
+				     name, lineno);
+			rc = 2;
+			goto out;
+		}
+		if (len == -3) {
 			np_cmd_error(ctx, "%s:%u: line longer than %d bytes", name, lineno, TARGET_LINE_MAX);
+			rc = 2;
+			goto out;
+		}
+		if (len == -4) {
+			np_cmd_error(ctx, "%s:%u: file larger than %lld MiB: not a targets file", name,
+				     lineno, TARGETS_FILE_MAX >> 20);
 			rc = 2;
 			goto out;
 		}
 		hash = strchr(p, '#');
 		if (hash)
 			*hash = '\0';
-		p += strspn(p, " \t\r\n");
-		end = p + strcspn(p, " \t\r\n");
+		p += strspn(p, " \t\r");
+		end = p + strcspn(p, " \t\r");
 		if (p == end)
 			continue;
-		if (end[strspn(end, " \t\r\n")] != '\0') {
+		if (end[strspn(end, " \t\r")] != '\0') {
 			np_cmd_error(ctx, "%s:%u: one target per line", name, lineno);
 			rc = 2;
 			goto out;

@@ -5,6 +5,15 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${NETPROBE:?set NETPROBE to the netprobe binary}"
 LAB="$here/../../fixtures/lab/lab"
+# Some tests run the binary as another user (nobody, through runuser or
+# setpriv). The checkout may sit where no other user can enter (a clone in
+# root's 0700 home): every test runs a copy from a directory anyone can
+# read, so where the user cloned never decides a verdict.
+NP_BIN_DIR=$(mktemp -d /tmp/netprobe-bin.XXXXXX)
+chmod 0755 "$NP_BIN_DIR"
+cp "$NETPROBE" "$NP_BIN_DIR/netprobe"
+NETPROBE=$NP_BIN_DIR/netprobe
+trap 'rm -rf "$NP_BIN_DIR"' EXIT
 export NETPROBE LAB
 
 # shellcheck source=lib.sh
@@ -27,7 +36,7 @@ fi
 
 NP_LAB=$("$LAB" up) || { echo "lab: could not build the lab" >&2; FAILED=$((FAILED + 1)); finish tests; exit 1; }
 export NP_LAB
-trap '"$LAB" down >/dev/null 2>&1 || true' EXIT
+trap '"$LAB" down >/dev/null 2>&1 || true; rm -rf "$NP_BIN_DIR"' EXIT
 trap 'exit 130' INT TERM
 # shellcheck disable=SC1091
 . "$NP_LAB/env"

@@ -59,10 +59,22 @@ test_cli_targets_file() {
 	printf '127.0.0.1:80\ntwo targets:80 here\n' >"$TMP/targets2"
 	usage_error tcp --targets-file "$TMP/targets2" | grep "$TMP/targets2:2: one target per line" >/dev/null
 	usage_error tcp --targets-file "$TMP/nonexistent" | grep "No such file" >/dev/null
+	# A targets file is text: a NUL byte is an error naming file:line,
+	# never a line silently dropped, and /dev/zero ends at once.
+	printf '127.0.0.1:80\n127.0.0.1:\0008\n' >"$TMP/targets3"
+	usage_error tcp --targets-file "$TMP/targets3" | grep "$TMP/targets3:2: NUL byte" >/dev/null
+	usage_error tcp --targets-file /dev/zero | grep "/dev/zero:1: NUL byte" >/dev/null
+	head -c 5000 /dev/zero | tr '\0' a >"$TMP/targets4"
+	usage_error tcp --targets-file - <"$TMP/targets4" | grep "<stdin>:1: line longer than 4096 bytes" >/dev/null
 }
 
 test_cli_unwritable_output() {
 	usage_error tcp --json /nonexistent-dir/x.json 127.0.0.1:80 | grep -- "--json /nonexistent-dir/x.json" >/dev/null
+	# --prom renames FILE.tmp over FILE at the end: a directory there is
+	# refused before any probe runs, and no DIR.tmp is left behind.
+	mkdir -p "$TMP/promdir"
+	usage_error tcp --prom "$TMP/promdir" 127.0.0.1:80 | grep -- "--prom $TMP/promdir: is a directory" >/dev/null
+	[ ! -e "$TMP/promdir.tmp" ] || fail "$TMP/promdir.tmp left behind"
 }
 
 test_cli_help_and_version() {
@@ -123,10 +135,19 @@ test_cli_run_bad_input() {
 	usage_error run | grep -- "--profile" >/dev/null
 	usage_error run --profile nosuchprofile | grep "nosuchprofile" >/dev/null
 	usage_error run --show-profile nosuchprofile | grep "no such built-in profile" >/dev/null
-	usage_error run --profile aadconnect --set novalue | grep -- "--set" >/dev/null
+	# The option is named once, with the value as given.
+	usage_error run --profile aadconnect --set novalue | grep -x "netprobe run: --set 'novalue': NAME=VALUE expected" >/dev/null
 	usage_error run --profile aadconnect --set typo=1 | grep 'no ${typo}' >/dev/null
 	printf 'name: bad\nchecks:\n  - tcp:\n      targets: ["192.0.2.1:80"]\n      expct: deny\n' >"$TMP/bad.yaml"
 	usage_error run --profile "$TMP/bad.yaml" | grep "bad.yaml:5:7: .*expct" >/dev/null
 	[ "$("$NETPROBE" run --list-profiles)" = aadconnect ] || fail "--list-profiles"
 	"$NETPROBE" run --show-profile aadconnect | grep "^name: aadconnect" >/dev/null || fail "--show-profile"
+}
+
+test_cli_binary_runs_as_another_user() {
+	# The privilege tests run it as nobody: that user must reach it from
+	# whatever checkout the suite runs in (root's home is 0700).
+	command -v runuser >/dev/null && [ "$(id -u)" -eq 0 ] || return 0
+	runuser -u nobody -- "$NETPROBE" --version | grep '^netprobe [0-9]' >/dev/null ||
+		fail "nobody cannot run $NETPROBE"
 }
