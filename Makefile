@@ -12,7 +12,12 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -D_GNU_SOURCE \
 # libnet (crafted packets) has no pkg-config file on Debian 12: its own
 # libnet-config, else the plain library name.
 LIBNET_LIBS := $(shell libnet-config --libs 2>/dev/null || echo -lnet)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LIBNET_LIBS) -lm
+# libwiretap (capture files, netprobe/capfile.c) has no pkg-config file on
+# Debian 12 either; its API is Wireshark 4.0's (Debian 12's 4.0.x): its
+# headers live under wireshark/ and need glib's.
+WIRETAP_CFLAGS := -I/usr/include/wireshark $(shell pkg-config --cflags glib-2.0 2>/dev/null)
+WIRETAP_LIBS := -lwiretap -lwsutil $(shell pkg-config --libs glib-2.0 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LIBNET_LIBS) $(WIRETAP_LIBS) -lm
 
 ifeq ($(SANITIZE),1)
 BUILD    := build/san
@@ -44,6 +49,11 @@ all: $(BIN)
 $(BUILD)/%.o: %.c $(wildcard netprobe/*.h tls/*.h cmd/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The one module that includes libwiretap's headers.
+$(BUILD)/netprobe/capfile.o: netprobe/capfile.c netprobe/capfile.h netprobe/error.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WIRETAP_CFLAGS) -c -o $@ $<
 
 $(PROFILES_C): $(PROFILES) fixtures/profiles/embed.sh
 	@mkdir -p $(dir $@)
