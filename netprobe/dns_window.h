@@ -13,10 +13,10 @@
  * halves it, at most once per window of queries, so one burst of losses is
  * one congestion event. --parallel is the ceiling, never exceeded.
  *
- * The retransmission timer is RFC 6298's: SRTT and RTTVAR from answers to
- * queries sent once (Karn's rule: an answer to a query sent twice says
- * nothing about which copy it answers), RTO = SRTT + max(G, 4 * RTTVAR),
- * bounded, doubled on each timeout until a fresh sample arrives.
+ * The retransmission timer is RFC 6298's: SRTT and RTTVAR from answers
+ * that say which transmission they answer (Karn's rule; a caller that
+ * cannot tell passes no sample), RTO = SRTT + max(G, 4 * RTTVAR), bounded,
+ * doubled on each congestion event until a fresh sample arrives.
  *
  * Pure arithmetic: times are passed in, in microseconds.
  */

@@ -135,6 +135,10 @@ struct np_resolver *np_resolver_new(struct np_loop *loop,
 	if (o.timeout < 50)
 		o.timeout = 50;
 	o.tries = 2;
+	if (opts->once) {
+		o.timeout = (int)(opts->timeout_us / 1000);
+		o.tries = 1;
+	}
 	/* Without NOCHECKRESP, SERVFAIL and REFUSED answers are retried and
 	 * end up reported as ARES_ECONNREFUSED. */
 	o.flags = ARES_FLAG_NOCHECKRESP | (opts->tcp ? ARES_FLAG_USEVC : 0) |
@@ -301,6 +305,19 @@ int np_resolver_query(struct np_resolver *r, const char *name, int type,
 	ares_query(r->channel, name, 1, type, on_query, req);
 	schedule_timeout(r);
 	return 0;
+}
+
+int np_resolve_is_timeout(int status)
+{
+	return status == ARES_ETIMEOUT;
+}
+
+void np_resolve_timeout_result(struct np_query_result *res, double ms)
+{
+	memset(res, 0, sizeof(*res));
+	res->status = ARES_ETIMEOUT;
+	res->error = ares_strerror(ARES_ETIMEOUT);
+	res->ms = ms;
 }
 
 void np_resolve_cancel(struct np_resolve_req *req)

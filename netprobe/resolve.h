@@ -17,6 +17,9 @@ struct np_resolver_opts {
 	const char *interface;      /* SO_BINDTODEVICE, or NULL */
 	int tcp;                    /* every query over TCP (ARES_FLAG_USEVC) */
 	int ignore_tc;              /* keep truncated UDP answers (ARES_FLAG_IGNTC) */
+	/* Each query sent once, its answer awaited for the whole budget: the
+	 * caller retransmits on its own timer (dns_send.h). */
+	int once;
 	/* Told of each socket once it is connected to its server (the flow
 	 * table needs the 5-tuple); may be NULL. */
 	void (*on_socket)(int fd, int socktype, void *arg);
@@ -62,6 +65,10 @@ struct np_query_result {
 typedef void (*np_query_cb)(const struct np_query_result *res, void *arg);
 int np_resolver_query(struct np_resolver *r, const char *name, int type,
 		      np_query_cb cb, void *arg, struct np_resolve_req **handle);
+/* A status is c-ares' time-out; a result as c-ares gives for one, for a
+ * caller that ends a query's wait itself. */
+int np_resolve_is_timeout(int status);
+void np_resolve_timeout_result(struct np_query_result *res, double ms);
 /* The dns.* verdict code for a c-ares status. */
 const char *np_resolve_verdict(int status);
 

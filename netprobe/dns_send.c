@@ -1,0 +1,331 @@
+/* The DNS probe's queries to one resolver, windowed and retransmitted on
+ * a measured timer (see dns_send.h). */
+#include "dns_send.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "error.h"
+#include "loop.h"
+
+/* Attempts of one query: with the timer's back-off this is far more than
+ * any budget allows (50 ms doubling reaches 6.4 s by the eighth). */
+#define MAX_ATTEMPTS 8
+
+struct attempt {
+	struct np_dns_send *q;
+	struct np_resolve_req *req;    /* NULL once it ended or was cancelled */
+	int64_t sent_us;
+};
+
+struct np_dns_send {
+	struct np_dns_sender *s;
+	struct np_resolver *ch;
+	int retransmit;
+	char *name;
+	int type;
+	np_query_cb cb;
+	void *arg;
+	struct np_dns_send **handle;
+	struct attempt att[MAX_ATTEMPTS];
+	int n_att;
+	uint64_t seq;
+	int64_t first_us;
+	struct np_timer *rto, *deadline;
+	int started, finished, sending;
+	struct np_dns_send *prev, *next;   /* the waiting queue */
+};
+
+struct np_dns_sender {
+	struct np_loop *loop;
+	int64_t budget_us;
+	struct np_dns_window win;
+	uint64_t retransmissions;
+	struct np_dns_send *head, *tail;   /* waiting for room, in order */
+	struct np_dns_send **live;         /* started, for np_dns_sender_free */
+	size_t n_live, cap_live;
+};
+
+static void pump(struct np_dns_sender *s);
+
+static void live_add(struct np_dns_sender *s, struct np_dns_send *q)
+{
+	if (s->n_live == s->cap_live) {
+		size_t n = s->cap_live ? s->cap_live * 2 : 64;
+		struct np_dns_send **v = realloc(s->live, n * sizeof(*v));
+
+		if (!v)
+			return;     /* only np_dns_sender_free needs the list */
+		s->live = v;
+		s->cap_live = n;
+	}
+	s->live[s->n_live++] = q;
+}
+
+static void live_remove(struct np_dns_sender *s, struct np_dns_send *q)
+{
+	for (size_t i = 0; i < s->n_live; i++) {
+		if (s->live[i] == q) {
+			s->live[i] = s->live[--s->n_live];
+			return;
+		}
+	}
+}
+
+static void unlink_waiting(struct np_dns_sender *s, struct np_dns_send *q)
+{
+	if (q->prev)
+		q->prev->next = q->next;
+	else
+		s->head = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+	else
+		s->tail = q->prev;
+	q->prev = q->next = NULL;
+}
+
+/* Stops everything the query has running, without calling back. */
+static void stop(struct np_dns_send *q)
+{
+	for (int i = 0; i < q->n_att; i++) {
+		if (q->att[i].req)
+			np_resolve_cancel(q->att[i].req);
+		q->att[i].req = NULL;
+	}
+	if (q->rto)
+		np_timer_del(q->rto);
+	if (q->deadline)
+		np_timer_del(q->deadline);
+	q->rto = q->deadline = NULL;
+}
+
+static void release(struct np_dns_send *q)
+{
+	free(q->name);
+	free(q);
+}
+
+/* The query's one ending: the window learns from it, the caller hears. */
+static void finish(struct np_dns_send *q, const struct np_query_result *res, int64_t rtt_us)
+{
+	struct np_dns_sender *s = q->s;
+
+	q->finished = 1;
+	stop(q);
+	live_remove(s, q);
+	if (rtt_us >= 0)
+		np_dns_window_answered(&s->win, rtt_us);
+	else
+		np_dns_window_gave_up(&s->win);
+	if (q->handle)
+		*q->handle = NULL;
+	if (q->cb)
+		q->cb(res, q->arg);
+	/* An attempt that answered inside np_resolver_query: the sender
+	 * frees it when that call returns. */
+	if (!q->sending)
+		release(q);
+	pump(s);
+}
+
+static void on_attempt(const struct np_query_result *res, void *arg)
+{
+	struct attempt *a = arg;
+	struct np_dns_send *q = a->q;
+	struct np_query_result r = *res;
+
+	a->req = NULL;
+	if (q->finished)
+		return;
+	/* c-ares' own time-out only comes at the end of the whole budget
+	 * (the channel sends each attempt once and waits that long). */
+	r.ms = (double)(np_now_us() - q->first_us) / 1000.0;
+	if (np_resolve_is_timeout(res->status)) {
+		np_dns_window_lost(&q->s->win, q->seq);
+		finish(q, &r, -1);
+		return;
+	}
+	/* Every attempt is a query of its own, with its own ID: an answer
+	 * says which one it answers, so each is a clean round-trip sample
+	 * (the ambiguity behind Karn's rule does not arise). */
+	finish(q, &r, np_now_us() - a->sent_us);
+}
+
+static int send_attempt(struct np_dns_send *q)
+{
+	struct attempt *a = &q->att[q->n_att++];
+	int rc;
+
+	a->q = q;
+	a->sent_us = np_now_us();
+	q->sending = 1;
+	rc = np_resolver_query(q->ch, q->name, q->type, on_attempt, a, &a->req);
+	q->sending = 0;
+	if (q->finished) {
+		release(q);
+		return 1;
+	}
+	return rc;
+}
+
+static void on_deadline(struct np_timer *t, void *arg)
+{
+	struct np_dns_send *q = arg;
+	struct np_query_result r;
+
+	(void)t;
+	/* Unanswered for the whole budget: lost, whatever the timer said. */
+	np_dns_window_lost(&q->s->win, q->seq);
+	np_resolve_timeout_result(&r, (double)(np_now_us() - q->first_us) / 1000.0);
+	finish(q, &r, -1);
+}
+
+static void on_rto(struct np_timer *t, void *arg)
+{
+	struct np_dns_send *q = arg;
+	struct np_dns_sender *s = q->s;
+	int64_t left = q->first_us + s->budget_us - np_now_us();
+
+	(void)t;
+	np_dns_window_lost(&s->win, q->seq);
+	/* No attempt that could not be answered before the budget ends. */
+	if (q->n_att >= MAX_ATTEMPTS || left < np_dns_window_rto(&s->win) / 4)
+		return;
+	s->retransmissions++;
+	if (send_attempt(q) != 0)
+		return;         /* answered at once, or out of memory: the deadline ends it */
+	np_timer_reset(q->rto, np_dns_window_rto(&s->win));
+}
+
+static void start(struct np_dns_send *q)
+{
+	struct np_dns_sender *s = q->s;
+
+	q->started = 1;
+	q->first_us = np_now_us();
+	q->seq = np_dns_window_sent(&s->win);
+	live_add(s, q);
+	q->deadline = np_loop_timer(s->loop, s->budget_us, on_deadline, q);
+	/* At least two attempts fit in any budget: before the first sample
+	 * the timer may be longer than a short --timeout. */
+	if (q->retransmit) {
+		int64_t d = np_dns_window_rto(&s->win);
+
+		q->rto = np_loop_timer(s->loop, d < s->budget_us / 3 ? d : s->budget_us / 3, on_rto, q);
+	}
+	if (send_attempt(q) > 0)
+		return;         /* it already ended */
+}
+
+static void pump(struct np_dns_sender *s)
+{
+	while (s->head && np_dns_window_can_send(&s->win)) {
+		struct np_dns_send *q = s->head;
+
+		unlink_waiting(s, q);
+		start(q);
+	}
+}
+
+struct np_dns_sender *np_dns_sender_new(struct np_loop *loop, unsigned max, int64_t budget_us)
+{
+	struct np_dns_sender *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->loop = loop;
+	s->budget_us = budget_us;
+	np_dns_window_init(&s->win, max);
+	return s;
+}
+
+void np_dns_sender_free(struct np_dns_sender *s)
+{
+	if (!s)
+		return;
+	while (s->head) {
+		struct np_dns_send *q = s->head;
+
+		unlink_waiting(s, q);
+		if (q->handle)
+			*q->handle = NULL;
+		release(q);
+	}
+	for (size_t i = 0; i < s->n_live; i++) {
+		stop(s->live[i]);
+		if (s->live[i]->handle)
+			*s->live[i]->handle = NULL;
+		release(s->live[i]);
+	}
+	free(s->live);
+	free(s);
+}
+
+int np_dns_send(struct np_dns_sender *s, struct np_resolver *ch, int retransmit, const char *name,
+		int type, np_query_cb cb, void *arg, struct np_dns_send **handle)
+{
+	struct np_dns_send *q = calloc(1, sizeof(*q));
+
+	*handle = NULL;
+	if (!q || !(q->name = strdup(name))) {
+		free(q);
+		return NP_ENOMEM;
+	}
+	q->s = s;
+	q->ch = ch;
+	q->retransmit = retransmit;
+	q->type = type;
+	q->cb = cb;
+	q->arg = arg;
+	q->handle = handle;
+	*handle = q;
+	q->prev = s->tail;
+	if (s->tail)
+		s->tail->next = q;
+	else
+		s->head = q;
+	s->tail = q;
+	pump(s);
+	return 0;
+}
+
+void np_dns_send_cancel(struct np_dns_send *q)
+{
+	struct np_dns_sender *s;
+
+	if (!q)
+		return;
+	s = q->s;
+	if (q->handle)
+		*q->handle = NULL;
+	q->handle = NULL;
+	q->cb = NULL;
+	if (!q->started) {
+		unlink_waiting(s, q);
+		release(q);
+		return;
+	}
+	q->finished = 1;
+	stop(q);
+	live_remove(s, q);
+	np_dns_window_gave_up(&s->win);
+	release(q);
+	pump(s);
+}
+
+int np_dns_send_started(const struct np_dns_send *q)
+{
+	return q && q->started;
+}
+
+const struct np_dns_window *np_dns_sender_window(const struct np_dns_sender *s)
+{
+	return &s->win;
+}
+
+uint64_t np_dns_sender_retransmissions(const struct np_dns_sender *s)
+{
+	return s->retransmissions;
+}
