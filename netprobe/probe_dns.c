@@ -330,7 +330,7 @@ static void normal_result(struct dns_q *q, const struct np_query_result *res)
 	const char *verdict;
 	struct np_finding *f;
 	char list[400], why[200];
-	int have = res->abuf && np_dns_parse(res->abuf, (size_t)res->alen, q->type, &a) == 0;
+	int have = res->abuf && np_dns_parse(res->abuf, (size_t)res->alen, q->name, q->type, &a) == 0;
 
 	if (!have)
 		memset(&a, 0, sizeof(a));
@@ -412,7 +412,7 @@ static void check_result(struct dns_q *q, const struct np_query_result *res)
 	struct dns_state *st = q->st;
 	struct dns_res *r = &st->res[q->ri];
 	struct np_dns_answer a;
-	int have = res->abuf && np_dns_parse(res->abuf, (size_t)res->alen, q->type, &a) == 0;
+	int have = res->abuf && np_dns_parse(res->abuf, (size_t)res->alen, q->name, q->type, &a) == 0;
 	int blocked = q->kind == Q_TC_CHECK ? have && a.tc : res->status == ARES_SUCCESS ||
 		      res->status == ARES_ENODATA || res->status == ARES_ENOTFOUND;
 	const char *verdict = blocked ? "dns.tcp_blocked" : q->first_verdict;
@@ -449,7 +449,7 @@ static void rewrite_result(struct dns_q *q, const struct np_query_result *res)
 	char list[400];
 
 	if (res->status != ARES_SUCCESS || !res->abuf ||
-	    np_dns_parse(res->abuf, (size_t)res->alen, q->type, &a) < 0)
+	    np_dns_parse(res->abuf, (size_t)res->alen, q->name, q->type, &a) < 0)
 		return;
 	if (a.n > 0) {
 		f = new_finding(q, "dns.nxdomain_rewritten", res->ms);
@@ -473,7 +473,7 @@ static void dns64_result(struct dns_q *q, const struct np_query_result *res)
 	int plen = -1;
 
 	if (res->status != ARES_SUCCESS || !res->abuf ||
-	    np_dns_parse(res->abuf, (size_t)res->alen, NP_DNS_AAAA, &a) < 0)
+	    np_dns_parse(res->abuf, (size_t)res->alen, q->name, NP_DNS_AAAA, &a) < 0)
 		return;
 	for (size_t i = 0; i < a.n && plen < 0; i++)
 		plen = np_dns64_prefix(a.addr[i], prefix, sizeof(prefix));
