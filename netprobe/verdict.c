@@ -121,6 +121,12 @@ static const struct np_verdict verdicts[] = {
 	{"dns.unreachable", NP_FAIL,
 	 "an ICMP error came back for the query: no DNS server there, or blocked on the way",
 	 "Check that the resolver address is right and that UDP and TCP port 53 to it are allowed."},
+	{"dns.malformed", NP_FAIL,
+	 "the resolver answered with something that is not a well-formed DNS answer to the question asked: "
+	 "the summary names the defect (metrics.defect) and the server",
+	 "The resolver, or a device on the way (a DNS proxy, a firewall or load balancer inspecting DNS, a "
+	 "captive portal), mangles answers, and resolver libraries drop or reject them. Have its owners fix "
+	 "it, or use another resolver; a capture (--pcap) keeps the bytes as proof."},
 	{"dns.error", NP_ERROR,
 	 "the name could not be looked up: the resolver configuration or the name is unusable",
 	 "The summary names the resolver library's error; check /etc/resolv.conf and the name."},

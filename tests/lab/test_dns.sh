@@ -119,3 +119,66 @@ test_dns_servfail() {
 	jqe "$TMP/dnssf.json" "[.findings[] | select(.target == \"$SERVFAIL_NAME A\") | .verdict] == [\"dns.servfail\"]"
 	jqe "$TMP/dnssf.json" '.findings[] | select(.verdict == "dns.servfail") | .summary | test("SERVFAIL")'
 }
+
+# --- a server of malformed answers (fixtures/lab/dns_hostile.py) ----------------
+
+# hostile_start PORT:MODE...: run dns_hostile.py in srv on $DNS_HOSTILE, its
+# pid in HOSTILE_PID (lab exec execs into it), until hostile_stop (by pid;
+# the calling test's EXIT trap too).
+hostile_start() {
+	local out=$TMP/hostile.$BASHPID.out i
+	"$LAB" exec srv python3 "$DNS_HOSTILE_PY" "$DNS_HOSTILE" "$@" >"$out" 2>&1 &
+	HOSTILE_PID=$!
+	trap hostile_stop EXIT
+	for i in $(seq 1 200); do
+		grep -qx ready "$out" 2>/dev/null && return 0
+		kill -0 "$HOSTILE_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	fail "dns_hostile.py did not start: $(cat "$out")"
+}
+
+hostile_stop() {
+	[ -n "${HOSTILE_PID:-}" ] || return 0
+	kill "$HOSTILE_PID" 2>/dev/null || true
+	wait "$HOSTILE_PID" 2>/dev/null || true
+	HOSTILE_PID=
+}
+
+# np_resolver NAME RESOLVER ARGS...: np with RESOLVER as the only nameserver
+# in /etc/resolv.conf, bind-mounted in a mount namespace of this run only.
+np_resolver() {
+	local name=$1 rs=$2 rc=0
+	shift 2
+	printf 'nameserver %s\n' "$rs" >"$TMP/$name.resolv.conf"
+	"$LAB" exec cli unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' sh \
+		"$TMP/$name.resolv.conf" "$NETPROBE" "$@" --json "$TMP/$name.json" >"$TMP/$name.out" 2>&1 || rc=$?
+	echo "$rc" >"$TMP/$name.rc"
+	jq -e .schema "$TMP/$name.json" >/dev/null || fail "no JSON report; output: $(cat "$TMP/$name.out")"
+}
+
+test_dns_malformed_answers_fail_tcp_and_tls_targets() {
+	hostile_start 53:drop
+	# What c-ares rejects (loop, cut, count, RDLENGTH) and what it drops
+	# and waits on (another question, 7 bytes) alike: the defect and the
+	# server, not "Misformatted DNS reply" or a timeout.
+	np_resolver dnsbadtcp "$DNS_HOSTILE" tcp --timeout 2 loop.bad:80 cut.bad:80 count.bad:80 rdlen.bad:80 \
+		question.bad:80 short.bad:80 ok.bad:80
+	expect "exit status" "$(rc_of dnsbadtcp)" 1
+	local n re
+	for n in "loop.bad a compression pointer loop in the owner name of answer record 1" \
+		"cut.bad the message ends inside answer record 1" \
+		"count.bad the header counts 65535 answer records, the message holds 0" \
+		"rdlen.bad answer record 1's RDLENGTH 300 runs past the end of the message" \
+		"question.bad its question is other.bad (A|AAAA), not the question.bad (A|AAAA) asked" \
+		"short.bad 7 bytes, shorter than a DNS header"; do
+		re="^cannot resolve ${n%% *}: malformed answer from $DNS_HOSTILE: ${n#* }"
+		jqe "$TMP/dnsbadtcp.json" "[.findings[] | select(.target == \"${n%% *}:80\")] | length == 1 and .[0].verdict == \"dns.malformed\" and .[0].status == \"fail\" and (.[0].summary | test(\"$re\"))"
+	done
+	# A good answer from the same server still connects.
+	jqe "$TMP/dnsbadtcp.json" "[.findings[] | select(.target == \"ok.bad:80\") | .verdict] | length == 1"
+	jqe "$TMP/dnsbadtcp.json" '[.findings[] | select(.target == "ok.bad:80") | .verdict | startswith("dns.")] == [false]'
+	np_resolver dnsbadtls "$DNS_HOSTILE" tls --timeout 2 loop.bad
+	jqe "$TMP/dnsbadtls.json" '.findings[] | select(.target == "loop.bad:443") | .verdict == "dns.malformed" and (.summary | test("pointer loop"))'
+	hostile_stop
+}
