@@ -166,15 +166,25 @@ void np_dns_normal_result(struct dns_q *q, const struct np_query_result *res)
 	struct np_finding *f;
 	char list[400], why[200];
 	int have = res->abuf && np_dns_parse(res->abuf, (size_t)res->alen, q->name, q->type, &a) == 0;
+	const char *malformed, *defect;
 
 	if (!have)
 		memset(&a, 0, sizeof(a));
-	verdict = res->status == ARES_SUCCESS ? (a.n ? "dns.ok" : "dns.nodata") :
-		  np_resolve_verdict(res->status);
+	/* A malformed answer is a failure of its own, whatever its RCODE says
+	 * (its records cannot be trusted to be all there is). Without an
+	 * answer, c-ares may have dropped malformed ones and timed out: the
+	 * resolver did answer, wrongly. */
+	malformed = have && a.defect ? a.why : res->malformed;
+	defect = have && a.defect ? np_dns_defect_name(a.defect) : res->defect;
+	if (malformed)
+		verdict = "dns.malformed";
+	else
+		verdict = res->status == ARES_SUCCESS ? (a.n ? "dns.ok" : "dns.nodata") :
+			  np_resolve_verdict(res->status);
 	/* A failure that may hide a truncated answer whose TCP retry failed
 	 * (or, with --tcp, a TCP path that fails while UDP works): ask again
 	 * the other way before deciding. */
-	if ((res->status == ARES_ETIMEOUT || res->status == ARES_ECONNREFUSED) &&
+	if (!malformed && (res->status == ARES_ETIMEOUT || res->status == ARES_ECONNREFUSED) &&
 	    (q->kind == Q_NORMAL || q->kind == Q_SRV_TARGET) && !np_run_ending(st->run)) {
 		struct dns_q probe = *q;
 
@@ -199,7 +209,16 @@ void np_dns_normal_result(struct dns_q *q, const struct np_query_result *res)
 			np_finding_metric_int(f, "size", res->alen);
 		}
 		answers_text(&a, list, sizeof(list));
-		if (strcmp(verdict, "dns.ok") == 0)
+		if (malformed) {
+			np_finding_metric_str(f, "defect", defect);
+			if (have)
+				np_finding_summary(f, "%s sent a malformed answer for %s %s: %s", r->label, q->name,
+						   np_dns_type_name(q->type), malformed);
+			else
+				np_finding_summary(f, "%s sent only malformed answers for %s %s (none usable in "
+						   "%.1f ms): %s", res->from ? res->from : r->label, q->name,
+						   np_dns_type_name(q->type), res->ms, malformed);
+		} else if (strcmp(verdict, "dns.ok") == 0)
 			np_finding_summary(f, "%zu answer%s from %s in %.1f ms: %s (TTL %d)", a.n,
 					   a.n == 1 ? "" : "s", r->label, res->ms, list, a.min_ttl);
 		else if (strcmp(verdict, "dns.nxdomain") == 0)

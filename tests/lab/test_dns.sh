@@ -126,8 +126,10 @@ test_dns_servfail() {
 # pid in HOSTILE_PID (lab exec execs into it), until hostile_stop (by pid;
 # the calling test's EXIT trap too).
 hostile_start() {
-	local out=$TMP/hostile.$BASHPID.out i
-	"$LAB" exec srv python3 "$DNS_HOSTILE_PY" "$DNS_HOSTILE" "$@" >"$out" 2>&1 &
+	local out=$TMP/hostile.$BASHPID.out i py=/usr/bin/python3
+	# Debian's own python3 (deps.sh) starts fastest; else the one on PATH.
+	[ -x "$py" ] || py=python3
+	"$LAB" exec srv "$py" "$DNS_HOSTILE_PY" "$DNS_HOSTILE" "$@" >"$out" 2>&1 &
 	HOSTILE_PID=$!
 	trap hostile_stop EXIT
 	for i in $(seq 1 200); do
@@ -180,5 +182,34 @@ test_dns_malformed_answers_fail_tcp_and_tls_targets() {
 	jqe "$TMP/dnsbadtcp.json" '[.findings[] | select(.target == "ok.bad:80") | .verdict | startswith("dns.")] == [false]'
 	np_resolver dnsbadtls "$DNS_HOSTILE" tls --timeout 2 loop.bad
 	jqe "$TMP/dnsbadtls.json" '.findings[] | select(.target == "loop.bad:443") | .verdict == "dns.malformed" and (.summary | test("pointer loop"))'
+	hostile_stop
+}
+
+test_dns_malformed_answers_name_the_defect() {
+	hostile_start 53:drop
+	np dnsbad dns loop.bad cut.bad count.bad rdlen.bad question.bad short.bad ok.bad --type A \
+		--resolver "$DNS_HOSTILE" --timeout 2
+	expect "exit status" "$(rc_of dnsbad)" 1
+	local c name defect why f
+	for c in "loop.bad pointer_loop a compression pointer loop in the owner name of answer record 1" \
+		"cut.bad cut_short the message ends inside answer record 1" \
+		"count.bad count_mismatch the header counts 65535 answer records, the message holds 0" \
+		"rdlen.bad rdlength_overrun answer record 1's RDLENGTH 300 runs past the end of the message" \
+		"question.bad question_mismatch its question is other.bad A, not the question.bad A asked" \
+		"short.bad short_header 7 bytes, shorter than a DNS header"; do
+		read -r name defect why <<<"$c"
+		f=$(finding "$TMP/dnsbad.json" "$name" A "$DNS_HOSTILE")
+		jq -e --arg d "$defect" --arg w "$why" --arg r "$DNS_HOSTILE" \
+			'.verdict == "dns.malformed" and .status == "fail" and .metrics.defect == $d and (.summary | startswith($r + " sent ") and contains($w))' \
+			<<<"$f" >/dev/null || fail "$name: $f"
+	done
+	f=$(finding "$TMP/dnsbad.json" ok.bad A "$DNS_HOSTILE")
+	jq -e '.verdict == "dns.ok" and .metrics.answers == ["198.19.4.100"]' <<<"$f" >/dev/null || fail "$f"
+	# Over TCP too (RFC 1035 4.2.2 framing): what c-ares drops is seen there.
+	np dnsbadvc dns question.bad loop.bad --type A --tcp --resolver "$DNS_HOSTILE" --timeout 2
+	f=$(finding "$TMP/dnsbadvc.json" question.bad A "$DNS_HOSTILE")
+	jq -e '.verdict == "dns.malformed" and .metrics.defect == "question_mismatch"' <<<"$f" >/dev/null || fail "$f"
+	f=$(finding "$TMP/dnsbadvc.json" loop.bad A "$DNS_HOSTILE")
+	jq -e '.verdict == "dns.malformed" and .metrics.defect == "pointer_loop"' <<<"$f" >/dev/null || fail "$f"
 	hostile_stop
 }
