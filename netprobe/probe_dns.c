@@ -170,7 +170,10 @@ static void q_cancel(struct np_job *job, const char *verdict)
 	struct np_finding *f = np_dns_new_finding(q, verdict, -1);
 
 	np_resolve_cancel(q->req);
-	if (f)
+	if (f && q->kind == Q_REWRITE)
+		np_finding_summary(f, "cannot tell whether %s rewrites NXDOMAIN: the run ended before it "
+				   "answered for a name that cannot exist (%s)", q->st->res[q->ri].label, q->name);
+	else if (f)
 		np_finding_summary(f, job->running ? "no answer from %s before the run ended" :
 				   "never asked %s", q->st->res[q->ri].label);
 	np_run_finding(q->st->run, f);

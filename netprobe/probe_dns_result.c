@@ -295,23 +295,69 @@ void np_dns_check_result(struct dns_q *q, const struct np_query_result *res)
 	np_dns_answer_free(&a);
 }
 
+/* Why the random name says nothing about rewriting; NULL when it does
+ * (NXDOMAIN, or an answer read as one). */
+static const char *rewrite_unknown(const struct np_query_result *res, const struct np_dns_answer *a,
+				   int have, char *detail, size_t len)
+{
+	if ((have && a->defect) || (!res->abuf && res->malformed)) {
+		snprintf(detail, len, "the answer is malformed: %s", have && a->defect ? a->why : res->malformed);
+		return "malformed";
+	}
+	switch (res->status) {
+	case ARES_SUCCESS:
+	case ARES_ENOTFOUND:
+	case ARES_ENODATA:
+		return NULL;
+	case ARES_ETIMEOUT:
+		snprintf(detail, len, "no answer came in %.1f ms", res->ms);
+		return "timeout";
+	case ARES_ESERVFAIL:
+		snprintf(detail, len, "it answered SERVFAIL");
+		return "servfail";
+	case ARES_EREFUSED:
+		snprintf(detail, len, "it refused the query");
+		return "refused";
+	case ARES_ECONNREFUSED:
+		snprintf(detail, len, "an ICMP error came back");
+		return "unreachable";
+	}
+	snprintf(detail, len, "the query failed: %s", res->error);
+	return "error";
+}
+
+/* The name that cannot exist: an address for it is NXDOMAIN rewriting;
+ * no usable answer leaves the question open, and the user is told why
+ * (else a resolver that drops it costs the run its timeout, unexplained). */
 void np_dns_rewrite_result(struct dns_q *q, const struct np_query_result *res)
 {
 	struct dns_res *r = &q->st->res[q->ri];
 	struct np_dns_answer a;
 	struct np_finding *f;
-	char list[400];
+	char list[400], detail[300];
+	int have = res->abuf && np_dns_parse(res->abuf, (size_t)res->alen, q->name, q->type, &a) == 0;
+	const char *reason;
 
-	if (res->status != ARES_SUCCESS || !res->abuf ||
-	    np_dns_parse(res->abuf, (size_t)res->alen, q->name, q->type, &a) < 0)
-		return;
-	if (a.n > 0) {
+	if (!have)
+		memset(&a, 0, sizeof(a));
+	if (res->status == ARES_SUCCESS && a.n > 0) {
 		f = np_dns_new_finding(q, "dns.nxdomain_rewritten", res->ms);
 		if (f) {
 			add_answers(f, &a);
 			answers_text(&a, list, sizeof(list));
 			np_finding_summary(f, "%s answers a name that cannot exist (%s) with %s: it rewrites "
 					   "NXDOMAIN", r->label, q->name, list);
+		}
+		np_run_finding(q->st->run, f);
+	} else if ((reason = rewrite_unknown(res, &a, have, detail, sizeof(detail)))) {
+		f = np_dns_new_finding(q, "dns.rewrite_unknown", res->ms);
+		if (f) {
+			np_finding_metric_str(f, "reason", reason);
+			if (strcmp(reason, "malformed") == 0)
+				np_finding_metric_str(f, "defect", have && a.defect ? np_dns_defect_name(a.defect) :
+						      res->defect);
+			np_finding_summary(f, "cannot tell whether %s rewrites NXDOMAIN: asked for a name that "
+					   "cannot exist (%s), %s", r->label, q->name, detail);
 		}
 		np_run_finding(q->st->run, f);
 	}

@@ -134,6 +134,12 @@ static const struct np_verdict verdicts[] = {
 	 "a name that cannot exist got an answer: the resolver rewrites NXDOMAIN",
 	 "Typos and retired names resolve to the rewriter's address instead of failing; services that "
 	 "fall back on NXDOMAIN break. Use a resolver that returns NXDOMAIN (turn off its ad/search redirect)."},
+	{"dns.rewrite_unknown", NP_WARN,
+	 "whether the resolver rewrites NXDOMAIN could not be told: the name that cannot exist got no usable "
+	 "answer (metrics.reason: timeout, servfail, refused, malformed, unreachable, error)",
+	 "The resolver answers (or fails) the names asked but not a name that does not exist: it may forward "
+	 "unknown names to an upstream that is slow, unreachable or broken, which also makes clients hang on "
+	 "typos and retired names. Check its forwarding, or run again with a longer --timeout."},
 	{"dns.inconsistent", NP_WARN,
 	 "resolvers give different answers for the same name and type",
 	 "Split-brain DNS or a stale resolver: the host reaches different servers depending on which "

@@ -213,3 +213,28 @@ test_dns_malformed_answers_name_the_defect() {
 	jq -e '.verdict == "dns.malformed" and .metrics.defect == "pointer_loop"' <<<"$f" >/dev/null || fail "$f"
 	hostile_stop
 }
+
+# The random name of the NXDOMAIN-rewriting probe (np-<16 letters>.com A).
+RANDOM_TARGET='^np-[a-z]{16}[.]com A$'
+
+test_dns_rewrite_unknown_says_why() {
+	hostile_start 53:drop 5301:servfail 5302:refused 5303:malformed
+	# Real names answered, the random one dropped: a warning that says so,
+	# and the run ends within its own timeout (2 s), not later.
+	np dnsrwu dns ok.bad --type A --resolver "$DNS_HOSTILE" --timeout 2
+	expect "exit status" "$(rc_of dnsrwu)" 0
+	jqe "$TMP/dnsrwu.json" "[.findings[] | select(.verdict == \"dns.rewrite_unknown\")] | length == 1 and (.[0] | .status == \"warn\" and .address == \"$DNS_HOSTILE\" and .metrics.reason == \"timeout\" and (.target | test(\"$RANDOM_TARGET\")) and (.summary | test(\"^cannot tell whether $DNS_HOSTILE rewrites NXDOMAIN: .*no answer came in [0-9.]+ ms\")))"
+	jqe "$TMP/dnsrwu.json" '.duration_ms < 2500'
+	# SERVFAIL, REFUSED, a malformed answer for it: each named.
+	np dnsrwu2 dns ok.bad --type A --resolver "$DNS_HOSTILE:5301" --resolver "$DNS_HOSTILE:5302" \
+		--resolver "$DNS_HOSTILE:5303" --timeout 2
+	local c port reason why
+	for c in "5301 servfail SERVFAIL" "5302 refused refused" "5303 malformed malformed: the header counts 65535"; do
+		read -r port reason why <<<"$c"
+		jqe "$TMP/dnsrwu2.json" "[.findings[] | select(.verdict == \"dns.rewrite_unknown\" and .address == \"$DNS_HOSTILE:$port\")] | length == 1 and (.[0] | .metrics.reason == \"$reason\" and (.summary | contains(\"$why\")))"
+	done
+	hostile_stop
+	# A resolver that answers nothing at all: the same, beside its timeouts.
+	np dnsrwu3 dns www.example.net --type A --resolver "$DNS_UDP_DROP" --timeout 1
+	jqe "$TMP/dnsrwu3.json" "[.findings[] | select(.verdict == \"dns.rewrite_unknown\" and .metrics.reason == \"timeout\" and (.target | test(\"$RANDOM_TARGET\")))] | length == 1"
+}
