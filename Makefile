@@ -121,8 +121,10 @@ fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuz
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
 	@mkdir -p build/fuzz/dns_answer
 	@echo "fuzz_dns_answer: $(FUZZ_SECONDS) s"
-	@build/fuzz/fuzz_dns_answer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
-		build/fuzz/dns_answer >build/fuzz/dns_answer.log 2>&1; rc=$$?; tail -2 build/fuzz/dns_answer.log; [ $$rc -eq 0 ] || exit $$rc
+	@build/fuzz/fuzz_dns_answer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -print_final_stats=1 \
+		-artifact_prefix=build/fuzz/dns_answer- build/fuzz/dns_answer tests/fuzz/dns_answer_seeds \
+		>build/fuzz/dns_answer.log 2>&1; rc=$$?; grep -E '^stat::number_of_executed_units' build/fuzz/dns_answer.log; \
+		tail -2 build/fuzz/dns_answer.log; [ $$rc -eq 0 ] || exit $$rc
 	@mkdir -p build/fuzz/stun
 	@echo "fuzz_stun: $(FUZZ_SECONDS) s"
 	@build/fuzz/fuzz_stun -max_total_time=$(FUZZ_SECONDS) -max_len=1500 -timeout=10 \
@@ -138,11 +140,13 @@ fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuz
 		-artifact_prefix=build/fuzz/npr/ build/fuzz/npr tests/fuzz/npr_seeds >build/fuzz/npr.log 2>&1; \
 		rc=$$?; grep -E '^stat::number_of_executed_units' build/fuzz/npr.log; tail -2 build/fuzz/npr.log; exit $$rc
 
-# The DNS answer reader under libFuzzer: it links c-ares for name decoding.
-build/fuzz/fuzz_dns_answer: tests/fuzz/fuzz_dns_answer.c netprobe/dns_answer.c netprobe/dns_answer.h
+# The DNS answer reader and checker under libFuzzer (names are decoded by
+# dns_check.c itself).
+build/fuzz/fuzz_dns_answer: tests/fuzz/fuzz_dns_answer.c netprobe/dns_answer.c netprobe/dns_answer.h \
+		netprobe/dns_check.c netprobe/dns_check.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_dns_answer.c netprobe/dns_answer.c \
-		$(shell pkg-config --libs libcares)
+		netprobe/dns_check.c
 
 # The STUN response parser under libFuzzer.
 build/fuzz/fuzz_stun: tests/fuzz/fuzz_stun.c netprobe/stun.c netprobe/stun.h

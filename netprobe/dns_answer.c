@@ -7,8 +7,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include <ares.h>
-
+#include "dns_check.h"
 #include "error.h"
 
 static const struct {
@@ -45,69 +44,70 @@ static uint32_t get32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* A domain name at p, decoded by c-ares (which follows compression
- * pointers with a loop guard). Returns its encoded length or -1. */
-static long name_at(const unsigned char *p, const unsigned char *abuf, size_t alen,
-		    char *out, size_t outlen)
+/* The domain name at off, "name." in out (or "." for the root). Returns
+ * the offset after it as written there, or -1. */
+static long name_at(const unsigned char *abuf, size_t alen, size_t off, char *out, size_t outlen)
 {
-	char *name = NULL;
-	long enclen = 0;
+	char name[NP_DNS_NAME_TEXT_MAX];
+	size_t next;
 
-	if (ares_expand_name(p, abuf, (int)alen, &name, &enclen) != ARES_SUCCESS)
+	if (np_dns_name_read(abuf, alen, off, &next, out ? name : NULL, sizeof(name)))
 		return -1;
 	if (out)
-		snprintf(out, outlen, "%s.", name[0] ? name : "");
-	ares_free_string(name);
-	return enclen;
+		snprintf(out, outlen, "%s.", name);
+	return (long)next;
 }
 
-/* The text form of one record's data; 0, or -1 if it does not parse. */
-static int rdata_text(int type, const unsigned char *rd, size_t rdlen, const unsigned char *abuf,
-		      size_t alen, char *buf, size_t len, uint8_t addr[16])
+/* The text form of the record data at abuf + rd; 0, or -1 if it does not
+ * parse (names must end within the data). */
+static int rdata_text(int type, const unsigned char *abuf, size_t alen, size_t rd, size_t rdlen,
+		      char *buf, size_t len, uint8_t addr[16])
 {
-	char n1[300], n2[300];
-	long l1;
+	const unsigned char *p = abuf + rd;
+	char n1[NP_DNS_NAME_TEXT_MAX + 2], n2[NP_DNS_NAME_TEXT_MAX + 2];
+	size_t end = rd + rdlen;
+	long l1, l2;
 
 	switch (type) {
 	case NP_DNS_A:
 		if (rdlen != 4)
 			return -1;
-		memcpy(addr, rd, 4);
-		return inet_ntop(AF_INET, rd, buf, (socklen_t)len) ? 0 : -1;
+		memcpy(addr, p, 4);
+		return inet_ntop(AF_INET, p, buf, (socklen_t)len) ? 0 : -1;
 	case NP_DNS_AAAA:
 		if (rdlen != 16)
 			return -1;
-		memcpy(addr, rd, 16);
-		return inet_ntop(AF_INET6, rd, buf, (socklen_t)len) ? 0 : -1;
+		memcpy(addr, p, 16);
+		return inet_ntop(AF_INET6, p, buf, (socklen_t)len) ? 0 : -1;
 	case NP_DNS_CNAME:
 	case NP_DNS_NS:
-		if (name_at(rd, abuf, alen, n1, sizeof(n1)) < 0)
+		l1 = rdlen ? name_at(abuf, alen, rd, n1, sizeof(n1)) : -1;
+		if (l1 < 0 || (size_t)l1 > end)
 			return -1;
-		snprintf(buf, len, "%s", n1);
+		snprintf(buf, len, "%.500s", n1);
 		return 0;
 	case NP_DNS_MX:
-		if (rdlen < 3 || name_at(rd + 2, abuf, alen, n1, sizeof(n1)) < 0)
+		l1 = rdlen >= 3 ? name_at(abuf, alen, rd + 2, n1, sizeof(n1)) : -1;
+		if (l1 < 0 || (size_t)l1 > end)
 			return -1;
-		snprintf(buf, len, "%u %s", get16(rd), n1);
+		snprintf(buf, len, "%u %.490s", get16(p), n1);
 		return 0;
 	case NP_DNS_SRV:
-		if (rdlen < 7 || name_at(rd + 6, abuf, alen, n1, sizeof(n1)) < 0)
+		l1 = rdlen >= 7 ? name_at(abuf, alen, rd + 6, n1, sizeof(n1)) : -1;
+		if (l1 < 0 || (size_t)l1 > end)
 			return -1;
-		snprintf(buf, len, "%u %u %u %s", get16(rd), get16(rd + 2), get16(rd + 4), n1);
+		snprintf(buf, len, "%u %u %u %.480s", get16(p), get16(p + 2), get16(p + 4), n1);
 		return 0;
 	case NP_DNS_SOA:
-		l1 = name_at(rd, abuf, alen, n1, sizeof(n1));
-		if (l1 < 0 || (size_t)l1 >= rdlen)
+		l1 = rdlen ? name_at(abuf, alen, rd, n1, sizeof(n1)) : -1;
+		if (l1 < 0 || (size_t)l1 >= end)
 			return -1;
-		{
-			long l2 = name_at(rd + l1, abuf, alen, n2, sizeof(n2));
-
-			if (l2 < 0 || (size_t)(l1 + l2 + 20) > rdlen)
-				return -1;
-			rd += l1 + l2;
-			snprintf(buf, len, "%.230s %.230s %u %u %u %u %u", n1, n2, get32(rd), get32(rd + 4),
-				 get32(rd + 8), get32(rd + 12), get32(rd + 16));
-		}
+		l2 = name_at(abuf, alen, (size_t)l1, n2, sizeof(n2));
+		if (l2 < 0 || (size_t)l2 + 20 > end)
+			return -1;
+		p = abuf + l2;
+		snprintf(buf, len, "%.230s %.230s %u %u %u %u %u", n1, n2, get32(p), get32(p + 4),
+			 get32(p + 8), get32(p + 12), get32(p + 16));
 		return 0;
 	case NP_DNS_TXT: {
 		/* One or more <character-string>s (RFC 1035 3.3.14), joined. */
@@ -115,12 +115,12 @@ static int rdata_text(int type, const unsigned char *rd, size_t rdlen, const uns
 
 		buf[0] = '\0';
 		while (off < rdlen) {
-			size_t n = rd[off];
+			size_t n = p[off];
 
 			if (off + 1 + n > rdlen)
 				return -1;
 			for (size_t i = 0; i < n && w + 2 < len; i++) {
-				unsigned char c = rd[off + 1 + i];
+				unsigned char c = p[off + 1 + i];
 
 				buf[w++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
 			}
@@ -133,13 +133,15 @@ static int rdata_text(int type, const unsigned char *rd, size_t rdlen, const uns
 	return -1;
 }
 
-int np_dns_parse(const unsigned char *abuf, size_t alen, int qtype, struct np_dns_answer *out)
+int np_dns_parse(const unsigned char *abuf, size_t alen, const char *qname, int qtype,
+		 struct np_dns_answer *out)
 {
 	size_t off = 12;
 	unsigned qd, an;
 
 	memset(out, 0, sizeof(*out));
 	out->min_ttl = -1;
+	out->defect = np_dns_check(abuf, alen, qname, qtype, out->why, sizeof(out->why));
 	if (!abuf || alen < 12)
 		return NP_EINVAL;
 	out->tc = (abuf[2] >> 1) & 1;
@@ -150,22 +152,22 @@ int np_dns_parse(const unsigned char *abuf, size_t alen, int qtype, struct np_dn
 	an = get16(abuf + 6);
 	out->ancount = (int)an;
 	for (unsigned i = 0; i < qd; i++) {
-		long l = off < alen ? name_at(abuf + off, abuf, alen, NULL, 0) : -1;
+		long l = name_at(abuf, alen, off, NULL, 0);
 
-		if (l < 0 || off + (size_t)l + 4 > alen)
+		if (l < 0 || (size_t)l + 4 > alen)
 			return 0;
-		off += (size_t)l + 4;
+		off = (size_t)l + 4;
 	}
 	for (unsigned i = 0; i < an; i++) {
 		char text[NP_DNS_RR_MAX];
 		uint8_t addr[16] = {0};
-		long l = off < alen ? name_at(abuf + off, abuf, alen, NULL, 0) : -1;
+		long l = name_at(abuf, alen, off, NULL, 0);
 		unsigned type, rdlen;
 		uint32_t ttl;
 
-		if (l < 0 || off + (size_t)l + 10 > alen)
+		if (l < 0 || (size_t)l + 10 > alen)
 			return 0;
-		off += (size_t)l;
+		off = (size_t)l;
 		type = get16(abuf + off);
 		ttl = get32(abuf + off + 4);
 		rdlen = get16(abuf + off + 8);
@@ -173,11 +175,11 @@ int np_dns_parse(const unsigned char *abuf, size_t alen, int qtype, struct np_dn
 		if (off + rdlen > alen)
 			return 0;
 		if (type == NP_DNS_CNAME && qtype != NP_DNS_CNAME &&
-		    rdata_text(type, abuf + off, rdlen, abuf, alen, text, sizeof(text), addr) == 0) {
+		    rdata_text(type, abuf, alen, off, rdlen, text, sizeof(text), addr) == 0) {
 			free(out->cname);
 			out->cname = strdup(text);
 		} else if ((int)type == qtype &&
-			   rdata_text((int)type, abuf + off, rdlen, abuf, alen, text, sizeof(text), addr) == 0) {
+			   rdata_text((int)type, abuf, alen, off, rdlen, text, sizeof(text), addr) == 0) {
 			if (out->n == NP_DNS_MAX_ANSWERS) {
 				out->truncated_list = 1;
 			} else {

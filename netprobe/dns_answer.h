@@ -4,10 +4,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dns_check.h"
+
 /* Reading a DNS answer: header flags, the records of the type asked, their
- * smallest TTL. A pure function over bytes from the network: every read is
- * bounded, names and strings are decoded by c-ares (compression loops
- * included), and what is kept is bounded too. */
+ * smallest TTL, and whether it is well formed at all (dns_check.h). A pure
+ * function over bytes from the network: every read is bounded, compression
+ * pointers are followed with a loop guard, and what is kept is bounded too. */
 
 #define NP_DNS_MAX_ANSWERS 64
 #define NP_DNS_RR_MAX 512           /* bytes of one record's text form */
@@ -27,11 +29,16 @@ struct np_dns_answer {
 	int min_ttl;                /* -1 when no record of the type asked */
 	char *cname;                /* the last CNAME target on the way, or NULL */
 	int truncated_list;         /* more records than kept */
+	int defect;                 /* enum np_dns_defect: 0 when well formed */
+	char why[NP_DNS_WHY_MAX];   /* the defect in words, "" when none */
 };
 
-/* 0 when the header could be read (records parsed as far as they go),
- * NP_EINVAL for fewer than 12 bytes. Free with np_dns_answer_free. */
-int np_dns_parse(const unsigned char *abuf, size_t alen, int qtype, struct np_dns_answer *out);
+/* 0 when the header could be read (records parsed as far as they are
+ * sound), NP_EINVAL for fewer than 12 bytes (defect set all the same).
+ * qname: the name asked, which the answer's question must match (NULL:
+ * not compared). Free with np_dns_answer_free. */
+int np_dns_parse(const unsigned char *abuf, size_t alen, const char *qname, int qtype,
+		 struct np_dns_answer *out);
 void np_dns_answer_free(struct np_dns_answer *a);
 /* The records sorted and '\n'-joined: equal sets give equal keys. NULL
  * on no memory. */

@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "loop.h"
+#include "resolve_watch.h"
 
 struct sock_watch {
 	ares_socket_t fd;
@@ -22,6 +23,7 @@ struct np_resolver {
 	void (*on_socket)(int fd, int socktype, void *arg);
 	void *on_socket_arg;
 	ares_channel channel;
+	struct np_dns_watch *watch;   /* sees what c-ares drops (resolve_watch.h) */
 	struct np_timer *timer;
 	struct sock_watch socks[NP_RESOLVER_MAX_SOCKS];
 	size_t n_socks;
@@ -33,6 +35,9 @@ struct np_resolve_req {
 	void *arg;
 	struct np_resolve_req **handle;
 	int64_t started_us;
+	struct np_resolver *r;
+	char name[256];             /* as asked, to find the watch's notes */
+	int type;                   /* the query's; 0 for an address lookup */
 };
 
 static int lib_ready;
@@ -153,6 +158,13 @@ struct np_resolver *np_resolver_new(struct np_loop *loop,
 		free(r);
 		return NULL;
 	}
+	/* Before any socket opens: the watch makes them, and binds them to
+	 * the source and interface, as c-ares no longer does then. */
+	r->watch = np_dns_watch_new(r->channel, opts->source, opts->interface);
+	if (!r->watch) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "resolver: out of memory");
+		goto fail;
+	}
 	if (opts->servers) {
 		st = ares_set_servers_ports_csv(r->channel, opts->servers);
 		if (st != ARES_SUCCESS) {
@@ -161,17 +173,6 @@ struct np_resolver *np_resolver_new(struct np_loop *loop,
 			goto fail;
 		}
 	}
-	if (opts->source && opts->source->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)opts->source;
-
-		ares_set_local_ip4(r->channel, ntohl(sin->sin_addr.s_addr));
-	} else if (opts->source && opts->source->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)opts->source;
-
-		ares_set_local_ip6(r->channel, sin6->sin6_addr.s6_addr);
-	}
-	if (opts->interface)
-		ares_set_local_dev(r->channel, opts->interface);
 	r->timer = np_loop_timer(loop, INT64_C(3600) * 1000000, on_timer, r);
 	if (!r->timer) {
 		snprintf(errbuf, NP_ERRBUF_SIZE, "resolver: out of memory");
@@ -180,6 +181,7 @@ struct np_resolver *np_resolver_new(struct np_loop *loop,
 	return r;
 fail:
 	ares_destroy(r->channel);
+	np_dns_watch_free(r->watch);
 	free(r);
 	return NULL;
 }
@@ -191,6 +193,7 @@ void np_resolver_free(struct np_resolver *r)
 	/* Pending callbacks run with ARES_EDESTRUCTION and free their
 	 * requests; sock_state removes the watchers. */
 	ares_destroy(r->channel);
+	np_dns_watch_free(r->watch);
 	for (size_t i = 0; i < r->n_socks; i++)
 		np_watch_del(r->socks[i].w);
 	np_timer_del(r->timer);
@@ -207,14 +210,25 @@ const char *np_resolve_verdict(int status)
 	case ARES_EREFUSED: return "dns.refused";
 	/* An ICMP error on c-ares' connected UDP socket reads this way. */
 	case ARES_ECONNREFUSED: return "dns.unreachable";
+	/* An answer c-ares took but could not parse. */
+	case ARES_EBADRESP: return "dns.malformed";
 	}
 	return "dns.error";
+}
+
+/* The watch's latest note on what this lookup asked, since it began. */
+static const struct np_dns_note *malformed_note(const struct np_resolve_req *req)
+{
+	/* An address lookup asks A and AAAA, perhaps with search domains. */
+	return np_dns_watch_find(req->r->watch, req->name, req->type, req->type == 0, req->started_us);
 }
 
 static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
 {
 	struct np_resolve_req *req = arg;
 	struct np_resolve_result *res;
+	const struct np_dns_note *note;
+	char detail[NP_DNS_WHY_MAX + 100];
 
 	(void)timeouts;
 	if (req->handle)
@@ -234,11 +248,23 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
 			memcpy(&res->addrs[res->n_addrs++], n->ai_addr, n->ai_addrlen);
 		}
 	}
+	res->defect = "";
 	if (res->n_addrs > 0) {
 		res->ok = 1;
+	} else if (status != ARES_EDESTRUCTION && (note = malformed_note(req))) {
+		/* No address, and a server sent something unusable: that is
+		 * why (not the timeout or NODATA that followed). */
+		res->verdict = "dns.malformed";
+		snprintf(detail, sizeof(detail), "malformed answer from %s: %s", note->server, note->why);
+		res->error = detail;
+		res->defect = np_dns_defect_name(note->defect);
 	} else {
 		res->verdict = status == ARES_SUCCESS ? "dns.nodata" : np_resolve_verdict(status);
 		res->error = status == ARES_SUCCESS ? "no address" : ares_strerror(status);
+		if (status == ARES_EBADRESP) {
+			snprintf(detail, sizeof(detail), "malformed answer (c-ares: %s)", ares_strerror(status));
+			res->error = detail;
+		}
 	}
 	req->cb(res, req->arg);
 	free(res);
@@ -261,6 +287,8 @@ int np_resolver_lookup(struct np_resolver *r, const char *name, int family,
 	req->handle = handle;
 	*handle = req;
 	req->started_us = np_now_us();
+	req->r = r;
+	snprintf(req->name, sizeof(req->name), "%s", name);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = family;
 	hints.ai_socktype = SOCK_STREAM;
@@ -278,11 +306,23 @@ static void on_query(void *arg, int status, int timeouts, unsigned char *abuf, i
 	if (req->handle)
 		*req->handle = NULL;
 	if (req->qcb) {
+		const struct np_dns_note *note = NULL;
+
+		memset(&res, 0, sizeof(res));
 		res.status = status;
 		res.error = ares_strerror(status);
 		res.abuf = abuf;
 		res.alen = abuf ? alen : 0;
 		res.ms = (double)(np_now_us() - req->started_us) / 1000.0;
+		/* An answer that came is read by the caller; without one, what
+		 * c-ares dropped may say why. */
+		if (!abuf && status != ARES_EDESTRUCTION)
+			note = malformed_note(req);
+		if (note) {
+			res.malformed = note->why;
+			res.defect = np_dns_defect_name(note->defect);
+			res.from = note->server;
+		}
 		req->qcb(&res, req->arg);
 	}
 	free(req);
@@ -300,6 +340,9 @@ int np_resolver_query(struct np_resolver *r, const char *name, int type,
 	req->arg = arg;
 	req->handle = handle;
 	req->started_us = np_now_us();
+	req->r = r;
+	req->type = type;
+	snprintf(req->name, sizeof(req->name), "%s", name);
 	*handle = req;
 	/* ns_c_in = 1 (RFC 1035 3.2.4). */
 	ares_query(r->channel, name, 1, type, on_query, req);

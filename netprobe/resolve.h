@@ -31,7 +31,9 @@ struct np_resolver_opts {
 struct np_resolve_result {
 	int ok;
 	const char *verdict;        /* dns.* code when !ok */
-	const char *error;          /* c-ares' words when !ok */
+	const char *error;          /* c-ares' words when !ok; for dns.malformed,
+				     * the server and what was wrong */
+	const char *defect;         /* dns.malformed: "pointer_loop", ... or "" */
 	double ms;
 	size_t n_addrs;
 	struct sockaddr_storage addrs[NP_RESOLVE_MAX_ADDRS];
@@ -54,13 +56,19 @@ int np_resolver_lookup(struct np_resolver *r, const char *name, int family,
 		       np_resolve_cb cb, void *arg, struct np_resolve_req **handle);
 /* A raw DNS query (class IN, no search domains). abuf is the whole answer
  * (NULL when none came back), borrowed for the call; status is c-ares'
- * (ARES_SUCCESS, ARES_ENOTFOUND, ARES_ENODATA, ARES_ESERVFAIL, ...). */
+ * (ARES_SUCCESS, ARES_ENOTFOUND, ARES_ENODATA, ARES_ESERVFAIL, ...). When
+ * no answer came back but malformed ones did (c-ares drops those whose
+ * question does not match, and waits on), malformed says what was wrong
+ * with the latest, from whom, and defect names it; else both are NULL. */
 struct np_query_result {
 	int status;
 	const char *error;
 	const unsigned char *abuf;
 	int alen;
 	double ms;
+	const char *malformed;
+	const char *defect;
+	const char *from;
 };
 typedef void (*np_query_cb)(const struct np_query_result *res, void *arg);
 int np_resolver_query(struct np_resolver *r, const char *name, int type,

@@ -121,6 +121,12 @@ static const struct np_verdict verdicts[] = {
 	{"dns.unreachable", NP_FAIL,
 	 "an ICMP error came back for the query: no DNS server there, or blocked on the way",
 	 "Check that the resolver address is right and that UDP and TCP port 53 to it are allowed."},
+	{"dns.malformed", NP_FAIL,
+	 "the resolver answered with something that is not a well-formed DNS answer to the question asked: "
+	 "the summary names the defect (metrics.defect) and the server",
+	 "The resolver, or a device on the way (a DNS proxy, a firewall or load balancer inspecting DNS, a "
+	 "captive portal), mangles answers, and resolver libraries drop or reject them. Have its owners fix "
+	 "it, or use another resolver; a capture (--pcap) keeps the bytes as proof."},
 	{"dns.error", NP_ERROR,
 	 "the name could not be looked up: the resolver configuration or the name is unusable",
 	 "The summary names the resolver library's error; check /etc/resolv.conf and the name."},
@@ -128,6 +134,12 @@ static const struct np_verdict verdicts[] = {
 	 "a name that cannot exist got an answer: the resolver rewrites NXDOMAIN",
 	 "Typos and retired names resolve to the rewriter's address instead of failing; services that "
 	 "fall back on NXDOMAIN break. Use a resolver that returns NXDOMAIN (turn off its ad/search redirect)."},
+	{"dns.rewrite_unknown", NP_WARN,
+	 "whether the resolver rewrites NXDOMAIN could not be told: the name that cannot exist got no usable "
+	 "answer (metrics.reason: timeout, servfail, refused, malformed, unreachable, error)",
+	 "The resolver answers (or fails) the names asked but not a name that does not exist: it may forward "
+	 "unknown names to an upstream that is slow, unreachable or broken, which also makes clients hang on "
+	 "typos and retired names. Check its forwarding, or run again with a longer --timeout."},
 	{"dns.inconsistent", NP_WARN,
 	 "resolvers give different answers for the same name and type",
 	 "Split-brain DNS or a stale resolver: the host reaches different servers depending on which "

@@ -119,3 +119,122 @@ test_dns_servfail() {
 	jqe "$TMP/dnssf.json" "[.findings[] | select(.target == \"$SERVFAIL_NAME A\") | .verdict] == [\"dns.servfail\"]"
 	jqe "$TMP/dnssf.json" '.findings[] | select(.verdict == "dns.servfail") | .summary | test("SERVFAIL")'
 }
+
+# --- a server of malformed answers (fixtures/lab/dns_hostile.py) ----------------
+
+# hostile_start PORT:MODE...: run dns_hostile.py in srv on $DNS_HOSTILE, its
+# pid in HOSTILE_PID (lab exec execs into it), until hostile_stop (by pid;
+# the calling test's EXIT trap too).
+hostile_start() {
+	local out=$TMP/hostile.$BASHPID.out i py=/usr/bin/python3
+	# Debian's own python3 (deps.sh) starts fastest; else the one on PATH.
+	[ -x "$py" ] || py=python3
+	"$LAB" exec srv "$py" "$DNS_HOSTILE_PY" "$DNS_HOSTILE" "$@" >"$out" 2>&1 &
+	HOSTILE_PID=$!
+	trap hostile_stop EXIT
+	for i in $(seq 1 200); do
+		grep -qx ready "$out" 2>/dev/null && return 0
+		kill -0 "$HOSTILE_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	fail "dns_hostile.py did not start: $(cat "$out")"
+}
+
+hostile_stop() {
+	[ -n "${HOSTILE_PID:-}" ] || return 0
+	kill "$HOSTILE_PID" 2>/dev/null || true
+	wait "$HOSTILE_PID" 2>/dev/null || true
+	HOSTILE_PID=
+}
+
+# np_resolver NAME RESOLVER ARGS...: np with RESOLVER as the only nameserver
+# in /etc/resolv.conf, bind-mounted in a mount namespace of this run only.
+np_resolver() {
+	local name=$1 rs=$2 rc=0
+	shift 2
+	printf 'nameserver %s\n' "$rs" >"$TMP/$name.resolv.conf"
+	"$LAB" exec cli unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' sh \
+		"$TMP/$name.resolv.conf" "$NETPROBE" "$@" --json "$TMP/$name.json" >"$TMP/$name.out" 2>&1 || rc=$?
+	echo "$rc" >"$TMP/$name.rc"
+	jq -e .schema "$TMP/$name.json" >/dev/null || fail "no JSON report; output: $(cat "$TMP/$name.out")"
+}
+
+test_dns_malformed_answers_fail_tcp_and_tls_targets() {
+	hostile_start 53:drop
+	# What c-ares rejects (loop, cut, count, RDLENGTH) and what it drops
+	# and waits on (another question, 7 bytes) alike: the defect and the
+	# server, not "Misformatted DNS reply" or a timeout.
+	np_resolver dnsbadtcp "$DNS_HOSTILE" tcp --timeout 2 loop.bad:80 cut.bad:80 count.bad:80 rdlen.bad:80 \
+		question.bad:80 short.bad:80 ok.bad:80
+	expect "exit status" "$(rc_of dnsbadtcp)" 1
+	local n re
+	for n in "loop.bad a compression pointer loop in the owner name of answer record 1" \
+		"cut.bad the message ends inside answer record 1" \
+		"count.bad the header counts 65535 answer records, the message holds 0" \
+		"rdlen.bad answer record 1's RDLENGTH 300 runs past the end of the message" \
+		"question.bad its question is other.bad (A|AAAA), not the question.bad (A|AAAA) asked" \
+		"short.bad 7 bytes, shorter than a DNS header"; do
+		re="^cannot resolve ${n%% *}: malformed answer from $DNS_HOSTILE: ${n#* }"
+		jqe "$TMP/dnsbadtcp.json" "[.findings[] | select(.target == \"${n%% *}:80\")] | length == 1 and .[0].verdict == \"dns.malformed\" and .[0].status == \"fail\" and (.[0].summary | test(\"$re\"))"
+	done
+	# A good answer from the same server still connects.
+	jqe "$TMP/dnsbadtcp.json" "[.findings[] | select(.target == \"ok.bad:80\") | .verdict] | length == 1"
+	jqe "$TMP/dnsbadtcp.json" '[.findings[] | select(.target == "ok.bad:80") | .verdict | startswith("dns.")] == [false]'
+	np_resolver dnsbadtls "$DNS_HOSTILE" tls --timeout 2 loop.bad
+	jqe "$TMP/dnsbadtls.json" '.findings[] | select(.target == "loop.bad:443") | .verdict == "dns.malformed" and (.summary | test("pointer loop"))'
+	hostile_stop
+}
+
+test_dns_malformed_answers_name_the_defect() {
+	hostile_start 53:drop
+	np dnsbad dns loop.bad cut.bad count.bad rdlen.bad question.bad short.bad ok.bad --type A \
+		--resolver "$DNS_HOSTILE" --timeout 2
+	expect "exit status" "$(rc_of dnsbad)" 1
+	local c name defect why f
+	for c in "loop.bad pointer_loop a compression pointer loop in the owner name of answer record 1" \
+		"cut.bad cut_short the message ends inside answer record 1" \
+		"count.bad count_mismatch the header counts 65535 answer records, the message holds 0" \
+		"rdlen.bad rdlength_overrun answer record 1's RDLENGTH 300 runs past the end of the message" \
+		"question.bad question_mismatch its question is other.bad A, not the question.bad A asked" \
+		"short.bad short_header 7 bytes, shorter than a DNS header"; do
+		read -r name defect why <<<"$c"
+		f=$(finding "$TMP/dnsbad.json" "$name" A "$DNS_HOSTILE")
+		jq -e --arg d "$defect" --arg w "$why" --arg r "$DNS_HOSTILE" \
+			'.verdict == "dns.malformed" and .status == "fail" and .metrics.defect == $d and (.summary | startswith($r + " sent ") and contains($w))' \
+			<<<"$f" >/dev/null || fail "$name: $f"
+	done
+	f=$(finding "$TMP/dnsbad.json" ok.bad A "$DNS_HOSTILE")
+	jq -e '.verdict == "dns.ok" and .metrics.answers == ["198.19.4.100"]' <<<"$f" >/dev/null || fail "$f"
+	# Over TCP too (RFC 1035 4.2.2 framing): what c-ares drops is seen there.
+	np dnsbadvc dns question.bad loop.bad --type A --tcp --resolver "$DNS_HOSTILE" --timeout 2
+	f=$(finding "$TMP/dnsbadvc.json" question.bad A "$DNS_HOSTILE")
+	jq -e '.verdict == "dns.malformed" and .metrics.defect == "question_mismatch"' <<<"$f" >/dev/null || fail "$f"
+	f=$(finding "$TMP/dnsbadvc.json" loop.bad A "$DNS_HOSTILE")
+	jq -e '.verdict == "dns.malformed" and .metrics.defect == "pointer_loop"' <<<"$f" >/dev/null || fail "$f"
+	hostile_stop
+}
+
+# The random name of the NXDOMAIN-rewriting probe (np-<16 letters>.com A).
+RANDOM_TARGET='^np-[a-z]{16}[.]com A$'
+
+test_dns_rewrite_unknown_says_why() {
+	hostile_start 53:drop 5301:servfail 5302:refused 5303:malformed
+	# Real names answered, the random one dropped: a warning that says so,
+	# and the run ends within its own timeout (2 s), not later.
+	np dnsrwu dns ok.bad --type A --resolver "$DNS_HOSTILE" --timeout 2
+	expect "exit status" "$(rc_of dnsrwu)" 0
+	jqe "$TMP/dnsrwu.json" "[.findings[] | select(.verdict == \"dns.rewrite_unknown\")] | length == 1 and (.[0] | .status == \"warn\" and .address == \"$DNS_HOSTILE\" and .metrics.reason == \"timeout\" and (.target | test(\"$RANDOM_TARGET\")) and (.summary | test(\"^cannot tell whether $DNS_HOSTILE rewrites NXDOMAIN: .*no answer came in [0-9.]+ ms\")))"
+	jqe "$TMP/dnsrwu.json" '.duration_ms < 2500'
+	# SERVFAIL, REFUSED, a malformed answer for it: each named.
+	np dnsrwu2 dns ok.bad --type A --resolver "$DNS_HOSTILE:5301" --resolver "$DNS_HOSTILE:5302" \
+		--resolver "$DNS_HOSTILE:5303" --timeout 2
+	local c port reason why
+	for c in "5301 servfail SERVFAIL" "5302 refused refused" "5303 malformed malformed: the header counts 65535"; do
+		read -r port reason why <<<"$c"
+		jqe "$TMP/dnsrwu2.json" "[.findings[] | select(.verdict == \"dns.rewrite_unknown\" and .address == \"$DNS_HOSTILE:$port\")] | length == 1 and (.[0] | .metrics.reason == \"$reason\" and (.summary | contains(\"$why\")))"
+	done
+	hostile_stop
+	# A resolver that answers nothing at all: the same, beside its timeouts.
+	np dnsrwu3 dns www.example.net --type A --resolver "$DNS_UDP_DROP" --timeout 1
+	jqe "$TMP/dnsrwu3.json" "[.findings[] | select(.verdict == \"dns.rewrite_unknown\" and .metrics.reason == \"timeout\" and (.target | test(\"$RANDOM_TARGET\")))] | length == 1"
+}

@@ -97,7 +97,8 @@ static void a_records_with_ttls(void **state)
 	question(&m, "www.example.net", NP_DNS_A);
 	rr(&m, NP_DNS_A, 300, ip1, 4);
 	rr(&m, NP_DNS_A, 60, ip2, 4);
-	assert_int_equal(np_dns_parse(m.b, m.n, NP_DNS_A, &a), 0);
+	assert_int_equal(np_dns_parse(m.b, m.n, "www.example.net", NP_DNS_A, &a), 0);
+	assert_int_equal(a.defect, 0);
 	assert_int_equal(a.n, 2);
 	assert_string_equal(a.rr[0], "198.19.5.10");
 	assert_string_equal(a.rr[1], "198.19.5.11");
@@ -122,7 +123,8 @@ static void cname_chain_and_aaaa(void **state)
 	question(&m, "alias.example.net", NP_DNS_AAAA);
 	rr(&m, NP_DNS_CNAME, 300, target.b, target.n);
 	rr(&m, NP_DNS_AAAA, 300, v6, 16);
-	assert_int_equal(np_dns_parse(m.b, m.n, NP_DNS_AAAA, &a), 0);
+	assert_int_equal(np_dns_parse(m.b, m.n, "alias.example.net", NP_DNS_AAAA, &a), 0);
+	assert_int_equal(a.defect, 0);
 	assert_int_equal(a.n, 1);
 	assert_string_equal(a.rr[0], "2001:db8:5::11");
 	assert_string_equal(a.cname, "login.example.net.");
@@ -144,7 +146,7 @@ static void srv_mx_txt_soa(void **state)
 	header(&m, 0, 0, 1, 1);
 	question(&m, "_ldap._tcp.dc._msdcs.corp.example", NP_DNS_SRV);
 	rr(&m, NP_DNS_SRV, 600, rd.b, rd.n);
-	assert_int_equal(np_dns_parse(m.b, m.n, NP_DNS_SRV, &a), 0);
+	assert_int_equal(np_dns_parse(m.b, m.n, NULL, NP_DNS_SRV, &a), 0);
 	assert_int_equal(a.n, 1);
 	assert_string_equal(a.rr[0], "0 100 389 dc1.corp.example.");
 	np_dns_answer_free(&a);
@@ -155,7 +157,7 @@ static void srv_mx_txt_soa(void **state)
 	header(&m, 0, 0, 1, 1);
 	question(&m, "example.net", NP_DNS_MX);
 	rr(&m, NP_DNS_MX, 600, rd.b, rd.n);
-	assert_int_equal(np_dns_parse(m.b, m.n, NP_DNS_MX, &a), 0);
+	assert_int_equal(np_dns_parse(m.b, m.n, NULL, NP_DNS_MX, &a), 0);
 	assert_string_equal(a.rr[0], "10 mx.example.net.");
 	np_dns_answer_free(&a);
 
@@ -165,7 +167,7 @@ static void srv_mx_txt_soa(void **state)
 	header(&m, 0, 0, 1, 1);
 	question(&m, "example.net", NP_DNS_TXT);
 	rr(&m, NP_DNS_TXT, 600, rd.b, rd.n);
-	assert_int_equal(np_dns_parse(m.b, m.n, NP_DNS_TXT, &a), 0);
+	assert_int_equal(np_dns_parse(m.b, m.n, NULL, NP_DNS_TXT, &a), 0);
 	assert_string_equal(a.rr[0], "v=spf1 -all?");
 	np_dns_answer_free(&a);
 
@@ -180,7 +182,8 @@ static void srv_mx_txt_soa(void **state)
 	header(&m, 0, 0, 1, 1);
 	question(&m, "example.net", NP_DNS_SOA);
 	rr(&m, NP_DNS_SOA, 600, rd.b, rd.n);
-	assert_int_equal(np_dns_parse(m.b, m.n, NP_DNS_SOA, &a), 0);
+	assert_int_equal(np_dns_parse(m.b, m.n, "example.net", NP_DNS_SOA, &a), 0);
+	assert_int_equal(a.defect, 0);
 	assert_string_equal(a.rr[0], "ns1.example.net. hostmaster.example.net. 2026112501 3600 600 86400 300");
 	np_dns_answer_free(&a);
 }
@@ -193,14 +196,14 @@ static void flags_and_rcodes(void **state)
 	(void)state;
 	header(&m, 0x02, 3, 1, 0);      /* TC, NXDOMAIN */
 	question(&m, "nope.example.net", NP_DNS_A);
-	assert_int_equal(np_dns_parse(m.b, m.n, NP_DNS_A, &a), 0);
+	assert_int_equal(np_dns_parse(m.b, m.n, NULL, NP_DNS_A, &a), 0);
 	assert_true(a.tc);
 	assert_int_equal(a.rcode, 3);
 	assert_int_equal(a.n, 0);
 	assert_int_equal(a.min_ttl, -1);
 	np_dns_answer_free(&a);
-	assert_int_equal(np_dns_parse(m.b, 11, NP_DNS_A, &a), NP_EINVAL);
-	assert_int_equal(np_dns_parse(NULL, 0, NP_DNS_A, &a), NP_EINVAL);
+	assert_int_equal(np_dns_parse(m.b, 11, NULL, NP_DNS_A, &a), NP_EINVAL);
+	assert_int_equal(np_dns_parse(NULL, 0, NULL, NP_DNS_A, &a), NP_EINVAL);
 }
 
 static void hostile_answers_are_bounded(void **state)
@@ -219,8 +222,9 @@ static void hostile_answers_are_bounded(void **state)
 	put32(&m, 1);
 	put16(&m, 4);
 	put(&m, ip, 4);
-	assert_int_equal(np_dns_parse(m.b, m.n, NP_DNS_A, &a), 0);
+	assert_int_equal(np_dns_parse(m.b, m.n, NULL, NP_DNS_A, &a), 0);
 	assert_int_equal(a.n, 0);
+	assert_int_equal(a.defect, NP_DNS_POINTER_LOOP);
 	np_dns_answer_free(&a);
 
 	/* rdlength past the end; an A record of the wrong size; a huge ancount. */
@@ -230,8 +234,9 @@ static void hostile_answers_are_bounded(void **state)
 	rr(&m, NP_DNS_A, 1, ip, 4);
 	m.n -= 2;
 	m.b[m.n - 3] = 0xff;            /* last rdlength now far too long */
-	assert_int_equal(np_dns_parse(m.b, m.n, NP_DNS_A, &a), 0);
+	assert_int_equal(np_dns_parse(m.b, m.n, NULL, NP_DNS_A, &a), 0);
 	assert_int_equal(a.n, 0);
+	assert_int_equal(a.defect, NP_DNS_BAD_RDATA);  /* the first record's 3-byte A */
 	np_dns_answer_free(&a);
 
 	/* Every prefix of a good answer parses without reading past it (ASan). */
@@ -242,8 +247,9 @@ static void hostile_answers_are_bounded(void **state)
 		unsigned char *copy = malloc(n ? n : 1);
 
 		memcpy(copy, m.b, n);
-		np_dns_parse(copy, n, NP_DNS_A, &a);
+		np_dns_parse(copy, n, NULL, NP_DNS_A, &a);
 		assert_int_equal(a.n, n == m.n ? 1 : 0);
+		assert_int_equal(a.defect != 0, n < m.n);
 		np_dns_answer_free(&a);
 		free(copy);
 	}
@@ -262,7 +268,7 @@ static void many_records_are_capped(void **state)
 
 		rr(&m, NP_DNS_A, 1, ip, 4);
 	}
-	assert_int_equal(np_dns_parse(m.b, m.n, NP_DNS_A, &a), 0);
+	assert_int_equal(np_dns_parse(m.b, m.n, NULL, NP_DNS_A, &a), 0);
 	assert_int_equal(a.n, NP_DNS_MAX_ANSWERS);
 	assert_true(a.truncated_list);
 	np_dns_answer_free(&a);

@@ -1,0 +1,83 @@
+#ifndef NETPROBE_PROBE_DNS_INT_H
+#define NETPROBE_PROBE_DNS_INT_H
+
+/* Inside the DNS check: shared by probe_dns.c (resolver channels, each
+ * query a job, the plan) and probe_dns_result.c (what each answer means:
+ * findings, packet evidence, verdicts across resolvers). */
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "dns_compare.h"
+#include "probe_dns.h"
+#include "resolve.h"
+#include "run.h"
+
+struct np_flow;
+
+#define MAX_FLOWS 32              /* sockets one resolver channel opens */
+#define MAX_RESULTS 8192          /* query outcomes kept for cross-checks */
+
+enum q_kind {
+	Q_NORMAL,                 /* a name the user asked for */
+	Q_REWRITE,                /* a random name that cannot exist */
+	Q_DNS64,                  /* AAAA ipv4only.arpa (RFC 7050) */
+	Q_SRV_TARGET,             /* A/AAAA of a domain controller from SRV */
+	Q_TC_CHECK,               /* after a failure: was the UDP answer truncated? */
+	Q_UDP_CHECK,              /* after a --tcp failure: does UDP work? */
+};
+
+struct dns_res {
+	char label[64];           /* the resolver as the user reads it */
+	char servers[80];         /* c-ares server string */
+	struct np_resolver *ch, *ch_igntc, *ch_udp;
+	struct np_flow *flows[MAX_FLOWS];
+	int flow_tcp[MAX_FLOWS];
+	struct sockaddr_storage addr;   /* the server, with its port */
+	size_t n_flows;
+	int public_ok, public_failed, internal_ok;
+	struct dns_state *st;
+};
+
+
+struct dns_state {
+	struct np_run *run;
+	struct dns_res res[NP_DNS_MAX_RESOLVERS];
+	size_t n_res;
+	int tcp;
+	char **htab;              /* every name queried, owned, hashed */
+	size_t hcap, n_names;
+	struct np_dns_result *results;
+	size_t n_results;
+	size_t outstanding;
+	int aggregated;
+};
+
+struct dns_q {
+	struct np_job job;
+	struct dns_state *st;
+	int ri;
+	const char *name;
+	int internal;
+	int type;
+	enum q_kind kind;
+	struct np_resolve_req *req;
+	/* For Q_TC_CHECK / Q_UDP_CHECK: the failure being explained. */
+	const char *first_verdict;
+	char first_error[96];
+	double first_ms;
+};
+
+/* probe_dns.c: queue a query; failed is the one a check query explains. */
+void np_dns_submit_q(struct dns_state *st, int ri, const char *name, int internal, int type,
+		     enum q_kind kind, const struct dns_q *failed);
+
+/* probe_dns_result.c */
+struct np_finding *np_dns_new_finding(struct dns_q *q, const char *verdict, double ms);
+void np_dns_normal_result(struct dns_q *q, const struct np_query_result *res);
+void np_dns_check_result(struct dns_q *q, const struct np_query_result *res);
+void np_dns_rewrite_result(struct dns_q *q, const struct np_query_result *res);
+void np_dns_dns64_result(struct dns_q *q, const struct np_query_result *res);
+void np_dns_aggregate(struct dns_state *st);
+
+#endif
