@@ -178,7 +178,8 @@ static void on_deadline(struct np_timer *t, void *arg)
 	(void)t;
 	/* Unanswered for the whole budget: lost, whatever the timer said. */
 	np_dns_window_lost(&q->s->win, q->seq);
-	np_resolve_timeout_result(&r, (double)(np_now_us() - q->first_us) / 1000.0);
+	np_resolver_timeout_result(q->ch, q->name, q->type, q->first_us, &r,
+				   (double)(np_now_us() - q->first_us) / 1000.0);
 	finish(q, &r, -1);
 }
 

@@ -11,6 +11,7 @@
 #include "capture.h"
 #include "clock.h"
 #include "dns_answer.h"
+#include "dns_send.h"
 #include "finding.h"
 #include "flow.h"
 #include "target.h"
@@ -100,6 +101,8 @@ static struct np_resolver *channel(struct dns_q *q, enum q_kind kind, char *errb
 	ro.interface = o->interface[0] ? o->interface : NULL;
 	ro.on_socket = on_socket;
 	ro.on_socket_arg = r;
+	/* dns_send retransmits on its own timer (over UDP). */
+	ro.once = 1;
 	if (kind == Q_TC_CHECK) {
 		slot = &r->ch_igntc;
 		ro.ignore_tc = 1;
@@ -152,8 +155,16 @@ static void q_start(struct np_job *job)
 	char errbuf[NP_ERRBUF_SIZE];
 	struct np_resolver *ch = channel(q, q->kind, errbuf);
 
-	job->wait_until_us = job->started_us + np_run_opts(q->st->run)->timeout_us;
-	if (!ch || np_resolver_query(ch, q->name, q->type, on_answer, q, &q->req) < 0) {
+	struct dns_res *r = &q->st->res[q->ri];
+	const struct np_opts *o = np_run_opts(q->st->run);
+
+	job->wait_until_us = job->started_us + o->timeout_us;
+	/* One window per resolver, --parallel its ceiling: a resolver that
+	 * starts losing queries is asked less, not more. */
+	if (ch && !r->snd)
+		r->snd = np_dns_sender_new(np_run_loop(q->st->run), o->parallel, o->timeout_us);
+	if (!ch || !r->snd ||
+	    np_dns_send(r->snd, ch, !(q->st->tcp && ch == r->ch), q->name, q->type, on_answer, q, &q->req) < 0) {
 		struct np_finding *f = np_dns_new_finding(q, "dns.error", -1);
 
 		if (f)
@@ -169,7 +180,7 @@ static void q_cancel(struct np_job *job, const char *verdict)
 	struct dns_q *q = (struct dns_q *)job;
 	struct np_finding *f = np_dns_new_finding(q, verdict, -1);
 
-	np_resolve_cancel(q->req);
+	np_dns_send_cancel(q->req);
 	if (f && q->kind == Q_REWRITE)
 		np_finding_summary(f, "cannot tell whether %s rewrites NXDOMAIN: the run ended before it "
 				   "answered for a name that cannot exist (%s)", q->st->res[q->ri].label, q->name);
@@ -221,6 +232,8 @@ static void state_free(void *arg)
 	struct dns_state *st = arg;
 
 	for (size_t i = 0; i < st->n_res; i++) {
+		/* before the channels its queries are on */
+		np_dns_sender_free(st->res[i].snd);
 		np_resolver_free(st->res[i].ch);
 		np_resolver_free(st->res[i].ch_igntc);
 		np_resolver_free(st->res[i].ch_udp);

@@ -27,10 +27,14 @@ enum q_kind {
 	Q_UDP_CHECK,              /* after a --tcp failure: does UDP work? */
 };
 
+struct np_dns_sender;
+struct np_dns_send;
+
 struct dns_res {
 	char label[64];           /* the resolver as the user reads it */
 	char servers[80];         /* c-ares server string */
 	struct np_resolver *ch, *ch_igntc, *ch_udp;
+	struct np_dns_sender *snd;    /* its window and retransmissions (dns_send.h) */
 	struct np_flow *flows[MAX_FLOWS];
 	int flow_tcp[MAX_FLOWS];
 	struct sockaddr_storage addr;   /* the server, with its port */
@@ -61,7 +65,7 @@ struct dns_q {
 	int internal;
 	int type;
 	enum q_kind kind;
-	struct np_resolve_req *req;
+	struct np_dns_send *req;
 	/* For Q_TC_CHECK / Q_UDP_CHECK: the failure being explained. */
 	const char *first_verdict;
 	char first_error[96];

@@ -355,12 +355,21 @@ int np_resolve_is_timeout(int status)
 	return status == ARES_ETIMEOUT;
 }
 
-void np_resolve_timeout_result(struct np_query_result *res, double ms)
+void np_resolver_timeout_result(struct np_resolver *r, const char *name, int type, int64_t since_us,
+				struct np_query_result *res, double ms)
 {
+	const struct np_dns_note *note = np_dns_watch_find(r->watch, name, type, 0, since_us);
+
 	memset(res, 0, sizeof(*res));
 	res->status = ARES_ETIMEOUT;
 	res->error = ares_strerror(ARES_ETIMEOUT);
 	res->ms = ms;
+	/* No usable answer in time; what c-ares dropped may say why. */
+	if (note) {
+		res->malformed = note->why;
+		res->defect = np_dns_defect_name(note->defect);
+		res->from = note->server;
+	}
 }
 
 void np_resolve_cancel(struct np_resolve_req *req)

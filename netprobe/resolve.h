@@ -74,9 +74,11 @@ typedef void (*np_query_cb)(const struct np_query_result *res, void *arg);
 int np_resolver_query(struct np_resolver *r, const char *name, int type,
 		      np_query_cb cb, void *arg, struct np_resolve_req **handle);
 /* A status is c-ares' time-out; a result as c-ares gives for one, for a
- * caller that ends a query's wait itself. */
+ * caller that ends a query's wait itself (with the malformed answer from
+ * r's servers to NAME/TYPE since since_us, when one came). */
 int np_resolve_is_timeout(int status);
-void np_resolve_timeout_result(struct np_query_result *res, double ms);
+void np_resolver_timeout_result(struct np_resolver *r, const char *name, int type, int64_t since_us,
+				struct np_query_result *res, double ms);
 /* The dns.* verdict code for a c-ares status. */
 const char *np_resolve_verdict(int status);
 
