@@ -214,7 +214,7 @@ static void make_request(struct iconn *r, int n)
 			       r->p->proxy.user[0] ? r->p->b64 : "", r->p->proxy.user[0] ? "\r\n" : "", NP_VERSION);
 	else
 		len = snprintf(r->out, IO_OUT, "HEAD %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: netprobe/%s\r\n\r\n",
-			       path, t->host, NP_VERSION);
+			       path, idle_is_tls(st) ? idle_name(st) : t->host, NP_VERSION);
 	r->out_len = len > 0 && (size_t)len < IO_OUT ? (size_t)len : 0;
 	r->out_off = 0;
 	r->in_len = 0;
@@ -240,7 +240,7 @@ static void start_tls(struct iconn *r)
 	char err[256];
 
 	r->tls = np_tls_conn_new(st->ctx, r->fd, st->plan.sni ? st->plan.sni : t->family == AF_UNSPEC ? t->host : NULL,
-				 t->host, err, sizeof(err));
+				 idle_name(st), err, sizeof(err));
 	if (!r->tls) {
 		setup_failed(r, EINVAL, "TLS: %s", err);
 		return;
@@ -475,6 +475,7 @@ static void do_tls(struct iconn *r)
 {
 	switch (np_tls_handshake(r->tls)) {
 	case NP_TLS_DONE:
+		np_idle_note_certificate(r);
 		start_request(r, 1);
 		break;
 	case NP_TLS_WANT_READ:

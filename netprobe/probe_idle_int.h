@@ -77,6 +77,7 @@ struct iconn {
 };
 
 #define IO_OUT 2048
+#define NP_IDLE_CERT_PROBLEMS 8
 #define IO_IN NP_HTTP_HEAD_MAX
 #define IO_IN_FIRST 1024
 #define DETAIL_MAX 300
@@ -111,6 +112,13 @@ struct idle_path {
 	 * connection: ten thousand full handshakes would cost the CPU the
 	 * silences need, and hold a certificate chain each. */
 	struct np_tls_session *resume;
+	/* The certificate of the first full handshake, as verified against
+	 * the name (--sni's, else the target's): idle does not judge it, but
+	 * says what is wrong with it. */
+	int cert_seen;
+	size_t n_cert_problems;
+	char cert_problems[NP_IDLE_CERT_PROBLEMS][160];
+	char cert_subject[256];
 	struct rung rungs[NP_IDLE_MAX_RUNGS];
 	size_t n_rungs, n_done;     /* rungs, rungs with every connection in */
 	int reported;
@@ -142,10 +150,21 @@ static inline int idle_is_tls(const struct idle_state *st)
 	return !st->plan.tcp && !idle_is_http(st);
 }
 
+/* The name the certificate must match, and the one the HEAD request
+ * names: --sni's when given (the target is then one front end of that
+ * name's service, as with curl --connect-to), else the target's. */
+static inline const char *idle_name(const struct idle_state *st)
+{
+	return st->plan.sni ? st->plan.sni : st->plan.target.host;
+}
+
 /* A connection has its outcome: its finding from its packets, folded into
  * its rung's; 1 when that was the rung's last connection (the rung's
  * finding is then handed to the run). */
 int np_idle_conn_done(struct iconn *c);
+/* A handshake is done: the path keeps the first full one's certificate
+ * problems for its finding. */
+void np_idle_note_certificate(struct iconn *c);
 /* The path's overall finding, once every rung is in. */
 struct np_finding *np_idle_path_finding(struct idle_path *p);
 

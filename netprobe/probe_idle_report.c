@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
@@ -303,6 +304,49 @@ int np_idle_conn_done(struct iconn *c)
 
 /* --- the bracket ------------------------------------------------------------------- */
 
+/* The first full handshake's certificate problems, for the path's finding
+ * (resumed handshakes carry no certificate). */
+void np_idle_note_certificate(struct iconn *r)
+{
+	struct idle_path *p = r->p;
+	struct np_tls_facts f;
+
+	if (p->cert_seen || np_tls_conn_resumed(r->tls))
+		return;
+	np_tls_get_facts(r->tls, &f);
+	p->cert_seen = 1;
+	if (f.n_chain)
+		snprintf(p->cert_subject, sizeof(p->cert_subject), "%s", f.chain[0].subject);
+	for (size_t i = 0; i < f.n_problems && p->n_cert_problems < NP_IDLE_CERT_PROBLEMS; i++)
+		snprintf(p->cert_problems[p->n_cert_problems++], sizeof(p->cert_problems[0]), "%s", f.problems[i].text);
+}
+
+/* Which name the certificate was verified against, and what is wrong with
+ * it: not idle's verdict (the silence is), but a TLS service whose
+ * certificate does not match will not work either. */
+static void certificate(const struct idle_path *p, struct np_finding *f)
+{
+	const struct idle_state *st = p->st;
+	const struct np_target *t = &st->plan.target;
+	json_t *problems = p->cert_seen ? json_array() : NULL;
+	char list[400] = "", *was;
+
+	np_finding_metric_opt_str(f, "sni", st->plan.sni ? st->plan.sni : t->family == AF_UNSPEC ? t->host : "");
+	np_finding_metric_str(f, "verified_name", idle_name(st));
+	for (size_t i = 0; problems && i < p->n_cert_problems; i++) {
+		json_array_append_new(problems, json_string(p->cert_problems[i]));
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", p->cert_problems[i]);
+	}
+	json_object_set_new(f->metrics, "certificate_problems", problems ? problems : json_null());
+	if (!p->n_cert_problems || !f->summary)
+		return;
+	was = strdup(f->summary);
+	if (was)
+		np_finding_summary(f, "%s; the certificate ('%.150s') verified against '%.200s': %s (netprobe tls "
+				   "tells more)", was, p->cert_subject, idle_name(st), list);
+	free(was);
+}
+
 struct np_finding *np_idle_path_finding(struct idle_path *p)
 {
 	struct idle_state *st = p->st;
@@ -410,5 +454,7 @@ struct np_finding *np_idle_path_finding(struct idle_path *p)
 	np_finding_metric_str(f, "scope", "overall");
 	if (rungs)
 		json_object_set_new(f->metrics, "rungs", rungs);
+	if (idle_is_tls(st))
+		certificate(p, f);
 	return f;
 }

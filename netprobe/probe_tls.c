@@ -105,10 +105,9 @@ static void start_tls(struct attempt *a)
 {
 	struct conn *c = &a->c;
 	char err[256];
-	const char *sni = a->variant == V_OTHER_SNI ? OTHER_SNI :
-			  a->st->plan.sni ? a->st->plan.sni : a->t.family == AF_UNSPEC ? a->t.host : NULL;
+	const char *sni = a->variant == V_OTHER_SNI ? OTHER_SNI : np_tls_sni_sent(a);
 
-	c->tls = np_tls_conn_new(a->st->ctx, c->fd, sni, a->t.host, err, sizeof(err));
+	c->tls = np_tls_conn_new(a->st->ctx, c->fd, sni, np_tls_verified_name(a), err, sizeof(err));
 	if (!c->tls) {
 		snprintf(c->facts.error, sizeof(c->facts.error), "%s", err);
 		conn_stop(a, EINVAL);

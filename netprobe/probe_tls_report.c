@@ -233,6 +233,8 @@ void np_tls_attempt_input(struct attempt *a, struct conn *c, struct np_tls_input
 	in->expect_issuer = a->st->plan.expect_issuer;
 	in->n_expect = a->st->plan.n_expect;
 	in->system_store = a->st->system_store;
+	in->verified_name = np_tls_verified_name(a);
+	in->name_given = a->st->plan.sni != NULL;
 	in->have_capture = c->flow != NULL;
 	if (c->flow) {
 		size_t n = np_flow_count(c->flow);
@@ -269,6 +271,10 @@ void np_tls_emit(struct attempt *a)
 	}
 	if (f) {
 		timings(f, c);
+		/* Which name the certificate was checked against: with --sni on
+		 * an address, the target alone does not say. */
+		np_finding_metric_opt_str(f, "sni", np_tls_sni_sent(a) ? np_tls_sni_sent(a) : "");
+		np_finding_metric_str(f, "verified_name", np_tls_verified_name(a));
 		if (c->tls_done || c->facts.n_chain)
 			cert_metrics(f, &c->facts);
 		if (r->signature != NP_TLS_SIG_NONE) {

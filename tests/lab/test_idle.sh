@@ -178,3 +178,21 @@ test_idle_no_connection_says_why() {
 		<<<"$(idle_rung "$TMP/inoconn2.json" "$PROXY_AUTH_NOCREDS" 1)" >/dev/null ||
 		fail "proxy: $(idle_rung "$TMP/inoconn2.json" "$PROXY_AUTH_NOCREDS" 1)"
 }
+
+test_idle_sni_names_the_certificate_to_verify() {
+	# By address with the service's name: the name is sent and verified.
+	np isni idle --ca "$LAB_CA" --sni "$TLS_GOOD_NAME" "$TLS_GOOD4:$PORT_IDLE_OPEN" --ladder 1 --idle 1
+	expect "exit status" "$(rc_of isni)" 0
+	local o
+	o=$(idle_overall "$TMP/isni.json" direct)
+	jq -e --arg n "$TLS_GOOD_NAME" '.verdict == "idle.survived" and .metrics.sni == $n and
+		.metrics.verified_name == $n and .metrics.certificate_problems == []' <<<"$o" >/dev/null ||
+		fail "--sni $TLS_GOOD_NAME: $o"
+	# A name the certificate is not for: said, and named (the silence is
+	# still measured: that is idle's question).
+	np isni2 idle --ca "$LAB_CA" --sni "$TLS_WRONG_CERT_NAME" "$TLS_GOOD4:$PORT_IDLE_OPEN" --ladder 1 --idle 1
+	o=$(idle_overall "$TMP/isni2.json" direct)
+	jq -e --arg n "$TLS_WRONG_CERT_NAME" '.verdict == "idle.survived" and .metrics.verified_name == $n and
+		(.metrics.certificate_problems | index("hostname mismatch")) != null and
+		(.summary | contains($n))' <<<"$o" >/dev/null || fail "--sni $TLS_WRONG_CERT_NAME: $o"
+}

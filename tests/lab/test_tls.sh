@@ -115,3 +115,25 @@ test_tls_inspecting_proxy_vs_direct() {
 	jqe "$TMP/mitm.json" "[.findings[] | select(.verdict == \"tls.ok\") | .metrics.path] | sort == ([\"direct\", \"$PROXY_INSPECT\"] | sort)"
 	jqe "$TMP/mitm.json" "[.findings[] | select(.verdict == \"tls.intercepted\")] | length == 1 and .[0].metrics.path == \"$PROXY_INSPECT\" and (.[0].metrics.issuer | test(\"inspection CA\")) and (.[0].metrics.issuer_direct | test(\"netprobe lab CA\")) and (.[0].summary | test(\"the proxy inspects TLS\"))"
 }
+
+test_tls_sni_names_the_certificate_to_verify() {
+	# One front-end address of a service, as a firewall rule lists it,
+	# tested with the service's name: the certificate is verified against
+	# that name (as curl --connect-to does), not against the address.
+	np snia tls --ca "$LAB_CA" --sni "$TLS_GOOD_NAME" "$TLS_GOOD4" "[$TLS_GOOD6]"
+	expect "exit status" "$(rc_of snia)" 0
+	jqe "$TMP/snia.json" "[.findings[] | select(.verdict == \"tls.ok\" and .metrics.sni == \"$TLS_GOOD_NAME\" and .metrics.verified_name == \"$TLS_GOOD_NAME\")] | length == 2"
+	# A name the certificate is not for: the mismatch names it.
+	np snib tls --ca "$LAB_CA" --sni "$TLS_WRONG_CERT_NAME" "$TLS_GOOD4"
+	jqe "$TMP/snib.json" ".findings[0] | .verdict == \"tls.hostname_mismatch\" and .metrics.verified_name == \"$TLS_WRONG_CERT_NAME\" and (.summary | contains(\"'$TLS_WRONG_CERT_NAME'\"))"
+	# Without --sni the address is what is verified, and the summary says
+	# how to give the name.
+	np snic tls --ca "$LAB_CA" "$TLS_GOOD4"
+	jqe "$TMP/snic.json" ".findings[0] | .verdict == \"tls.hostname_mismatch\" and .metrics.verified_name == \"$TLS_GOOD4\" and .metrics.sni == null and (.summary | contains(\"--sni\"))"
+	# curl --connect-to draws the same line.
+	"$LAB" exec cli curl -sS -o /dev/null --cacert "$LAB_CA" --connect-to "$TLS_GOOD_NAME:443:$TLS_GOOD4:443" \
+		"https://$TLS_GOOD_NAME/" || fail "curl --connect-to $TLS_GOOD_NAME does not verify either"
+	! "$LAB" exec cli curl -sS -o /dev/null --cacert "$LAB_CA" \
+		--connect-to "$TLS_WRONG_CERT_NAME:443:$TLS_GOOD4:443" "https://$TLS_WRONG_CERT_NAME/" 2>/dev/null ||
+		fail "curl verifies $TLS_WRONG_CERT_NAME at $TLS_GOOD4"
+}
