@@ -15,6 +15,7 @@
 #include "addr.h"
 #include "capture.h"
 #include "clock.h"
+#include "escape.h"
 #include "loop.h"
 #include "npr.h"
 #include "resolve.h"
@@ -71,6 +72,21 @@ static void set_detail(struct iconn *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->detail, DETAIL_MAX, fmt, ap);
 	va_end(ap);
+}
+
+/* What has come back of an answer still incomplete, for a detail: "17
+ * bytes: '...'", or "nothing" (a peer that answers garbage is not one
+ * that does not answer). */
+static const char *got(const struct iconn *r, char *buf, size_t len)
+{
+	char shown[NP_ESCAPE_MAX];
+
+	if (!r->in || r->in_len == 0)
+		snprintf(buf, len, "nothing");
+	else
+		snprintf(buf, len, "%zu byte%s: %s", r->in_len, r->in_len == 1 ? "" : "s",
+			 np_escape_bytes(r->in, r->in_len, NP_ESCAPE_SHOW, shown, sizeof(shown)));
+	return buf;
 }
 
 /* Talking needs buffers; a silent connection holds none (10,000 of them
@@ -357,18 +373,24 @@ static long read_in(struct iconn *r)
 static int answer_complete(struct iconn *r)
 {
 	struct np_http_head h;
+	char g[NP_ESCAPE_MAX + 32];
 
 	r->in[r->in_len] = '\0';
 	if (r->p->st->plan.tcp) {
 		char *nl = memchr(r->in, '\n', r->in_len);
 		struct np_npr_reply rep;
 
+		if (!nl && r->in_len > NP_NPR_REPLY_MAX) {
+			set_detail(r, "the responder's answer has no end of line: %s", got(r, g, sizeof(g)));
+			return -1;
+		}
 		if (!nl)
-			return r->in_len > 512 ? -1 : 0;
+			return 0;
 		*nl = '\0';
 		if (np_npr_parse_reply(r->in, (size_t)(nl - r->in), &rep) == 0 && rep.verb == NP_NPR_ECHO)
 			return 1;
-		set_detail(r, "the responder answered '%.200s'", r->in);
+		*nl = '\n';
+		set_detail(r, "the responder's answer is not an NPR/1 echo: %s", got(r, g, sizeof(g)));
 		return -1;
 	}
 	switch (np_http_head_parse(r->in, r->in_len, &h)) {
@@ -378,7 +400,7 @@ static int answer_complete(struct iconn *r)
 	case 0:
 		return 0;
 	default:
-		set_detail(r, "%s", "not an HTTP answer");
+		set_detail(r, "not an HTTP answer (%s): %s", h.why, got(r, g, sizeof(g)));
 		return -1;
 	}
 }
@@ -413,8 +435,13 @@ static void on_answer(struct iconn *r)
 		return;
 	if (n < 0) {
 		if (r->phase == I_READ1) {
-			setup_failed(r, n == -1 ? 0 : (int)-n, "%s", n == -1 ? "closed before answering the first request" :
-				     strerror((int)-n));
+			char g[NP_ESCAPE_MAX + 32];
+
+			if (n == -1)
+				setup_failed(r, 0, "closed before answering the first request (%s came back)",
+					     got(r, g, sizeof(g)));
+			else
+				setup_failed(r, (int)-n, "%s (%s came back)", strerror((int)-n), got(r, g, sizeof(g)));
 			return;
 		}
 		read_ended(r, n);
@@ -533,19 +560,34 @@ static void on_io(struct np_watch *w, int fd, int events, void *arg)
 	case I_PROXY_READ: {
 		struct np_http_head h;
 		long n = read_in(r);
+		char g[NP_ESCAPE_MAX + 32];
 		int k;
 
+		if (n == -1 && r->in_len) {
+			setup_failed(r, 0, "proxy: closed in the middle of its answer to CONNECT: %s", got(r, g, sizeof(g)));
+			break;
+		}
 		if (n < 0) {
-			setup_failed(r, n == -1 ? 0 : (int)-n, "proxy: %s",
-				     n == -1 ? "closed without answering CONNECT" : strerror((int)-n));
+			setup_failed(r, n == -1 ? 0 : (int)-n, "proxy: %s (%s came back)",
+				     n == -1 ? "closed without answering CONNECT" : strerror((int)-n), got(r, g, sizeof(g)));
 			break;
 		}
 		k = np_http_head_parse(r->in, r->in_len, &h);
 		if (k == 0)
 			break;
-		if (k < 0 || h.status != 200) {
-			set_detail(r, "proxy answered CONNECT with '%.200s'", k < 0 ? "a malformed head" : h.status_line);
-			rung_end(r, O_SETUP_FAILED, 0);
+		if (k < 0) {
+			setup_failed(r, 0, "proxy: no valid HTTP answer to CONNECT (%s): %s", h.why, got(r, g, sizeof(g)));
+			break;
+		}
+		if (h.status != 200) {
+			setup_failed(r, 0, "proxy answered CONNECT with '%.200s'", h.status_line);
+			break;
+		}
+		/* The far end has said nothing yet (TLS and our request come
+		 * first): bytes after the 200 are the proxy's own. */
+		if (r->in_len > h.length) {
+			setup_failed(r, 0, "proxy answered CONNECT with '%.100s', then %zu bytes of its own", h.status_line,
+				     r->in_len - h.length);
 			break;
 		}
 		r->in_len = 0;
@@ -583,6 +625,35 @@ static int64_t last_on_wire(struct iconn *r)
 	return n ? np_flow_packet(r->flow, n - 1)->mono_us : 0;
 }
 
+/* Setup ran out of time: where, and whether anything came back (a peer
+ * that answers garbage, or half an answer, is not one that is silent). */
+static void setup_timed_out(struct iconn *r)
+{
+	double s = (double)timeout_us(r) / 1e6;
+	char g[NP_ESCAPE_MAX + 32];
+
+	if (r->phase == I_TLS) {
+		struct np_tls_facts f;
+
+		np_tls_get_facts(r->tls, &f);
+		if (f.bytes_read)
+			setup_failed(r, ETIMEDOUT, "TLS handshake: not finished within %.1f s (%zu bytes received)", s,
+				     f.bytes_read);
+		else
+			setup_failed(r, ETIMEDOUT, "TLS handshake: nothing came back within %.1f s", s);
+	} else if (r->phase == I_PROXY_READ && r->in_len) {
+		setup_failed(r, ETIMEDOUT, "proxy: no complete answer to CONNECT within %.1f s: %s", s, got(r, g, sizeof(g)));
+	} else if (r->phase == I_PROXY_READ || r->phase == I_PROXY_SEND) {
+		setup_failed(r, ETIMEDOUT, "proxy: nothing came back to CONNECT within %.1f s", s);
+	} else if (r->phase == I_READ1 && r->in_len) {
+		setup_failed(r, ETIMEDOUT, "no complete answer to the first request within %.1f s: %s", s,
+			     got(r, g, sizeof(g)));
+	} else {
+		setup_failed(r, ETIMEDOUT, "%s within %.1f s", r->phase == I_CONNECT ? "connect: no answer" :
+			     "no answer to the first request", s);
+	}
+}
+
 static void on_timer(struct np_timer *t, void *arg)
 {
 	struct iconn *r = arg;
@@ -611,10 +682,7 @@ static void on_timer(struct np_timer *t, void *arg)
 		rung_end(r, O_TIMEOUT, ETIMEDOUT);
 		return;
 	}
-	setup_failed(r, ETIMEDOUT, "%s", r->phase == I_CONNECT ? "connect: no answer within the timeout" :
-		     r->phase == I_TLS ? "TLS handshake: no answer within the timeout" :
-		     r->phase == I_PROXY_READ || r->phase == I_PROXY_SEND ? "proxy: no answer to CONNECT within the timeout" :
-		     "no answer to the first request within the timeout");
+	setup_timed_out(r);
 }
 
 static void rung_open(struct iconn *r)

@@ -78,9 +78,11 @@ struct iconn {
 
 #define IO_OUT 2048
 #define NP_IDLE_CERT_PROBLEMS 8
-#define IO_IN NP_HTTP_HEAD_MAX
+/* room for a whole head at the bound, so an endless one is refused by the
+ * parser, which says so, not by the buffer */
+#define IO_IN (NP_HTTP_HEAD_MAX + 1)
 #define IO_IN_FIRST 1024
-#define DETAIL_MAX 300
+#define DETAIL_MAX 512
 
 /* One silence of the ladder: its connections, and the finding that speaks
  * for them (the worst outcome; with one connection, that one's). */

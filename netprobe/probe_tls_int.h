@@ -64,7 +64,9 @@ struct conn {
 	int timed_out;
 	int local;
 	struct np_http_head head;
-	int head_ok;              /* 1 parsed, -1 malformed */
+	int head_ok;              /* 1 parsed, -1 malformed (head.why) */
+	int head_extra;           /* a 200 to CONNECT, then bytes of the proxy's own */
+	int closed;               /* the stream ended before the head did */
 	int tls_done;
 	struct np_tls_facts facts;
 };

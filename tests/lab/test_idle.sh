@@ -177,6 +177,20 @@ test_idle_no_connection_says_why() {
 	jq -e '.verdict == "idle.no_connection" and (.summary | test("407"))' \
 		<<<"$(idle_rung "$TMP/inoconn2.json" "$PROXY_AUTH_NOCREDS" 1)" >/dev/null ||
 		fail "proxy: $(idle_rung "$TMP/inoconn2.json" "$PROXY_AUTH_NOCREDS" 1)"
+	# proxies that answer garbage, or a head that never ends: what came
+	# back is said, not "no answer"
+	np inoconn3 idle --ca "$LAB_CA" "$TLS_GOOD_NAME:$PORT_IDLE_OPEN" -4 --ladder 1 --idle 1 --timeout 2 \
+		--proxy "$PROXY_GARBAGE" --proxy "$PROXY_SLOW" --proxy "$PROXY_BROKEN"
+	local o
+	o=$(idle_rung "$TMP/inoconn3.json" "$PROXY_GARBAGE" 1)
+	jq -e '.verdict == "idle.no_connection" and (.summary | contains("not HTTP") and contains("17 bytes") and
+		contains("\\x15\\x03"))' <<<"$o" >/dev/null || fail "garbage proxy: $o"
+	o=$(idle_rung "$TMP/inoconn3.json" "$PROXY_SLOW" 1)
+	jq -e '.verdict == "idle.no_connection" and (.summary | contains("no complete answer") and
+		contains("X-Lab-Slow-1") and (contains("no answer") | not))' <<<"$o" >/dev/null || fail "slow proxy: $o"
+	o=$(idle_rung "$TMP/inoconn3.json" "$PROXY_BROKEN" 1)
+	jq -e '.verdict == "idle.no_connection" and (.summary | contains("16384 bytes") and contains("X-Lab-Endless"))' \
+		<<<"$o" >/dev/null || fail "endless header: $o"
 }
 
 test_idle_sni_names_the_certificate_to_verify() {
