@@ -160,6 +160,20 @@ static inline const char *idle_name(const struct idle_state *st)
 	return st->plan.sni ? st->plan.sni : st->plan.target.host;
 }
 
+/* probe_idle.c, one connection's walk: its label in the progress line,
+ * the first word on why (later ones are dropped), its talking buffers
+ * given back, its outcome (the finding follows once the capture has
+ * caught up); the job of one connection. */
+void np_idle_rung_label(struct iconn *c, const char *state);
+void np_idle_set_detail(struct iconn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void np_idle_drop_buffers(struct iconn *c);
+void np_idle_rung_end(struct iconn *c, enum ioutcome o, int err);
+extern const struct np_job_ops np_idle_rung_ops;
+
+/* probe_idle_path.c: a connection's rung has every connection in: when it
+ * is the path's last, the path's overall finding. */
+void np_idle_path_rung_done(struct idle_path *p);
+
 /* A connection has its outcome: its finding from its packets, folded into
  * its rung's; 1 when that was the rung's last connection (the rung's
  * finding is then handed to the run). */
