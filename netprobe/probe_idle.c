@@ -72,7 +72,7 @@ void np_idle_set_detail(struct iconn *r, const char *fmt, ...)
 /* What has come back of an answer still incomplete, for a detail: "17
  * bytes: '...'", or "nothing" (a peer that answers garbage is not one
  * that does not answer). */
-static const char *got(const struct iconn *r, char *buf, size_t len)
+const char *np_idle_got(const struct iconn *r, char *buf, size_t len)
 {
 	char shown[NP_ESCAPE_MAX];
 
@@ -376,7 +376,8 @@ static int answer_complete(struct iconn *r)
 		struct np_npr_reply rep;
 
 		if (!nl && r->in_len > NP_NPR_REPLY_MAX) {
-			np_idle_set_detail(r, "the responder's answer has no end of line: %s", got(r, g, sizeof(g)));
+			np_idle_set_detail(r, "the responder's answer has no end of line: %s",
+					   np_idle_got(r, g, sizeof(g)));
 			return -1;
 		}
 		if (!nl)
@@ -385,7 +386,7 @@ static int answer_complete(struct iconn *r)
 		if (np_npr_parse_reply(r->in, (size_t)(nl - r->in), &rep) == 0 && rep.verb == NP_NPR_ECHO)
 			return 1;
 		*nl = '\n';
-		np_idle_set_detail(r, "the responder's answer is not an NPR/1 echo: %s", got(r, g, sizeof(g)));
+		np_idle_set_detail(r, "the responder's answer is not an NPR/1 echo: %s", np_idle_got(r, g, sizeof(g)));
 		return -1;
 	}
 	switch (np_http_head_parse(r->in, r->in_len, &h)) {
@@ -395,7 +396,7 @@ static int answer_complete(struct iconn *r)
 	case 0:
 		return 0;
 	default:
-		np_idle_set_detail(r, "not an HTTP answer (%s): %s", h.why, got(r, g, sizeof(g)));
+		np_idle_set_detail(r, "not an HTTP answer (%s): %s", h.why, np_idle_got(r, g, sizeof(g)));
 		return -1;
 	}
 }
@@ -434,9 +435,10 @@ static void on_answer(struct iconn *r)
 
 			if (n == -1)
 				setup_failed(r, 0, "closed before answering the first request (%s came back)",
-					     got(r, g, sizeof(g)));
+					     np_idle_got(r, g, sizeof(g)));
 			else
-				setup_failed(r, (int)-n, "%s (%s came back)", strerror((int)-n), got(r, g, sizeof(g)));
+				setup_failed(r, (int)-n, "%s (%s came back)", strerror((int)-n),
+					     np_idle_got(r, g, sizeof(g)));
 			return;
 		}
 		read_ended(r, n);
@@ -559,19 +561,22 @@ static void on_io(struct np_watch *w, int fd, int events, void *arg)
 		int k;
 
 		if (n == -1 && r->in_len) {
-			setup_failed(r, 0, "proxy: closed in the middle of its answer to CONNECT: %s", got(r, g, sizeof(g)));
+			setup_failed(r, 0, "proxy: closed in the middle of its answer to CONNECT: %s",
+				     np_idle_got(r, g, sizeof(g)));
 			break;
 		}
 		if (n < 0) {
 			setup_failed(r, n == -1 ? 0 : (int)-n, "proxy: %s (%s came back)",
-				     n == -1 ? "closed without answering CONNECT" : strerror((int)-n), got(r, g, sizeof(g)));
+				     n == -1 ? "closed without answering CONNECT" : strerror((int)-n),
+				     np_idle_got(r, g, sizeof(g)));
 			break;
 		}
 		k = np_http_head_parse(r->in, r->in_len, &h);
 		if (k == 0)
 			break;
 		if (k < 0) {
-			setup_failed(r, 0, "proxy: no valid HTTP answer to CONNECT (%s): %s", h.why, got(r, g, sizeof(g)));
+			setup_failed(r, 0, "proxy: no valid HTTP answer to CONNECT (%s): %s", h.why,
+				     np_idle_got(r, g, sizeof(g)));
 			break;
 		}
 		if (h.status != 200) {
@@ -637,12 +642,13 @@ static void setup_timed_out(struct iconn *r)
 		else
 			setup_failed(r, ETIMEDOUT, "TLS handshake: nothing came back within %.1f s", s);
 	} else if (r->phase == I_PROXY_READ && r->in_len) {
-		setup_failed(r, ETIMEDOUT, "proxy: no complete answer to CONNECT within %.1f s: %s", s, got(r, g, sizeof(g)));
+		setup_failed(r, ETIMEDOUT, "proxy: no complete answer to CONNECT within %.1f s: %s", s,
+			     np_idle_got(r, g, sizeof(g)));
 	} else if (r->phase == I_PROXY_READ || r->phase == I_PROXY_SEND) {
 		setup_failed(r, ETIMEDOUT, "proxy: nothing came back to CONNECT within %.1f s", s);
 	} else if (r->phase == I_READ1 && r->in_len) {
 		setup_failed(r, ETIMEDOUT, "no complete answer to the first request within %.1f s: %s", s,
-			     got(r, g, sizeof(g)));
+			     np_idle_got(r, g, sizeof(g)));
 	} else {
 		setup_failed(r, ETIMEDOUT, "%s within %.1f s", r->phase == I_CONNECT ? "connect: no answer" :
 			     "no answer to the first request", s);

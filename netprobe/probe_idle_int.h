@@ -168,6 +168,9 @@ void np_idle_rung_label(struct iconn *c, const char *state);
 void np_idle_set_detail(struct iconn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void np_idle_drop_buffers(struct iconn *c);
 void np_idle_rung_end(struct iconn *c, enum ioutcome o, int err);
+/* What has come back of an answer still incomplete, "17 bytes: '...'", or
+ * "nothing": a peer that answers garbage is not one that does not answer. */
+const char *np_idle_got(const struct iconn *c, char *buf, size_t len);
 extern const struct np_job_ops np_idle_rung_ops;
 
 /* probe_idle_path.c: a connection's rung has every connection in: when it

@@ -10,6 +10,7 @@
 #include "addr.h"
 #include "capture.h"
 #include "dissect.h"
+#include "escape.h"
 #include "probe_idle_int.h"
 #include "tcp_events.h"
 
@@ -195,8 +196,17 @@ static void summarize(struct iconn *r, struct np_finding *f, const struct seen *
 		} else if (r->unacked) {
 			np_finding_summary(f, "%s the request was never acknowledged (the kernel retransmitted %u "
 					   "times): state on the path was dropped silently", w, r->retrans);
+		} else if (r->outcome == O_ERROR && r->err == EPROTO && r->detail) {
+			np_finding_summary(f, "%s the answer to the request was not one: %s", w, r->detail);
 		} else if (r->outcome == O_ERROR) {
-			np_finding_summary(f, "%s the connection failed: %s", w, strerror(r->err));
+			np_finding_summary(f, "%s the connection failed: %s%s%s%s", w, strerror(r->err),
+					   r->detail ? " (" : "", r->detail ? r->detail : "", r->detail ? ")" : "");
+		} else if (r->in && r->in_len) {
+			char g[NP_ESCAPE_MAX + 32];
+
+			/* Bytes came back: not a request "never answered". */
+			np_finding_summary(f, "%s the request was answered only in part before the timeout: %s", w,
+					   np_idle_got(r, g, sizeof(g)));
 		} else {
 			np_finding_summary(f, "%s the request was acknowledged but never answered within the timeout%s",
 					   w, r->p->proxy.none ? "" : ": the proxy took it, the far side of the tunnel is gone");

@@ -184,13 +184,16 @@ static struct np_finding *proxy_outcome(struct attempt *a)
 	}
 	what_came_back(f, c->in, c->in_len, got, sizeof(got));
 	if (c->timed_out && c->in_len == 0)
-		np_finding_summary(f, "%s did not answer the CONNECT: nothing came back within %.1f s", p, timeout_s(a));
+		np_finding_summary(f, "%s did not answer the CONNECT: nothing came back within %.1f s", p,
+				   timeout_s(a));
 	else if (c->head_ok < 0)
 		np_finding_summary(f, "%s gave no valid HTTP answer to the CONNECT (%s): %s", p, c->head.why, got);
 	else if (c->timed_out)
-		np_finding_summary(f, "%s sent no complete answer to the CONNECT within %.1f s: %s", p, timeout_s(a), got);
+		np_finding_summary(f, "%s sent no complete answer to the CONNECT within %.1f s: %s", p,
+				   timeout_s(a), got);
 	else if (c->closed && c->in_len)
-		np_finding_summary(f, "%s closed the connection in the middle of its answer to the CONNECT: %s", p, got);
+		np_finding_summary(f, "%s closed the connection in the middle of its answer to the CONNECT: %s",
+				   p, got);
 	else if (c->closed)
 		np_finding_summary(f, "%s closed the connection without answering the CONNECT", p);
 	else

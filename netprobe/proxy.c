@@ -233,7 +233,8 @@ int np_http_head_parse(const char *buf, size_t len, struct np_http_head *h)
 			/* The unfinished last line: control bytes already say it
 			 * is no answer. */
 			if (!line_ok(line, n - off, 0))
-				return refuse(h, first ? "control bytes in the status line" : "control bytes in a header line");
+				return refuse(h, first ? "control bytes in the status line" :
+					      "control bytes in a header line");
 			break;
 		}
 		l = (size_t)(lf - line);

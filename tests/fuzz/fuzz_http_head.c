@@ -42,7 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r == NP_EINVAL && (!h.why || !*h.why))
 			abort();
 		if (r == 1) {
-			if (h.length == 0 || h.length > n || h.length > NP_HTTP_HEAD_MAX || h.status < 100 || h.status > 999)
+			if (h.length == 0 || h.length > n || h.length > NP_HTTP_HEAD_MAX || h.status < 100 ||
+			    h.status > 999)
 				abort();
 			printable(h.status_line, sizeof(h.status_line));
 			printable(h.auth, sizeof(h.auth));

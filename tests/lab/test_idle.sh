@@ -210,3 +210,52 @@ test_idle_sni_names_the_certificate_to_verify() {
 		(.metrics.certificate_problems | index("hostname mismatch")) != null and
 		(.summary | contains($n))' <<<"$o" >/dev/null || fail "--sni $TLS_WRONG_CERT_NAME: $o"
 }
+
+test_idle_an_answer_after_the_silence_that_is_not_one_is_said() {
+	# Stand-in responders (--tcp): each echoes the first request as NPR/1
+	# does, then answers the request after the silence with half a line
+	# (7003) or with a line of garbage (7004); 7005 answers the first
+	# request with garbage. Bytes came back: the summaries say so and
+	# quote them, never "never answered".
+	cat >"$TMP/echo-then.sh" <<'SH'
+#!/bin/bash
+IFS= read -r l
+if [ "$1" = first ]; then printf 'HTTP/1.0 200 garbage\n'; sleep 4; exit 0; fi
+d=${l#*data=}
+printf 'NPR/1 ECHO data=%s seen=198.18.1.2:1\n' "${d%% *}"
+IFS= read -r l
+if [ "$1" = half ]; then printf 'NPR/1 EC'; else printf '\001\002garbage\n'; fi
+sleep 4
+SH
+	chmod 0755 "$TMP/echo-then.sh"
+	ip netns exec "$NS_SRV" socat -T 8 "TCP4-LISTEN:7003,bind=$NAT_PLAIN4,reuseaddr,fork" \
+		"EXEC:$TMP/echo-then.sh half" >/dev/null 2>&1 &
+	IDLE_BAD1=$!
+	ip netns exec "$NS_SRV" socat -T 8 "TCP4-LISTEN:7004,bind=$NAT_PLAIN4,reuseaddr,fork" \
+		"EXEC:$TMP/echo-then.sh garbage" >/dev/null 2>&1 &
+	IDLE_BAD2=$!
+	ip netns exec "$NS_SRV" socat -T 8 "TCP4-LISTEN:7005,bind=$NAT_PLAIN4,reuseaddr,fork" \
+		"EXEC:$TMP/echo-then.sh first" >/dev/null 2>&1 &
+	IDLE_BAD3=$!
+	trap 'kill "$IDLE_BAD1" "$IDLE_BAD2" "$IDLE_BAD3" 2>/dev/null || true
+		wait "$IDLE_BAD1" "$IDLE_BAD2" "$IDLE_BAD3" 2>/dev/null || true' EXIT
+	for _ in $(seq 1 50); do
+		ip netns exec "$NS_SRV" ss -ltnH "sport = :7003" | grep . >/dev/null &&
+			ip netns exec "$NS_SRV" ss -ltnH "sport = :7004" | grep . >/dev/null &&
+			ip netns exec "$NS_SRV" ss -ltnH "sport = :7005" | grep . >/dev/null && break
+		sleep 0.1
+	done
+	np ihalf idle --tcp "$NAT_PLAIN4:7003" --ladder 1 --idle 1 --timeout 1
+	local o
+	o=$(idle_rung "$TMP/ihalf.json" direct 1)
+	jq -e '(.summary | contains("answered only in part") and contains("8 bytes") and contains("NPR/1 EC") and
+		(contains("never answered") | not))' <<<"$o" >/dev/null || fail "half an answer: $o"
+	np igarb idle --tcp "$NAT_PLAIN4:7004" --ladder 1 --idle 1 --timeout 1
+	o=$(idle_rung "$TMP/igarb.json" direct 1)
+	jq -e '(.summary | contains("not an NPR/1 echo") and contains("10 bytes") and contains("\\x01\\x02garbage") and
+		(contains("connection failed") | not))' <<<"$o" >/dev/null || fail "garbage: $o"
+	np ifirst idle --tcp "$NAT_PLAIN4:7005" --ladder 1 --idle 1 --timeout 1
+	o=$(idle_rung "$TMP/ifirst.json" direct 1)
+	jq -e '.verdict == "idle.no_connection" and (.summary | contains("not an NPR/1 echo") and contains("21 bytes") and
+		contains("HTTP/1.0 200 garbage\\n"))' <<<"$o" >/dev/null || fail "garbage first: $o"
+}

@@ -155,7 +155,8 @@ static void refuses_what_cannot_become_an_answer_at_once(void **state)
 		int r = np_http_head_parse(bad[i][0], strlen(bad[i][0]), &h);
 
 		if (r != NP_EINVAL || !strstr(h.why, bad[i][1]))
-			fail_msg("'%s': %d, why '%s', expected '%s'", bad[i][0], r, h.why ? h.why : "(null)", bad[i][1]);
+			fail_msg("'%s': %d, why '%s', expected '%s'", bad[i][0], r, h.why ? h.why : "(null)",
+				 bad[i][1]);
 	}
 }
 
