@@ -107,7 +107,8 @@ uninstall:
 clean:
 	rm -rf build bin
 
-# The packet dissector, the DNS answer reader and the NPR/1 parsers under
+# The packet dissector, the DNS answer reader, the NPR/1 parsers and the
+# HTTP response head reader under
 # libFuzzer (clang): `make fuzz`, FUZZ_SECONDS=600 for a longer run. Each
 # links its module alone, not the library.
 FUZZ_CC      ?= clang
@@ -117,7 +118,8 @@ FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer \
 FUZZ_BIN     := build/fuzz/fuzz_dissect
 
 .PHONY: fuzz
-fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuzz_profile build/fuzz/fuzz_npr
+fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuzz_profile build/fuzz/fuzz_npr \
+      build/fuzz/fuzz_http_head
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
 	@mkdir -p build/fuzz/dns_answer
 	@echo "fuzz_dns_answer: $(FUZZ_SECONDS) s"
@@ -138,7 +140,12 @@ fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuz
 	@echo "fuzz_npr: $(FUZZ_SECONDS) s"
 	@build/fuzz/fuzz_npr -max_total_time=$(FUZZ_SECONDS) -max_len=2048 -timeout=10 -print_final_stats=1 \
 		-artifact_prefix=build/fuzz/npr/ build/fuzz/npr tests/fuzz/npr_seeds >build/fuzz/npr.log 2>&1; \
-		rc=$$?; grep -E '^stat::number_of_executed_units' build/fuzz/npr.log; tail -2 build/fuzz/npr.log; exit $$rc
+		rc=$$?; grep -E '^stat::number_of_executed_units' build/fuzz/npr.log; tail -2 build/fuzz/npr.log; [ $$rc -eq 0 ] || exit $$rc
+	@mkdir -p build/fuzz/http_head
+	@echo "fuzz_http_head: $(FUZZ_SECONDS) s"
+	@build/fuzz/fuzz_http_head -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=10 \
+		-artifact_prefix=build/fuzz/http_head- build/fuzz/http_head >build/fuzz/http_head.log 2>&1; \
+		rc=$$?; tail -2 build/fuzz/http_head.log; exit $$rc
 
 # The DNS answer reader and checker under libFuzzer (names are decoded by
 # dns_check.c itself).
@@ -152,6 +159,15 @@ build/fuzz/fuzz_dns_answer: tests/fuzz/fuzz_dns_answer.c netprobe/dns_answer.c n
 build/fuzz/fuzz_stun: tests/fuzz/fuzz_stun.c netprobe/stun.c netprobe/stun.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_stun.c netprobe/stun.c
+
+# The HTTP response head reader (proxy answers) and the escaping that
+# quotes outside bytes, under libFuzzer; the proxy module links the
+# target and redaction code its URL parser uses.
+FUZZ_HTTP_SRC := netprobe/proxy.c netprobe/escape.c netprobe/target.c netprobe/portset.c netprobe/redact.c \
+                 netprobe/error.c
+build/fuzz/fuzz_http_head: tests/fuzz/fuzz_http_head.c $(FUZZ_HTTP_SRC) netprobe/proxy.h netprobe/escape.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_http_head.c $(FUZZ_HTTP_SRC)
 
 # The profile parser under libFuzzer, with libyaml and the target and
 # proxy parsers it checks values with (not the built-in profiles).

@@ -15,7 +15,7 @@ static const struct np_cmd_opt idle_opts[] = {
 	{"proxy", required_argument, OPT_PROXY, "URL|auto|none", "through this HTTP proxy (repeat: each path probed; auto: the environment as curl reads it)"},
 	{"tcp", no_argument, OPT_TCP, NULL, "plain TCP to a netprobe responder (its echo) instead of TLS and HTTP"},
 	{"ca", required_argument, OPT_CA, "FILE", "trust these CA certificates instead of the system store"},
-	{"sni", required_argument, OPT_SNI, "NAME", "send this name in the ClientHello instead of the target's"},
+	{"sni", required_argument, OPT_SNI, "NAME", "send this name in the ClientHello and verify the certificate against it (TARGET: one address of its service)"},
 	{"token", required_argument, OPT_TOKEN, "T", "the responder's shared token (with --tcp)"},
 	{"conns", required_argument, OPT_CONNS, "N", "connections per rung (default 1): paths that differ per flow (ECMP, load balancers) show as a share lost"},
 	{0},

@@ -10,7 +10,7 @@ enum { OPT_PROXY = 0x300, OPT_CA, OPT_SNI, OPT_MIN_TLS, OPT_EXPECT_ISSUER };
 static const struct np_cmd_opt tls_opts[] = {
 	{"proxy", required_argument, OPT_PROXY, "URL|auto|none", "probe through this HTTP proxy (repeat: each path probed; auto: the environment as curl reads it)"},
 	{"ca", required_argument, OPT_CA, "FILE", "trust these CA certificates instead of the system store"},
-	{"sni", required_argument, OPT_SNI, "NAME", "send this name in the ClientHello instead of the target's"},
+	{"sni", required_argument, OPT_SNI, "NAME", "send this name in the ClientHello and verify the certificate against it (TARGET: one address of its service)"},
 	{"min-tls", required_argument, OPT_MIN_TLS, "1.0|1.1|1.2|1.3", "lowest acceptable protocol (default 1.2)"},
 	{"expect-issuer", required_argument, OPT_EXPECT_ISSUER, "TEXT", "an acceptable issuer (substring; repeat): any other is tls.intercepted"},
 	{0},

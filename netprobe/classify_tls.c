@@ -1,5 +1,6 @@
 #include "classify_tls.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -149,9 +150,22 @@ static void handshake_done(const struct np_tls_input *in, struct np_tls_result *
 		snprintf(r->summary, sizeof(r->summary), "certificate not valid before %s",
 			 f->n_chain ? f->chain[0].not_before : "?");
 	} else if (f->hostname_mismatch) {
+		const char *name = in->verified_name ? in->verified_name : "";
+		unsigned char ab[16];
+		char bare[64];
+		size_t nl = strlen(name);
+		int addr;
+
+		/* "[2001:db8::1]" is an address too. */
+		snprintf(bare, sizeof(bare), "%.*s", (int)(nl > 1 && name[0] == '[' ? nl - 2 : nl),
+			 nl > 1 && name[0] == '[' ? name + 1 : name);
+		addr = inet_pton(AF_INET, bare, ab) == 1 || inet_pton(AF_INET6, bare, ab) == 1;
 		r->verdict = "tls.hostname_mismatch";
-		snprintf(r->summary, sizeof(r->summary), "certificate is for '%.200s', not the name asked",
-			 f->n_chain ? f->chain[0].subject : "?");
+		snprintf(r->summary, sizeof(r->summary), "certificate is for '%.200s', not '%.200s'%s",
+			 f->n_chain ? f->chain[0].subject : "?", name,
+			 in->name_given ? " (the SNI name given, which is the name verified)" :
+			 addr ? ": an address was verified; to check a name's certificate at this address, "
+			 "give the name with --sni" : "");
 	} else if (f->version_num < in->min_tls) {
 		r->verdict = "tls.old_protocol";
 		snprintf(r->summary, sizeof(r->summary), "negotiated %s, below the TLS 1.%d required",

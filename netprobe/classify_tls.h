@@ -18,6 +18,8 @@ struct np_tls_input {
 	const char *const *expect_issuer;  /* substrings of acceptable issuers */
 	size_t n_expect;
 	int system_store;               /* verified against the OS store, not --ca */
+	const char *verified_name;      /* the name (or address) the certificate must match */
+	int name_given;                 /* that name came with --sni (or a profile's sni:) */
 	int have_capture;
 	const struct np_flow_pkt *const *pkts;
 	size_t n_pkts;

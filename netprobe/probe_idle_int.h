@@ -77,9 +77,12 @@ struct iconn {
 };
 
 #define IO_OUT 2048
-#define IO_IN NP_HTTP_HEAD_MAX
+#define NP_IDLE_CERT_PROBLEMS 8
+/* room for a whole head at the bound, so an endless one is refused by the
+ * parser, which says so, not by the buffer */
+#define IO_IN (NP_HTTP_HEAD_MAX + 1)
 #define IO_IN_FIRST 1024
-#define DETAIL_MAX 300
+#define DETAIL_MAX 512
 
 /* One silence of the ladder: its connections, and the finding that speaks
  * for them (the worst outcome; with one connection, that one's). */
@@ -111,6 +114,13 @@ struct idle_path {
 	 * connection: ten thousand full handshakes would cost the CPU the
 	 * silences need, and hold a certificate chain each. */
 	struct np_tls_session *resume;
+	/* The certificate of the first full handshake, as verified against
+	 * the name (--sni's, else the target's): idle does not judge it, but
+	 * says what is wrong with it. */
+	int cert_seen;
+	size_t n_cert_problems;
+	char cert_problems[NP_IDLE_CERT_PROBLEMS][160];
+	char cert_subject[256];
 	struct rung rungs[NP_IDLE_MAX_RUNGS];
 	size_t n_rungs, n_done;     /* rungs, rungs with every connection in */
 	int reported;
@@ -142,10 +152,38 @@ static inline int idle_is_tls(const struct idle_state *st)
 	return !st->plan.tcp && !idle_is_http(st);
 }
 
+/* The name the certificate must match, and the one the HEAD request
+ * names: --sni's when given (the target is then one front end of that
+ * name's service, as with curl --connect-to), else the target's. */
+static inline const char *idle_name(const struct idle_state *st)
+{
+	return st->plan.sni ? st->plan.sni : st->plan.target.host;
+}
+
+/* probe_idle.c, one connection's walk: its label in the progress line,
+ * the first word on why (later ones are dropped), its talking buffers
+ * given back, its outcome (the finding follows once the capture has
+ * caught up); the job of one connection. */
+void np_idle_rung_label(struct iconn *c, const char *state);
+void np_idle_set_detail(struct iconn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void np_idle_drop_buffers(struct iconn *c);
+void np_idle_rung_end(struct iconn *c, enum ioutcome o, int err);
+/* What has come back of an answer still incomplete, "17 bytes: '...'", or
+ * "nothing": a peer that answers garbage is not one that does not answer. */
+const char *np_idle_got(const struct iconn *c, char *buf, size_t len);
+extern const struct np_job_ops np_idle_rung_ops;
+
+/* probe_idle_path.c: a connection's rung has every connection in: when it
+ * is the path's last, the path's overall finding. */
+void np_idle_path_rung_done(struct idle_path *p);
+
 /* A connection has its outcome: its finding from its packets, folded into
  * its rung's; 1 when that was the rung's last connection (the rung's
  * finding is then handed to the run). */
 int np_idle_conn_done(struct iconn *c);
+/* A handshake is done: the path keeps the first full one's certificate
+ * problems for its finding. */
+void np_idle_note_certificate(struct iconn *c);
 /* The path's overall finding, once every rung is in. */
 struct np_finding *np_idle_path_finding(struct idle_path *p);
 

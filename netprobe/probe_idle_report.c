@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
 #include "capture.h"
 #include "dissect.h"
+#include "escape.h"
 #include "probe_idle_int.h"
 #include "tcp_events.h"
 
@@ -194,8 +196,17 @@ static void summarize(struct iconn *r, struct np_finding *f, const struct seen *
 		} else if (r->unacked) {
 			np_finding_summary(f, "%s the request was never acknowledged (the kernel retransmitted %u "
 					   "times): state on the path was dropped silently", w, r->retrans);
+		} else if (r->outcome == O_ERROR && r->err == EPROTO && r->detail) {
+			np_finding_summary(f, "%s the answer to the request was not one: %s", w, r->detail);
 		} else if (r->outcome == O_ERROR) {
-			np_finding_summary(f, "%s the connection failed: %s", w, strerror(r->err));
+			np_finding_summary(f, "%s the connection failed: %s%s%s%s", w, strerror(r->err),
+					   r->detail ? " (" : "", r->detail ? r->detail : "", r->detail ? ")" : "");
+		} else if (r->in && r->in_len) {
+			char g[NP_ESCAPE_MAX + 32];
+
+			/* Bytes came back: not a request "never answered". */
+			np_finding_summary(f, "%s the request was answered only in part before the timeout: %s", w,
+					   np_idle_got(r, g, sizeof(g)));
 		} else {
 			np_finding_summary(f, "%s the request was acknowledged but never answered within the timeout%s",
 					   w, r->p->proxy.none ? "" : ": the proxy took it, the far side of the tunnel is gone");
@@ -302,6 +313,49 @@ int np_idle_conn_done(struct iconn *c)
 }
 
 /* --- the bracket ------------------------------------------------------------------- */
+
+/* The first full handshake's certificate problems, for the path's finding
+ * (resumed handshakes carry no certificate). */
+void np_idle_note_certificate(struct iconn *r)
+{
+	struct idle_path *p = r->p;
+	struct np_tls_facts f;
+
+	if (p->cert_seen || np_tls_conn_resumed(r->tls))
+		return;
+	np_tls_get_facts(r->tls, &f);
+	p->cert_seen = 1;
+	if (f.n_chain)
+		snprintf(p->cert_subject, sizeof(p->cert_subject), "%s", f.chain[0].subject);
+	for (size_t i = 0; i < f.n_problems && p->n_cert_problems < NP_IDLE_CERT_PROBLEMS; i++)
+		snprintf(p->cert_problems[p->n_cert_problems++], sizeof(p->cert_problems[0]), "%s", f.problems[i].text);
+}
+
+/* Which name the certificate was verified against, and what is wrong with
+ * it: not idle's verdict (the silence is), but a TLS service whose
+ * certificate does not match will not work either. */
+static void certificate(const struct idle_path *p, struct np_finding *f)
+{
+	const struct idle_state *st = p->st;
+	const struct np_target *t = &st->plan.target;
+	json_t *problems = p->cert_seen ? json_array() : NULL;
+	char list[400] = "", *was;
+
+	np_finding_metric_opt_str(f, "sni", st->plan.sni ? st->plan.sni : t->family == AF_UNSPEC ? t->host : "");
+	np_finding_metric_str(f, "verified_name", idle_name(st));
+	for (size_t i = 0; problems && i < p->n_cert_problems; i++) {
+		json_array_append_new(problems, json_string(p->cert_problems[i]));
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", p->cert_problems[i]);
+	}
+	json_object_set_new(f->metrics, "certificate_problems", problems ? problems : json_null());
+	if (!p->n_cert_problems || !f->summary)
+		return;
+	was = strdup(f->summary);
+	if (was)
+		np_finding_summary(f, "%s; the certificate ('%.150s') verified against '%.200s': %s (netprobe tls "
+				   "tells more)", was, p->cert_subject, idle_name(st), list);
+	free(was);
+}
 
 struct np_finding *np_idle_path_finding(struct idle_path *p)
 {
@@ -410,5 +464,7 @@ struct np_finding *np_idle_path_finding(struct idle_path *p)
 	np_finding_metric_str(f, "scope", "overall");
 	if (rungs)
 		json_object_set_new(f->metrics, "rungs", rungs);
+	if (idle_is_tls(st))
+		certificate(p, f);
 	return f;
 }

@@ -51,6 +51,13 @@ unsigned np_nat_port_of(const struct sockaddr *sa)
 	       sa->sa_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)sa)->sin6_port) : 0;
 }
 
+void np_nat_note_bytes(struct m_result *m, const struct sockaddr *from, const void *buf, size_t n)
+{
+	m->bytes = n;
+	np_escape_bytes(buf, n, NP_ESCAPE_SHOW, m->first_bytes, sizeof(m->first_bytes));
+	np_nat_addr_port(from, m->from, sizeof(m->from));
+}
+
 /* Local versus seen: the verdict of the responder and STUN methods. */
 void np_nat_compare(struct m_result *m, const struct sockaddr *local, const struct sockaddr *seen)
 {
@@ -105,16 +112,36 @@ static void xchg_end(struct xchg *x, const char *verdict, const char *fmt, ...)
 	np_run_job_done(x->st->run, &x->job);
 }
 
-/* A reply line is in: the responder's view against ours. */
-static void xchg_reply(struct xchg *x, const char *line, size_t len)
+/* The responder, "addr:port", for summaries. */
+static const char *who(const struct xchg *x, char *buf, size_t len)
+{
+	np_nat_addr_port((const struct sockaddr *)&x->dst, buf, len);
+	return buf;
+}
+
+/* Bytes came back that are not (or not yet) an answer: noted, and said
+ * with the verdict, not as silence. */
+static void xchg_garbage(struct xchg *x, const char *what, size_t n)
+{
+	struct m_result *m = &x->st->m[x->id];
+	char a[80];
+
+	np_nat_note_bytes(m, (const struct sockaddr *)&x->dst, x->in, n);
+	xchg_end(x, "nat.no_answer", "the responder at %s %s: %zu byte%s: %s", who(x, a, sizeof(a)), what, n,
+		 n == 1 ? "" : "s", m->first_bytes);
+}
+
+/* A reply line is in (len bytes of x->in, of n received): the responder's
+ * view against ours. */
+static void xchg_reply(struct xchg *x, size_t len, size_t n)
 {
 	struct m_result *m = &x->st->m[x->id];
 	struct np_npr_reply r;
 	struct sockaddr_storage local;
 	socklen_t ll = sizeof(local);
 
-	if (np_npr_parse_reply(line, len, &r) < 0) {
-		xchg_end(x, "nat.no_answer", "the responder answered something that is not NPR/1: '%.100s'", line);
+	if (np_npr_parse_reply(x->in, len, &r) < 0) {
+		xchg_garbage(x, "answered something that is not NPR/1", n);
 		return;
 	}
 	if (r.code != NP_NPR_OK) {
@@ -165,16 +192,26 @@ static void on_xchg_io(struct np_watch *w, int fd, int events, void *arg)
 	}
 	n = recv(fd, x->in + x->in_len, sizeof(x->in) - 1 - x->in_len, 0);
 	if (n < 0) {
-		if (errno != EAGAIN)
-			xchg_end(x, "nat.no_answer", "the responder: %s", strerror(errno));
+		char a[80];
+
+		if (errno != EAGAIN && x->in_len)
+			xchg_garbage(x, strerror(errno), x->in_len);
+		else if (errno != EAGAIN)
+			xchg_end(x, "nat.no_answer", "the responder at %s: %s", who(x, a, sizeof(a)), strerror(errno));
 		return;
 	}
 	if (x->id == M_RESP_UDP) {
-		xchg_reply(x, x->in, (size_t)n);
+		xchg_reply(x, (size_t)n, (size_t)n);
 		return;
 	}
 	if (n == 0) {
-		xchg_end(x, "nat.no_answer", "the responder closed without answering");
+		char a[80];
+
+		if (x->in_len)
+			xchg_garbage(x, "closed the connection in the middle of its answer", x->in_len);
+		else
+			xchg_end(x, "nat.no_answer", "the responder at %s closed the connection without answering",
+				 who(x, a, sizeof(a)));
 		return;
 	}
 	x->in_len += (size_t)n;
@@ -182,9 +219,9 @@ static void on_xchg_io(struct np_watch *w, int fd, int events, void *arg)
 		char *nl = memchr(x->in, '\n', x->in_len);
 
 		if (nl)
-			xchg_reply(x, x->in, (size_t)(nl - x->in));
+			xchg_reply(x, (size_t)(nl - x->in), x->in_len);
 		else if (x->in_len >= sizeof(x->in) - 1)
-			xchg_end(x, "nat.no_answer", "the responder's answer has no end within %zu bytes", x->in_len);
+			xchg_garbage(x, "sent a line with no end within its bound", x->in_len);
 	}
 }
 
@@ -200,8 +237,20 @@ static void on_xchg_timer(struct np_timer *t, void *arg)
 			np_timer_reset(x->timer, step);
 		return;
 	}
-	xchg_end(x, "nat.no_answer", "the responder did not answer within %.1f s",
-		 (double)np_run_opts(x->st->run)->timeout_us / 1e6);
+	if (x->in_len) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "sent no complete line within %.1f s",
+			 (double)np_run_opts(x->st->run)->timeout_us / 1e6);
+		xchg_garbage(x, what, x->in_len);
+		return;
+	}
+	{
+		char a[80];
+
+		xchg_end(x, "nat.no_answer", "the responder at %s did not answer within %.1f s", who(x, a, sizeof(a)),
+			 (double)np_run_opts(x->st->run)->timeout_us / 1e6);
+	}
 }
 
 static void xchg_start(struct np_job *job)
@@ -355,6 +404,12 @@ static struct np_finding *method_finding(struct nat_state *st, enum m_id id)
 	np_finding_metric_opt_str(f, "mapping", m->mapping ? m->mapping : "");
 	np_finding_metric_opt_str(f, "filtering", m->filtering ? m->filtering : "");
 	np_finding_metric_opt_int(f, "hop", m->hop ? m->hop : -1);
+	if (strcmp(f->verdict->code, "nat.no_answer") == 0) {
+		/* garbage is not silence: what came back, and from whom */
+		np_finding_metric_int(f, "bytes_received", (int64_t)m->bytes);
+		np_finding_metric_opt_str(f, "first_bytes", m->bytes ? m->first_bytes : "");
+		np_finding_metric_opt_str(f, "answer_from", m->bytes ? m->from : "");
+	}
 	return f;
 }
 

@@ -6,6 +6,7 @@
 
 #include <sys/socket.h>
 
+#include "escape.h"
 #include "probe_nat.h"
 #include "target.h"
 
@@ -23,9 +24,13 @@ struct m_result {
 	char target[NP_TARGET_STR_MAX];
 	char local[80], mapped[80];     /* "addr:port" before and after translation */
 	int ports_preserved;            /* -1 unknown */
-	char detail[400];
+	char detail[640];
 	const char *mapping, *filtering;  /* STUN behaviour, NULL unknown */
 	int hop;                        /* quote: the first hop showing it */
+	/* what came back that was not an answer (garbage is not silence) */
+	size_t bytes;                   /* 0: nothing */
+	char first_bytes[NP_ESCAPE_MAX];
+	char from[80];                  /* "addr:port" it came from */
 };
 
 struct nat_state {
@@ -42,6 +47,9 @@ int np_nat_same_addr(const struct sockaddr *a, const struct sockaddr *b);
 unsigned np_nat_port_of(const struct sockaddr *sa);
 /* Local versus seen: nat.none or nat.detected, with both in m. */
 void np_nat_compare(struct m_result *m, const struct sockaddr *local, const struct sockaddr *seen);
+
+/* Keep what came back that is not an answer, for the finding. */
+void np_nat_note_bytes(struct m_result *m, const struct sockaddr *from, const void *buf, size_t n);
 
 /* The target job's callback for the STUN server: its first address. */
 int np_nat_stun_each(struct np_run *run, const struct np_target *t, const char *target,

@@ -34,6 +34,13 @@ struct stun_job {
 	int tries;
 	uint8_t txid[12];
 	int ended;
+	/* Datagrams of this step that were not its answer: a server that
+	 * answers garbage is not a silent one. The last is kept. */
+	unsigned n_bad;
+	const char *bad_why;
+	struct sockaddr_storage bad_from;
+	uint8_t bad[NP_ESCAPE_SHOW + 1];   /* one more than shown: the cut is seen */
+	size_t bad_len, bad_kept;
 };
 
 static void sj_end(struct stun_job *s, const char *verdict, const char *detail)
@@ -91,6 +98,7 @@ static void sj_step(struct stun_job *s, enum sstep step, const struct sockaddr_s
 		np_addr_set_port((struct sockaddr *)&s->dst, port);
 	s->change = change;
 	s->tries = 0;
+	s->n_bad = 0;
 	if (getrandom(s->txid, sizeof(s->txid), 0) != (ssize_t)sizeof(s->txid))
 		for (size_t i = 0; i < sizeof(s->txid); i++)
 			s->txid[i] = (uint8_t)(np_now_us() >> (i % 8));
@@ -108,6 +116,33 @@ static void filtering_tests(struct stun_job *s)
 	sj_step(s, S_FILT2, &s->server, 0, NP_STUN_CHANGE_IP | NP_STUN_CHANGE_PORT);
 }
 
+/* The first step came to nothing: garbage, an error, or silence. */
+static void bind_failed(struct stun_job *s, int got, const struct np_stun_response *r)
+{
+	struct m_result *m = &s->st->m[M_STUN];
+	char d[sizeof(m->detail)], srv[80];
+
+	np_nat_addr_port((struct sockaddr *)&s->dst, srv, sizeof(srv));
+	if (got && r->cls != NP_STUN_SUCCESS)
+		snprintf(d, sizeof(d), "the STUN server at %s answered with error %d%s%.96s", srv, r->error_code,
+			 r->reason[0] ? " " : "", r->reason);
+	else if (got)
+		snprintf(d, sizeof(d), "the STUN server at %s answered without a mapped address", srv);
+	else if (s->n_bad) {
+		char from[80];
+
+		np_nat_note_bytes(m, (struct sockaddr *)&s->bad_from, s->bad, s->bad_kept);
+		m->bytes = s->bad_len;
+		np_nat_addr_port((struct sockaddr *)&s->bad_from, from, sizeof(from));
+		snprintf(d, sizeof(d), "no valid answer from the STUN server at %s: %u datagram%s came back from %s, "
+			 "the last %zu bytes, %s: %s", srv, s->n_bad, s->n_bad == 1 ? "" : "s", from, s->bad_len,
+			 s->bad_why, m->first_bytes);
+	} else
+		snprintf(d, sizeof(d), "the STUN server at %s did not answer (%d requests in %.1f s)", srv, s->tries,
+			 (double)(try_us(s) * s->tries) / 1e6);
+	sj_end(s, "nat.no_answer", d);
+}
+
 /* The step's answer (got) or its silence (!got). */
 static void sj_next(struct stun_job *s, int got, const struct np_stun_response *r)
 {
@@ -116,11 +151,7 @@ static void sj_next(struct stun_job *s, int got, const struct np_stun_response *
 	switch (s->step) {
 	case S_BIND:
 		if (!got || r->cls != NP_STUN_SUCCESS || !r->has_mapped) {
-			char d[200];
-
-			snprintf(d, sizeof(d), "the STUN server %s", !got ? "did not answer" :
-				 r->cls != NP_STUN_SUCCESS ? "answered with an error" : "sent no mapped address");
-			sj_end(s, "nat.no_answer", d);
+			bind_failed(s, got, r);
 			return;
 		}
 		s->m1 = r->mapped;
@@ -164,9 +195,11 @@ static void sj_next(struct stun_job *s, int got, const struct np_stun_response *
 		sj_step(s, S_FILT3, &s->server, 0, NP_STUN_CHANGE_PORT);
 		return;
 	case S_FILT3:
+		/* Silence says the filter; garbage is not silence, so then the
+		 * filtering stays unknown. */
 		if (got && r->cls == NP_STUN_SUCCESS)
 			m->filtering = "address-dependent";
-		else if (!got)
+		else if (!got && !s->n_bad)
 			m->filtering = "address-and-port-dependent";
 		sj_end(s, NULL, NULL);
 		return;
@@ -178,17 +211,30 @@ static void on_sj_io(struct np_watch *w, int fd, int events, void *arg)
 	struct stun_job *s = arg;
 	uint8_t buf[1500];
 	struct np_stun_response r;
+	struct sockaddr_storage from;
+	socklen_t fl;
 	ssize_t n;
 
 	(void)w;
 	(void)events;
 	for (int i = 0; i < 16 && !s->ended; i++) {
-		n = recv(fd, buf, sizeof(buf), 0);
+		fl = sizeof(from);
+		n = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC, (struct sockaddr *)&from, &fl);
 		if (n < 0)
 			return;
-		/* Not our transaction, or not STUN: ignored (hostile bytes). */
-		if (np_stun_parse(buf, (size_t)n, s->txid, &r) < 0)
+		/* Not our transaction, or not STUN: not the answer, so the
+		 * wait goes on (a stray datagram must not end it), but it is
+		 * kept to be told (hostile bytes: bounded, escaped later).
+		 * MSG_TRUNC: n is the datagram's length, even past buf. */
+		if (np_stun_parse(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf), s->txid, &r) < 0) {
+			s->n_bad++;
+			s->bad_why = r.why;
+			s->bad_from = from;
+			s->bad_len = (size_t)n;
+			s->bad_kept = (size_t)n < sizeof(s->bad) ? (size_t)n : sizeof(s->bad);
+			memcpy(s->bad, buf, s->bad_kept);
 			continue;
+		}
 		sj_next(s, 1, &r);
 	}
 }

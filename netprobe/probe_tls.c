@@ -105,10 +105,9 @@ static void start_tls(struct attempt *a)
 {
 	struct conn *c = &a->c;
 	char err[256];
-	const char *sni = a->variant == V_OTHER_SNI ? OTHER_SNI :
-			  a->st->plan.sni ? a->st->plan.sni : a->t.family == AF_UNSPEC ? a->t.host : NULL;
+	const char *sni = a->variant == V_OTHER_SNI ? OTHER_SNI : np_tls_sni_sent(a);
 
-	c->tls = np_tls_conn_new(a->st->ctx, c->fd, sni, a->t.host, err, sizeof(err));
+	c->tls = np_tls_conn_new(a->st->ctx, c->fd, sni, np_tls_verified_name(a), err, sizeof(err));
 	if (!c->tls) {
 		snprintf(c->facts.error, sizeof(c->facts.error), "%s", err);
 		conn_stop(a, EINVAL);
@@ -154,7 +153,8 @@ static void do_write(struct attempt *a, enum phase next)
 	}
 }
 
-/* Read a response head, bounded: malformed or endless is an outcome. */
+/* Read a response head, bounded: malformed or endless is an outcome, and
+ * so is the end of the stream before the head is complete (c->closed). */
 static void do_read_head(struct attempt *a)
 {
 	struct conn *c = &a->c;
@@ -167,7 +167,7 @@ static void do_read_head(struct attempt *a)
 		return;
 	}
 	if (n == 0) {
-		c->head_ok = -1;
+		c->closed = 1;
 		conn_stop(a, 0);
 		return;
 	}
@@ -176,6 +176,14 @@ static void do_read_head(struct attempt *a)
 	if (r == 0)
 		return;
 	c->head_ok = r > 0 ? 1 : -1;
+	/* The TLS client speaks first: bytes after a 200 to CONNECT, before
+	 * the ClientHello went, are the proxy's own, not the server's (RFC
+	 * 9110 9.3.6: a 2xx to CONNECT has no content). */
+	if (c->phase == P_PROXY_READ && r > 0 && c->head.status == 200 && c->in_len > c->head.length) {
+		c->head_extra = 1;
+		conn_stop(a, 0);
+		return;
+	}
 	if (c->phase == P_PROXY_READ && r > 0 && c->head.status == 200) {
 		c->t_proxy = np_now_us();
 		start_tls(a);

@@ -64,7 +64,9 @@ struct conn {
 	int timed_out;
 	int local;
 	struct np_http_head head;
-	int head_ok;              /* 1 parsed, -1 malformed */
+	int head_ok;              /* 1 parsed, -1 malformed (head.why) */
+	int head_extra;           /* a 200 to CONNECT, then bytes of the proxy's own */
+	int closed;               /* the stream ended before the head did */
 	int tls_done;
 	struct np_tls_facts facts;
 };
@@ -97,6 +99,21 @@ static inline int is_http(const struct attempt *a)
 static inline const char *check_of(const struct attempt *a)
 {
 	return is_http(a) ? "http" : "tls";
+}
+
+/* The name in the ClientHello: --sni's, else the target's name (none for
+ * an address, RFC 6066 3). */
+static inline const char *np_tls_sni_sent(const struct attempt *a)
+{
+	return a->st->plan.sni ? a->st->plan.sni : a->t.family == AF_UNSPEC ? a->t.host : NULL;
+}
+
+/* The name the certificate must match: --sni's when given, as curl
+ * --connect-to verifies the URL's name whatever address it connects to
+ * (the target is then one front end of that name), else the target. */
+static inline const char *np_tls_verified_name(const struct attempt *a)
+{
+	return a->st->plan.sni ? a->st->plan.sni : a->t.host;
 }
 
 static inline double ms_between(int64_t a, int64_t b)

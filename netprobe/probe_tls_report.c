@@ -7,6 +7,7 @@
 #include "addr.h"
 #include "classify_tcp.h"
 #include "clock.h"
+#include "escape.h"
 #include "probe_tcp.h"
 #include "probe_tls_int.h"
 #include "run.h"
@@ -111,6 +112,133 @@ void np_tls_record_path(struct attempt *a, const struct np_tls_facts *x)
 	snprintf(v->path, sizeof(v->path), "%s", a->proxy.none ? "direct" : a->proxy.shown);
 }
 
+/* What came back of an answer that is not a complete, valid one, for a
+ * summary ("17 bytes: '...'"), and as metrics: a peer that answers garbage
+ * is not one that did not answer. */
+static void what_came_back(struct np_finding *f, const char *buf, size_t n, char *out, size_t outlen)
+{
+	char shown[NP_ESCAPE_MAX];
+
+	np_finding_metric_int(f, "bytes_received", (int64_t)n);
+	if (n == 0) {
+		snprintf(out, outlen, "nothing");
+		return;
+	}
+	np_escape_bytes(buf, n, NP_ESCAPE_SHOW, shown, sizeof(shown));
+	np_finding_metric_str(f, "first_bytes", shown);
+	snprintf(out, outlen, "%zu byte%s: %s", n, n == 1 ? "" : "s", shown);
+}
+
+static double timeout_s(const struct attempt *a)
+{
+	return (double)np_run_opts(a->st->run)->timeout_us / 1e6;
+}
+
+/* The proxy's answer to CONNECT, when the tunnel did not open. Anything
+ * that is not a complete, valid HTTP answer within the bounds is
+ * proxy.failed, saying what came back; proxy.timeout is for a proxy from
+ * which nothing came back at all. */
+static struct np_finding *proxy_outcome(struct attempt *a)
+{
+	const struct conn *c = &a->c;
+	const char *p = a->proxy.shown, *v;
+	int answered = c->head_ok > 0 && !c->head_extra;
+	struct np_finding *f;
+	char got[NP_ESCAPE_MAX + 32];
+
+	if (c->timed_out && c->in_len == 0)
+		v = "proxy.timeout";
+	else if (answered && c->head.status == 407)
+		v = "proxy.auth_required";
+	else if (answered && c->head.status == 403)
+		v = "proxy.denied";
+	else
+		v = "proxy.failed";
+	f = np_tls_new_finding(a, v);
+	if (!f)
+		return NULL;
+	if (c->head_ok > 0)
+		np_finding_metric_int(f, "http_status", c->head.status);
+	if (strcmp(v, "proxy.auth_required") == 0) {
+		int basic = strstr(c->head.auth, "Basic") != NULL;
+
+		np_finding_metric_str(f, "auth_schemes", c->head.auth);
+		np_finding_summary(f, "%s wants authentication (%s)%s%s", p,
+				   c->head.auth[0] ? c->head.auth : "no scheme named",
+				   a->proxy.user[0] ? ": the credentials given were refused" : "",
+				   !basic && c->head.auth[0] ?
+				   "; it offers no Basic, which is all netprobe can answer" : "");
+		return f;
+	}
+	if (answered) {
+		np_finding_summary(f, "%s answered the CONNECT to %s:%u with '%s'", p, a->t.host, a->t.port,
+				   c->head.status_line);
+		return f;
+	}
+	if (c->head_extra) {
+		what_came_back(f, c->in + c->head.length, c->in_len - c->head.length, got, sizeof(got));
+		np_finding_summary(f, "%s answered the CONNECT to %s:%u with '%s', then sent %s of its own before "
+				   "the server could say anything (TLS waits for the client)", p, a->t.host, a->t.port,
+				   c->head.status_line, got);
+		return f;
+	}
+	what_came_back(f, c->in, c->in_len, got, sizeof(got));
+	if (c->timed_out && c->in_len == 0)
+		np_finding_summary(f, "%s did not answer the CONNECT: nothing came back within %.1f s", p,
+				   timeout_s(a));
+	else if (c->head_ok < 0)
+		np_finding_summary(f, "%s gave no valid HTTP answer to the CONNECT (%s): %s", p, c->head.why, got);
+	else if (c->timed_out)
+		np_finding_summary(f, "%s sent no complete answer to the CONNECT within %.1f s: %s", p,
+				   timeout_s(a), got);
+	else if (c->closed && c->in_len)
+		np_finding_summary(f, "%s closed the connection in the middle of its answer to the CONNECT: %s",
+				   p, got);
+	else if (c->closed)
+		np_finding_summary(f, "%s closed the connection without answering the CONNECT", p);
+	else
+		np_finding_summary(f, "%s: the connection failed before a complete answer to the CONNECT: %s (%s came "
+				   "back)", p, strerror(c->err ? c->err : EIO), got);
+	return f;
+}
+
+/* A plain-HTTP target's answer (directly or through the proxy). */
+static struct np_finding *http_outcome(struct attempt *a)
+{
+	const struct conn *c = &a->c;
+	const char *v = "http.error";
+	struct np_finding *f;
+	char got[NP_ESCAPE_MAX + 32];
+
+	if (c->head_ok > 0 && !a->proxy.none && (c->head.status == 407 || c->head.status == 403))
+		v = c->head.status == 407 ? "proxy.auth_required" : "proxy.denied";
+	else if (c->head_ok > 0 && c->head.status < 500)
+		v = "http.ok";
+	f = np_tls_new_finding(a, v);
+	if (!f)
+		return NULL;
+	if (c->head_ok > 0) {
+		np_finding_metric_int(f, "http_status", c->head.status);
+		np_finding_summary(f, "%s answered '%s'", a->target_str, c->head.status_line);
+		return f;
+	}
+	what_came_back(f, c->in, c->in_len, got, sizeof(got));
+	if (c->head_ok < 0)
+		np_finding_summary(f, "no valid HTTP answer (%s): %s", c->head.why, got);
+	else if (c->timed_out && c->in_len == 0)
+		np_finding_summary(f, "no HTTP answer: nothing came back within %.1f s", timeout_s(a));
+	else if (c->timed_out)
+		np_finding_summary(f, "no complete HTTP answer within %.1f s: %s", timeout_s(a), got);
+	else if (c->closed && c->in_len)
+		np_finding_summary(f, "the connection closed in the middle of the HTTP answer: %s", got);
+	else if (c->closed)
+		np_finding_summary(f, "the connection closed without an HTTP answer");
+	else
+		np_finding_summary(f, "the connection failed before a complete HTTP answer: %s (%s came back)",
+				   strerror(c->err ? c->err : EIO), got);
+	return f;
+}
+
 /* A connection that did not get as far as TLS (or HTTP): the TCP verdict,
  * or the proxy's answer. */
 int np_tls_early_outcome(struct attempt *a)
@@ -157,61 +285,9 @@ int np_tls_early_outcome(struct attempt *a)
 		if (f)
 			np_finding_summary(f, "%s%s", a->proxy.none ? "" : "connecting to the proxy: ", summary);
 	} else if (!a->proxy.none && !c->t_proxy && !is_http(a)) {
-		const char *v;
-
-		if (c->timed_out)
-			v = "proxy.timeout";
-		else if (c->head_ok < 0 || c->head_ok == 0)
-			v = "proxy.failed";
-		else if (c->head.status == 407)
-			v = "proxy.auth_required";
-		else if (c->head.status == 403)
-			v = "proxy.denied";
-		else
-			v = "proxy.failed";
-		f = np_tls_new_finding(a, v);
-		if (f) {
-			if (c->head_ok > 0)
-				np_finding_metric_int(f, "http_status", c->head.status);
-			if (strcmp(v, "proxy.auth_required") == 0) {
-				int basic = strstr(c->head.auth, "Basic") != NULL;
-
-				np_finding_metric_str(f, "auth_schemes", c->head.auth);
-				np_finding_summary(f, "%s wants authentication (%s)%s%s", a->proxy.shown,
-						   c->head.auth[0] ? c->head.auth : "no scheme named",
-						   a->proxy.user[0] ? ": the credentials given were refused" : "",
-						   !basic && c->head.auth[0] ?
-						   "; it offers no Basic, which is all netprobe can answer" : "");
-			} else if (strcmp(v, "proxy.timeout") == 0) {
-				np_finding_summary(f, "%s did not answer the CONNECT within the timeout", a->proxy.shown);
-			} else if (c->head_ok > 0) {
-				np_finding_summary(f, "%s answered the CONNECT to %s:%u with '%s'", a->proxy.shown,
-						   a->t.host, a->t.port, c->head.status_line);
-			} else {
-				np_finding_summary(f, "%s gave no valid HTTP answer to the CONNECT (%zu bytes%s)",
-						   a->proxy.shown, c->in_len,
-						   c->in_len >= NP_HTTP_HEAD_MAX ? ", no end of header" : "");
-			}
-		}
+		f = proxy_outcome(a);
 	} else if (is_http(a)) {
-		const char *v = "http.error";
-
-		if (c->head_ok > 0 && !a->proxy.none && (c->head.status == 407 || c->head.status == 403))
-			v = c->head.status == 407 ? "proxy.auth_required" : "proxy.denied";
-		else if (c->head_ok > 0 && c->head.status < 500)
-			v = "http.ok";
-		f = np_tls_new_finding(a, v);
-		if (f) {
-			if (c->head_ok > 0) {
-				np_finding_metric_int(f, "http_status", c->head.status);
-				np_finding_summary(f, "%s answered '%s'", a->target_str, c->head.status_line);
-			} else if (c->timed_out) {
-				np_finding_summary(f, "no HTTP answer within the timeout (%zu bytes)", c->in_len);
-			} else {
-				np_finding_summary(f, "no valid HTTP answer (%zu bytes): %s", c->in_len,
-						   c->err ? strerror(c->err) : "the connection closed");
-			}
-		}
+		f = http_outcome(a);
 	} else {
 		return 0;
 	}
@@ -233,6 +309,8 @@ void np_tls_attempt_input(struct attempt *a, struct conn *c, struct np_tls_input
 	in->expect_issuer = a->st->plan.expect_issuer;
 	in->n_expect = a->st->plan.n_expect;
 	in->system_store = a->st->system_store;
+	in->verified_name = np_tls_verified_name(a);
+	in->name_given = a->st->plan.sni != NULL;
 	in->have_capture = c->flow != NULL;
 	if (c->flow) {
 		size_t n = np_flow_count(c->flow);
@@ -269,6 +347,10 @@ void np_tls_emit(struct attempt *a)
 	}
 	if (f) {
 		timings(f, c);
+		/* Which name the certificate was checked against: with --sni on
+		 * an address, the target alone does not say. */
+		np_finding_metric_opt_str(f, "sni", np_tls_sni_sent(a) ? np_tls_sni_sent(a) : "");
+		np_finding_metric_str(f, "verified_name", np_tls_verified_name(a));
 		if (c->tls_done || c->facts.n_chain)
 			cert_metrics(f, &c->facts);
 		if (r->signature != NP_TLS_SIG_NONE) {

@@ -147,55 +147,133 @@ int np_proxy_from_env(const struct np_target *t, struct np_proxy *p, char *errbu
 	return np_proxy_parse("none", p, errbuf);
 }
 
-int np_http_head_parse(const char *buf, size_t len, struct np_http_head *h)
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static int refuse(struct np_http_head *h, const char *why)
 {
-	const char *end = NULL, *line, *eol;
-	size_t n = len < NP_HTTP_HEAD_MAX ? len : NP_HTTP_HEAD_MAX;
+	h->why = why;
+	return NP_EINVAL;
+}
 
-	memset(h, 0, sizeof(*h));
-	for (size_t i = 0; i + 3 < n; i++)
-		if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n') {
-			end = buf + i + 4;
-			break;
-		}
-	if (!end)
-		return len >= NP_HTTP_HEAD_MAX ? NP_EINVAL : 0;
-	h->length = (size_t)(end - buf);
-	eol = memchr(buf, '\r', h->length);
-	/* "HTTP/1.x SSS reason" (RFC 9112 4). */
-	if (h->length < 12 || strncmp(buf, "HTTP/1.", 7) != 0 || buf[8] != ' ' ||
-	    !isdigit((unsigned char)buf[9]) || !isdigit((unsigned char)buf[10]) ||
-	    !isdigit((unsigned char)buf[11]) || (buf[12] != ' ' && buf[12] != '\r'))
-		return NP_EINVAL;
-	h->status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
-	if (h->status < 100)
-		return NP_EINVAL;
-	{
-		size_t l = (size_t)(eol - buf), w = 0;
+/* A line's bytes (its CR LF taken off; the last, unfinished line may end
+ * in the CR of a CR LF still to come): RFC 9110 5.5 and RFC 9112 4 allow
+ * HTAB, SP, visible ASCII and obs-text; a bare CR is invalid (RFC 9112
+ * 2.2), every other control byte too. */
+static int line_ok(const char *l, size_t n, int finished)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)l[i];
 
-		for (size_t i = 0; i < l && w + 1 < sizeof(h->status_line); i++)
-			h->status_line[w++] = isprint((unsigned char)buf[i]) ? buf[i] : '?';
-		h->status_line[w] = '\0';
-	}
-	for (line = eol + 2; line < end - 2; line = eol + 2) {
-		eol = memchr(line, '\r', (size_t)(end - line));
-		if (!eol)
-			break;
-		if ((size_t)(eol - line) > 19 && strncasecmp(line, "Proxy-Authenticate:", 19) == 0) {
-			const char *v = line + 19;
-			size_t sl, have = strlen(h->auth);
-
-			while (v < eol && *v == ' ')
-				v++;
-			sl = strcspn(v, " \r,");
-			if (sl > (size_t)(eol - v))
-				sl = (size_t)(eol - v);
-			if (have + sl + 3 < sizeof(h->auth))
-				snprintf(h->auth + have, sizeof(h->auth) - have, "%s%.*s", have ? ", " : "",
-					 (int)sl, v);
-		}
+		if (c == '\r' && !finished && i + 1 == n)
+			continue;
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return 0;
 	}
 	return 1;
+}
+
+/* The status line's first 13 bytes, "HTTP/1.x NNN " (RFC 9112 4), checked
+ * on as many as have come: bytes that cannot begin an answer are refused
+ * at once rather than waited on until the timeout. */
+static int status_prefix_ok(const char *buf, size_t n, struct np_http_head *h)
+{
+	static const char proto[] = "HTTP/";
+
+	for (size_t i = 0; i < n && i < 13; i++) {
+		char c = buf[i];
+
+		if (i < 5 && c != proto[i])
+			return refuse(h, "not HTTP (no HTTP/1.x status line)");
+		if ((i == 5 && c != '1') || (i == 6 && c != '.') || (i == 7 && !isdigit((unsigned char)c)))
+			return refuse(h, "not an HTTP/1.x status line");
+		if ((i == 8 && c != ' ') || (i >= 9 && i <= 11 && !isdigit((unsigned char)c)) ||
+		    (i == 12 && c != ' ' && c != '\r' && c != '\n'))
+			return refuse(h, "a malformed status line");
+	}
+	if (n >= 12 && buf[9] == '0')
+		return refuse(h, "a malformed status line (a status below 100)");
+	return 0;
+}
+
+static void auth_scheme(struct np_http_head *h, const char *line, size_t n)
+{
+	const char *v = line + 19, *eol = line + n;
+	size_t sl, have = strlen(h->auth);
+
+	while (v < eol && (*v == ' ' || *v == '\t'))
+		v++;
+	for (sl = 0; v + sl < eol && v[sl] != ' ' && v[sl] != '\t' && v[sl] != ','; sl++)
+		;
+	if (!sl || have + sl + 3 >= sizeof(h->auth))
+		return;
+	if (have) {
+		memcpy(h->auth + have, ", ", 2);
+		have += 2;
+	}
+	/* obs-text bytes are the proxy's: masked, as in the status line */
+	for (size_t i = 0; i < sl; i++)
+		h->auth[have++] = isprint((unsigned char)v[i]) ? v[i] : '?';
+	h->auth[have] = '\0';
+}
+
+int np_http_head_parse(const char *buf, size_t len, struct np_http_head *h)
+{
+	size_t n = len < NP_HTTP_HEAD_MAX ? len : NP_HTTP_HEAD_MAX, off = 0;
+	int first = 1;
+
+	memset(h, 0, sizeof(*h));
+	if (status_prefix_ok(buf, n, h) < 0)
+		return NP_EINVAL;
+	while (off < n) {
+		const char *line = buf + off, *lf = memchr(line, '\n', n - off);
+		size_t l;
+
+		if (!lf) {
+			/* The unfinished last line: control bytes already say it
+			 * is no answer. */
+			if (!line_ok(line, n - off, 0))
+				return refuse(h, first ? "control bytes in the status line" :
+					      "control bytes in a header line");
+			break;
+		}
+		l = (size_t)(lf - line);
+		/* CR LF, or a bare LF (RFC 9112 2.2: a recipient MAY take it). */
+		if (l && line[l - 1] == '\r')
+			l--;
+		if (!line_ok(line, l, 1))
+			return refuse(h, first ? "control bytes in the status line" : "control bytes in a header line");
+		if (first) {
+			size_t w = 0;
+
+			if (l < 12)
+				return refuse(h, "a malformed status line");
+			for (size_t i = 0; i < l && w + 1 < sizeof(h->status_line); i++)
+				h->status_line[w++] = isprint((unsigned char)line[i]) ? line[i] : '?';
+			h->status_line[w] = '\0';
+			h->status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+			first = 0;
+		} else if (l == 0) {
+			h->length = (size_t)(lf - buf) + 1;
+			return 1;
+		} else if (line[0] != ' ' && line[0] != '\t') {
+			/* field-name ":" (RFC 9112 5.1: no whitespace before the
+			 * colon); a line starting with whitespace is an obs-fold
+			 * continuation, taken as it is. */
+			const char *colon = memchr(line, ':', l);
+
+			if (!colon || colon == line)
+				return refuse(h, "a header line without a colon");
+			if (colon[-1] == ' ' || colon[-1] == '\t')
+				return refuse(h, "whitespace before a header's colon");
+			if (l > 19 && strncasecmp(line, "Proxy-Authenticate:", 19) == 0)
+				auth_scheme(h, line, l);
+		}
+		off = (size_t)(lf - buf) + 1;
+	}
+	if (len >= NP_HTTP_HEAD_MAX)
+		return refuse(h, "no end of the header within " STR(NP_HTTP_HEAD_MAX) " bytes");
+	return 0;
 }
 
 size_t np_proxy_connect_request(const struct np_proxy *p, const char *b64, const char *host,

@@ -34,14 +34,21 @@ int np_proxy_from_env(const struct np_target *t, struct np_proxy *p, char *errbu
 
 /* What an HTTP response head says. */
 struct np_http_head {
-	int status;                     /* 100..599 */
+	int status;                     /* 100..999 */
 	char status_line[200];          /* without CRLF, control bytes masked */
 	char auth[160];                 /* Proxy-Authenticate schemes, "Basic, NTLM" */
-	size_t length;                  /* bytes of the head, CRLFCRLF included */
+	size_t length;                  /* bytes of the head, its empty line included */
+	const char *why;                /* on NP_EINVAL: what is wrong, in words */
 };
 
-/* 1: a complete head in buf[0..len); 0: need more bytes; NP_EINVAL:
- * malformed, or no end within NP_HTTP_HEAD_MAX bytes. */
+/*
+ * 1: a complete head in buf[0..len); 0: need more bytes (what has come may
+ * still become an answer); NP_EINVAL, h->why set: malformed, or no end
+ * within NP_HTTP_HEAD_MAX bytes. Called again on the whole buffer as bytes
+ * come: bytes that cannot begin an HTTP/1.x answer (a TLS record, an SSH
+ * banner, control bytes in a line) are refused as soon as they are there.
+ * Lines end in CR LF or a bare LF (RFC 9112 2.2).
+ */
 int np_http_head_parse(const char *buf, size_t len, struct np_http_head *h);
 
 /* The CONNECT request for host:port (Basic auth when p has credentials;

@@ -107,6 +107,12 @@ static void text(char *dst, size_t cap, const uint8_t *v, size_t len)
 	dst[n] = '\0';
 }
 
+static int refuse(struct np_stun_response *out, const char *why)
+{
+	out->why = why;
+	return NP_EINVAL;
+}
+
 int np_stun_parse(const uint8_t *buf, size_t len, const uint8_t txid[12], struct np_stun_response *out)
 {
 	unsigned type, mlen;
@@ -114,19 +120,27 @@ int np_stun_parse(const uint8_t *buf, size_t len, const uint8_t txid[12], struct
 	int have_xor = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (len < NP_STUN_HEADER || (buf[0] & 0xc0) != 0)
-		return NP_EINVAL;
+	if (len < NP_STUN_HEADER)
+		return refuse(out, "shorter than a STUN header (20 bytes)");
+	/* RFC 5389 6: the first two bits are zero, then the magic cookie. */
+	if ((buf[0] & 0xc0) != 0)
+		return refuse(out, "not STUN (the first two bits are not zero)");
+	if (get32(buf + 4) != NP_STUN_MAGIC)
+		return refuse(out, "not STUN (no magic cookie)");
+	if (memcmp(buf + 8, txid, 12) != 0)
+		return refuse(out, "another transaction id than the request's");
 	type = get16(buf);
 	mlen = get16(buf + 2);
-	if (get32(buf + 4) != NP_STUN_MAGIC || memcmp(buf + 8, txid, 12) != 0 || (mlen & 3) != 0 ||
-	    NP_STUN_HEADER + (size_t)mlen > len)
-		return NP_EINVAL;
+	if ((mlen & 3) != 0)
+		return refuse(out, "a message length that is not a multiple of 4");
+	if (NP_STUN_HEADER + (size_t)mlen > len)
+		return refuse(out, "a message length beyond the datagram");
 	if (type == T_BINDING_SUCCESS)
 		out->cls = NP_STUN_SUCCESS;
 	else if (type == T_BINDING_ERROR)
 		out->cls = NP_STUN_ERROR;
 	else
-		return NP_EINVAL;
+		return refuse(out, "not a Binding response (another message type)");
 	len = NP_STUN_HEADER + mlen;
 	while (off + 4 <= len) {
 		unsigned at = get16(buf + off), al = get16(buf + off + 2);
@@ -134,35 +148,35 @@ int np_stun_parse(const uint8_t *buf, size_t len, const uint8_t txid[12], struct
 		size_t padded = ((size_t)al + 3) & ~(size_t)3;
 
 		if (off + 4 + padded > len)
-			return NP_EINVAL;
+			return refuse(out, "a bad attribute: its length runs past the message");
 		switch (at) {
 		case A_XOR_MAPPED_ADDRESS:
 			if (address(v, al, buf, 1, &out->mapped) < 0)
-				return NP_EINVAL;
+				return refuse(out, "a bad XOR-MAPPED-ADDRESS attribute");
 			out->has_mapped = have_xor = 1;
 			break;
 		case A_MAPPED_ADDRESS:
 			if (!have_xor) {
 				if (address(v, al, buf, 0, &out->mapped) < 0)
-					return NP_EINVAL;
+					return refuse(out, "a bad MAPPED-ADDRESS attribute");
 				out->has_mapped = 1;
 			}
 			break;
 		case A_OTHER_ADDRESS:
 		case A_CHANGED_ADDRESS:
 			if (address(v, al, buf, 0, &out->other) < 0)
-				return NP_EINVAL;
+				return refuse(out, "a bad OTHER-ADDRESS attribute");
 			out->has_other = 1;
 			break;
 		case A_RESPONSE_ORIGIN:
 		case A_SOURCE_ADDRESS:
 			if (address(v, al, buf, 0, &out->origin) < 0)
-				return NP_EINVAL;
+				return refuse(out, "a bad RESPONSE-ORIGIN attribute");
 			out->has_origin = 1;
 			break;
 		case A_ERROR_CODE:
 			if (al < 4)
-				return NP_EINVAL;
+				return refuse(out, "a bad ERROR-CODE attribute");
 			out->error_code = (v[2] & 0x7) * 100 + v[3] % 100;
 			text(out->reason, sizeof(out->reason), v + 4, al - 4);
 			break;
@@ -175,7 +189,7 @@ int np_stun_parse(const uint8_t *buf, size_t len, const uint8_t txid[12], struct
 		off += 4 + padded;
 	}
 	if (off != len)
-		return NP_EINVAL;
+		return refuse(out, "a bad attribute: the attributes do not fill the message");
 	if (out->cls == NP_STUN_ERROR && out->error_code == 0)
 		out->error_code = 400;
 	return 0;

@@ -35,6 +35,7 @@ struct np_stun_response {
 	int has_origin;             /* RESPONSE-ORIGIN (or SOURCE-ADDRESS) */
 	struct sockaddr_storage origin;
 	char software[64];          /* SOFTWARE, control bytes masked */
+	const char *why;            /* on NP_EINVAL: what is wrong, in words */
 };
 
 /* A Binding request with transaction id txid; change: NP_STUN_CHANGE_*
@@ -44,7 +45,8 @@ size_t np_stun_request(uint8_t *buf, size_t len, const uint8_t txid[12], unsigne
 
 /* Parse a response to the request with transaction id txid. 0 on a Binding
  * success or error response; NP_EINVAL on anything else (not STUN, another
- * transaction, a request, lengths that do not add up). */
+ * transaction, a request, lengths that do not add up, a bad attribute),
+ * with out->why saying which. */
 int np_stun_parse(const uint8_t *buf, size_t len, const uint8_t txid[12], struct np_stun_response *out);
 
 #endif

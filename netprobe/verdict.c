@@ -91,10 +91,11 @@ static const struct np_verdict verdicts[] = {
 	 "the proxy refuses to connect to this target (403)",
 	 "Ask the proxy's owners to allow this destination (and port) for this host."},
 	{"proxy.failed", NP_FAIL,
-	 "the proxy failed: an error status, no valid answer, or it could not be reached",
+	 "the proxy failed: an error status, an answer that is not a complete valid HTTP answer, or it "
+	 "could not be reached",
 	 "The summary quotes what the proxy said."},
 	{"proxy.timeout", NP_FAIL,
-	 "the proxy did not answer the CONNECT within the timeout",
+	 "nothing at all came back from the proxy to the CONNECT within the timeout",
 	 "The proxy could not reach the target in time, or is overloaded: check its access to the target."},
 	{"dns.ok", NP_PASS,
 	 "the name resolved",

@@ -1,7 +1,8 @@
 /* libFuzzer harness for the STUN response parser: a STUN server's (or
  * anyone's) datagram is outside input. The transaction id is taken from
  * the input itself half the time, so the parser gets past its first check.
- * Invariants: strings terminated, addresses of a known family. */
+ * Invariants: strings terminated, addresses of a known family, a refusal
+ * that says why. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,6 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (r.has_mapped && r.mapped.ss_family != AF_INET && r.mapped.ss_family != AF_INET6)
 			abort();
+	} else if (!r.why || !*r.why) {
+		abort();    /* a refusal says what is wrong */
 	}
 	free(copy);
 	return 0;

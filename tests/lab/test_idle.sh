@@ -177,4 +177,85 @@ test_idle_no_connection_says_why() {
 	jq -e '.verdict == "idle.no_connection" and (.summary | test("407"))' \
 		<<<"$(idle_rung "$TMP/inoconn2.json" "$PROXY_AUTH_NOCREDS" 1)" >/dev/null ||
 		fail "proxy: $(idle_rung "$TMP/inoconn2.json" "$PROXY_AUTH_NOCREDS" 1)"
+	# proxies that answer garbage, or a head that never ends: what came
+	# back is said, not "no answer"
+	np inoconn3 idle --ca "$LAB_CA" "$TLS_GOOD_NAME:$PORT_IDLE_OPEN" -4 --ladder 1 --idle 1 --timeout 2 \
+		--proxy "$PROXY_GARBAGE" --proxy "$PROXY_SLOW" --proxy "$PROXY_BROKEN"
+	local o
+	o=$(idle_rung "$TMP/inoconn3.json" "$PROXY_GARBAGE" 1)
+	jq -e '.verdict == "idle.no_connection" and (.summary | contains("not HTTP") and contains("17 bytes") and
+		contains("\\x15\\x03"))' <<<"$o" >/dev/null || fail "garbage proxy: $o"
+	o=$(idle_rung "$TMP/inoconn3.json" "$PROXY_SLOW" 1)
+	jq -e '.verdict == "idle.no_connection" and (.summary | contains("no complete answer") and
+		contains("X-Lab-Slow-1") and (contains("no answer") | not))' <<<"$o" >/dev/null || fail "slow proxy: $o"
+	o=$(idle_rung "$TMP/inoconn3.json" "$PROXY_BROKEN" 1)
+	jq -e '.verdict == "idle.no_connection" and (.summary | contains("16384 bytes") and contains("X-Lab-Endless"))' \
+		<<<"$o" >/dev/null || fail "endless header: $o"
+}
+
+test_idle_sni_names_the_certificate_to_verify() {
+	# By address with the service's name: the name is sent and verified.
+	np isni idle --ca "$LAB_CA" --sni "$TLS_GOOD_NAME" "$TLS_GOOD4:$PORT_IDLE_OPEN" --ladder 1 --idle 1
+	expect "exit status" "$(rc_of isni)" 0
+	local o
+	o=$(idle_overall "$TMP/isni.json" direct)
+	jq -e --arg n "$TLS_GOOD_NAME" '.verdict == "idle.survived" and .metrics.sni == $n and
+		.metrics.verified_name == $n and .metrics.certificate_problems == []' <<<"$o" >/dev/null ||
+		fail "--sni $TLS_GOOD_NAME: $o"
+	# A name the certificate is not for: said, and named (the silence is
+	# still measured: that is idle's question).
+	np isni2 idle --ca "$LAB_CA" --sni "$TLS_WRONG_CERT_NAME" "$TLS_GOOD4:$PORT_IDLE_OPEN" --ladder 1 --idle 1
+	o=$(idle_overall "$TMP/isni2.json" direct)
+	jq -e --arg n "$TLS_WRONG_CERT_NAME" '.verdict == "idle.survived" and .metrics.verified_name == $n and
+		(.metrics.certificate_problems | index("hostname mismatch")) != null and
+		(.summary | contains($n))' <<<"$o" >/dev/null || fail "--sni $TLS_WRONG_CERT_NAME: $o"
+}
+
+test_idle_an_answer_after_the_silence_that_is_not_one_is_said() {
+	# Stand-in responders (--tcp): each echoes the first request as NPR/1
+	# does, then answers the request after the silence with half a line
+	# (7003) or with a line of garbage (7004); 7005 answers the first
+	# request with garbage. Bytes came back: the summaries say so and
+	# quote them, never "never answered".
+	cat >"$TMP/echo-then.sh" <<'SH'
+#!/bin/bash
+IFS= read -r l
+if [ "$1" = first ]; then printf 'HTTP/1.0 200 garbage\n'; sleep 4; exit 0; fi
+d=${l#*data=}
+printf 'NPR/1 ECHO data=%s seen=198.18.1.2:1\n' "${d%% *}"
+IFS= read -r l
+if [ "$1" = half ]; then printf 'NPR/1 EC'; else printf '\001\002garbage\n'; fi
+sleep 4
+SH
+	chmod 0755 "$TMP/echo-then.sh"
+	ip netns exec "$NS_SRV" socat -T 8 "TCP4-LISTEN:7003,bind=$NAT_PLAIN4,reuseaddr,fork" \
+		"EXEC:$TMP/echo-then.sh half" >/dev/null 2>&1 &
+	IDLE_BAD1=$!
+	ip netns exec "$NS_SRV" socat -T 8 "TCP4-LISTEN:7004,bind=$NAT_PLAIN4,reuseaddr,fork" \
+		"EXEC:$TMP/echo-then.sh garbage" >/dev/null 2>&1 &
+	IDLE_BAD2=$!
+	ip netns exec "$NS_SRV" socat -T 8 "TCP4-LISTEN:7005,bind=$NAT_PLAIN4,reuseaddr,fork" \
+		"EXEC:$TMP/echo-then.sh first" >/dev/null 2>&1 &
+	IDLE_BAD3=$!
+	trap 'kill "$IDLE_BAD1" "$IDLE_BAD2" "$IDLE_BAD3" 2>/dev/null || true
+		wait "$IDLE_BAD1" "$IDLE_BAD2" "$IDLE_BAD3" 2>/dev/null || true' EXIT
+	for _ in $(seq 1 50); do
+		ip netns exec "$NS_SRV" ss -ltnH "sport = :7003" | grep . >/dev/null &&
+			ip netns exec "$NS_SRV" ss -ltnH "sport = :7004" | grep . >/dev/null &&
+			ip netns exec "$NS_SRV" ss -ltnH "sport = :7005" | grep . >/dev/null && break
+		sleep 0.1
+	done
+	np ihalf idle --tcp "$NAT_PLAIN4:7003" --ladder 1 --idle 1 --timeout 1
+	local o
+	o=$(idle_rung "$TMP/ihalf.json" direct 1)
+	jq -e '(.summary | contains("answered only in part") and contains("8 bytes") and contains("NPR/1 EC") and
+		(contains("never answered") | not))' <<<"$o" >/dev/null || fail "half an answer: $o"
+	np igarb idle --tcp "$NAT_PLAIN4:7004" --ladder 1 --idle 1 --timeout 1
+	o=$(idle_rung "$TMP/igarb.json" direct 1)
+	jq -e '(.summary | contains("not an NPR/1 echo") and contains("10 bytes") and contains("\\x01\\x02garbage") and
+		(contains("connection failed") | not))' <<<"$o" >/dev/null || fail "garbage: $o"
+	np ifirst idle --tcp "$NAT_PLAIN4:7005" --ladder 1 --idle 1 --timeout 1
+	o=$(idle_rung "$TMP/ifirst.json" direct 1)
+	jq -e '.verdict == "idle.no_connection" and (.summary | contains("not an NPR/1 echo") and contains("21 bytes") and
+		contains("HTTP/1.0 200 garbage\\n"))' <<<"$o" >/dev/null || fail "garbage first: $o"
 }

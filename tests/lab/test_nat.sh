@@ -73,24 +73,71 @@ test_nat_methods_together_name_who_agreed() {
 		.metrics.detected_by == "responder/tcp, responder/udp, stun/udp" and (.summary | test("undecided: quote/tcp"))'
 }
 
+# the finding of METHOD over PROTOCOL in FILE
+nat_finding() {
+	jq -c --arg m "$2" --arg p "$3" '[.findings[] | select(.metrics.method == $m and .metrics.protocol == $p)][0]' "$1"
+}
+
 test_nat_hostile_or_silent_far_ends() {
-	# TCP: garbage instead of NPR/1; UDP: silence; STUN sent to a port
-	# that never answers it. Each a finding within the timeout, no hang.
+	# Port 7001: over TCP garbage instead of NPR/1, over UDP silence (the
+	# responder and STUN both). Port 7002: over TCP half a line that never
+	# ends, over UDP a datagram of garbage for each one sent (it is not
+	# STUN: no magic cookie). Each a finding within the timeout, no hang,
+	# and the summaries tell garbage from silence.
 	ip netns exec "$NS_SRV" socat -T 5 "TCP4-LISTEN:7001,bind=$NAT_PLAIN4,reuseaddr,fork" \
 		SYSTEM:'echo "HTTP/1.0 200 garbage"' >/dev/null 2>&1 &
 	NAT_BAD1=$!
 	ip netns exec "$NS_SRV" socat -u "UDP4-RECV:7001,bind=$NAT_PLAIN4" /dev/null >/dev/null 2>&1 &
 	NAT_BAD2=$!
-	trap 'kill "$NAT_BAD1" "$NAT_BAD2" 2>/dev/null || true; wait "$NAT_BAD1" "$NAT_BAD2" 2>/dev/null || true' EXIT
+	# (scripts: socat's address syntax takes backslashes and quotes)
+	printf '#!/bin/sh\nprintf "NPR/1 OK seen="\nsleep 4\n' >"$TMP/half-line.sh"
+	printf '#!/bin/sh\nprintf "\\001\\001\\000\\000garbage, not STUN"\n' >"$TMP/not-stun.sh"
+	chmod 0755 "$TMP/half-line.sh" "$TMP/not-stun.sh"
+	ip netns exec "$NS_SRV" socat -T 5 "TCP4-LISTEN:7002,bind=$NAT_PLAIN4,reuseaddr,fork" \
+		"EXEC:$TMP/half-line.sh" >/dev/null 2>&1 &
+	NAT_BAD3=$!
+	ip netns exec "$NS_SRV" socat -T 5 "UDP4-RECVFROM:7002,bind=$NAT_PLAIN4,reuseaddr,fork" \
+		"EXEC:$TMP/not-stun.sh" >/dev/null 2>&1 &
+	NAT_BAD4=$!
+	trap 'kill "$NAT_BAD1" "$NAT_BAD2" "$NAT_BAD3" "$NAT_BAD4" 2>/dev/null || true
+		wait "$NAT_BAD1" "$NAT_BAD2" "$NAT_BAD3" "$NAT_BAD4" 2>/dev/null || true' EXIT
 	for _ in $(seq 1 50); do
 		ip netns exec "$NS_SRV" ss -ltnH "sport = :7001" | grep . >/dev/null &&
-			ip netns exec "$NS_SRV" ss -lunH "sport = :7001" | grep . >/dev/null && break
+			ip netns exec "$NS_SRV" ss -lunH "sport = :7001" | grep . >/dev/null &&
+			ip netns exec "$NS_SRV" ss -ltnH "sport = :7002" | grep . >/dev/null &&
+			ip netns exec "$NS_SRV" ss -lunH "sport = :7002" | grep . >/dev/null && break
 		sleep 0.1
 	done
 	np nbad nat --responder "$NAT_PLAIN4:7001" --stun "$NAT_PLAIN4:7001" --timeout 1
 	expect "exit status" "$(rc_of nbad)" 3
 	jqe "$TMP/nbad.json" '[.findings[] | select(.target != "this host") | .verdict] | all(. == "nat.no_answer")'
-	jq -e '.summary | test("not NPR/1")' <<<"$(nat_method "$TMP/nbad.json" tcp)" >/dev/null ||
-		fail "garbage: $(nat_method "$TMP/nbad.json" tcp)"
+	local o
+	o=$(nat_finding "$TMP/nbad.json" responder tcp)
+	jq -e --arg a "$NAT_PLAIN4:7001" '(.summary | contains("not NPR/1") and contains("21 bytes") and contains($a) and
+		contains("HTTP/1.0 200 garbage\\n")) and .metrics.bytes_received == 21' <<<"$o" >/dev/null || fail "garbage: $o"
+	for m in "responder udp" "stun udp"; do
+		# shellcheck disable=SC2086
+		o=$(nat_finding "$TMP/nbad.json" $m)
+		jq -e '(.summary | contains("did not answer")) and .metrics.bytes_received == 0' <<<"$o" >/dev/null ||
+			fail "silence ($m): $o"
+	done
 	jqe "$TMP/nbad.json" '.duration_ms < 3500'
+
+	np nbad2 nat --responder "$NAT_PLAIN4:7002" --stun "$NAT_PLAIN4:7002" --timeout 1
+	expect "exit status" "$(rc_of nbad2)" 3
+	jqe "$TMP/nbad2.json" '[.findings[] | select(.target != "this host") | .verdict] | all(. == "nat.no_answer")'
+	o=$(nat_finding "$TMP/nbad2.json" stun udp)
+	jq -e --arg a "$NAT_PLAIN4:7002" '(.summary | contains("not STUN") and contains("magic cookie") and
+		contains("21 bytes") and contains($a) and (contains("did not answer") | not)) and
+		.metrics.bytes_received == 21 and .metrics.answer_from == $a and
+		(.metrics.first_bytes | startswith("'"'"'\\x01\\x01\\x00\\x00garbage"))' <<<"$o" >/dev/null ||
+		fail "STUN garbage: $o"
+	o=$(nat_finding "$TMP/nbad2.json" responder udp)
+	jq -e '(.summary | contains("not NPR/1") and contains("21 bytes") and (contains("did not answer") | not))' \
+		<<<"$o" >/dev/null || fail "responder UDP garbage: $o"
+	o=$(nat_finding "$TMP/nbad2.json" responder tcp)
+	jq -e '(.summary | contains("no complete line") and contains("14 bytes") and contains("NPR/1 OK seen=") and
+		(contains("did not answer") | not)) and .metrics.bytes_received == 14' <<<"$o" >/dev/null ||
+		fail "half a line: $o"
+	jqe "$TMP/nbad2.json" '.duration_ms < 3500'
 }

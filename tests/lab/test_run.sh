@@ -51,3 +51,31 @@ test_run_aadconnect_without_internet_fails_cleanly_and_fast() {
 	jqe "$TMP/aad.json" '[.findings[] | select(.verdict == "profile.skipped") | .metrics.variable] | index("ad_domain") != null'
 	jqe "$TMP/aad.json" '.duration_ms < 10000'
 }
+
+test_run_profile_sni_is_the_name_verified() {
+	# A profile's sni: on checks by address (front ends as a firewall rule
+	# lists them): the certificate is verified against that name.
+	cat >"$TMP/sni.yaml" <<YAML
+name: sni
+defaults:
+  ca: "$LAB_CA"
+  timeout: 3
+checks:
+  - tls:
+      targets: ["$TLS_GOOD4", "[$TLS_GOOD6]"]
+      sni: $TLS_GOOD_NAME
+  - tls:
+      targets: ["$TLS_GOOD4"]
+      sni: $TLS_WRONG_CERT_NAME
+      tags: [wrong]
+  - idle:
+      target: "$TLS_GOOD4:$PORT_IDLE_OPEN"
+      sni: $TLS_GOOD_NAME
+      idle: 1
+      ladder: [1]
+YAML
+	np psni run --profile "$TMP/sni.yaml"
+	jqe "$TMP/psni.json" "[.findings[] | select(.check == \"tls\" and (.metrics.tags // [] | index(\"wrong\") | not))] | length == 2 and all(.verdict == \"tls.ok\" and .metrics.verified_name == \"$TLS_GOOD_NAME\")"
+	jqe "$TMP/psni.json" "[.findings[] | select(.metrics.tags // [] | index(\"wrong\"))] | length == 1 and .[0].verdict == \"tls.hostname_mismatch\" and (.[0].summary | contains(\"'$TLS_WRONG_CERT_NAME'\"))"
+	jqe "$TMP/psni.json" "[.findings[] | select(.check == \"idle\" and .metrics.scope == \"overall\")] | length == 1 and .[0].verdict == \"idle.survived\" and .[0].metrics.verified_name == \"$TLS_GOOD_NAME\" and .[0].metrics.certificate_problems == []"
+}

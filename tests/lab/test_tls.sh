@@ -48,15 +48,44 @@ test_tls_direct_and_proxied_in_one_report() {
 		grep -q '^Basic \*\*\*' || fail "the masked Proxy-Authorization is not in the capture"
 }
 
+# the finding of the proxy path $2 in FILE (one line of JSON)
+proxy_path() {
+	jq -c --arg p "$2" '[.findings[] | select(.metrics.path == $p)] | if length == 1 then .[0] else "\(length) findings" end' "$1"
+}
+
 test_tls_proxy_verdicts() {
 	np pv tls --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --timeout 2 --proxy "$PROXY_AUTH_NOCREDS" --proxy "$PROXY_DENY" \
-		--proxy "$PROXY_BROKEN" --proxy "$PROXY_SILENT"
+		--proxy "$PROXY_BROKEN" --proxy "$PROXY_SILENT" --proxy "$PROXY_SLOW" --proxy "$PROXY_GARBAGE"
 	jqe "$TMP/pv.json" ".findings[] | select(.metrics.path == \"$PROXY_AUTH_NOCREDS\") | .verdict == \"proxy.auth_required\" and (.metrics.auth_schemes | test(\"Basic\"))"
 	jqe "$TMP/pv.json" ".findings[] | select(.metrics.path == \"$PROXY_DENY\") | .verdict == \"proxy.denied\""
-	jqe "$TMP/pv.json" ".findings[] | select(.metrics.path == \"$PROXY_BROKEN\") | .verdict == \"proxy.failed\""
-	jqe "$TMP/pv.json" ".findings[] | select(.metrics.path == \"$PROXY_SILENT\") | .verdict == \"proxy.timeout\""
-	# Every wait has its deadline: the silent proxy costs one timeout.
+	# Whatever is not a complete, valid answer is proxy.failed, quoting
+	# what came back (escaped, cut) and how much; proxy.timeout is only for
+	# a proxy from which nothing at all came back.
+	local o
+	o=$(proxy_path "$TMP/pv.json" "$PROXY_BROKEN")
+	jq -e '.verdict == "proxy.failed" and .metrics.bytes_received == 16384 and
+		(.summary | contains("16384 bytes") and contains("X-Lab-Endless: xxx"))' <<<"$o" >/dev/null ||
+		fail "endless header: $o"
+	o=$(proxy_path "$TMP/pv.json" "$PROXY_SLOW")
+	jq -e '.verdict == "proxy.failed" and .metrics.bytes_received > 37 and
+		(.metrics.first_bytes | startswith("'"'"'HTTP/1.1 200 Connection established\\r\\nX-Lab-Slow-1: x\\r\\n")) and
+		(.summary | contains("no complete answer")) and (.summary | contains("did not answer") | not)' <<<"$o" >/dev/null ||
+		fail "header lines forever: $o"
+	o=$(proxy_path "$TMP/pv.json" "$PROXY_GARBAGE")
+	jq -e '.verdict == "proxy.failed" and .metrics.bytes_received == 17 and .metrics.total_ms < 1000 and
+		(.summary | contains("not HTTP") and contains("17 bytes") and contains("\\x15\\x03\\x01\\x00"))' \
+		<<<"$o" >/dev/null || fail "binary garbage: $o"
+	o=$(proxy_path "$TMP/pv.json" "$PROXY_SILENT")
+	jq -e '.verdict == "proxy.timeout" and .metrics.bytes_received == 0 and (.summary | contains("nothing came back"))' \
+		<<<"$o" >/dev/null || fail "silent: $o"
+	# Every wait has its deadline: the silent and the slow proxies cost
+	# one timeout, the others none.
 	jqe "$TMP/pv.json" '.duration_ms < 4000'
+	# A plain-HTTP target through the garbage proxy: said at once, and
+	# not as a connection that closed.
+	np pvh tls "http://$TLS_GOOD_NAME/" -4 --timeout 2 --proxy "$PROXY_GARBAGE"
+	jqe "$TMP/pvh.json" '.findings[0] | .verdict == "http.error" and .metrics.bytes_received == 17 and
+		(.summary | contains("not HTTP") and contains("\\x15\\x03")) and .metrics.total_ms < 1000'
 }
 
 test_tls_sni_reset_is_placed_on_the_path() {
@@ -114,4 +143,26 @@ test_tls_inspecting_proxy_vs_direct() {
 	expect "exit status" "$(rc_of mitm)" 1
 	jqe "$TMP/mitm.json" "[.findings[] | select(.verdict == \"tls.ok\") | .metrics.path] | sort == ([\"direct\", \"$PROXY_INSPECT\"] | sort)"
 	jqe "$TMP/mitm.json" "[.findings[] | select(.verdict == \"tls.intercepted\")] | length == 1 and .[0].metrics.path == \"$PROXY_INSPECT\" and (.[0].metrics.issuer | test(\"inspection CA\")) and (.[0].metrics.issuer_direct | test(\"netprobe lab CA\")) and (.[0].summary | test(\"the proxy inspects TLS\"))"
+}
+
+test_tls_sni_names_the_certificate_to_verify() {
+	# One front-end address of a service, as a firewall rule lists it,
+	# tested with the service's name: the certificate is verified against
+	# that name (as curl --connect-to does), not against the address.
+	np snia tls --ca "$LAB_CA" --sni "$TLS_GOOD_NAME" "$TLS_GOOD4" "[$TLS_GOOD6]"
+	expect "exit status" "$(rc_of snia)" 0
+	jqe "$TMP/snia.json" "[.findings[] | select(.verdict == \"tls.ok\" and .metrics.sni == \"$TLS_GOOD_NAME\" and .metrics.verified_name == \"$TLS_GOOD_NAME\")] | length == 2"
+	# A name the certificate is not for: the mismatch names it.
+	np snib tls --ca "$LAB_CA" --sni "$TLS_WRONG_CERT_NAME" "$TLS_GOOD4"
+	jqe "$TMP/snib.json" ".findings[0] | .verdict == \"tls.hostname_mismatch\" and .metrics.verified_name == \"$TLS_WRONG_CERT_NAME\" and (.summary | contains(\"'$TLS_WRONG_CERT_NAME'\"))"
+	# Without --sni the address is what is verified, and the summary says
+	# how to give the name.
+	np snic tls --ca "$LAB_CA" "$TLS_GOOD4"
+	jqe "$TMP/snic.json" ".findings[0] | .verdict == \"tls.hostname_mismatch\" and .metrics.verified_name == \"$TLS_GOOD4\" and .metrics.sni == null and (.summary | contains(\"--sni\"))"
+	# curl --connect-to draws the same line.
+	"$LAB" exec cli curl -sS -o /dev/null --cacert "$LAB_CA" --connect-to "$TLS_GOOD_NAME:443:$TLS_GOOD4:443" \
+		"https://$TLS_GOOD_NAME/" || fail "curl --connect-to $TLS_GOOD_NAME does not verify either"
+	! "$LAB" exec cli curl -sS -o /dev/null --cacert "$LAB_CA" \
+		--connect-to "$TLS_WRONG_CERT_NAME:443:$TLS_GOOD4:443" "https://$TLS_WRONG_CERT_NAME/" 2>/dev/null ||
+		fail "curl verifies $TLS_WRONG_CERT_NAME at $TLS_GOOD4"
 }

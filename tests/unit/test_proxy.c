@@ -121,8 +121,70 @@ static void reads_answers_within_bounds(void **state)
 	memcpy(endless, "HTTP/1.1 200 OK\r\nX: ", 20);
 	memset(endless + 20, 'a', NP_HTTP_HEAD_MAX - 10);
 	assert_int_equal(np_http_head_parse(endless, NP_HTTP_HEAD_MAX + 10, &h), NP_EINVAL);
+	assert_non_null(strstr(h.why, "no end of the header within 16384 bytes"));
 	assert_int_equal(np_http_head_parse(endless, 1000, &h), 0);
 	free(endless);
+}
+
+/* Recorded proxy answers that are not HTTP are refused at the first byte
+ * that shows it, not waited on until the timeout; each says why. */
+static void refuses_what_cannot_become_an_answer_at_once(void **state)
+{
+	/* a TLS alert record: a TLS port given as the proxy */
+	static const char tls_alert[] = "\x15\x03\x01\x00\x02\x02\x28";
+	static const char *const bad[][2] = {
+		{"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n", "not HTTP"},
+		{"<html><body>blocked</body></html>", "not HTTP"},
+		{"HTTP/2 200\r\n\r\n", "not an HTTP/1.x status line"},
+		{"HTTP/1.1 abc OK\r\n", "malformed status line"},
+		{"HTTP/1.1 099 Low\r\n\r\n", "malformed status line"},
+		{"HTTP/1.1 200 OK\r\nX-Bin: \x01\x02\x03", "control bytes"},
+		{"HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n", "control bytes"},
+		{"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "without a colon"},
+		{"HTTP/1.1 200 OK\r\nX-Space : y\r\n\r\n", "whitespace"},
+		{"HTTP/1.1 200 Bad\x07" "Bell\r\n\r\n", "control bytes"},
+	};
+	struct np_http_head h;
+
+	(void)state;
+	assert_int_equal(np_http_head_parse(tls_alert, sizeof(tls_alert) - 1, &h), NP_EINVAL);
+	assert_non_null(strstr(h.why, "not HTTP"));
+	/* one byte is enough to know */
+	assert_int_equal(np_http_head_parse("\x15", 1, &h), NP_EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r = np_http_head_parse(bad[i][0], strlen(bad[i][0]), &h);
+
+		if (r != NP_EINVAL || !strstr(h.why, bad[i][1]))
+			fail_msg("'%s': %d, why '%s', expected '%s'", bad[i][0], r, h.why ? h.why : "(null)",
+				 bad[i][1]);
+	}
+}
+
+/* What may still become an answer waits for more; a head in bare LFs (RFC
+ * 9112 2.2 allows a recipient to take them) is a head. */
+static void waits_for_what_may_still_be_an_answer(void **state)
+{
+	static const char *const partial[] = {
+		"H", "HTTP/1.", "HTTP/1.1 2", "HTTP/1.1 200", "HTTP/1.1 200 Connection established\r",
+		"HTTP/1.1 200 Connection established\r\nX-Lab-Slow-1: x\r\nX-Lab-Slow-2: x\r\n",
+		"HTTP/1.1 200 OK\r\nX: \xc3\xa9t\xc3\xa9\r\n",   /* obs-text is allowed in a value */
+	};
+	const char *lf = "HTTP/1.1 200 OK\nX: y\n\nrest";
+	struct np_http_head h;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(partial) / sizeof(partial[0]); i++)
+		if (np_http_head_parse(partial[i], strlen(partial[i]), &h) != 0)
+			fail_msg("'%s' is refused: %s", partial[i], h.why ? h.why : "?");
+	assert_int_equal(np_http_head_parse(lf, strlen(lf), &h), 1);
+	assert_int_equal(h.status, 200);
+	assert_int_equal(h.length, strlen(lf) - 4);
+	assert_string_equal(h.status_line, "HTTP/1.1 200 OK");
+	/* obs-text is the proxy's to send, not ours to print */
+	lf = "HTTP/1.1 407 \xe9\r\nProxy-Authenticate: N\xffTLM\r\n\r\n";
+	assert_int_equal(np_http_head_parse(lf, strlen(lf), &h), 1);
+	assert_string_equal(h.status_line, "HTTP/1.1 407 ?");
+	assert_string_equal(h.auth, "N?TLM");
 }
 
 int main(void)
@@ -132,6 +194,8 @@ int main(void)
 		cmocka_unit_test(environment_as_curl_reads_it),
 		cmocka_unit_test(connect_request),
 		cmocka_unit_test(reads_answers_within_bounds),
+		cmocka_unit_test(refuses_what_cannot_become_an_answer_at_once),
+		cmocka_unit_test(waits_for_what_may_still_be_an_answer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

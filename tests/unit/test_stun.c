@@ -147,6 +147,45 @@ static void hostile_bytes(void **state)
 	}
 }
 
+/* What is wrong with a datagram that is not our answer, in words: a STUN
+ * server that answers garbage is told apart from one that is silent. */
+static const char *why_refused(const uint8_t *b, size_t n, const uint8_t id[12])
+{
+	struct np_stun_response r;
+
+	assert_int_equal(np_stun_parse(b, n, id, &r), NP_EINVAL);
+	assert_non_null(r.why);
+	return r.why;
+}
+
+static void refusals_say_what_is_wrong(void **state)
+{
+	static const uint8_t other[12] = {0};
+	uint8_t b[sizeof(v4_response)];
+
+	(void)state;
+	assert_non_null(strstr(why_refused(v4_response, 12, txid), "shorter than a STUN header"));
+	assert_non_null(strstr(why_refused((const uint8_t *)"HTTP/1.1 400 Bad Request\r\n\r\n", 28, txid),
+			       "not STUN"));
+	/* the lab's garbage: a Binding success type, then text */
+	assert_non_null(strstr(why_refused((const uint8_t *)"\x01\x01\x00\x00garbage, not STUN", 21, txid),
+			       "no magic cookie"));
+	assert_non_null(strstr(why_refused(v4_response, sizeof(v4_response), other), "another transaction"));
+	memcpy(b, v4_response, sizeof(b));
+	b[0] = 0x00;
+	b[1] = 0x01;
+	assert_non_null(strstr(why_refused(b, sizeof(b), txid), "not a Binding response"));
+	memcpy(b, v4_response, sizeof(b));
+	b[3] = 0x40;
+	assert_non_null(strstr(why_refused(b, sizeof(b), txid), "message length"));
+	memcpy(b, v4_response, sizeof(b));
+	b[23] = 0xff;
+	assert_non_null(strstr(why_refused(b, sizeof(b), txid), "bad attribute"));
+	memcpy(b, v4_response, sizeof(b));
+	b[41] = 0x07;
+	assert_non_null(strstr(why_refused(b, sizeof(b), txid), "bad XOR-MAPPED-ADDRESS"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +194,7 @@ int main(void)
 		cmocka_unit_test(requests),
 		cmocka_unit_test(rfc5780_attributes_and_errors),
 		cmocka_unit_test(hostile_bytes),
+		cmocka_unit_test(refusals_say_what_is_wrong),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
