@@ -21,6 +21,7 @@ struct np_report_capture {
 	char *file;                     /* --pcap, or NULL */
 	char *unavailable;              /* why there was none, or NULL */
 	uint64_t received, kernel_dropped, if_dropped, kept, truncated;
+	size_t snaplen, ring_bytes, ring_slots;
 };
 
 /* The whole run: where it ran from, and every finding in arrival order. */

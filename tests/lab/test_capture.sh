@@ -142,3 +142,45 @@ test_capture_interrupt_still_writes_the_pcap() {
 	tshark -r "$TMP/intp.pcapng" -Y 'frame.comment contains "tcp.rejected"' 2>/dev/null | grep . >/dev/null ||
 		fail "no commented frame in the interrupted capture"
 }
+
+# 300 TLS endpoints at once (tls.lab's address, 300 ports, ECDSA), the
+# run `make bench` measures: the capture keeps up with every packet (its
+# ring holds the whole burst) and every finding keeps the frames it cites
+# (the SYN-ACK and our ClientHello), in the saved file.
+test_capture_300_tls_endpoints_lose_no_packet() {
+	local n=300 base=9400 p ngx
+	{
+		echo "daemon off; master_process on; worker_processes 2; pid $TMP/c300.nginx.pid;"
+		echo "error_log $TMP/c300.error.log; events { worker_connections 2048; }"
+		echo "http { access_log off; client_body_temp_path $TMP/c300.cb; proxy_temp_path $TMP/c300.px;"
+		echo "  fastcgi_temp_path $TMP/c300.fc; uwsgi_temp_path $TMP/c300.uw; scgi_temp_path $TMP/c300.sc;"
+		echo "  ssl_certificate $NP_LAB/pki/$TLS_GOOD_NAME.chain.pem; ssl_certificate_key $NP_LAB/pki/leaf.key;"
+		echo "  server {"
+		for p in $(seq "$base" $((base + n - 1))); do echo "    listen $TLS_GOOD4:$p ssl;"; done
+		echo "    location / { return 200 \"ok\\n\"; } } }"
+	} >"$TMP/c300.nginx.conf"
+	ip netns exec "$NS_SRV" nginx -c "$TMP/c300.nginx.conf" >/dev/null 2>&1 </dev/null &
+	ngx=$!
+	# shellcheck disable=SC2064
+	trap "kill $ngx 2>/dev/null || true; wait $ngx 2>/dev/null || true" EXIT
+	for _ in $(seq 1 200); do
+		[ "$(ip netns exec "$NS_SRV" ss -ltnH "sport >= :$base and sport < :$((base + n))" | wc -l)" -ge "$n" ] && break
+		sleep 0.05
+	done
+	for p in $(seq "$base" $((base + n - 1))); do echo "$TLS_GOOD_NAME:$p"; done >"$TMP/c300.targets"
+	cap c300 tls --ca "$LAB_CA" -4 --parallel "$n" --targets-file "$TMP/c300.targets"
+	jqe "$TMP/c300.json" "[.findings[] | select(.verdict == \"tls.ok\")] | length == $n"
+	jqe "$TMP/c300.json" '.capture | .dropped == 0 and .kernel_dropped == 0 and .packets > 3000'
+	jqe "$TMP/c300.json" '[.findings[] | select(.verdict == "capture.dropped")] | length == 0'
+	# Every finding cites the SYN-ACK and the ClientHello by frame...
+	jqe "$TMP/c300.json" '[.findings[] | [.evidence[] | select(.frame != null) | .text] |
+		(any(test("^SYN-ACK")) and any(test("^our ClientHello")))] | all'
+	# ... and the file has them there, commented with the verdict.
+	jq -r '.findings[].evidence[] | select(.frame != null) | .frame' "$TMP/c300.json" | sort -n >"$TMP/c300.frames"
+	tshark -r "$TMP/c300.pcapng" -Y 'frame.comment contains "tls.ok"' -T fields -e frame.number 2>/dev/null |
+		sort -n >"$TMP/c300.commented"
+	expect "frames cited" "$(wc -l <"$TMP/c300.frames")" $((2 * n))
+	cmp -s "$TMP/c300.frames" "$TMP/c300.commented" || fail "cited frames and commented frames differ"
+	[ "$(tshark -r "$TMP/c300.pcapng" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 1 && frame.comment contains "tls.ok"' \
+		2>/dev/null | wc -l)" = "$n" ] || fail "not every cited SYN-ACK frame is a SYN-ACK"
+}
