@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "term.h"
 #include "../netprobe/capture.h"
+#include "../netprobe/evidence.h"
 #include "../netprobe/loop.h"
 #include "../netprobe/privdrop.h"
 #include "../netprobe/rawsend.h"
@@ -228,6 +229,8 @@ static void capture_finish(struct np_capture *cap, struct np_report *r, struct n
 	struct np_finding *f;
 
 	np_capture_drain(cap);
+	np_flow_flush(np_capture_flows(cap));
+	np_evidence_annotate(np_capture_flows(cap), r);
 	if (np_capture_stats(cap, &st) < 0)
 		return;
 	r->capture.received = st.received;
@@ -235,6 +238,9 @@ static void capture_finish(struct np_capture *cap, struct np_report *r, struct n
 	r->capture.if_dropped = st.if_dropped;
 	r->capture.kept = st.kept;
 	r->capture.truncated = st.truncated;
+	r->capture.not_kept = st.not_kept;
+	r->capture.budget = st.budget;
+	r->capture.held_peak = st.held_peak;
 	r->capture.snaplen = st.snaplen;
 	r->capture.ring_bytes = st.ring_bytes;
 	r->capture.ring_slots = st.ring_slots;

@@ -43,6 +43,8 @@ struct np_capture {
 	struct np_flow_table *flows;
 	int snaplen;
 	size_t ring_slots, ring_bytes;
+	uint64_t drops_seen;       /* kernel drops already charged to flows */
+	int64_t last_drain_us;
 	char *filter;              /* the check's own, ANDed with the base */
 	struct np_watch *w;
 	char *secrets[8];
@@ -176,6 +178,19 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 	np_flow_input(c->flows, c->dlt, ts_ns, mono, bytes, h->caplen, h->len);
 }
 
+/* Kernel drops since the last look: the packets lost may be any open
+ * flow's, so each is told (flow.h). */
+static void note_drops(struct np_capture *c, int64_t now)
+{
+	struct pcap_stat ps;
+
+	if (pcap_stats(c->p, &ps) == 0 && ps.ps_drop > c->drops_seen) {
+		np_flow_note_drops(c->flows, ps.ps_drop - c->drops_seen, c->last_drain_us, now);
+		c->drops_seen = ps.ps_drop;
+	}
+	c->last_drain_us = now;
+}
+
 void np_capture_drain(struct np_capture *c)
 {
 	if (!c)
@@ -186,6 +201,7 @@ void np_capture_drain(struct np_capture *c)
 	 * other work (epoll is level-triggered). libpcap's -1 would read on
 	 * for as long as packets keep coming. */
 	pcap_dispatch(c->p, c->ring_slots > INT_MAX ? INT_MAX : (int)c->ring_slots, on_packet, (u_char *)c);
+	note_drops(c, np_now_us());
 }
 
 static void on_readable(struct np_watch *w, int fd, int events, void *arg)
@@ -298,6 +314,7 @@ int np_capture_start(struct np_capture *c, struct np_loop *loop, char *errbuf)
 		snprintf(errbuf, NP_ERRBUF_SIZE, "capture: no selectable descriptor");
 		return NP_ELIB;
 	}
+	c->last_drain_us = np_now_us();
 	c->w = np_loop_watch(loop, fd, NP_EV_READ, on_readable, c);
 	if (!c->w) {
 		snprintf(errbuf, NP_ERRBUF_SIZE, "capture: cannot watch its descriptor");
@@ -309,10 +326,15 @@ int np_capture_start(struct np_capture *c, struct np_loop *loop, char *errbuf)
 int np_capture_stats(struct np_capture *c, struct np_capture_stats *st)
 {
 	struct pcap_stat ps;
+	struct np_flow_budget b;
 
 	memset(st, 0, sizeof(*st));
 	st->kept = np_flow_kept_count(c->flows);
 	st->truncated = np_flow_truncated(c->flows);
+	np_flow_budget(c->flows, &b);
+	st->not_kept = b.not_kept;
+	st->budget = b.budget;
+	st->held_peak = b.peak;
 	st->snaplen = (size_t)c->snaplen;
 	st->ring_bytes = c->ring_bytes;
 	st->ring_slots = c->ring_slots;
@@ -357,9 +379,11 @@ static void mask_secrets(const struct np_capture *c, uint8_t *data, size_t len)
 int np_capture_save(struct np_capture *c, FILE *f, char *errbuf)
 {
 	struct np_pcapng *w = np_pcapng_new(f, c->dlt, (uint32_t)c->snaplen, "any", "netprobe " NP_VERSION, errbuf);
-	size_t n = np_flow_kept_count(c->flows);
+	size_t n;
 	int err = 0;
 
+	np_flow_flush(c->flows);
+	n = np_flow_kept_count(c->flows);
 	if (!w) {
 		fclose(f);
 		return NP_EIO;

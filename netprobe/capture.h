@@ -15,7 +15,10 @@ struct np_capture_stats {
 	uint64_t dropped;         /* dropped by the kernel (buffer full) */
 	uint64_t if_dropped;      /* dropped by the interface/driver */
 	uint64_t kept;            /* matched to a probe's flow, saved */
-	uint64_t truncated;       /* kept with headers only (memory bound) */
+	uint64_t truncated;       /* kept with headers only (past its flow's share) */
+	uint64_t not_kept;        /* matched to a flow, counted, not kept (budget spent) */
+	size_t budget;            /* bytes the evidence may hold (--pcap-max) */
+	size_t held_peak;         /* the most it held */
 	size_t snaplen;           /* bytes captured of each packet */
 	size_t ring_bytes;        /* the kernel ring mapped for it */
 	size_t ring_slots;        /* packets the ring holds */
@@ -30,7 +33,7 @@ struct np_capture_stats {
 
 /* How a check wants its capture; zeros take the defaults. */
 struct np_capture_params {
-	size_t max_bytes;         /* packet bytes held in memory (--pcap-max) */
+	size_t max_bytes;         /* the evidence budget (--pcap-max) */
 	size_t snaplen;           /* bytes captured of each packet (NP_CAPTURE_SNAP_FRAME) */
 	size_t buffer_bytes;      /* the kernel's ring; 0: sized from burst */
 	size_t burst;             /* packets the ring must hold at once (0: the minimum) */
@@ -70,7 +73,8 @@ int np_capture_set_filter(struct np_capture *c, const char *filter);
 int np_capture_start(struct np_capture *c, struct np_loop *loop, char *errbuf);
 
 /* Read the packets the kernel holds now, without blocking: at most one
- * ring's worth, so a flood never holds the loop. */
+ * ring's worth, so a flood never holds the loop. Drops the kernel reports
+ * are charged to every flow open since the last drain. */
 void np_capture_drain(struct np_capture *c);
 
 struct np_flow_table *np_capture_flows(struct np_capture *c);

@@ -170,7 +170,7 @@ test_capture_300_tls_endpoints_lose_no_packet() {
 	for p in $(seq "$base" $((base + n - 1))); do echo "$TLS_GOOD_NAME:$p"; done >"$TMP/c300.targets"
 	cap c300 tls --ca "$LAB_CA" -4 --parallel "$n" --targets-file "$TMP/c300.targets"
 	jqe "$TMP/c300.json" "[.findings[] | select(.verdict == \"tls.ok\")] | length == $n"
-	jqe "$TMP/c300.json" '.capture | .dropped == 0 and .kernel_dropped == 0 and .packets > 3000'
+	jqe "$TMP/c300.json" '.capture | .dropped == 0 and .kernel_dropped == 0 and .not_kept == 0 and .packets > 3000'
 	jqe "$TMP/c300.json" '[.findings[] | select(.verdict == "capture.dropped")] | length == 0'
 	# Every finding cites the SYN-ACK and the ClientHello by frame...
 	jqe "$TMP/c300.json" '[.findings[] | [.evidence[] | select(.frame != null) | .text] |
