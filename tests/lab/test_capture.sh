@@ -184,3 +184,42 @@ test_capture_300_tls_endpoints_lose_no_packet() {
 	[ "$(tshark -r "$TMP/c300.pcapng" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 1 && frame.comment contains "tls.ok"' \
 		2>/dev/null | wc -l)" = "$n" ] || fail "not every cited SYN-ACK frame is a SYN-ACK"
 }
+
+# A DNS server that truncates every UDP answer, then streams an answer
+# that never ends on TCP (fixtures/lab/dns_flood.py): the run ends within
+# its timeout, netprobe's memory stays under the bound README gives
+# (the process, its ring, and what the evidence budget lets one flow hold),
+# and the finding names the flood rather than an unanswered SYN.
+test_capture_tcp_dns_flood_is_bounded_and_named() {
+	local port=5353 srv pid kb rc=0 budget_mb
+	ip netns exec "$NS_SRV" python3 "$(dirname "$LAB")/dns_flood.py" "$SRV4" "$port" >"$TMP/flood.log" 2>&1 &
+	srv=$!
+	# shellcheck disable=SC2064
+	trap "kill $srv 2>/dev/null || true; wait $srv 2>/dev/null || true" EXIT
+	for _ in $(seq 1 100); do
+		ip netns exec "$NS_SRV" ss -ltnH "sport = :$port" | grep . >/dev/null && break
+		sleep 0.05
+	done
+	for budget_mb in 8 256; do
+		rc=0
+		/usr/bin/time -f '%M %e' -o "$TMP/flood.$budget_mb.time" ip netns exec "$NS_CLI" "$NETPROBE" dns \
+			www.example.net --type A --resolver "$SRV4:$port" --timeout 3 --pcap-max "$budget_mb" \
+			--json "$TMP/flood.$budget_mb.json" >"$TMP/flood.$budget_mb.out" 2>&1 || rc=$?
+		expect "exit status (--pcap-max $budget_mb)" "$rc" 1
+		# (time says "Command exited with non-zero status 1" first.)
+		read -r kb secs < <(tail -1 "$TMP/flood.$budget_mb.time")
+		jqe "$TMP/flood.$budget_mb.json" '.findings[0] | .verdict == "dns.tcp_blocked" and
+			(.summary | test("the TCP answer never ended: [0-9]+ bytes in [0-9.]+ s")) and
+			(.summary | test("unanswered") | not)'
+		# With 8 MiB the flow's share (1 MiB) is spent within a second.
+		[ "$budget_mb" != 8 ] || jqe "$TMP/flood.$budget_mb.json" '.findings[0] | .metrics.not_kept > 0 and
+			any(.evidence[]; .text | test("counted but not kept"))'
+		# The bound README states: 16 MiB for the process and its ring
+		# (2 MiB here), plus what one flow may hold: an eighth of the
+		# budget, and a sixty-fourth for the packets that prove something.
+		local bound_kb=$((16 * 1024 + budget_mb * 1024 / 8 + budget_mb * 1024 / 64))
+		jqe "$TMP/flood.$budget_mb.json" ".capture.held_peak_bytes <= $budget_mb * 1048576"
+		[ "$kb" -le "$bound_kb" ] || fail "peak RSS $kb KiB over the bound $bound_kb KiB (--pcap-max $budget_mb)"
+		awk -v s="$secs" 'BEGIN{exit !(s < 10)}' || fail "took $secs s with a 3 s timeout"
+	done
+}
