@@ -327,21 +327,19 @@ static int proves(struct np_flow *f, const struct np_flow_pkt *fp, uint32_t len)
 	int dir = fp->outgoing ? 0 : 1, old = 0;
 	uint32_t end;
 
-	if (fp->icmp || f->st.packets <= NP_FLOW_FIRST)
-		return 1;
-	if (p->l4 != IPPROTO_TCP || !p->tcp.has_ack_flags_win)
-		return 0;
-	if (p->tcp.flags & (NP_TCP_SYN | NP_TCP_FIN | NP_TCP_RST))
-		old = 1;
-	end = p->tcp.seq + len;
-	if (f->have_seq[dir] && (int32_t)(end - f->seq_hi[dir]) <= 0 &&
-	    (len > 0 || p->tcp.seq + 1 == f->seq_hi[dir]))
-		old = 1;
-	if (!f->have_seq[dir] || (int32_t)(end - f->seq_hi[dir]) > 0) {
-		f->seq_hi[dir] = end;
-		f->have_seq[dir] = 1;
+	if (!fp->icmp && p->l4 == IPPROTO_TCP && p->tcp.has_ack_flags_win) {
+		if (p->tcp.flags & (NP_TCP_SYN | NP_TCP_FIN | NP_TCP_RST))
+			old = 1;
+		end = p->tcp.seq + len;
+		if (f->have_seq[dir] && (int32_t)(end - f->seq_hi[dir]) <= 0 &&
+		    (len > 0 || p->tcp.seq + 1 == f->seq_hi[dir]))
+			old = 1;
+		if (!f->have_seq[dir] || (int32_t)(end - f->seq_hi[dir]) > 0) {
+			f->seq_hi[dir] = end;
+			f->have_seq[dir] = 1;
+		}
 	}
-	return old;
+	return old || fp->icmp || f->st.packets <= NP_FLOW_FIRST;
 }
 
 /* The budget's view of one packet to keep: bytes it adds to its flow and

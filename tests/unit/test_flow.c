@@ -385,12 +385,18 @@ static void a_flood_stops_at_its_share(void **state)
 	assert_true(st.held <= budget / 8 + budget / 64);
 	np_flow_budget(t, &b);
 	assert_true(b.peak <= budget);
-	/* Past the share: new data is counted, not kept... */
+	/* Past the share: new data is counted, not kept, down to the last
+	 * small packet the share had room for... */
 	assert_int_equal(feed_seg(t, ts++, 0, NP_TCP_ACK, seq, 42, 1460), 0);
-	last = seq;
 	seq += 1460;
-	/* ... what proves something keeps its headers: our retransmission,
-	 * a keepalive, and the reset, after the last data packet before it. */
+	while (feed_seg(t, ts++, 0, NP_TCP_ACK, seq, 42, 1))
+		seq++;
+	seq++;
+	assert_int_equal(feed_seg(t, ts++, 0, NP_TCP_ACK, seq, 42, 1), 0);
+	seq++;
+	/* ... what proves something keeps its headers: our retransmission
+	 * (of the request among the flow's first packets), a keepalive, and
+	 * the reset, after the last data packet before it. */
 	rtx = feed_seg(t, ts++, 1, NP_TCP_ACK | NP_TCP_PSH, 2, seq, 40);
 	assert_int_not_equal(rtx, 0);
 	ka = feed_seg(t, ts++, 1, NP_TCP_ACK, 41, seq, 0);
