@@ -161,6 +161,8 @@ static int idle_exec(struct np_cmd_ctx *ctx)
 		/* All at once, whatever --parallel says: the bracket is one silence. */
 		if (ctx->opts.parallel < total + paths)
 			ctx->opts.parallel = (unsigned)(total + paths);
+		/* Their handshakes come in one burst: the capture's ring holds it. */
+		ctx->capture_probes = total + paths;
 	}
 	c->plan.target_str = np_target_str(&c->plan.target, c->shown, sizeof(c->shown));
 	/* The CA file is read now, before privileges go. */

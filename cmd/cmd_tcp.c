@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "../netprobe/capture.h"
 #include "../netprobe/probe_syn.h"
 #include "../netprobe/probe_tcp.h"
 #include "../netprobe/rawsend.h"
@@ -95,6 +96,8 @@ static int tcp_exec(struct np_cmd_ctx *ctx)
 		rc = np_cmd_parse_targets(ctx, 443, &p.targets, &p.n);
 		if (rc)
 			return rc;
+		/* A connect reads flags, TTLs and ICMP quotes, never payload. */
+		ctx->capture_snaplen = NP_CAPTURE_SNAP_HEADERS;
 		rc = np_cmd_run(ctx, "tcp", tcp_plan, &p);
 		free(p.targets);
 		return rc;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
+#include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -21,8 +22,14 @@
 #endif
 
 #define NP_SNAPLEN 65535
-/* Room for a burst of hundreds of probes' packets while the loop is busy. */
-#define NP_CAPTURE_BUFFER (32 * 1024 * 1024)
+/* libpcap 1.10's TPACKET_V2 ring on a cooked ("any") socket
+ * (pcap-linux.c, create_ring): a slot is the tpacket2 header and
+ * sockaddr_ll (52 bytes, aligned to 16: 64), room for the cooked header
+ * (16) and the VLAN reserve (4), then the packet, rounded up to 16; slots
+ * are packed into blocks of one page, or the next power of two that
+ * holds one slot. */
+#define NP_RING_SLOT_HDR 84
+#define NP_RING_PAGE 4096
 /* A capture file is read through stdio: its default buffer is a page, a
  * read(2) per 4 KiB. */
 #define NP_FILE_BUFFER (1 << 20)
@@ -35,6 +42,9 @@ struct np_capture {
 	int64_t wall_to_mono_us;   /* mono = wall + this (measured at open) */
 	struct np_flow_table *flows;
 	int snaplen;
+	size_t ring_slots, ring_bytes;
+	uint64_t drops_seen;       /* kernel drops already charged to flows */
+	int64_t last_drain_us;
 	char *filter;              /* the check's own, ANDed with the base */
 	struct np_watch *w;
 	char *secrets[8];
@@ -50,8 +60,43 @@ static int64_t wall_to_mono_offset(void)
 	return mono - ((int64_t)wall.tv_sec * 1000000 + wall.tv_nsec / 1000);
 }
 
+static size_t ring_slot(size_t snaplen)
+{
+	return (NP_RING_SLOT_HDR + snaplen + 15) & ~(size_t)15;
+}
+
+/* What libpcap makes of a buffer size: slots and bytes mapped. */
+static void ring_shape(size_t snaplen, size_t buffer, size_t *slots, size_t *bytes)
+{
+	size_t slot = ring_slot(snaplen), block = NP_RING_PAGE, per, blocks;
+
+	while (block < slot)
+		block <<= 1;
+	per = block / slot;
+	blocks = (buffer + slot - 1) / slot / per;
+	*slots = blocks * per;
+	*bytes = blocks * block;
+}
+
+void np_capture_ring_size(size_t snaplen, size_t burst, size_t *slots, size_t *bytes)
+{
+	size_t slot = ring_slot(snaplen), block = NP_RING_PAGE, per, blocks;
+
+	while (block < slot)
+		block <<= 1;
+	per = block / slot;
+	if (burst < NP_CAPTURE_MIN_SLOTS)
+		burst = NP_CAPTURE_MIN_SLOTS;
+	blocks = (burst + per - 1) / per;
+	if (blocks > NP_CAPTURE_MAX_RING / block)
+		blocks = NP_CAPTURE_MAX_RING / block;
+	*slots = blocks * per;
+	*bytes = blocks * block;
+}
+
 struct np_capture *np_capture_open(const struct np_capture_params *cp, char *errbuf, int *perm)
 {
+	size_t buffer;
 	char pcap_err[PCAP_ERRBUF_SIZE] = "";
 	struct np_capture *c = calloc(1, sizeof(*c));
 	int st;
@@ -61,7 +106,17 @@ struct np_capture *np_capture_open(const struct np_capture_params *cp, char *err
 		snprintf(errbuf, NP_ERRBUF_SIZE, "capture: out of memory");
 		return NULL;
 	}
-	c->snaplen = cp->snaplen && cp->snaplen < NP_SNAPLEN ? (int)cp->snaplen : NP_SNAPLEN;
+	c->snaplen = !cp->snaplen ? NP_CAPTURE_SNAP_FRAME : cp->snaplen < NP_SNAPLEN ? (int)cp->snaplen : NP_SNAPLEN;
+	/* The ring holds the run's whole burst: with the loop busy (hundreds
+	 * of handshakes at once) nothing is lost before it drains. Its pages
+	 * are mapped, and counted in RSS, from the start. */
+	if (cp->buffer_bytes) {
+		buffer = cp->buffer_bytes;
+		ring_shape((size_t)c->snaplen, buffer, &c->ring_slots, &c->ring_bytes);
+	} else {
+		np_capture_ring_size((size_t)c->snaplen, cp->burst, &c->ring_slots, &c->ring_bytes);
+		buffer = c->ring_slots * ring_slot((size_t)c->snaplen);
+	}
 	c->flows = np_flow_table_new(cp->max_bytes, errbuf);
 	if (!c->flows)
 		goto fail;
@@ -74,7 +129,7 @@ struct np_capture *np_capture_open(const struct np_capture_params *cp, char *err
 	/* Without immediate mode replies sit in the kernel buffer and every
 	 * timing read from the capture inflates. */
 	pcap_set_immediate_mode(c->p, 1);
-	pcap_set_buffer_size(c->p, cp->buffer_bytes ? (int)cp->buffer_bytes : NP_CAPTURE_BUFFER);
+	pcap_set_buffer_size(c->p, (int)buffer);
 	c->nano = pcap_set_tstamp_precision(c->p, PCAP_TSTAMP_PRECISION_NANO) == 0;
 	st = pcap_activate(c->p);
 	if (st < 0) {
@@ -123,16 +178,30 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 	np_flow_input(c->flows, c->dlt, ts_ns, mono, bytes, h->caplen, h->len);
 }
 
+/* Kernel drops since the last look: the packets lost may be any open
+ * flow's, so each is told (flow.h). */
+static void note_drops(struct np_capture *c, int64_t now)
+{
+	struct pcap_stat ps;
+
+	if (pcap_stats(c->p, &ps) == 0 && ps.ps_drop > c->drops_seen) {
+		np_flow_note_drops(c->flows, ps.ps_drop - c->drops_seen, c->last_drain_us, now);
+		c->drops_seen = ps.ps_drop;
+	}
+	c->last_drain_us = now;
+}
+
 void np_capture_drain(struct np_capture *c)
 {
 	if (!c)
 		return;
-	/* -1: everything in the buffer; non-blocking, so it returns 0 once
-	 * the kernel has nothing more. The bound keeps a flood from holding
-	 * the loop forever. */
-	for (int i = 0; i < 64; i++)
-		if (pcap_dispatch(c->p, -1, on_packet, (u_char *)c) <= 0)
-			break;
+	/* Non-blocking: it returns once the ring is empty, or after one
+	 * ring's worth, so a flood faster than we read cannot hold the loop;
+	 * the descriptor stays readable and the loop comes back after its
+	 * other work (epoll is level-triggered). libpcap's -1 would read on
+	 * for as long as packets keep coming. */
+	pcap_dispatch(c->p, c->ring_slots > INT_MAX ? INT_MAX : (int)c->ring_slots, on_packet, (u_char *)c);
+	note_drops(c, np_now_us());
 }
 
 static void on_readable(struct np_watch *w, int fd, int events, void *arg)
@@ -245,6 +314,7 @@ int np_capture_start(struct np_capture *c, struct np_loop *loop, char *errbuf)
 		snprintf(errbuf, NP_ERRBUF_SIZE, "capture: no selectable descriptor");
 		return NP_ELIB;
 	}
+	c->last_drain_us = np_now_us();
 	c->w = np_loop_watch(loop, fd, NP_EV_READ, on_readable, c);
 	if (!c->w) {
 		snprintf(errbuf, NP_ERRBUF_SIZE, "capture: cannot watch its descriptor");
@@ -256,10 +326,18 @@ int np_capture_start(struct np_capture *c, struct np_loop *loop, char *errbuf)
 int np_capture_stats(struct np_capture *c, struct np_capture_stats *st)
 {
 	struct pcap_stat ps;
+	struct np_flow_budget b;
 
 	memset(st, 0, sizeof(*st));
 	st->kept = np_flow_kept_count(c->flows);
 	st->truncated = np_flow_truncated(c->flows);
+	np_flow_budget(c->flows, &b);
+	st->not_kept = b.not_kept;
+	st->budget = b.budget;
+	st->held_peak = b.peak;
+	st->snaplen = (size_t)c->snaplen;
+	st->ring_bytes = c->ring_bytes;
+	st->ring_slots = c->ring_slots;
 	if (pcap_stats(c->p, &ps) < 0)
 		return NP_ELIB;
 	st->received = ps.ps_recv;
@@ -301,9 +379,11 @@ static void mask_secrets(const struct np_capture *c, uint8_t *data, size_t len)
 int np_capture_save(struct np_capture *c, FILE *f, char *errbuf)
 {
 	struct np_pcapng *w = np_pcapng_new(f, c->dlt, (uint32_t)c->snaplen, "any", "netprobe " NP_VERSION, errbuf);
-	size_t n = np_flow_kept_count(c->flows);
+	size_t n;
 	int err = 0;
 
+	np_flow_flush(c->flows);
+	n = np_flow_kept_count(c->flows);
 	if (!w) {
 		fclose(f);
 		return NP_EIO;

@@ -15,15 +15,39 @@ struct np_capture_stats {
 	uint64_t dropped;         /* dropped by the kernel (buffer full) */
 	uint64_t if_dropped;      /* dropped by the interface/driver */
 	uint64_t kept;            /* matched to a probe's flow, saved */
-	uint64_t truncated;       /* kept with headers only (memory bound) */
+	uint64_t truncated;       /* kept with headers only (past its flow's share) */
+	uint64_t not_kept;        /* matched to a flow, counted, not kept (budget spent) */
+	size_t budget;            /* bytes the evidence may hold (--pcap-max) */
+	size_t held_peak;         /* the most it held */
+	size_t snaplen;           /* bytes captured of each packet */
+	size_t ring_bytes;        /* the kernel ring mapped for it */
+	size_t ring_slots;        /* packets the ring holds */
 };
+
+/* Snap lengths (bytes captured of each packet, with Linux's 20-byte
+ * cooked header): headers only, for checks that read nothing past TCP
+ * and the headers an ICMP error quotes; or a whole 1500-byte packet, for
+ * checks whose evidence is an exchange (a TLS handshake, a DNS answer). */
+#define NP_CAPTURE_SNAP_HEADERS 256
+#define NP_CAPTURE_SNAP_FRAME   1520
 
 /* How a check wants its capture; zeros take the defaults. */
 struct np_capture_params {
-	size_t max_bytes;         /* packet bytes held in memory (--pcap-max) */
-	size_t snaplen;           /* bytes captured of each packet (65535) */
-	size_t buffer_bytes;      /* the kernel's ring (8 MiB) */
+	size_t max_bytes;         /* the evidence budget (--pcap-max) */
+	size_t snaplen;           /* bytes captured of each packet (NP_CAPTURE_SNAP_FRAME) */
+	size_t buffer_bytes;      /* the kernel's ring; 0: sized from burst */
+	size_t burst;             /* packets the ring must hold at once (0: the minimum) */
 };
+
+#define NP_CAPTURE_MIN_SLOTS 1024
+#define NP_CAPTURE_MAX_RING  ((size_t)64 << 20)
+
+/* The kernel ring for a burst of packets of snaplen bytes: its slots and
+ * the bytes mapped (all of it counts in the process's RSS). libpcap's
+ * TPACKET_V2 ring (immediate mode) has fixed slots sized from the snap
+ * length, packed into pages: 1520 bytes take a 2 KiB slot, 256 bytes a
+ * 372-byte one, 65535 bytes a 128 KiB block each. */
+void np_capture_ring_size(size_t snaplen, size_t burst, size_t *slots, size_t *bytes);
 
 /*
  * The privileged step: one live capture on the "any" device, immediate
@@ -31,8 +55,9 @@ struct np_capture_params {
  * returns NULL, fills errbuf, and sets *perm when the cause is a missing
  * privilege (CAP_NET_RAW), so the caller can go on without capture.
  * In immediate mode libpcap uses TPACKET_V2, whose ring slots are all of
- * the snapshot length: a check that floods (a port sweep) asks for a
- * short snaplen and a larger ring, or the ring holds only ~120 packets.
+ * the snapshot length: the ring is sized to hold the run's burst of
+ * packets (np_capture_ring_size), from NP_CAPTURE_MIN_SLOTS slots up to
+ * NP_CAPTURE_MAX_RING bytes, unless the check gives its size.
  */
 struct np_capture *np_capture_open(const struct np_capture_params *cp, char *errbuf, int *perm);
 void np_capture_free(struct np_capture *c);
@@ -47,7 +72,9 @@ int np_capture_set_filter(struct np_capture *c, const char *filter);
  * put the capture's fd on the loop. */
 int np_capture_start(struct np_capture *c, struct np_loop *loop, char *errbuf);
 
-/* Read every packet the kernel holds now, without blocking. */
+/* Read the packets the kernel holds now, without blocking: at most one
+ * ring's worth, so a flood never holds the loop. Drops the kernel reports
+ * are charged to every flow open since the last drain. */
 void np_capture_drain(struct np_capture *c);
 
 struct np_flow_table *np_capture_flows(struct np_capture *c);

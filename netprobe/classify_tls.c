@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dissect.h"
+#include "tcp_events.h"
 
 static void add_ev(struct np_tls_result *r, uint32_t frame, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -30,6 +31,14 @@ static int tcp_with_flags(const struct np_flow_pkt *p)
 	return !p->icmp && p->pkt.l4 == IPPROTO_TCP && p->pkt.tcp.has_ack_flags_win;
 }
 
+/* Payload bytes a segment carried on the wire: the capture keeps only the
+ * first bytes of each packet (its snap length), the IP header says how
+ * many there were. */
+static uint32_t seg_len(const struct np_flow_pkt *p)
+{
+	return np_tcp_seg_len(&p->pkt, 0);
+}
+
 /* The TLS handshake's signatures in the packets: our ClientHello (the
  * first data we sent), then either a reset or an ACK and silence. The
  * SYN-ACK's TTL places the server; a reset from elsewhere was forged. */
@@ -45,11 +54,11 @@ static enum np_tls_signature from_packets(const struct np_tls_input *in, struct 
 		if (!tcp_with_flags(p))
 			continue;
 		if (p->outgoing) {
-			if (p->pkt.payload_len > 0 && (!hello || p->pkt.tcp.seq == hello->pkt.tcp.seq))
+			if (seg_len(p) > 0 && (!hello || p->pkt.tcp.seq == hello->pkt.tcp.seq))
 				hellos++;
-			if (!hello && p->pkt.payload_len > 0) {
+			if (!hello && seg_len(p) > 0) {
 				hello = p;
-				hello_end = p->pkt.tcp.seq + (uint32_t)p->pkt.payload_len;
+				hello_end = p->pkt.tcp.seq + seg_len(p);
 			}
 			continue;
 		}
@@ -63,9 +72,9 @@ static enum np_tls_signature from_packets(const struct np_tls_input *in, struct 
 		/* Only data in order counts as an answer: behind an MTU black
 		 * hole the big segments vanish and a small tail may still come,
 		 * which the application never sees. */
-		if (p->pkt.payload_len > 0 && (!synack || p->pkt.tcp.seq == server_next)) {
+		if (seg_len(p) > 0 && (!synack || p->pkt.tcp.seq == server_next)) {
 			data_back = 1;
-			server_next += (uint32_t)p->pkt.payload_len;
+			server_next += seg_len(p);
 		}
 		if (hello && (p->pkt.tcp.flags & NP_TCP_ACK) && (int32_t)(p->pkt.tcp.ack - hello_end) >= 0)
 			acked = 1;
@@ -76,7 +85,7 @@ static enum np_tls_signature from_packets(const struct np_tls_input *in, struct 
 		       np_ttl_hops(synack->pkt.ip.ttl) + 1);
 	}
 	if (hello)
-		add_ev(r, hello->frame, "our ClientHello (%zu bytes)", hello->pkt.payload_len);
+		add_ev(r, hello->frame, "our ClientHello (%u bytes)", (unsigned)seg_len(hello));
 	if (rst && !data_back) {
 		int hop = np_ttl_hops(rst->pkt.ip.ttl) + 1;
 

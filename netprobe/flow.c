@@ -5,19 +5,40 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
+#include "tcp_events.h"
+
 #define NP_FLOW_BUCKETS 4096
-/* Past the memory bound a packet keeps only its headers: enough for every
- * classifier and for Wireshark to dissect, never the payload. */
-#define NP_FLOW_HEADER_BYTES 128
 /* A flow lists at most this many packets for its classifier; later ones
  * are still saved to the file. */
 #define NP_FLOW_MAX_LISTED 8192
+/* The budget's parts (flow.h): a flow's share of whole packets is B/8,
+ * the last B/8 is kept for proof, of which one flow takes at most B/64. */
+#define NP_FLOW_SHARE_DIV 8
+#define NP_FLOW_PROOF_DIV 8
+/* The first packets of every flow prove its start (handshake, first
+ * request and answer). */
+#define NP_FLOW_FIRST 8
+/* Record arrays grow by doubling, but never by more than this at once,
+ * so their slack stays small next to the budget. */
+#define NP_FLOW_GROW_KEPT 4096
+#define NP_FLOW_GROW_LISTED 256
 
 struct flow_key {
 	uint8_t proto;
 	uint8_t family;
 	uint16_t lport, rport;
 	uint8_t laddr[16], raddr[16];
+};
+
+/* The last packet a flow could not keep, held back (headers only) so that
+ * the one before a reset, a FIN or the end is saved after all. */
+struct tail {
+	int full;
+	uint64_t ts_ns;
+	uint32_t caplen, wirelen;
+	struct np_flow_pkt fp;
+	uint8_t data[NP_FLOW_HEADER_BYTES];
 };
 
 struct np_flow {
@@ -30,6 +51,15 @@ struct np_flow {
 	size_t n, cap;
 	struct np_flow *next;       /* bucket chain */
 	struct np_flow *all_next;   /* every flow, for freeing */
+	struct np_flow_table *t;
+	int64_t registered_us, detached_us;
+	size_t held;                /* budget bytes held, whole packets */
+	size_t proof_held;          /* ... and headers past its share */
+	int over;                   /* went past its share once */
+	uint32_t seq_hi[2];         /* highest sequence sent, each way (0 this host) */
+	int have_seq[2];
+	struct tail *tail;
+	struct np_flow_stats st;
 };
 
 struct kept {
@@ -37,6 +67,7 @@ struct kept {
 	uint32_t caplen, wirelen;
 	uint8_t *data;
 	char *comment;
+	struct np_flow *flow;
 };
 
 struct np_flow_table {
@@ -44,9 +75,25 @@ struct np_flow_table {
 	struct np_flow *all;
 	struct kept *kept;
 	size_t n_kept, cap_kept;
-	size_t max_bytes, bytes;
-	uint64_t truncated;
+	size_t budget, held, peak;
+	uint64_t truncated, not_kept, flows_over;
 };
+
+/* What malloc(n) takes from the heap (glibc: 8 bytes of header, 16-byte
+ * chunks of at least 32), so the budget counts what is really held. */
+static size_t alloc_cost(size_t n)
+{
+	size_t c = (n + 8 + 15) & ~(size_t)15;
+
+	return c < 32 ? 32 : c;
+}
+
+static void charge(struct np_flow_table *t, size_t n)
+{
+	t->held += n;
+	if (t->held > t->peak)
+		t->peak = t->held;
+}
 
 struct np_flow_table *np_flow_table_new(size_t max_bytes, char *errbuf)
 {
@@ -56,7 +103,7 @@ struct np_flow_table *np_flow_table_new(size_t max_bytes, char *errbuf)
 		snprintf(errbuf, NP_ERRBUF_SIZE, "flow table: out of memory");
 		return NULL;
 	}
-	t->max_bytes = max_bytes;
+	t->budget = max_bytes ? max_bytes : NP_FLOW_DEFAULT_BUDGET;
 	return t;
 }
 
@@ -69,6 +116,7 @@ void np_flow_table_free(struct np_flow_table *t)
 
 		t->all = f->all_next;
 		free(f->pkts);
+		free(f->tail);
 		free(f);
 	}
 	for (size_t i = 0; i < t->n_kept; i++) {
@@ -131,6 +179,8 @@ struct np_flow *np_flow_register(struct np_flow_table *t, int proto,
 	}
 	f->cb = cb;
 	f->arg = arg;
+	f->t = t;
+	f->registered_us = np_now_us();
 	h = key_hash(&f->key);
 	/* Newest first: a reused 5-tuple belongs to the latest flow. */
 	f->next = t->buckets[h];
@@ -140,6 +190,8 @@ struct np_flow *np_flow_register(struct np_flow_table *t, int proto,
 	return f;
 }
 
+static void commit_tail(struct np_flow *f);
+
 void np_flow_detach(struct np_flow *flow)
 {
 	if (!flow)
@@ -148,6 +200,9 @@ void np_flow_detach(struct np_flow *flow)
 	flow->arg = NULL;
 	flow->keep = NULL;
 	flow->keep_arg = NULL;
+	if (!flow->detached_us)
+		flow->detached_us = np_now_us();
+	commit_tail(flow);
 }
 
 void np_flow_set_keep(struct np_flow *flow, np_flow_keep_cb keep, void *arg)
@@ -251,38 +306,227 @@ static struct np_flow *match(struct np_flow_table *t, const struct np_packet *p,
 	return NULL;
 }
 
-static int keep(struct np_flow_table *t, uint64_t ts_ns, const uint8_t *data,
-		uint32_t caplen, uint32_t wirelen)
+/* Payload bytes on the wire: a packet cut short by the snapshot length
+ * still counts whole. */
+static uint32_t payload_wire(const struct np_packet *p, uint32_t wirelen)
 {
-	struct kept *k;
-	uint32_t n = caplen;
+	if (p->l4 == IPPROTO_TCP)
+		return np_tcp_seg_len(p, wirelen);
+	if (p->l4 == IPPROTO_UDP && p->udp.has_len_sum && p->udp.len >= 8 && !p->ip.is_fragment)
+		return p->udp.len - 8u;
+	return (uint32_t)p->payload_len;
+}
 
+/* Whether a packet proves something on its own (flow.h): the flow's first
+ * packets, SYN/FIN/RST, ICMP errors, and TCP segments that do not carry
+ * new data (retransmissions, keepalives: RFC 9293 3.8.1, RFC 1122
+ * 4.2.3.6). Also moves the flow's highest sequence on. */
+static int proves(struct np_flow *f, const struct np_flow_pkt *fp, uint32_t len)
+{
+	const struct np_packet *p = &fp->pkt;
+	int dir = fp->outgoing ? 0 : 1, old = 0;
+	uint32_t end;
+
+	if (!fp->icmp && p->l4 == IPPROTO_TCP && p->tcp.has_ack_flags_win) {
+		if (p->tcp.flags & (NP_TCP_SYN | NP_TCP_FIN | NP_TCP_RST))
+			old = 1;
+		end = p->tcp.seq + len;
+		if (f->have_seq[dir] && (int32_t)(end - f->seq_hi[dir]) <= 0 &&
+		    (len > 0 || p->tcp.seq + 1 == f->seq_hi[dir]))
+			old = 1;
+		if (!f->have_seq[dir] || (int32_t)(end - f->seq_hi[dir]) > 0) {
+			f->seq_hi[dir] = end;
+			f->have_seq[dir] = 1;
+		}
+	}
+	return old || fp->icmp || f->st.packets <= NP_FLOW_FIRST;
+}
+
+/* The budget's view of one packet to keep: bytes it adds to its flow and
+ * to the table, and the record arrays' sizes after it. */
+struct cost {
+	size_t flow, table;
+	size_t kcap, fcap;
+	uint32_t n;                 /* bytes of it saved */
+	int headers;                /* cut to its headers (past the share) */
+};
+
+/* The kept-records array is the table's: growing it counts against the
+ * whole budget. A flow's list grows by doubling, by at most
+ * NP_FLOW_GROW_LISTED; list_step 0 leaves the packet off the list (still
+ * saved), as past NP_FLOW_MAX_LISTED. */
+static void cost_of(const struct np_flow_table *t, const struct np_flow *f, uint32_t n, size_t list_step,
+		    struct cost *c)
+{
+	c->n = n;
+	c->kcap = t->cap_kept;
+	c->fcap = f->cap;
+	c->flow = alloc_cost(n) + sizeof(struct kept);
+	c->table = alloc_cost(n);
 	if (t->n_kept == t->cap_kept) {
-		size_t cap = t->cap_kept ? t->cap_kept * 2 : 1024;
-		struct kept *v = realloc(t->kept, cap * sizeof(*v));
+		c->kcap += t->cap_kept ? (t->cap_kept < NP_FLOW_GROW_KEPT ? t->cap_kept : NP_FLOW_GROW_KEPT) : 64;
+		c->table += (c->kcap - t->cap_kept) * sizeof(struct kept);
+	}
+	if (f->n == f->cap && f->n < NP_FLOW_MAX_LISTED && list_step) {
+		c->fcap += list_step;
+		c->flow += list_step * sizeof(struct np_flow_pkt);
+		c->table += list_step * sizeof(struct np_flow_pkt);
+	}
+}
+
+/* Whether the budget lets f keep a packet (caplen bytes; proof: it proves
+ * something), and at what cost: whole within the flow's share and the
+ * pool, else its headers if it proves something and the flow's proof
+ * allowance has room. A flow whose list cannot grow within the budget
+ * still saves the packet, unlisted. */
+static int budget_for(struct np_flow_table *t, struct np_flow *f, uint32_t caplen, int proof, struct cost *c)
+{
+	size_t share = t->budget / NP_FLOW_SHARE_DIV;
+	size_t reserve = t->budget / NP_FLOW_PROOF_DIV;
+	uint32_t h = caplen < NP_FLOW_HEADER_BYTES ? caplen : NP_FLOW_HEADER_BYTES;
+	size_t big = f->cap < NP_FLOW_GROW_LISTED ? (f->cap ? f->cap : 8) : NP_FLOW_GROW_LISTED;
+	const size_t steps[] = {big, 8, 0};
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		cost_of(t, f, caplen, steps[i], c);
+		c->headers = 0;
+		if (f->held + c->flow <= share && t->held + c->table <= t->budget - reserve)
+			return 1;
+	}
+	if (!f->over) {
+		f->over = 1;
+		t->flows_over++;
+	}
+	for (size_t i = 0; proof && i < sizeof(steps) / sizeof(steps[0]); i++) {
+		cost_of(t, f, h, steps[i], c);
+		c->headers = 1;
+		if (f->proof_held + c->flow <= reserve / NP_FLOW_PROOF_DIV && t->held + c->table <= t->budget)
+			return 1;
+	}
+	return 0;
+}
+
+/* Save a packet as the next frame and list it on its flow; returns the
+ * frame, 0 when the budget or memory says no. */
+static uint32_t keep(struct np_flow *f, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
+		     uint32_t wirelen, struct np_flow_pkt *fp, int proof)
+{
+	struct np_flow_table *t = f->t;
+	struct cost c;
+	struct kept *k;
+	uint8_t *copy;
+
+	if (!budget_for(t, f, caplen, proof, &c))
+		return 0;
+	if (c.kcap != t->cap_kept) {
+		struct kept *v = realloc(t->kept, c.kcap * sizeof(*v));
 
 		if (!v)
-			return NP_ENOMEM;
+			return 0;
+		charge(t, (c.kcap - t->cap_kept) * sizeof(*v));
 		t->kept = v;
-		t->cap_kept = cap;
+		t->cap_kept = c.kcap;
 	}
-	if (t->bytes + n > t->max_bytes) {
-		if (n > NP_FLOW_HEADER_BYTES)
-			n = NP_FLOW_HEADER_BYTES;
-		t->truncated++;
+	if (c.fcap != f->cap) {
+		struct np_flow_pkt *v = realloc(f->pkts, c.fcap * sizeof(*v));
+
+		if (!v)
+			return 0;
+		charge(t, (c.fcap - f->cap) * sizeof(*v));
+		*(c.headers ? &f->proof_held : &f->held) += (c.fcap - f->cap) * sizeof(*v);
+		f->pkts = v;
+		f->cap = c.fcap;
 	}
-	k = &t->kept[t->n_kept];
-	k->data = malloc(n ? n : 1);
-	if (!k->data)
-		return NP_ENOMEM;
-	memcpy(k->data, data, n);
+	copy = malloc(c.n ? c.n : 1);
+	if (!copy)
+		return 0;
+	memcpy(copy, data, c.n);
+	k = &t->kept[t->n_kept++];
+	k->data = copy;
 	k->ts_ns = ts_ns;
-	k->caplen = n;
+	k->caplen = c.n;
 	k->wirelen = wirelen;
 	k->comment = NULL;
-	t->bytes += n;
-	t->n_kept++;
-	return 0;
+	k->flow = f;
+	charge(t, alloc_cost(c.n));
+	*(c.headers ? &f->proof_held : &f->held) += alloc_cost(c.n) + sizeof(struct kept);
+	if (c.n < caplen) {
+		t->truncated++;
+		f->st.truncated++;
+	}
+	fp->frame = (uint32_t)t->n_kept;
+	if (f->n < f->cap)
+		f->pkts[f->n++] = *fp;
+	return fp->frame;
+}
+
+/* Save the packet held back as the flow's last, if any: before a packet
+ * that proves something, and when the flow or the table is done. */
+static void commit_tail(struct np_flow *f)
+{
+	struct tail *tl = f->tail;
+
+	if (!tl || !tl->full)
+		return;
+	tl->full = 0;
+	if (keep(f, tl->ts_ns, tl->data, tl->caplen, tl->wirelen, &tl->fp, 1)) {
+		f->st.not_kept--;
+		f->st.not_kept_bytes -= tl->wirelen;
+		f->t->not_kept--;
+	}
+}
+
+/* A packet the budget does not let f keep: counted, and held back as the
+ * flow's last until a later one takes its place. */
+static void refuse(struct np_flow *f, uint64_t ts_ns, const uint8_t *data, uint32_t caplen,
+		   uint32_t wirelen, const struct np_flow_pkt *fp)
+{
+	struct np_flow_table *t = f->t;
+	uint32_t n = caplen < NP_FLOW_HEADER_BYTES ? caplen : NP_FLOW_HEADER_BYTES;
+
+	f->st.not_kept++;
+	f->st.not_kept_bytes += wirelen;
+	t->not_kept++;
+	if (!f->tail) {
+		size_t cost = alloc_cost(sizeof(*f->tail));
+
+		/* Its room comes out of the flow's proof allowance. */
+		if (f->proof_held + cost > t->budget / NP_FLOW_PROOF_DIV / NP_FLOW_PROOF_DIV ||
+		    t->held + cost > t->budget)
+			return;
+		f->tail = calloc(1, sizeof(*f->tail));
+		if (!f->tail)
+			return;
+		f->proof_held += cost;
+		charge(t, cost);
+	}
+	f->tail->full = 1;
+	f->tail->ts_ns = ts_ns;
+	f->tail->caplen = n;
+	f->tail->wirelen = wirelen;
+	f->tail->fp = *fp;
+	f->tail->fp.frame = 0;
+	memcpy(f->tail->data, data, n);
+}
+
+static void count(struct np_flow *f, const struct np_flow_pkt *fp, uint32_t len)
+{
+	struct np_flow_stats *st = &f->st;
+
+	st->packets++;
+	if (!st->first_us)
+		st->first_us = fp->mono_us;
+	st->last_us = fp->mono_us;
+	if (fp->icmp || len == 0)
+		return;
+	if (fp->outgoing) {
+		st->tx_bytes += len;
+		return;
+	}
+	st->rx_bytes += len;
+	if (!st->rx_first_us)
+		st->rx_first_us = fp->mono_us;
+	st->rx_last_us = fp->mono_us;
 }
 
 uint32_t np_flow_input(struct np_flow_table *t, int dlt, uint64_t ts_ns, int64_t mono_us,
@@ -290,7 +534,8 @@ uint32_t np_flow_input(struct np_flow_table *t, int dlt, uint64_t ts_ns, int64_t
 {
 	struct np_flow_pkt fp;
 	struct np_flow *f;
-	int outgoing = 0, icmp = 0;
+	int outgoing = 0, icmp = 0, proof;
+	uint32_t len;
 
 	memset(&fp, 0, sizeof(fp));
 	np_dissect(dlt, data, caplen, wirelen, &fp.pkt);
@@ -300,26 +545,18 @@ uint32_t np_flow_input(struct np_flow_table *t, int dlt, uint64_t ts_ns, int64_t
 	fp.mono_us = mono_us;
 	fp.outgoing = outgoing;
 	fp.icmp = icmp;
+	len = icmp ? 0 : payload_wire(&fp.pkt, wirelen);
+	count(f, &fp, len);
+	proof = proves(f, &fp, len);
 	if (f->keep && !f->keep(&fp, f->keep_arg)) {
 		if (f->cb)
 			f->cb(f, &fp, f->arg);
 		return 0;
 	}
-	if (keep(t, ts_ns, data, caplen, wirelen) < 0)
-		return 0;
-	fp.frame = (uint32_t)t->n_kept;
-	if (f->n < NP_FLOW_MAX_LISTED) {
-		if (f->n == f->cap) {
-			size_t cap = f->cap ? f->cap * 2 : 8;
-			struct np_flow_pkt *v = realloc(f->pkts, cap * sizeof(*v));
-
-			if (!v)
-				return fp.frame;
-			f->pkts = v;
-			f->cap = cap;
-		}
-		f->pkts[f->n++] = fp;
-	}
+	if (proof)
+		commit_tail(f);
+	if (!keep(f, ts_ns, data, caplen, wirelen, &fp, proof))
+		refuse(f, ts_ns, data, caplen, wirelen, &fp);
 	if (f->cb)
 		f->cb(f, &fp, f->arg);
 	return fp.frame;
@@ -336,12 +573,15 @@ int np_flow_comment(struct np_flow_table *t, uint32_t frame, const char *text)
 	if (k->comment) {
 		if (asprintf(&c, "%s; %s", k->comment, text) < 0)
 			return NP_ENOMEM;
+		t->held -= alloc_cost(strlen(k->comment) + 1);
 		free(k->comment);
 	} else {
 		c = strdup(text);
 		if (!c)
 			return NP_ENOMEM;
 	}
+	/* Comments come from findings, never from peers: counted, not refused. */
+	charge(t, alloc_cost(strlen(c) + 1));
 	k->comment = c;
 	return 0;
 }
@@ -365,4 +605,37 @@ void np_flow_kept(const struct np_flow_table *t, size_t i, struct np_kept *out)
 uint64_t np_flow_truncated(const struct np_flow_table *t)
 {
 	return t->truncated;
+}
+
+void np_flow_stats(const struct np_flow *flow, struct np_flow_stats *st)
+{
+	*st = flow->st;
+	st->held = flow->held + flow->proof_held;
+}
+
+void np_flow_budget(const struct np_flow_table *t, struct np_flow_budget *out)
+{
+	out->budget = t->budget;
+	out->held = t->held;
+	out->peak = t->peak;
+	out->not_kept = t->not_kept;
+	out->flows_over = t->flows_over;
+}
+
+void np_flow_note_drops(struct np_flow_table *t, uint64_t n, int64_t from_us, int64_t to_us)
+{
+	for (struct np_flow *f = t->all; f; f = f->all_next)
+		if (f->registered_us <= to_us && (!f->detached_us || f->detached_us >= from_us))
+			f->st.kernel_dropped += n;
+}
+
+struct np_flow *np_flow_of_frame(const struct np_flow_table *t, uint64_t frame)
+{
+	return frame >= 1 && frame <= t->n_kept ? t->kept[frame - 1].flow : NULL;
+}
+
+void np_flow_flush(struct np_flow_table *t)
+{
+	for (struct np_flow *f = t->all; f; f = f->all_next)
+		commit_tail(f);
 }

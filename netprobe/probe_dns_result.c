@@ -83,8 +83,22 @@ static void packet_reason(struct dns_q *q, struct np_finding *f, int want_tcp, c
 			}
 		}
 	}
-	if (!decided && want_tcp && syns > 0)
-		snprintf(buf, len, "; %d TCP SYN%s to port 53 went unanswered", syns, syns == 1 ? "" : "s");
+	if (!decided && want_tcp && syns > 0) {
+		struct np_flow_stats fs, most = {0};
+
+		for (size_t i = 0; i < r->n_flows; i++) {
+			np_flow_stats(r->flows[i], &fs);
+			if (r->flow_tcp[i] && fs.rx_bytes > most.rx_bytes)
+				most = fs;
+		}
+		/* More than one message can hold (a 2-byte length and at most
+		 * 65,535 bytes, RFC 1035 4.2.2), still coming at the timeout. */
+		if (most.rx_bytes > 65537)
+			snprintf(buf, len, "; the TCP answer never ended: %llu bytes in %.1f s, still coming at the timeout",
+				 (unsigned long long)most.rx_bytes, (double)(most.rx_last_us - most.rx_first_us) / 1e6);
+		else
+			snprintf(buf, len, "; %d TCP SYN%s to port 53 went unanswered", syns, syns == 1 ? "" : "s");
+	}
 }
 
 /* --- findings ------------------------------------------------------------ */

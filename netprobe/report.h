@@ -21,6 +21,9 @@ struct np_report_capture {
 	char *file;                     /* --pcap, or NULL */
 	char *unavailable;              /* why there was none, or NULL */
 	uint64_t received, kernel_dropped, if_dropped, kept, truncated;
+	uint64_t not_kept;              /* matched to a flow, counted, not kept */
+	size_t budget, held_peak;       /* evidence budget (--pcap-max), the most held */
+	size_t snaplen, ring_bytes, ring_slots;
 };
 
 /* The whole run: where it ran from, and every finding in arrival order. */

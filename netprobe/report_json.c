@@ -70,6 +70,12 @@ static json_t *capture_json(const struct np_report_capture *c)
 	json_object_set_new(o, "kernel_dropped", json_integer((json_int_t)c->kernel_dropped));
 	json_object_set_new(o, "interface_dropped", json_integer((json_int_t)c->if_dropped));
 	json_object_set_new(o, "truncated", json_integer((json_int_t)c->truncated));
+	json_object_set_new(o, "not_kept", json_integer((json_int_t)c->not_kept));
+	json_object_set_new(o, "snaplen", json_integer((json_int_t)c->snaplen));
+	json_object_set_new(o, "ring_bytes", json_integer((json_int_t)c->ring_bytes));
+	json_object_set_new(o, "ring_slots", json_integer((json_int_t)c->ring_slots));
+	json_object_set_new(o, "budget_bytes", json_integer((json_int_t)c->budget));
+	json_object_set_new(o, "held_peak_bytes", json_integer((json_int_t)c->held_peak));
 	json_object_set_new(o, "unavailable", c->unavailable ? str_or_marker(c->unavailable) : json_null());
 	return o;
 }

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # make bench (TLS): 300 TLS endpoints in the lab (one address x 300 ports,
-# ECDSA certificate), three ways in one run: netprobe tls, curl --parallel
-# --parallel-max 300 over the same URLs, and a sequential openssl s_client
-# loop over 30 of them (scaled to 300). Wall time and peak RSS.
+# ECDSA certificate), three ways: netprobe tls --parallel 300 with its
+# default capture, curl --parallel --parallel-max 300 over the same URLs
+# (each run beside netprobe's, so both see the same machine), and a
+# sequential openssl s_client loop over 30 of them (scaled to 300). Per
+# run: wall time of each, their ratio, netprobe's capture (packets
+# received, dropped) and peak RSS of each; then the median and spread.
+# BENCH_TLS_RUNS=N for more runs (default 3).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${NETPROBE:?set NETPROBE to the netprobe binary}"
 lab="$here/../../fixtures/lab/lab"
 N=300
 SEQ=30
+RUNS=${BENCH_TLS_RUNS:-3}
 BASE=9000
 
 for tool in curl openssl nginx; do
@@ -60,15 +65,37 @@ for p in $(seq "$BASE" $((BASE + N - 1))); do
 done
 
 in_cli() { ip netns exec "$NS_CLI" "$@"; }
-# "seconds peak-RSS-KB" of a command
-measure() { /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>&1 || true; cat "$work/time"; }
+# "seconds peak-RSS-KB" of a command (tail: time says first when it failed)
+measure() { /usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null 2>&1 || true; tail -1 "$work/time"; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+spread() { sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'; }
+mb() { awk -v k="$1" 'BEGIN{printf "%.1f", k/1024}'; }
 
-read -r np_s np_kb < <(measure ip netns exec "$NS_CLI" "$NETPROBE" tls --ca "$LAB_CA" -4 --no-capture --quiet \
-	--targets-file "$work/targets" --json "$work/np.json")
-ok=$(jq '[.findings[] | select(.verdict == "tls.ok")] | length' "$work/np.json")
 mapfile -t urls <"$work/urls"
-read -r curl_s curl_kb < <(measure ip netns exec "$NS_CLI" curl --parallel --parallel-max 300 --cacert "$LAB_CA" -s \
-	-o /dev/null "${urls[@]}")
+printf '\nTLS: %d endpoints (%s, ports %d-%d, ECDSA), %d run%s, netprobe and curl side by side\n' "$N" \
+	"$TLS_GOOD4" "$BASE" $((BASE + N - 1)) "$RUNS" "$([ "$RUNS" = 1 ] || echo s)"
+printf '  %-4s %10s %8s %7s %20s %13s %9s %7s\n' run "netprobe s" "curl s" ratio "packets recv/dropped" \
+	"not kept" "np MB" "curl MB"
+: >"$work/rows"
+for run in $(seq 1 "$RUNS"); do
+	read -r np_s np_kb < <(measure ip netns exec "$NS_CLI" "$NETPROBE" tls --ca "$LAB_CA" -4 --parallel "$N" \
+		--quiet --targets-file "$work/targets" --json "$work/np.$run.json")
+	read -r curl_s curl_kb < <(measure ip netns exec "$NS_CLI" curl --parallel --parallel-max "$N" \
+		--cacert "$LAB_CA" -s -o /dev/null "${urls[@]}")
+	ok=$(jq '[.findings[] | select(.verdict == "tls.ok")] | length' "$work/np.$run.json")
+	[ "$ok" = "$N" ] || { echo "bench_tls: netprobe found $ok of $N endpoints tls.ok (run $run)" >&2; exit 1; }
+	read -r recv drop nk < <(jq -r '.capture | "\(.received) \(.dropped) \(.not_kept)"' "$work/np.$run.json")
+	ratio=$(awk -v a="$np_s" -v b="$curl_s" 'BEGIN{printf "%.2f", a/b}')
+	echo "$np_s $curl_s $ratio $recv $drop $np_kb $curl_kb" >>"$work/rows"
+	printf '  %-4s %10s %8s %6sx %20s %13s %9s %7s\n' "$run" "$np_s" "$curl_s" "$ratio" "$recv/$drop" "$nk" \
+		"$(mb "$np_kb")" "$(mb "$curl_kb")"
+done
+col() { awk -v c="$1" '{ print $c }' "$work/rows"; }
+printf '  %-4s %10s %8s %6sx %20s %13s %9s %7s\n' median "$(col 1 | median)" "$(col 2 | median)" "$(col 3 | median)" \
+	"$(col 4 | median)/$(col 5 | median)" "" "$(mb "$(col 6 | median)")" "$(mb "$(col 7 | median)")"
+printf '  spread: netprobe %s s, curl %s s, ratio %s; dropped over all runs: %s (target 0)\n' \
+	"$(col 1 | spread)" "$(col 2 | spread)" "$(col 3 | spread)" "$(col 5 | awk '{ s += $1 } END { print s }')"
+
 t0=$(date +%s.%N)
 for p in $(seq "$BASE" $((BASE + SEQ - 1))); do
 	in_cli openssl s_client -connect "$TLS_GOOD4:$p" -servername "$TLS_GOOD_NAME" -CAfile "$LAB_CA" \
@@ -76,10 +103,6 @@ for p in $(seq "$BASE" $((BASE + SEQ - 1))); do
 done
 t1=$(date +%s.%N)
 seq_s=$(awk -v a="$t0" -v b="$t1" -v n="$N" -v s="$SEQ" 'BEGIN{printf "%.2f", (b-a) * n / s}')
-
-printf '\nTLS: %d endpoints (%s, ports %d-%d, ECDSA), one run\n' "$N" "$TLS_GOOD4" "$BASE" $((BASE + N - 1))
-printf '  %-42s %8s s %8.1f MB   (%s tls.ok)\n' "netprobe tls" "$np_s" "$(awk -v k="$np_kb" 'BEGIN{print k/1024}')" "$ok"
-printf '  %-42s %8s s %8.1f MB\n' "curl --parallel --parallel-max 300" "$curl_s" "$(awk -v k="$curl_kb" 'BEGIN{print k/1024}')"
 printf '  %-42s %8s s   (30 endpoints, scaled)\n' "sequential openssl s_client" "$seq_s"
-awk -v np="$np_s" -v c="$curl_s" -v s="$seq_s" 'BEGIN{
-	printf "  netprobe / curl = %.2fx (target <= 1x); s_client loop / netprobe = %.0fx (target > 50x)\n", np/c, s/np }'
+awk -v np="$(col 1 | median)" -v r="$(col 3 | median)" -v s="$seq_s" 'BEGIN{
+	printf "  netprobe / curl = %.2fx median (target <= 1x); s_client loop / netprobe = %.0fx (target > 50x)\n", r, s/np }'

@@ -142,3 +142,84 @@ test_capture_interrupt_still_writes_the_pcap() {
 	tshark -r "$TMP/intp.pcapng" -Y 'frame.comment contains "tcp.rejected"' 2>/dev/null | grep . >/dev/null ||
 		fail "no commented frame in the interrupted capture"
 }
+
+# 300 TLS endpoints at once (tls.lab's address, 300 ports, ECDSA), the
+# run `make bench` measures: the capture keeps up with every packet (its
+# ring holds the whole burst) and every finding keeps the frames it cites
+# (the SYN-ACK and our ClientHello), in the saved file.
+test_capture_300_tls_endpoints_lose_no_packet() {
+	local n=300 base=9400 p ngx
+	{
+		echo "daemon off; master_process on; worker_processes 2; pid $TMP/c300.nginx.pid;"
+		echo "error_log $TMP/c300.error.log; events { worker_connections 2048; }"
+		echo "http { access_log off; client_body_temp_path $TMP/c300.cb; proxy_temp_path $TMP/c300.px;"
+		echo "  fastcgi_temp_path $TMP/c300.fc; uwsgi_temp_path $TMP/c300.uw; scgi_temp_path $TMP/c300.sc;"
+		echo "  ssl_certificate $NP_LAB/pki/$TLS_GOOD_NAME.chain.pem; ssl_certificate_key $NP_LAB/pki/leaf.key;"
+		echo "  server {"
+		for p in $(seq "$base" $((base + n - 1))); do echo "    listen $TLS_GOOD4:$p ssl;"; done
+		echo "    location / { return 200 \"ok\\n\"; } } }"
+	} >"$TMP/c300.nginx.conf"
+	ip netns exec "$NS_SRV" nginx -c "$TMP/c300.nginx.conf" >/dev/null 2>&1 </dev/null &
+	ngx=$!
+	# shellcheck disable=SC2064
+	trap "kill $ngx 2>/dev/null || true; wait $ngx 2>/dev/null || true" EXIT
+	for _ in $(seq 1 200); do
+		[ "$(ip netns exec "$NS_SRV" ss -ltnH "sport >= :$base and sport < :$((base + n))" | wc -l)" -ge "$n" ] && break
+		sleep 0.05
+	done
+	for p in $(seq "$base" $((base + n - 1))); do echo "$TLS_GOOD_NAME:$p"; done >"$TMP/c300.targets"
+	cap c300 tls --ca "$LAB_CA" -4 --parallel "$n" --targets-file "$TMP/c300.targets"
+	jqe "$TMP/c300.json" "[.findings[] | select(.verdict == \"tls.ok\")] | length == $n"
+	jqe "$TMP/c300.json" '.capture | .dropped == 0 and .kernel_dropped == 0 and .not_kept == 0 and .packets > 3000'
+	jqe "$TMP/c300.json" '[.findings[] | select(.verdict == "capture.dropped")] | length == 0'
+	# Every finding cites the SYN-ACK and the ClientHello by frame...
+	jqe "$TMP/c300.json" '[.findings[] | [.evidence[] | select(.frame != null) | .text] |
+		(any(test("^SYN-ACK")) and any(test("^our ClientHello")))] | all'
+	# ... and the file has them there, commented with the verdict.
+	jq -r '.findings[].evidence[] | select(.frame != null) | .frame' "$TMP/c300.json" | sort -n >"$TMP/c300.frames"
+	tshark -r "$TMP/c300.pcapng" -Y 'frame.comment contains "tls.ok"' -T fields -e frame.number 2>/dev/null |
+		sort -n >"$TMP/c300.commented"
+	expect "frames cited" "$(wc -l <"$TMP/c300.frames")" $((2 * n))
+	cmp -s "$TMP/c300.frames" "$TMP/c300.commented" || fail "cited frames and commented frames differ"
+	[ "$(tshark -r "$TMP/c300.pcapng" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 1 && frame.comment contains "tls.ok"' \
+		2>/dev/null | wc -l)" = "$n" ] || fail "not every cited SYN-ACK frame is a SYN-ACK"
+}
+
+# A DNS server that truncates every UDP answer, then streams an answer
+# that never ends on TCP (fixtures/lab/dns_flood.py): the run ends within
+# its timeout, netprobe's memory stays under the bound README gives
+# (the process, its ring, and what the evidence budget lets one flow hold),
+# and the finding names the flood rather than an unanswered SYN.
+test_capture_tcp_dns_flood_is_bounded_and_named() {
+	local port=5353 srv pid kb rc=0 budget_mb
+	ip netns exec "$NS_SRV" python3 "$(dirname "$LAB")/dns_flood.py" "$SRV4" "$port" >"$TMP/flood.log" 2>&1 &
+	srv=$!
+	# shellcheck disable=SC2064
+	trap "kill $srv 2>/dev/null || true; wait $srv 2>/dev/null || true" EXIT
+	for _ in $(seq 1 100); do
+		ip netns exec "$NS_SRV" ss -ltnH "sport = :$port" | grep . >/dev/null && break
+		sleep 0.05
+	done
+	for budget_mb in 8 256; do
+		rc=0
+		/usr/bin/time -f '%M %e' -o "$TMP/flood.$budget_mb.time" ip netns exec "$NS_CLI" "$NETPROBE" dns \
+			www.example.net --type A --resolver "$SRV4:$port" --timeout 3 --pcap-max "$budget_mb" \
+			--json "$TMP/flood.$budget_mb.json" >"$TMP/flood.$budget_mb.out" 2>&1 || rc=$?
+		expect "exit status (--pcap-max $budget_mb)" "$rc" 1
+		# (time says "Command exited with non-zero status 1" first.)
+		read -r kb secs < <(tail -1 "$TMP/flood.$budget_mb.time")
+		jqe "$TMP/flood.$budget_mb.json" '.findings[0] | .verdict == "dns.tcp_blocked" and
+			(.summary | test("the TCP answer never ended: [0-9]+ bytes in [0-9.]+ s")) and
+			(.summary | test("unanswered") | not)'
+		# With 8 MiB the flow's share (1 MiB) is spent within a second.
+		[ "$budget_mb" != 8 ] || jqe "$TMP/flood.$budget_mb.json" '.findings[0] | .metrics.not_kept > 0 and
+			any(.evidence[]; .text | test("counted but not kept"))'
+		# The bound README states: 16 MiB for the process and its ring
+		# (2 MiB here), plus what one flow may hold: an eighth of the
+		# budget, and a sixty-fourth for the packets that prove something.
+		local bound_kb=$((16 * 1024 + budget_mb * 1024 / 8 + budget_mb * 1024 / 64))
+		jqe "$TMP/flood.$budget_mb.json" ".capture.held_peak_bytes <= $budget_mb * 1048576"
+		[ "$kb" -le "$bound_kb" ] || fail "peak RSS $kb KiB over the bound $bound_kb KiB (--pcap-max $budget_mb)"
+		awk -v s="$secs" 'BEGIN{exit !(s < 10)}' || fail "took $secs s with a 3 s timeout"
+	done
+}

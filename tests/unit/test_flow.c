@@ -229,37 +229,206 @@ static void comments_attach_to_frames(void **state)
 	np_flow_table_free(t);
 }
 
+/* Past its share of the budget (here B/8 = 8 KiB) a flow keeps the packets
+ * that prove something with their headers only, wire length intact, and
+ * counts the rest; the table never holds more than its budget. (It used to
+ * keep every later packet's 128 header bytes: headers piled up past the
+ * cap under a flood.) */
 static void memory_bound_keeps_headers_only(void **state)
 {
 	char errbuf[NP_ERRBUF_SIZE];
 	struct fixture fx;
 	struct np_packet p;
 	struct np_flow_table *t;
+	struct np_flow *f;
 	struct sockaddr_in l = {0}, r = {0};
+	struct np_flow_stats st;
+	struct np_flow_budget b;
 	struct np_kept k;
+	size_t whole = 0, headers = 0;
 
 	(void)state;
 	/* A 1520-byte first fragment of a UDP datagram: ports are there. */
 	load("udp4_frag_first", &fx);
 	assert_int_equal(dis(fx.dlt, fx.data, fx.len, fx.wirelen, &p), 0);
-	assert_true(fx.len > 128 && p.udp.has_ports);
+	assert_true(fx.len > NP_FLOW_HEADER_BYTES && p.udp.has_ports);
 	l.sin_family = r.sin_family = AF_INET;
 	memcpy(&l.sin_addr, p.ip.src, 4);
 	memcpy(&r.sin_addr, p.ip.dst, 4);
 	l.sin_port = htons(p.udp.sport);
 	r.sin_port = htons(p.udp.dport);
-	/* Room for one full packet only. */
-	t = np_flow_table_new(fx.len, errbuf);
-	assert_non_null(np_flow_register(t, IPPROTO_UDP, (struct sockaddr *)&l, (struct sockaddr *)&r,
-					 NULL, NULL));
-	assert_int_equal(feed(t, "udp4_frag_first", 1), 1);
-	assert_int_equal(feed(t, "udp4_frag_first", 2), 2);
+	t = np_flow_table_new(64 << 10, errbuf);
+	f = np_flow_register(t, IPPROTO_UDP, (struct sockaddr *)&l, (struct sockaddr *)&r, NULL, NULL);
+	assert_non_null(f);
+	for (int i = 1; i <= 1000; i++)
+		feed(t, "udp4_frag_first", (uint64_t)i);
+	for (size_t i = 0; i < np_flow_kept_count(t); i++) {
+		np_flow_kept(t, i, &k);
+		assert_int_equal(k.wirelen, fx.wirelen);
+		if (k.caplen == fx.len)
+			whole++;
+		else if (k.caplen == NP_FLOW_HEADER_BYTES)
+			headers++;
+		else
+			fail_msg("frame %zu: %u bytes", i + 1, k.caplen);
+	}
 	np_flow_kept(t, 0, &k);
 	assert_int_equal(k.caplen, fx.len);
-	np_flow_kept(t, 1, &k);
-	assert_int_equal(k.caplen, 128);
-	assert_int_equal(k.wirelen, fx.wirelen);
-	assert_int_equal(np_flow_truncated(t), 1);
+	/* Whole packets up to the share, then the first packets' headers. */
+	assert_true(whole >= 2 && whole <= 8);
+	assert_true(headers >= 1);
+	assert_int_equal(np_flow_truncated(t), headers);
+	np_flow_stats(f, &st);
+	assert_int_equal(st.packets, 1000);
+	assert_int_equal(st.not_kept, 1000 - whole - headers);
+	assert_int_equal(st.not_kept_bytes, st.not_kept * fx.wirelen);
+	np_flow_budget(t, &b);
+	assert_int_equal(b.not_kept, st.not_kept);
+	assert_int_equal(b.flows_over, 1);
+	assert_true(b.peak <= b.budget);
+	assert_true(st.held <= (64 << 10) / 8 + (64 << 10) / 64);
+	np_flow_table_free(t);
+}
+
+/* --- a crafted TCP flow (raw IPv4), for the budget's rules ---------------- */
+
+#define PEER_PORT 53
+#define OUR_PORT 40000
+
+/* An IPv4 TCP segment between 198.18.1.2:lport and 198.19.4.2:53 with len
+ * payload bytes (all captured); out: sent by us. */
+static size_t tcp_seg(uint8_t *b, uint16_t lport, int out, uint8_t flags, uint32_t seq, uint32_t ack,
+		      size_t len)
+{
+	static const uint8_t us[4] = {198, 18, 1, 2}, peer[4] = {198, 19, 4, 2};
+	size_t tot = 20 + 20 + len;
+
+	memset(b, 0, tot);
+	b[0] = 0x45;
+	b[2] = (uint8_t)(tot >> 8);
+	b[3] = (uint8_t)tot;
+	b[8] = 64;
+	b[9] = IPPROTO_TCP;
+	memcpy(b + 12, out ? us : peer, 4);
+	memcpy(b + 16, out ? peer : us, 4);
+	b[20] = (uint8_t)((out ? lport : PEER_PORT) >> 8);
+	b[21] = (uint8_t)(out ? lport : PEER_PORT);
+	b[22] = (uint8_t)((out ? PEER_PORT : lport) >> 8);
+	b[23] = (uint8_t)(out ? PEER_PORT : lport);
+	b[24] = (uint8_t)(seq >> 24);
+	b[25] = (uint8_t)(seq >> 16);
+	b[26] = (uint8_t)(seq >> 8);
+	b[27] = (uint8_t)seq;
+	b[28] = (uint8_t)(ack >> 24);
+	b[29] = (uint8_t)(ack >> 16);
+	b[30] = (uint8_t)(ack >> 8);
+	b[31] = (uint8_t)ack;
+	b[32] = 5 << 4;
+	b[33] = flags;
+	b[34] = 0xff;
+	return tot;
+}
+
+static uint16_t seg_port = OUR_PORT;
+
+static uint32_t feed_seg(struct np_flow_table *t, uint64_t ts, int out, uint8_t flags, uint32_t seq,
+			 uint32_t ack, size_t len)
+{
+	static uint8_t b[20 + 20 + 1460];
+	size_t n = tcp_seg(b, seg_port, out, flags, seq, ack, len);
+
+	return np_flow_input(t, NP_DLT_RAW, ts * 1000, (int64_t)ts, b, (uint32_t)n, (uint32_t)n);
+}
+
+static struct np_flow *register_crafted(struct np_flow_table *t, uint16_t lport)
+{
+	struct sockaddr_in l = {0}, r = {0};
+
+	l.sin_family = r.sin_family = AF_INET;
+	l.sin_addr.s_addr = htonl(0xc6120102);      /* 198.18.1.2 */
+	r.sin_addr.s_addr = htonl(0xc6130402);      /* 198.19.4.2 */
+	l.sin_port = htons(lport);
+	r.sin_port = htons(PEER_PORT);
+	return np_flow_register(t, IPPROTO_TCP, (struct sockaddr *)&l, (struct sockaddr *)&r, NULL, NULL);
+}
+
+/* A peer that streams without end: its flow stops at its share, keeps
+ * what proves something (our retransmission, a keepalive, the reset, and
+ * the last data packet before it), and counts the rest; another flow's
+ * packets are still kept whole. */
+static void a_flood_stops_at_its_share(void **state)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+	const size_t budget = 1 << 20;
+	struct np_flow_table *t = np_flow_table_new(budget, errbuf);
+	struct np_flow *flood = register_crafted(t, OUR_PORT);
+	struct np_flow_stats st;
+	struct np_flow_budget b;
+	struct np_kept k;
+	uint32_t seq = 1000, fr, rtx, ka, last, rst;
+
+	seg_port = OUR_PORT;
+	uint64_t ts = 1;
+
+	(void)state;
+	assert_non_null(flood);
+	assert_int_not_equal(feed_seg(t, ts++, 1, NP_TCP_SYN, 1, 0, 0), 0);
+	assert_int_not_equal(feed_seg(t, ts++, 0, NP_TCP_SYN | NP_TCP_ACK, seq - 1, 2, 0), 0);
+	assert_int_not_equal(feed_seg(t, ts++, 1, NP_TCP_ACK | NP_TCP_PSH, 2, seq, 40), 0);
+	for (int i = 0; i < 20000; i++, seq += 1460)
+		feed_seg(t, ts++, 0, NP_TCP_ACK, seq, 42, 1460);
+	np_flow_stats(flood, &st);
+	assert_int_equal(st.packets, 20003);
+	assert_int_equal(st.rx_bytes, 20000ull * 1460);
+	assert_int_equal(st.tx_bytes, 40);
+	assert_true(st.not_kept > 19000);
+	assert_true(st.held <= budget / 8 + budget / 64);
+	np_flow_budget(t, &b);
+	assert_true(b.peak <= budget);
+	/* Past the share: new data is counted, not kept, down to the last
+	 * small packet the share had room for... */
+	assert_int_equal(feed_seg(t, ts++, 0, NP_TCP_ACK, seq, 42, 1460), 0);
+	seq += 1460;
+	while (feed_seg(t, ts++, 0, NP_TCP_ACK, seq, 42, 1))
+		seq++;
+	seq++;
+	assert_int_equal(feed_seg(t, ts++, 0, NP_TCP_ACK, seq, 42, 1), 0);
+	seq++;
+	/* ... what proves something keeps its headers: our retransmission
+	 * (of the request among the flow's first packets), a keepalive, and
+	 * the reset, after the last data packet before it. */
+	rtx = feed_seg(t, ts++, 1, NP_TCP_ACK | NP_TCP_PSH, 2, seq, 40);
+	assert_int_not_equal(rtx, 0);
+	ka = feed_seg(t, ts++, 1, NP_TCP_ACK, 41, seq, 0);
+	assert_int_not_equal(ka, 0);
+	np_flow_kept(t, ka - 1, &k);
+	assert_true(k.caplen <= NP_FLOW_HEADER_BYTES);
+	assert_int_equal(feed_seg(t, ts++, 0, NP_TCP_ACK, seq, 42, 1460), 0);
+	last = seq;
+	rst = feed_seg(t, ts++, 1, NP_TCP_RST, 42, 0, 0);
+	assert_int_not_equal(rst, 0);
+	fr = rst - 1;
+	/* The frame before the reset is the last data packet, held back. */
+	assert_ptr_equal(np_flow_of_frame(t, fr), flood);
+	np_flow_kept(t, fr - 1, &k);
+	assert_int_equal(k.wirelen, 40 + 1460);
+	assert_int_equal(k.caplen, NP_FLOW_HEADER_BYTES);
+	assert_int_equal((uint32_t)(k.data[24] << 24 | k.data[25] << 16 | k.data[26] << 8 | k.data[27]), last);
+	assert_int_equal(k.ts_ns, (ts - 2) * 1000);
+
+	/* Another flow still has its whole share (128 KiB: some 50 packets
+	 * of 1500 bytes with their records). */
+	assert_non_null(register_crafted(t, OUR_PORT + 1));
+	seg_port = OUR_PORT + 1;
+	for (int i = 0; i < 50; i++) {
+		fr = feed_seg(t, ts++, 0, NP_TCP_ACK, 5000 + 1460 * (uint32_t)i, 42, 1460);
+		assert_int_not_equal(fr, 0);
+		np_flow_kept(t, fr - 1, &k);
+		assert_int_equal(k.caplen, 40 + 1460);
+	}
+	seg_port = OUR_PORT;
+	np_flow_budget(t, &b);
+	assert_true(b.peak <= budget);
 	np_flow_table_free(t);
 }
 
@@ -362,6 +531,7 @@ int main(void)
 		cmocka_unit_test(memory_bound_keeps_headers_only),
 		cmocka_unit_test(any_remote_port_takes_a_sweep),
 		cmocka_unit_test(keep_chooses_the_frames),
+		cmocka_unit_test(a_flood_stops_at_its_share),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
