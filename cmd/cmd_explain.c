@@ -149,6 +149,7 @@ const struct np_cmd_entry np_cmd_explain_entry = {
 	"  idle.dropped         data after an idle gap retransmitted, never acknowledged\n"
 	"  tcp.filtered, tcp.refused, tcp.rejected, tcp.unreachable   failed handshakes\n"
 	"  explain.clean        none of these (how many connections were read)\n"
+	"  explain.partial      the file was not read whole (what was wrong, and where)\n"
 	"\n"
 	"An idle gap is a silence of --min-idle seconds or more with no data outstanding.\n"
 	"Which end is the client: the one that sent the SYN; without one in the capture the\n"

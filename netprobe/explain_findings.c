@@ -474,7 +474,9 @@ int np_explain_add_findings(struct np_explain *e, struct np_report *r)
 		err = add(r, flow_finding(e, &e->out[i]));
 	if (err)
 		return err;
-	if (e->st.problems == 0) {
+	/* A file not read whole is not clean: explain.partial says what was
+	 * read (explain.c). */
+	if (e->st.problems == 0 && !np_explain_partial(e)) {
 		f = np_finding_new("explain", name, "", "explain.clean");
 		if (!f)
 			return NP_ENOMEM;
@@ -488,32 +490,6 @@ int np_explain_add_findings(struct np_explain *e, struct np_report *r)
 		np_finding_metric_int(f, "idle_survived", (int64_t)e->st.idle_survived);
 		np_finding_metric_real(f, "longest_gap_s", secs(e->st.longest_gap_ns));
 		np_finding_metric_real(f, "min_idle_s", secs(e->min_idle_ns));
-		err = np_report_add(r, f);
-		if (err)
-			return err;
-	}
-	if (e->st.partial || e->st.unlisted) {
-		f = np_finding_new("explain", name, "", "explain.partial");
-		if (!f)
-			return NP_ENOMEM;
-		if (e->st.partial && e->st.unlisted)
-			np_finding_summary(f, "read up to frame %llu only (%s), and %llu more connection%s "
-					   "with findings are not listed (at most %zu of each kind are)",
-					   (unsigned long long)e->st.frames, e->st.partial_reason,
-					   (unsigned long long)e->st.unlisted, e->st.unlisted == 1 ? "" : "s",
-					   e->max_findings);
-		else if (e->st.partial)
-			np_finding_summary(f, "read up to frame %llu only: %s; the findings cover "
-					   "those frames", (unsigned long long)e->st.frames, e->st.partial_reason);
-		else
-			np_finding_summary(f, "%llu more connection%s with findings are not listed (at most %zu "
-					   "of each kind are)",
-					   (unsigned long long)e->st.unlisted, e->st.unlisted == 1 ? "" : "s",
-					   e->max_findings);
-		np_finding_metric_int(f, "frames", (int64_t)e->st.frames);
-		np_finding_metric_int(f, "unlisted", (int64_t)e->st.unlisted);
-		if (e->st.partial)
-			np_finding_metric_str(f, "reason", e->st.partial_reason);
 		err = np_report_add(r, f);
 	}
 	return err;

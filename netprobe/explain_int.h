@@ -115,8 +115,12 @@ enum np_explain_outcome np_explain_outcome(const struct np_explain_flow *f);
 
 /* explain_findings.c: once every connection is finished, their findings
  * (e->out) in the order the connections began, then explain.clean when
- * there were none and explain.partial when the reading stopped early or
- * findings went unlisted. NP_ENOMEM when memory runs out. */
+ * there were none and the file was read whole (!np_explain_partial).
+ * NP_ENOMEM when memory runs out. */
 int np_explain_add_findings(struct np_explain *e, struct np_report *r);
+
+/* explain.c: 1 when the reading stopped early or frames were left out
+ * (explain.partial says which, after the other findings). */
+int np_explain_partial(const struct np_explain *e);
 
 #endif

@@ -152,6 +152,12 @@ test_cli_explain_outputs_and_cut_file() {
 	rc=0; "$NETPROBE" explain "$TMP/cut.pcap" --json "$TMP/cut.json" >/dev/null 2>&1 || rc=$?
 	expect "exit status of a cut file" "$rc" 0
 	jqe "$TMP/cut.json" '[.findings[] | select(.verdict == "explain.partial" and .status == "warn" and (.summary | test("truncated")))] | length == 1'
+	jqe "$TMP/cut.json" '[.findings[] | select(.verdict == "explain.clean")] | length == 0'
+	# Garbage after a valid file header: no frame read, and it says so.
+	{ head -c 24 "$f"; printf 'garbage garbage garbage garbage\n%.0s' 1 2 3; } >"$TMP/garbage.pcap"
+	rc=0; "$NETPROBE" explain "$TMP/garbage.pcap" --json "$TMP/garbage.json" >/dev/null 2>&1 || rc=$?
+	expect "exit status of a file of garbage records" "$rc" 0
+	jqe "$TMP/garbage.json" '[.findings[].verdict] == ["explain.partial"] and (.findings[0].summary | test("no frame could be read: .*capture length"))'
 	# One frame and no frame at all.
 	head -c 24 "$f" >"$TMP/empty.pcap"
 	rc=0; "$NETPROBE" explain "$TMP/empty.pcap" --json "$TMP/empty.json" >/dev/null 2>&1 || rc=$?
