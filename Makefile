@@ -97,9 +97,9 @@ uninstall:
 clean:
 	rm -rf build bin
 
-# The packet dissector, the DNS answer reader and the NPR/1 parsers under
-# libFuzzer (clang): `make fuzz`, FUZZ_SECONDS=600 for a longer run. Each
-# links its module alone, not the library.
+# The packet dissector, the DNS answer reader, the NPR/1 parsers and the
+# TLS record walker under libFuzzer (clang): `make fuzz`, FUZZ_SECONDS=600
+# for a longer run. Each links its module alone, not the library.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer \
@@ -107,7 +107,8 @@ FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer \
 FUZZ_BIN     := build/fuzz/fuzz_dissect
 
 .PHONY: fuzz
-fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuzz_profile build/fuzz/fuzz_npr
+fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuzz_profile build/fuzz/fuzz_npr \
+      build/fuzz/fuzz_tls_record
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
 	@mkdir -p build/fuzz/dns_answer
 	@echo "fuzz_dns_answer: $(FUZZ_SECONDS) s"
@@ -126,7 +127,13 @@ fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuz
 	@echo "fuzz_npr: $(FUZZ_SECONDS) s"
 	@build/fuzz/fuzz_npr -max_total_time=$(FUZZ_SECONDS) -max_len=2048 -timeout=10 -print_final_stats=1 \
 		-artifact_prefix=build/fuzz/npr/ build/fuzz/npr tests/fuzz/npr_seeds >build/fuzz/npr.log 2>&1; \
-		rc=$$?; grep -E '^stat::number_of_executed_units' build/fuzz/npr.log; tail -2 build/fuzz/npr.log; exit $$rc
+		rc=$$?; grep -E '^stat::number_of_executed_units' build/fuzz/npr.log; tail -2 build/fuzz/npr.log; [ $$rc -eq 0 ] || exit $$rc
+	@mkdir -p build/fuzz/tls_record
+	@echo "fuzz_tls_record: $(FUZZ_SECONDS) s, seeded with tests/fuzz/tls_record_seeds"
+	@build/fuzz/fuzz_tls_record -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=10 -print_final_stats=1 \
+		-artifact_prefix=build/fuzz/tls_record/ build/fuzz/tls_record tests/fuzz/tls_record_seeds \
+		>build/fuzz/tls_record.log 2>&1; rc=$$?; grep -E '^stat::number_of_executed_units' build/fuzz/tls_record.log; \
+		tail -2 build/fuzz/tls_record.log; exit $$rc
 
 # The DNS answer reader under libFuzzer: it links c-ares for name decoding.
 build/fuzz/fuzz_dns_answer: tests/fuzz/fuzz_dns_answer.c netprobe/dns_answer.c netprobe/dns_answer.h
@@ -152,6 +159,14 @@ build/fuzz/fuzz_profile: tests/fuzz/fuzz_profile.c $(FUZZ_PROFILE_SRC) netprobe/
 build/fuzz/fuzz_npr: tests/fuzz/fuzz_npr.c netprobe/npr.c netprobe/npr.h netprobe/addr.c netprobe/addr.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_npr.c netprobe/npr.c netprobe/addr.c
+
+# The TLS record walker explain reads captures' TCP payloads with, and
+# the alert names it checks against.
+build/fuzz/fuzz_tls_record: tests/fuzz/fuzz_tls_record.c netprobe/tls_record.c netprobe/tls_record.h \
+		tls/tls_alert.c tls/tls_alert.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_tls_record.c netprobe/tls_record.c \
+		tls/tls_alert.c
 
 $(FUZZ_BIN): tests/fuzz/fuzz_dissect.c netprobe/dissect.c netprobe/dissect.h netprobe/error.h
 	@mkdir -p $(dir $@)
