@@ -148,6 +148,7 @@ const struct np_cmd_entry np_cmd_explain_entry = {
 	"  idle.closed_by_peer  FIN after an idle gap: an end's own idle limit\n"
 	"  idle.dropped         data after an idle gap retransmitted, never acknowledged\n"
 	"  tcp.filtered, tcp.refused, tcp.rejected, tcp.unreachable   failed handshakes\n"
+	"  tls.alert            a TLS alert ended the connection: which, from which side, when\n"
 	"  explain.clean        none of these (how many connections were read)\n"
 	"  explain.partial      the file was not read whole (what was wrong, and where)\n"
 	"\n"

@@ -38,6 +38,8 @@ static size_t key_hash(const struct np_explain_key *k, size_t n_buckets)
 }
 
 _Static_assert(sizeof(struct np_explain_key) == 40, "the key is hashed as five 64-bit words");
+_Static_assert(NP_EXPLAIN_OUT_TLS_ALERT < sizeof(((struct np_explain *)0)->n_kind) / sizeof(size_t),
+	       "a count per outcome");
 
 /* The canonical key of a packet from (src, sport) to (dst, dport); *dir
  * is the side that sent it. */
@@ -318,7 +320,8 @@ static void touch(struct np_explain *e, struct np_explain_flow *f)
 
 /* --- packets ------------------------------------------------------------ */
 
-static void tcp_segment(struct np_explain *e, const struct np_packet *p, uint32_t wirelen)
+static void tcp_segment(struct np_explain *e, const struct np_packet *p, const uint8_t *data,
+			uint32_t wirelen)
 {
 	struct np_tcp_pkt tp;
 	struct np_explain_key k;
@@ -351,6 +354,7 @@ static void tcp_segment(struct np_explain *e, const struct np_packet *p, uint32_
 	tp.ack = p->tcp.ack;
 	tp.len = np_tcp_seg_len(p, wirelen);
 	np_tcp_track_add(&f->trk, &tp);
+	np_explain_tls_segment(&f->tls, &tp, data + p->payload_off, p->payload_len);
 	e->st.tcp++;
 	touch(e, f);
 }
@@ -449,7 +453,7 @@ int np_explain_frame(struct np_explain *e, int dlt, int64_t ts_ns, const uint8_t
 	e->st.matched++;
 	np_dissect(dlt, data, caplen, wirelen, &p);
 	if (p.has_ip && !p.ip.is_fragment && p.l4 == IPPROTO_TCP && p.tcp.has_ack_flags_win)
-		tcp_segment(e, &p, wirelen);
+		tcp_segment(e, &p, data, wirelen);
 	else if (p.has_ip && (p.l4 == IPPROTO_ICMP || p.l4 == IPPROTO_ICMPV6) && p.icmp_is_error &&
 		 p.has_inner_ip && p.inner_l4 == IPPROTO_TCP && p.inner_has_ports)
 		icmp_error(e, &p);

@@ -63,6 +63,9 @@ enum np_explain_outcome np_explain_outcome(const struct np_explain_flow *f)
 	/* One SYN alone may just be where the capture stopped. */
 	if (hs == NP_HS_PENDING && t->n_syn >= 2 && t->side[!t->syn_dir].pkts == 0)
 		return NP_EXPLAIN_OUT_FILTERED;
+	/* An alert names the cause: it comes before what the silence says. */
+	if (np_explain_tls_failed(&f->tls))
+		return NP_EXPLAIN_OUT_TLS_ALERT;
 	if (!t->n_idle || t->seg.revived)
 		return NP_EXPLAIN_OUT_NONE;
 	ud = np_tcp_unacked_retransmitted(t, 1, &u);
@@ -438,6 +441,9 @@ static struct np_finding *flow_finding(struct np_explain *e, const struct np_exp
 	case NP_EXPLAIN_OUT_IDLE_RESET: f = finding_idle_reset(e, x, &w, target); break;
 	case NP_EXPLAIN_OUT_IDLE_FIN: f = finding_idle_fin(e, x, &w, target); break;
 	case NP_EXPLAIN_OUT_IDLE_DROPPED: f = finding_idle_dropped(e, x, &w, target); break;
+	case NP_EXPLAIN_OUT_TLS_ALERT:
+		f = np_explain_tls_finding(e, x, w.c, w.known, target, w.saddr);
+		break;
 	default: return NULL;
 	}
 	if (f && !w.known && np_finding_summary(f, "%s (no SYN in the capture: the higher port is "

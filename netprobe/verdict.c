@@ -61,8 +61,10 @@ static const struct np_verdict verdicts[] = {
 	 "the server negotiated a protocol below the one required (--min-tls, default TLS 1.2)",
 	 "Enable TLS 1.2 or later on the server (or the device terminating TLS)."},
 	{"tls.alert", NP_FAIL,
-	 "the server or a middlebox ended the handshake with a TLS alert",
-	 "The alert named in the summary says why (protocol version, handshake failure, unrecognized name)."},
+	 "the server or a middlebox ended the handshake with a TLS alert (in a capture read by explain: "
+	 "either side, named)",
+	 "The alert named in the summary says why (protocol version, handshake failure, unrecognized name, "
+	 "unknown CA from a client that refuses the certificate)."},
 	{"tls.reset_after_hello", NP_FAIL,
 	 "a reset came right after the ClientHello: the signature of SNI or DPI filtering",
 	 "A firewall filtering TLS by server name (the hop is named when capture places it) blocks this "
