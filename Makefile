@@ -108,9 +108,9 @@ clean:
 	rm -rf build bin
 
 # The packet dissector, the DNS answer reader, the NPR/1 parsers and the
-# HTTP response head reader under
-# libFuzzer (clang): `make fuzz`, FUZZ_SECONDS=600 for a longer run. Each
-# links its module alone, not the library.
+# HTTP response head reader and the TLS record walker under libFuzzer
+# (clang): `make fuzz`, FUZZ_SECONDS=600 for a longer run. Each links its
+# module alone, not the library.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer \
@@ -119,7 +119,7 @@ FUZZ_BIN     := build/fuzz/fuzz_dissect
 
 .PHONY: fuzz
 fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuzz_profile build/fuzz/fuzz_npr \
-      build/fuzz/fuzz_http_head
+      build/fuzz/fuzz_http_head build/fuzz/fuzz_tls_record
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
 	@mkdir -p build/fuzz/dns_answer
 	@echo "fuzz_dns_answer: $(FUZZ_SECONDS) s"
@@ -145,7 +145,13 @@ fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuz
 	@echo "fuzz_http_head: $(FUZZ_SECONDS) s"
 	@build/fuzz/fuzz_http_head -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=10 \
 		-artifact_prefix=build/fuzz/http_head- build/fuzz/http_head >build/fuzz/http_head.log 2>&1; \
-		rc=$$?; tail -2 build/fuzz/http_head.log; exit $$rc
+		rc=$$?; tail -2 build/fuzz/http_head.log; [ $$rc -eq 0 ] || exit $$rc
+	@mkdir -p build/fuzz/tls_record
+	@echo "fuzz_tls_record: $(FUZZ_SECONDS) s, seeded with tests/fuzz/tls_record_seeds"
+	@build/fuzz/fuzz_tls_record -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=10 -print_final_stats=1 \
+		-artifact_prefix=build/fuzz/tls_record/ build/fuzz/tls_record tests/fuzz/tls_record_seeds \
+		>build/fuzz/tls_record.log 2>&1; rc=$$?; grep -E '^stat::number_of_executed_units' build/fuzz/tls_record.log; \
+		tail -2 build/fuzz/tls_record.log; exit $$rc
 
 # The DNS answer reader and checker under libFuzzer (names are decoded by
 # dns_check.c itself).
@@ -182,6 +188,14 @@ build/fuzz/fuzz_profile: tests/fuzz/fuzz_profile.c $(FUZZ_PROFILE_SRC) netprobe/
 build/fuzz/fuzz_npr: tests/fuzz/fuzz_npr.c netprobe/npr.c netprobe/npr.h netprobe/addr.c netprobe/addr.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_npr.c netprobe/npr.c netprobe/addr.c
+
+# The TLS record walker explain reads captures' TCP payloads with, and
+# the alert names it checks against.
+build/fuzz/fuzz_tls_record: tests/fuzz/fuzz_tls_record.c netprobe/tls_record.c netprobe/tls_record.h \
+		tls/tls_alert.c tls/tls_alert.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_tls_record.c netprobe/tls_record.c \
+		tls/tls_alert.c
 
 $(FUZZ_BIN): tests/fuzz/fuzz_dissect.c netprobe/dissect.c netprobe/dissect.h netprobe/error.h
 	@mkdir -p $(dir $@)

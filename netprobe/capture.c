@@ -8,7 +8,9 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 
@@ -168,14 +170,37 @@ struct np_flow_table *np_capture_flows(struct np_capture *c)
 	return c->flows;
 }
 
+/* A pcap timestamp (seconds, and nanoseconds or microseconds) as
+ * nanoseconds since the epoch, bounded: 64 signed bits of nanoseconds end
+ * in April 2262, and a pcapng block's 64-bit timestamp reaches far past
+ * that (up to 2^64 units of its if_tsresol, draft-ietf-opsawg-pcapng 4.3).
+ * NP_ERANGE, with *ns clamped to [0, INT64_MAX], when it does not fit. */
+static int ts_to_ns(int64_t sec, int64_t frac, int nano, int64_t *ns)
+{
+	int64_t s_ns, f_ns;
+
+	if (sec < 0 || frac < 0) {
+		*ns = 0;
+		return NP_ERANGE;
+	}
+	if (__builtin_mul_overflow(frac, nano ? 1 : 1000, &f_ns) ||
+	    __builtin_mul_overflow(sec, NS_PER_S, &s_ns) ||
+	    __builtin_add_overflow(s_ns, f_ns, ns)) {
+		*ns = INT64_MAX;
+		return NP_ERANGE;
+	}
+	return 0;
+}
+
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct np_capture *c = (struct np_capture *)user;
-	uint64_t ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u +
-		(uint64_t)h->ts.tv_usec * (c->nano ? 1u : 1000u);
-	int64_t mono = (int64_t)(ts_ns / 1000) + c->wall_to_mono_us;
+	int64_t ts_ns, mono;
 
-	np_flow_input(c->flows, c->dlt, ts_ns, mono, bytes, h->caplen, h->len);
+	/* The kernel's clock, so always in range; clamped if not. */
+	ts_to_ns((int64_t)h->ts.tv_sec, (int64_t)h->ts.tv_usec, c->nano, &ts_ns);
+	mono = ts_ns / 1000 + c->wall_to_mono_us;
+	np_flow_input(c->flows, c->dlt, (uint64_t)ts_ns, mono, bytes, h->caplen, h->len);
 }
 
 /* Kernel drops since the last look: the packets lost may be any open
@@ -477,22 +502,102 @@ fail:
 	return NULL;
 }
 
+/* pcapng block types (draft-ietf-opsawg-pcapng 4, 10.1) that hold no
+ * packet: libpcap passes over them, and an empty capture has some (dumpcap
+ * writes an Interface Statistics Block even when it saw nothing). */
+static int block_holds_no_packet(uint32_t type)
+{
+	switch (type) {
+	case 0x0A0D0D0AU:           /* Section Header */
+	case 0x00000001U:           /* Interface Description */
+	case 0x00000004U:           /* Name Resolution */
+	case 0x00000005U:           /* Interface Statistics */
+	case 0x00000009U:           /* systemd Journal Export */
+	case 0x0000000AU:           /* Decryption Secrets */
+	case 0x00000BADU:           /* Custom, copiable */
+	case 0x40000BADU:           /* Custom, not copiable */
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+#define NP_PCAPNG_WALK_MAX 1000000   /* blocks looked at: bounds the time on a hostile file */
+
+/* A pcapng file that gave no packet at all: is it empty, or did libpcap
+ * pass over blocks that may hold packets (a type it does not read)? 1 with
+ * errbuf saying which, when so. Reads with pread(2), after libpcap's end. */
+static int pcapng_unread_blocks(FILE *file, char *errbuf)
+{
+	int fd = fileno(file), swap;
+	uint8_t h[12];
+	struct stat sb;
+	uint64_t off = 0, n_odd = 0, first_off = 0, walked = 0;
+	uint32_t first_type = 0;
+
+	if (fd < 0 || fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || memcmp(h, "\x0a\x0d\x0d\x0a", 4) != 0)
+		return 0;   /* pcap: every byte past its header is a record or an error */
+	/* The byte-order magic tells how the lengths read (section 4.1). */
+	swap = !(h[8] == 0x4d && h[9] == 0x3c && h[10] == 0x2b && h[11] == 0x1a);
+	while (off + 12 <= (uint64_t)sb.st_size && walked++ < NP_PCAPNG_WALK_MAX) {
+		uint32_t type, len;
+
+		if (pread(fd, h, 8, (off_t)off) != 8)
+			break;
+		memcpy(&type, h, 4);
+		memcpy(&len, h + 4, 4);
+		if (swap) {
+			type = __builtin_bswap32(type);
+			len = __builtin_bswap32(len);
+		}
+		if (len < 12 || len % 4)
+			break;
+		if (!block_holds_no_packet(type) && !n_odd++) {
+			first_type = type;
+			first_off = off;
+		}
+		off += len;
+	}
+	if (!n_odd)
+		return 0;
+	snprintf(errbuf, NP_ERRBUF_SIZE, "%llu block%s of a type libpcap does not read as packets "
+		 "(the first, type 0x%08x, at byte %llu)",
+		 (unsigned long long)n_odd, n_odd == 1 ? "" : "s", first_type,
+		 (unsigned long long)first_off);
+	return 1;
+}
+
 int np_pcap_file_next(struct np_pcap_file *f, struct np_pcap_rec *rec, char *errbuf)
 {
 	struct pcap_pkthdr *h;
 	const u_char *bytes;
 	int rc = pcap_next_ex(f->p, &h, &bytes);
 
-	if (rc == PCAP_ERROR_BREAK)
-		return 0;           /* a savefile's end (pcap_next_ex(3PCAP)) */
+	if (rc == PCAP_ERROR_BREAK) {
+		/* A savefile's end (pcap_next_ex(3PCAP)); with no packet
+		 * read, make sure the file had none to give. */
+		if (f->frame == 0 && pcapng_unread_blocks(f->file, errbuf))
+			return NP_EINVAL;
+		return 0;
+	}
 	if (rc != 1) {
-		snprintf(errbuf, NP_ERRBUF_SIZE, "%s", pcap_geterr(f->p));
+		struct stat sb;
+		long at = ftell(f->file);
+
+		/* Where, as well as libpcap's why: the byte its reading
+		 * stopped at, for a look with a hex editor. */
+		if (at >= 0 && fstat(fileno(f->file), &sb) == 0 && S_ISREG(sb.st_mode))
+			snprintf(errbuf, NP_ERRBUF_SIZE, "%.160s (the reading stopped at byte %ld of %lld)",
+				 pcap_geterr(f->p), at, (long long)sb.st_size);
+		else
+			snprintf(errbuf, NP_ERRBUF_SIZE, "%s", pcap_geterr(f->p));
 		return NP_EINVAL;
 	}
 	f->frame++;
 	rec->frame = f->frame;
 	/* With nanosecond precision tv_usec holds nanoseconds. */
-	rec->ts_ns = (int64_t)h->ts.tv_sec * NS_PER_S + (int64_t)h->ts.tv_usec;
+	rec->ts_ok = ts_to_ns((int64_t)h->ts.tv_sec, (int64_t)h->ts.tv_usec, 1, &rec->ts_ns) == 0;
 	rec->caplen = h->caplen;
 	rec->wirelen = h->len;
 	rec->data = bytes;

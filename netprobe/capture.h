@@ -100,6 +100,9 @@ struct np_pcap_rec {
 	uint64_t frame;             /* 1-based over every record of the file, as
 				     * Wireshark numbers them, whatever the filter keeps */
 	int64_t ts_ns;              /* capture time, nanoseconds since the epoch */
+	int ts_ok;                  /* 0: the record's time is not one ts_ns can hold
+				     * (after April 2262, or before 1970); ts_ns is then
+				     * clamped and means nothing */
 	uint32_t caplen, wirelen;
 	const uint8_t *data;        /* caplen bytes, borrowed until the next call */
 	int matched;                /* the filter keeps it (1 when there is none) */

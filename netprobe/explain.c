@@ -12,6 +12,7 @@
 #include "capture.h"
 #include "dissect.h"
 #include "explain_int.h"
+#include "finding.h"
 #include "tcp_events.h"
 
 #define MIN_BUCKETS 4096
@@ -37,6 +38,8 @@ static size_t key_hash(const struct np_explain_key *k, size_t n_buckets)
 }
 
 _Static_assert(sizeof(struct np_explain_key) == 40, "the key is hashed as five 64-bit words");
+_Static_assert(NP_EXPLAIN_OUT_TLS_ALERT < sizeof(((struct np_explain *)0)->n_kind) / sizeof(size_t),
+	       "a count per outcome");
 
 /* The canonical key of a packet from (src, sport) to (dst, dport); *dir
  * is the side that sent it. */
@@ -317,7 +320,8 @@ static void touch(struct np_explain *e, struct np_explain_flow *f)
 
 /* --- packets ------------------------------------------------------------ */
 
-static void tcp_segment(struct np_explain *e, const struct np_packet *p, uint32_t wirelen)
+static void tcp_segment(struct np_explain *e, const struct np_packet *p, const uint8_t *data,
+			uint32_t wirelen)
 {
 	struct np_tcp_pkt tp;
 	struct np_explain_key k;
@@ -350,6 +354,7 @@ static void tcp_segment(struct np_explain *e, const struct np_packet *p, uint32_
 	tp.ack = p->tcp.ack;
 	tp.len = np_tcp_seg_len(p, wirelen);
 	np_tcp_track_add(&f->trk, &tp);
+	np_explain_tls_segment(&f->tls, &tp, data + p->payload_off, p->payload_len);
 	e->st.tcp++;
 	touch(e, f);
 }
@@ -427,6 +432,18 @@ void np_explain_skip(struct np_explain *e, int64_t ts_ns)
 	frame_time(e, ts_ns);
 }
 
+/* A record whose time cannot be held (capture.c's bound): it takes its
+ * number, and nothing else of it is used. Giving it a time of its own
+ * would put a silence of centuries into its connection. */
+static void bad_time(struct np_explain *e)
+{
+	e->frame++;
+	e->st.frames++;
+	e->st.bad_time++;
+	if (!e->st.bad_time_frame)
+		e->st.bad_time_frame = e->frame;
+}
+
 int np_explain_frame(struct np_explain *e, int dlt, int64_t ts_ns, const uint8_t *data,
 		     uint32_t caplen, uint32_t wirelen)
 {
@@ -436,7 +453,7 @@ int np_explain_frame(struct np_explain *e, int dlt, int64_t ts_ns, const uint8_t
 	e->st.matched++;
 	np_dissect(dlt, data, caplen, wirelen, &p);
 	if (p.has_ip && !p.ip.is_fragment && p.l4 == IPPROTO_TCP && p.tcp.has_ack_flags_win)
-		tcp_segment(e, &p, wirelen);
+		tcp_segment(e, &p, data, wirelen);
 	else if (p.has_ip && (p.l4 == IPPROTO_ICMP || p.l4 == IPPROTO_ICMPV6) && p.icmp_is_error &&
 		 p.has_inner_ip && p.inner_l4 == IPPROTO_TCP && p.inner_has_ports)
 		icmp_error(e, &p);
@@ -445,6 +462,63 @@ int np_explain_frame(struct np_explain *e, int dlt, int64_t ts_ns, const uint8_t
 }
 
 /* --- the end ------------------------------------------------------------ */
+
+int np_explain_partial(const struct np_explain *e)
+{
+	return e->st.partial || e->st.bad_time;
+}
+
+/* explain.partial, after the other findings: what was not read or not
+ * listed, and, when nothing else was found, what the frames read show (a
+ * file not read whole gets no explain.clean). */
+static int add_partial(struct np_explain *e, struct np_report *r)
+{
+	const struct np_explain_stats *st = &e->st;
+	char text[3 * NP_ERRBUF_SIZE];
+	size_t n = 0;
+	struct np_finding *f;
+
+	if (!np_explain_partial(e) && !st->unlisted)
+		return 0;
+	f = np_finding_new("explain", e->name ? e->name : "capture", "", "explain.partial");
+	if (!f)
+		return NP_ENOMEM;
+	text[0] = '\0';
+	if (st->partial && st->frames == 0)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "no frame could be read: %s",
+				      st->partial_reason);
+	else if (st->partial)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "read up to frame %llu only: %s",
+				      (unsigned long long)st->frames, st->partial_reason);
+	if (st->bad_time && n < sizeof(text))
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%llu frame%s left out (frame %llu%s): "
+				      "%s timestamp is past April 2262, beyond what nanoseconds since 1970 "
+				      "hold in 64 bits", n ? "; " : "", (unsigned long long)st->bad_time,
+				      st->bad_time == 1 ? "" : "s", (unsigned long long)st->bad_time_frame,
+				      st->bad_time == 1 ? "" : " the first", st->bad_time == 1 ? "its" : "their");
+	if (st->unlisted && n < sizeof(text))
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s%llu more connection%s with findings "
+				      "are not listed (at most %zu of each kind are)", n ? "; " : "",
+				      (unsigned long long)st->unlisted, st->unlisted == 1 ? "" : "s",
+				      e->max_findings);
+	if (np_explain_partial(e) && st->frames > st->bad_time && n < sizeof(text)) {
+		if (st->problems)
+			snprintf(text + n, sizeof(text) - n, "; the findings cover the frames read");
+		else
+			snprintf(text + n, sizeof(text) - n, "; the frames read show %llu TCP connection%s "
+				 "and no failure", (unsigned long long)st->flows, st->flows == 1 ? "" : "s");
+	}
+	np_finding_summary(f, "%s", text);
+	np_finding_metric_int(f, "frames", (int64_t)st->frames);
+	np_finding_metric_int(f, "flows", (int64_t)st->flows);
+	np_finding_metric_int(f, "unlisted", (int64_t)st->unlisted);
+	np_finding_metric_int(f, "bad_time_frames", (int64_t)st->bad_time);
+	if (st->bad_time)
+		np_finding_metric_int(f, "first_bad_time_frame", (int64_t)st->bad_time_frame);
+	if (st->partial)
+		np_finding_metric_str(f, "reason", st->partial_reason);
+	return np_report_add(r, f);
+}
 
 int np_explain_finish(struct np_explain *e, struct np_report *r)
 {
@@ -458,7 +532,10 @@ int np_explain_finish(struct np_explain *e, struct np_report *r)
 		finish_flow(e, e->open.head);
 	if (e->err)
 		return e->err;
-	return np_explain_add_findings(e, r);
+	e->err = np_explain_add_findings(e, r);
+	if (!e->err)
+		e->err = add_partial(e, r);
+	return e->err;
 }
 
 /* --- setup and the file --------------------------------------------------- */
@@ -549,7 +626,9 @@ int np_explain_run(struct np_explain *e, struct np_report *r)
 		rc = np_pcap_file_next(e->pf, &rec, errbuf);
 		if (rc <= 0)
 			break;
-		if (!rec.matched)
+		if (!rec.ts_ok)
+			bad_time(e);
+		else if (!rec.matched)
 			np_explain_skip(e, rec.ts_ns);
 		else if (np_explain_frame(e, e->dlt, rec.ts_ns, rec.data, rec.caplen, rec.wirelen) < 0)
 			break;

@@ -52,6 +52,9 @@ struct np_explain_stats {
 	int64_t longest_gap_ns;     /* the longest silence in any connection */
 	int partial;                /* the file ends badly: frames after it unread */
 	char partial_reason[NP_ERRBUF_SIZE];
+	uint64_t bad_time;          /* frames left out: a timestamp past what 64-bit
+				     * nanoseconds hold (after April 2262) */
+	uint64_t bad_time_frame;    /* the first of them */
 };
 
 struct np_explain;
@@ -71,7 +74,9 @@ void np_explain_free(struct np_explain *e);
 /* Reads the opened file to its end and adds the findings to r. A file
  * that ends in the middle of a record, or a damaged record, ends the
  * reading there: what was read is analysed, and an explain.partial
- * finding says where and why. NP_ENOMEM when memory runs out. */
+ * finding (never explain.clean) says where and why. A record whose
+ * timestamp is out of range is left out, and explain.partial names it.
+ * NP_ENOMEM when memory runs out. */
 int np_explain_run(struct np_explain *e, struct np_report *r);
 
 /* One frame, numbered in call order from 1. ts_ns: capture time. A frame
@@ -83,8 +88,9 @@ void np_explain_skip(struct np_explain *e, int64_t ts_ns);
 
 /* Ends the analysis: finishes every connection still followed and adds
  * the findings to r, in the order their connections began, then
- * explain.clean when there were none, explain.partial when the reading
- * stopped early. */
+ * explain.clean when there were none and the file was read whole, or
+ * explain.partial when the reading stopped early, frames were left out or
+ * findings went unlisted. */
 int np_explain_finish(struct np_explain *e, struct np_report *r);
 
 void np_explain_get_stats(const struct np_explain *e, struct np_explain_stats *st);

@@ -63,6 +63,9 @@ enum np_explain_outcome np_explain_outcome(const struct np_explain_flow *f)
 	/* One SYN alone may just be where the capture stopped. */
 	if (hs == NP_HS_PENDING && t->n_syn >= 2 && t->side[!t->syn_dir].pkts == 0)
 		return NP_EXPLAIN_OUT_FILTERED;
+	/* An alert names the cause: it comes before what the silence says. */
+	if (np_explain_tls_failed(&f->tls))
+		return NP_EXPLAIN_OUT_TLS_ALERT;
 	if (!t->n_idle || t->seg.revived)
 		return NP_EXPLAIN_OUT_NONE;
 	ud = np_tcp_unacked_retransmitted(t, 1, &u);
@@ -438,6 +441,9 @@ static struct np_finding *flow_finding(struct np_explain *e, const struct np_exp
 	case NP_EXPLAIN_OUT_IDLE_RESET: f = finding_idle_reset(e, x, &w, target); break;
 	case NP_EXPLAIN_OUT_IDLE_FIN: f = finding_idle_fin(e, x, &w, target); break;
 	case NP_EXPLAIN_OUT_IDLE_DROPPED: f = finding_idle_dropped(e, x, &w, target); break;
+	case NP_EXPLAIN_OUT_TLS_ALERT:
+		f = np_explain_tls_finding(e, x, w.c, w.known, target, w.saddr);
+		break;
 	default: return NULL;
 	}
 	if (f && !w.known && np_finding_summary(f, "%s (no SYN in the capture: the higher port is "
@@ -474,7 +480,9 @@ int np_explain_add_findings(struct np_explain *e, struct np_report *r)
 		err = add(r, flow_finding(e, &e->out[i]));
 	if (err)
 		return err;
-	if (e->st.problems == 0) {
+	/* A file not read whole is not clean: explain.partial says what was
+	 * read (explain.c). */
+	if (e->st.problems == 0 && !np_explain_partial(e)) {
 		f = np_finding_new("explain", name, "", "explain.clean");
 		if (!f)
 			return NP_ENOMEM;
@@ -488,32 +496,6 @@ int np_explain_add_findings(struct np_explain *e, struct np_report *r)
 		np_finding_metric_int(f, "idle_survived", (int64_t)e->st.idle_survived);
 		np_finding_metric_real(f, "longest_gap_s", secs(e->st.longest_gap_ns));
 		np_finding_metric_real(f, "min_idle_s", secs(e->min_idle_ns));
-		err = np_report_add(r, f);
-		if (err)
-			return err;
-	}
-	if (e->st.partial || e->st.unlisted) {
-		f = np_finding_new("explain", name, "", "explain.partial");
-		if (!f)
-			return NP_ENOMEM;
-		if (e->st.partial && e->st.unlisted)
-			np_finding_summary(f, "read up to frame %llu only (%s), and %llu more connection%s "
-					   "with findings are not listed (at most %zu of each kind are)",
-					   (unsigned long long)e->st.frames, e->st.partial_reason,
-					   (unsigned long long)e->st.unlisted, e->st.unlisted == 1 ? "" : "s",
-					   e->max_findings);
-		else if (e->st.partial)
-			np_finding_summary(f, "read up to frame %llu only: %s; the findings cover "
-					   "those frames", (unsigned long long)e->st.frames, e->st.partial_reason);
-		else
-			np_finding_summary(f, "%llu more connection%s with findings are not listed (at most %zu "
-					   "of each kind are)",
-					   (unsigned long long)e->st.unlisted, e->st.unlisted == 1 ? "" : "s",
-					   e->max_findings);
-		np_finding_metric_int(f, "frames", (int64_t)e->st.frames);
-		np_finding_metric_int(f, "unlisted", (int64_t)e->st.unlisted);
-		if (e->st.partial)
-			np_finding_metric_str(f, "reason", e->st.partial_reason);
 		err = np_report_add(r, f);
 	}
 	return err;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "explain.h"
+#include "explain_tls.h"
 #include "tcp_events.h"
 
 struct np_pcap_file;
@@ -50,6 +51,7 @@ struct np_explain_flow {
 	uint8_t has_icmp;
 	int64_t last_ns;
 	struct np_explain_icmp icmp;
+	struct np_explain_tls tls;                  /* zeroed with the fields above it */
 	struct np_tcp_track trk;
 };
 
@@ -75,6 +77,7 @@ enum np_explain_outcome {
 	NP_EXPLAIN_OUT_IDLE_RESET,          /* reset after an idle gap */
 	NP_EXPLAIN_OUT_IDLE_FIN,            /* FIN after an idle gap */
 	NP_EXPLAIN_OUT_IDLE_DROPPED,        /* data after an idle gap, retransmitted, never acked */
+	NP_EXPLAIN_OUT_TLS_ALERT,           /* a TLS alert that ended it (explain_tls.c) */
 };
 
 struct np_explain {
@@ -97,7 +100,7 @@ struct np_explain {
 	/* finished connections with something to say */
 	struct np_explain_flow *out;
 	size_t n_out, cap_out;
-	size_t n_kind[8];           /* kept, per enum np_explain_outcome */
+	size_t n_kind[16];          /* kept, per enum np_explain_outcome */
 	struct np_explain_flow *spare;      /* finished entries for reuse (chained by hnext) */
 	size_t n_spare;
 	struct np_explain_stats st;
@@ -115,8 +118,12 @@ enum np_explain_outcome np_explain_outcome(const struct np_explain_flow *f);
 
 /* explain_findings.c: once every connection is finished, their findings
  * (e->out) in the order the connections began, then explain.clean when
- * there were none and explain.partial when the reading stopped early or
- * findings went unlisted. NP_ENOMEM when memory runs out. */
+ * there were none and the file was read whole (!np_explain_partial).
+ * NP_ENOMEM when memory runs out. */
 int np_explain_add_findings(struct np_explain *e, struct np_report *r);
+
+/* explain.c: 1 when the reading stopped early or frames were left out
+ * (explain.partial says which, after the other findings). */
+int np_explain_partial(const struct np_explain *e);
 
 #endif

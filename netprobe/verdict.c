@@ -61,8 +61,10 @@ static const struct np_verdict verdicts[] = {
 	 "the server negotiated a protocol below the one required (--min-tls, default TLS 1.2)",
 	 "Enable TLS 1.2 or later on the server (or the device terminating TLS)."},
 	{"tls.alert", NP_FAIL,
-	 "the server or a middlebox ended the handshake with a TLS alert",
-	 "The alert named in the summary says why (protocol version, handshake failure, unrecognized name)."},
+	 "the server or a middlebox ended the handshake with a TLS alert (in a capture read by explain: "
+	 "either side, named)",
+	 "The alert named in the summary says why (protocol version, handshake failure, unrecognized name, "
+	 "unknown CA from a client that refuses the certificate)."},
 	{"tls.reset_after_hello", NP_FAIL,
 	 "a reset came right after the ClientHello: the signature of SNI or DPI filtering",
 	 "A firewall filtering TLS by server name (the hop is named when capture places it) blocks this "
@@ -260,11 +262,12 @@ static const struct np_verdict verdicts[] = {
 	 "the capture shows no failed handshake and no connection that died after sitting idle",
 	 ""},
 	{"explain.partial", NP_WARN,
-	 "the capture was not read to its end, or not every finding is listed: the analysis covers part of it",
+	 "the capture was not read to its end, frames were left out, or not every finding is listed: the "
+	 "analysis covers part of it",
 	 "The file is cut short or damaged after the frame named in the summary (a capture stopped "
-	 "abruptly, or copied while still being written); record again, or cut it to its good part "
-	 "with editcap, to analyse the rest. For findings beyond the limit, narrow the file with a "
-	 "BPF filter."},
+	 "abruptly, or copied while still being written), or a frame's timestamp is out of range; record "
+	 "again, or cut it to its good part with editcap, to analyse the rest. For findings beyond the "
+	 "limit, narrow the file with a BPF filter."},
 	{"trace.reached", NP_PASS,
 	 "the trace reached the target: it answered the probe on its service port (SYN-ACK, its own "
 	 "reset, or for UDP an ICMP port unreachable)",

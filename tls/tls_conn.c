@@ -5,6 +5,7 @@
  * before each SSL call (a stale entry would otherwise be blamed for the
  * next failure), SSL_get_error() read right after the call. */
 #include "tls_int.h"
+#include "tls_alert.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -14,33 +15,6 @@
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
-
-/* The IANA TLS Alerts registry in words. OpenSSL 3.0 names the TLS 1.3
- * ones "unknown" (certificate required, missing extension, ...). */
-static const char *alert_name(int desc)
-{
-	static const struct { int desc; const char *name; } names[] = {
-		{ 0, "close notify" }, { 10, "unexpected message" }, { 20, "bad record MAC" },
-		{ 21, "decryption failed" }, { 22, "record overflow" }, { 30, "decompression failure" },
-		{ 40, "handshake failure" }, { 41, "no certificate" }, { 42, "bad certificate" },
-		{ 43, "unsupported certificate" }, { 44, "certificate revoked" }, { 45, "certificate expired" },
-		{ 46, "certificate unknown" }, { 47, "illegal parameter" }, { 48, "unknown CA" },
-		{ 49, "access denied" }, { 50, "decode error" }, { 51, "decrypt error" },
-		{ 60, "export restriction" }, { 70, "protocol version" }, { 71, "insufficient security" },
-		{ 80, "internal error" }, { 86, "inappropriate fallback" }, { 90, "user canceled" },
-		{ 100, "no renegotiation" }, { 109, "missing extension" }, { 110, "unsupported extension" },
-		{ 111, "certificate unobtainable" }, { 112, "unrecognized name" },
-		{ 113, "bad certificate status response" }, { 114, "bad certificate hash value" },
-		{ 115, "unknown PSK identity" }, { 116, "certificate required" },
-		{ 120, "no application protocol" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (names[i].desc == desc)
-			return names[i].name;
-	return "unknown alert";
-}
 
 /* Alerts either way: a fatal one from the peer is often the whole story
  * ("handshake failure (40)" from a server that shares no cipher). */
@@ -61,9 +35,9 @@ static void info_cb(const SSL *ssl, int where, int ret)
 			return;
 		c->f.alert_received = 1;
 		c->alert_fatal = fatal;
-		snprintf(c->f.alert, sizeof(c->f.alert), "%s (%d)", alert_name(desc), desc);
+		snprintf(c->f.alert, sizeof(c->f.alert), "%s (%d)", np_tls_alert_name(desc), desc);
 	} else if (desc != SSL_AD_CLOSE_NOTIFY) {
-		snprintf(c->alert_sent, sizeof(c->alert_sent), "%s (%d)", alert_name(desc), desc);
+		snprintf(c->alert_sent, sizeof(c->alert_sent), "%s (%d)", np_tls_alert_name(desc), desc);
 	}
 }
 

@@ -119,6 +119,31 @@ test_explain_reads_netprobe_own_pcapng() {
 	jqe "$TMP/own.json" '[.findings[] | select(.verdict == "tcp.unreachable")] | length == 0'
 }
 
+test_explain_tls_alerts_name_side_and_frame() {
+	# The lab's alerting server (nginx ssl_reject_handshake) on v4 and v6,
+	# a TLS 1.2 client refusing a self-signed certificate, and two sessions
+	# that work (TLS 1.2 with its encrypted close_notify, TLS 1.3).
+	rec_tls_alerts "$TMP"
+	local f=$TMP/tls_alerts.pcap fr
+	ex tlsa "$f"
+	expect "exit status" "$(cat "$TMP/tlsa.rc")" 1
+	jqe "$TMP/tlsa.json" '[.findings[].verdict] == ["tls.alert", "tls.alert", "tls.alert"]'
+	jqe "$TMP/tlsa.json" "[.findings[] | select(.address == \"$TLS_GOOD4\" or .address == \"$TLS_GOOD6\") | .metrics | .alert_from == \"server\" and .alert_description == 112 and .alert_level == \"fatal\" and .stage == \"client_hello\"] == [true, true]"
+	jqe "$TMP/tlsa.json" "[.findings[] | select(.address == \"$TLS_SELF4\") | .metrics | .alert_from == \"client\" and .alert_description == 48 and (.sender | startswith(\"$CLI4:\"))] == [true]"
+	jqe "$TMP/tlsa.json" '[.findings[] | .summary | test("sent a fatal TLS alert, (unrecognized name \\(112\\)|unknown CA \\(48\\))")] | all'
+	# Each deciding frame is the alert tshark reads there, from that side.
+	fr=$(deciding "$TMP/tlsa.json" "$TLS_GOOD4" tls.alert)
+	is_frame "$f" "$fr" "tls.alert_message.desc == 112 && ip.src == $TLS_GOOD4"
+	fr=$(deciding "$TMP/tlsa.json" "$TLS_GOOD6" tls.alert)
+	is_frame "$f" "$fr" "tls.alert_message.desc == 112 && ipv6.src == $TLS_GOOD6"
+	fr=$(deciding "$TMP/tlsa.json" "$TLS_SELF4" tls.alert)
+	is_frame "$f" "$fr" "tls.alert_message.desc == 48 && ip.src == $CLI4"
+	# tshark also shows the TLS 1.2 session's encrypted alert: its
+	# close_notify, after the handshake, which is no failure.
+	[ "$(tshark -r "$f" -Y 'tls.record.content_type == 21 && ip.src == '"$CLI4"' && tcp.dstport == '"$PORT_TLS"' && !tls.alert_message.desc' 2>/dev/null | wc -l)" -ge 1 ] ||
+		fail "no encrypted alert in the recorded TLS 1.2 session"
+}
+
 test_cli_explain_input_errors() {
 	local rc
 	rc=0; "$NETPROBE" explain "$EXPLAIN_FIXTURES/syn_dropped.pcap" tcp port nonsense >"$TMP/e1.out" 2>&1 || rc=$?
@@ -152,6 +177,12 @@ test_cli_explain_outputs_and_cut_file() {
 	rc=0; "$NETPROBE" explain "$TMP/cut.pcap" --json "$TMP/cut.json" >/dev/null 2>&1 || rc=$?
 	expect "exit status of a cut file" "$rc" 0
 	jqe "$TMP/cut.json" '[.findings[] | select(.verdict == "explain.partial" and .status == "warn" and (.summary | test("truncated")))] | length == 1'
+	jqe "$TMP/cut.json" '[.findings[] | select(.verdict == "explain.clean")] | length == 0'
+	# Garbage after a valid file header: no frame read, and it says so.
+	{ head -c 24 "$f"; printf 'garbage garbage garbage garbage\n%.0s' 1 2 3; } >"$TMP/garbage.pcap"
+	rc=0; "$NETPROBE" explain "$TMP/garbage.pcap" --json "$TMP/garbage.json" >/dev/null 2>&1 || rc=$?
+	expect "exit status of a file of garbage records" "$rc" 0
+	jqe "$TMP/garbage.json" '[.findings[].verdict] == ["explain.partial"] and (.findings[0].summary | test("no frame could be read: .*capture length"))'
 	# One frame and no frame at all.
 	head -c 24 "$f" >"$TMP/empty.pcap"
 	rc=0; "$NETPROBE" explain "$TMP/empty.pcap" --json "$TMP/empty.json" >/dev/null 2>&1 || rc=$?
