@@ -2,9 +2,12 @@
 #include "capfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 #include <wireshark.h>
@@ -34,8 +37,9 @@ struct np_capfile {
 	char *filter;
 	struct linkfilter lf[MAX_LINKTYPES];
 	size_t n_lf;
-	uint64_t frame;
+	uint64_t frame, packets;
 	char path[128];
+	char *full_path;
 };
 
 /* Wiretap's encapsulation -> the pcap link type netprobe's dissector and
@@ -63,6 +67,8 @@ static int encap_to_dlt(int encap)
 	return encap > 0 && encap < MAX_ENCAP ? encap_dlt[encap] : -1;
 }
 
+int np_capfile_dlt(const struct np_capfile *f);
+
 static void library_init(void)
 {
 	static int done;
@@ -80,17 +86,17 @@ static void library_init(void)
 
 int64_t np_capfile_ts_ns(int64_t sec, int64_t nsec, int *ok)
 {
-	/* Whole seconds that fit in an int64_t of nanoseconds, with room for
-	 * the fraction and for differences between two of them: about 146
-	 * years either side of 1970. */
-	const int64_t lim = INT64_MAX / NS_PER_S / 2;
+	int64_t ns;
 
-	if (sec > lim || sec < -lim || nsec < 0 || nsec >= NS_PER_S) {
+	/* From 1970 to April 2262: every difference of two such times fits
+	 * too, so no silence computed from them overflows. */
+	if (sec < 0 || nsec < 0 || nsec >= NS_PER_S || __builtin_mul_overflow(sec, NS_PER_S, &ns) ||
+	    __builtin_add_overflow(ns, nsec, &ns)) {
 		*ok = 0;
 		return 0;
 	}
 	*ok = 1;
-	return sec * NS_PER_S + nsec;
+	return ns;
 }
 
 static struct linkfilter *filter_for(struct np_capfile *f, int dlt, char *errbuf)
@@ -139,6 +145,13 @@ struct np_capfile *np_capfile_open(const char *path, const char *filter, char *e
 		return NULL;
 	}
 	snprintf(f->path, sizeof(f->path), "%s", path);
+	f->full_path = strdup(path);
+	if (!f->full_path) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "out of memory");
+		free(f->filter);
+		free(f);
+		return NULL;
+	}
 	f->w = wtap_open_offline(path, WTAP_TYPE_AUTO, &err, &err_info, FALSE);
 	if (!f->w) {
 		if (err > 0)
@@ -148,13 +161,96 @@ struct np_capfile *np_capfile_open(const char *path, const char *filter, char *e
 			snprintf(errbuf, NP_ERRBUF_SIZE, "%.100s: cannot read it as a capture: %.100s%s%.100s",
 				 path, wtap_strerror(err), err_info ? ": " : "", err_info ? err_info : "");
 		g_free(err_info);
+		free(f->full_path);
 		free(f->filter);
 		free(f);
 		return NULL;
 	}
 	wtap_rec_init(&f->rec);
 	ws_buffer_init(&f->buf, 1514);
+	/* A filter that does not compile is the user's typo: say so now, for
+	 * the file's link type (Ethernet's when packets may differ; other
+	 * link types compile as they appear). */
+	if (f->filter) {
+		int dlt = np_capfile_dlt(f);
+
+		if (!filter_for(f, dlt >= 0 ? dlt : DLT_EN10MB, errbuf)) {
+			np_capfile_close(f);
+			return NULL;
+		}
+	}
 	return f;
+}
+
+/* pcapng block types (draft-ietf-opsawg-pcapng 4, 10.1) that hold no
+ * packet: libpcap passes over them, and an empty capture has some (dumpcap
+ * writes an Interface Statistics Block even when it saw nothing). */
+static int block_holds_no_packet(uint32_t type)
+{
+	switch (type) {
+	case 0x0A0D0D0AU:           /* Section Header */
+	case 0x00000001U:           /* Interface Description */
+	case 0x00000004U:           /* Name Resolution */
+	case 0x00000005U:           /* Interface Statistics */
+	case 0x00000009U:           /* systemd Journal Export */
+	case 0x0000000AU:           /* Decryption Secrets */
+	case 0x00000BADU:           /* Custom, copiable */
+	case 0x40000BADU:           /* Custom, not copiable */
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+#define NP_PCAPNG_WALK_MAX 1000000   /* blocks looked at: bounds the time on a hostile file */
+
+/* A pcapng file that gave no packet at all: is it empty, or did the reader
+ * pass over blocks that may hold packets (a type it does not read)? 1 with
+ * errbuf saying which, when so. Only block headers are read (pread). */
+static int pcapng_unread_blocks(const char *path, char *errbuf)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), swap, rc = 0;
+	uint8_t h[12];
+	struct stat sb;
+	uint64_t off = 0, n_odd = 0, first_off = 0, walked = 0;
+	uint32_t first_type = 0;
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+	    pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) || memcmp(h, "\x0a\x0d\x0d\x0a", 4) != 0)
+		goto out;   /* not pcapng: every byte past its header is a record or an error */
+	/* The byte-order magic tells how the lengths read (section 4.1). */
+	swap = !(h[8] == 0x4d && h[9] == 0x3c && h[10] == 0x2b && h[11] == 0x1a);
+	while (off + 12 <= (uint64_t)sb.st_size && walked++ < NP_PCAPNG_WALK_MAX) {
+		uint32_t type, len;
+
+		if (pread(fd, h, 8, (off_t)off) != 8)
+			break;
+		memcpy(&type, h, 4);
+		memcpy(&len, h + 4, 4);
+		if (swap) {
+			type = __builtin_bswap32(type);
+			len = __builtin_bswap32(len);
+		}
+		if (len < 12 || len % 4)
+			break;
+		if (!block_holds_no_packet(type) && !n_odd++) {
+			first_type = type;
+			first_off = off;
+		}
+		off += len;
+	}
+	if (!n_odd)
+		goto out;
+	rc = 1;
+	snprintf(errbuf, NP_ERRBUF_SIZE, "%llu block%s of a type not read as packets "
+		 "(the first, type 0x%08x, at byte %llu)",
+		 (unsigned long long)n_odd, n_odd == 1 ? "" : "s", first_type,
+		 (unsigned long long)first_off);
+out:
+	close(fd);
+	return rc;
 }
 
 static void packet_options(struct np_capfile_rec *r, wtap_block_t b)
@@ -184,11 +280,21 @@ int np_capfile_next(struct np_capfile *f, struct np_capfile_rec *r, char *errbuf
 	wtap_rec_reset(&f->rec);
 	memset(r, 0, sizeof(*r));
 	if (!wtap_read(f->w, &f->rec, &f->buf, &err, &err_info, &offset)) {
-		if (err == 0)
+		if (err == 0) {
+			/* With no packet read, make sure the file had none to give. */
+			if (f->packets == 0 && pcapng_unread_blocks(f->full_path, errbuf))
+				return NP_EINVAL;
 			return 0;
-		snprintf(errbuf, NP_ERRBUF_SIZE, "after frame %llu: %.100s%s%.120s",
-			 (unsigned long long)f->frame, wtap_strerror(err), err_info ? ": " : "",
-			 err_info ? err_info : "");
+		}
+		/* Where in Wireshark's numbering, and why in its reader's words
+		 * (which name the block and the length at fault). */
+		if (err == WTAP_ERR_SHORT_READ)
+			snprintf(errbuf, NP_ERRBUF_SIZE, "after frame %llu: the file is truncated: it ends in the "
+				 "middle of a record", (unsigned long long)f->frame);
+		else
+			snprintf(errbuf, NP_ERRBUF_SIZE, "after frame %llu: %.100s%s%.120s",
+				 (unsigned long long)f->frame, wtap_strerror(err), err_info ? ": " : "",
+				 err_info ? err_info : "");
 		g_free(err_info);
 		return NP_EINVAL;
 	}
@@ -201,6 +307,7 @@ int np_capfile_next(struct np_capfile *f, struct np_capfile_rec *r, char *errbuf
 	if (f->rec.rec_type != REC_TYPE_PACKET)
 		return 1;
 	r->is_packet = 1;
+	f->packets++;
 	r->caplen = f->rec.rec_header.packet_header.caplen;
 	r->wirelen = f->rec.rec_header.packet_header.len;
 	if (r->wirelen < r->caplen)
@@ -226,6 +333,20 @@ int np_capfile_next(struct np_capfile *f, struct np_capfile_rec *r, char *errbuf
 	return 1;
 }
 
+const char *np_capfile_dlt_name(int dlt)
+{
+	const char *n = dlt >= 0 ? pcap_datalink_val_to_name(dlt) : NULL;
+
+	return n ? n : "unknown";
+}
+
+int np_capfile_dlt(const struct np_capfile *f)
+{
+	int e = wtap_file_encap(f->w);
+
+	return e == WTAP_ENCAP_PER_PACKET ? -1 : encap_to_dlt(e);
+}
+
 const char *np_capfile_format(const struct np_capfile *f)
 {
 	const char *n = wtap_file_type_subtype_name(wtap_file_type_subtype(f->w));
@@ -244,6 +365,7 @@ void np_capfile_close(struct np_capfile *f)
 	wtap_rec_cleanup(&f->rec);
 	ws_buffer_free(&f->buf);
 	wtap_close(f->w);
+	free(f->full_path);
 	free(f->filter);
 	free(f);
 }

@@ -52,6 +52,13 @@ struct np_capfile *np_capfile_open(const char *path, const char *filter, char *e
  * block is damaged, the filter does not apply to a link type). */
 int np_capfile_next(struct np_capfile *f, struct np_capfile_rec *rec, char *errbuf);
 
+/* The link type of every packet of the file, or -1 when they may differ
+ * (pcapng with interfaces of several types) or it has no pcap number. */
+int np_capfile_dlt(const struct np_capfile *f);
+
+/* libpcap's name of a link type, "unknown" when it has none. */
+const char *np_capfile_dlt_name(int dlt);
+
 /* The file's format as Wireshark names it ("pcapng", "pcap", …). */
 const char *np_capfile_format(const struct np_capfile *f);
 

@@ -89,41 +89,6 @@ int np_capture_add_secret(struct np_capture *c, const char *secret);
  * still could), with the evidence comments. f is closed. */
 int np_capture_save(struct np_capture *c, FILE *f, char *errbuf);
 
-/*
- * Reading a capture file (pcap or pcapng), for offline analysis. Every
- * libpcap call of netprobe is in this module; the readers above it see
- * records, never a pcap_t.
- */
-struct np_pcap_file;
-
-struct np_pcap_rec {
-	uint64_t frame;             /* 1-based over every record of the file, as
-				     * Wireshark numbers them, whatever the filter keeps */
-	int64_t ts_ns;              /* capture time, nanoseconds since the epoch */
-	int ts_ok;                  /* 0: the record's time is not one ts_ns can hold
-				     * (after April 2262, or before 1970); ts_ns is then
-				     * clamped and means nothing */
-	uint32_t caplen, wirelen;
-	const uint8_t *data;        /* caplen bytes, borrowed until the next call */
-	int matched;                /* the filter keeps it (1 when there is none) */
-};
-
-/* Opens PATH, with timestamps in nanoseconds whatever the file holds, and
- * compiles FILTER (BPF as tcpdump takes it; NULL or "": none) for its link
- * type. Returns NULL and a one-line errbuf when the file cannot be read as
- * a capture, its link type is not one the dissector knows, the filter does
- * not compile, or memory runs out. */
-struct np_pcap_file *np_pcap_file_open(const char *path, const char *filter, char *errbuf);
-
-/* The next record: 1, 0 at the end of the file, or NP_EINVAL when the
- * file ends in the middle of a record, a record is damaged or the file
- * cannot be read further (errbuf says which, in libpcap's words, one
- * line); the records before it were good. */
-int np_pcap_file_next(struct np_pcap_file *f, struct np_pcap_rec *rec, char *errbuf);
-
-/* The link type of its records (a DLT_ value, as np_dissect takes it). */
-int np_pcap_file_dlt(const struct np_pcap_file *f);
-
-void np_pcap_file_close(struct np_pcap_file *f);
+/* Capture files are read by capfile.h (libwiretap). */
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capfile.h"
 #include "capture.h"
 #include "dissect.h"
 #include "explain_int.h"
@@ -580,7 +581,7 @@ void np_explain_free(struct np_explain *e)
 	free(e->buckets);
 	free(e->hosts);
 	free(e->out);
-	np_pcap_file_close(e->pf);
+	np_capfile_close(e->pf);
 	free(e->name);
 	free(e);
 }
@@ -602,19 +603,86 @@ int np_explain_open(const char *path, const struct np_explain_opts *o,
 	}
 	/* The filter is the reader's: records it drops still take their
 	 * number (np_explain_skip), as in Wireshark. */
-	e->pf = np_pcap_file_open(path, o ? o->filter : NULL, errbuf);
+	e->pf = np_capfile_open(path, o ? o->filter : NULL, errbuf);
 	if (!e->pf) {
 		np_explain_free(e);
 		return NP_EINVAL;
 	}
-	e->dlt = np_pcap_file_dlt(e->pf);
+	/* A file of one link type the dissector cannot read is refused now;
+	 * in a file of several (pktmon's), such packets are counted. */
+	{
+		int dlt = np_capfile_dlt(e->pf);
+		struct np_packet probe;
+
+		if (dlt >= 0) {
+			np_dissect(dlt, NULL, 0, 0, &probe);
+			if (probe.status == NP_PKT_UNSUPPORTED) {
+				snprintf(errbuf, NP_ERRBUF_SIZE, "%.100s: link type %d (%s) is not one netprobe "
+					 "reads (Ethernet, Linux cooked, raw IP)", path, dlt,
+					 np_capfile_dlt_name(dlt));
+				np_explain_free(e);
+				return NP_EINVAL;
+			}
+		}
+	}
+	e->other_dlt = -1;
 	*out = e;
 	return 0;
 }
 
+/* A copy of a packet already read: the same pcapng packet id (epb_packetid,
+ * which pktmon sets to its PktGroupId on every copy of one packet) as one
+ * of the last ones. Ids are kept only for packets that were analysed. */
+static int seen_id(struct np_explain *e, uint64_t id)
+{
+	for (unsigned i = 0; i < e->n_ids; i++)
+		if (e->recent_ids[i] == id)
+			return 1;
+	return 0;
+}
+
+static void remember_id(struct np_explain *e, uint64_t id)
+{
+	e->recent_ids[e->next_id] = id;
+	e->next_id = (e->next_id + 1) % 64;
+	if (e->n_ids < 64)
+		e->n_ids++;
+}
+
+/* One packet record of the file. */
+static int file_packet(struct np_explain *e, const struct np_capfile_rec *rec)
+{
+	struct np_packet probe;
+
+	if (!rec->ts_ok) {
+		bad_time(e);
+		return 0;
+	}
+	if (!rec->matched) {
+		np_explain_skip(e, rec->ts_ns);
+		return 0;
+	}
+	if (rec->has_packet_id && seen_id(e, rec->packet_id)) {
+		e->copies_folded++;
+		np_explain_skip(e, rec->ts_ns);
+		return 0;
+	}
+	np_dissect(rec->dlt, NULL, 0, 0, &probe);
+	if (rec->dlt < 0 || probe.status == NP_PKT_UNSUPPORTED) {
+		e->other_link++;
+		if (e->other_dlt < 0)
+			e->other_dlt = rec->dlt;
+		np_explain_skip(e, rec->ts_ns);
+		return 0;
+	}
+	if (rec->has_packet_id)
+		remember_id(e, rec->packet_id);
+	return np_explain_frame(e, rec->dlt, rec->ts_ns, rec->data, rec->caplen, rec->wirelen);
+}
+
 int np_explain_run(struct np_explain *e, struct np_report *r)
 {
-	struct np_pcap_rec rec;
+	struct np_capfile_rec rec;
 	char errbuf[NP_ERRBUF_SIZE];
 	int rc;
 
@@ -623,15 +691,20 @@ int np_explain_run(struct np_explain *e, struct np_report *r)
 	/* One call per record, kept or not: this analysis's frame numbers
 	 * are the reader's rec.frame, Wireshark's. */
 	for (;;) {
-		rc = np_pcap_file_next(e->pf, &rec, errbuf);
+		rc = np_capfile_next(e->pf, &rec, errbuf);
 		if (rc <= 0)
 			break;
-		if (!rec.ts_ok)
-			bad_time(e);
-		else if (!rec.matched)
-			np_explain_skip(e, rec.ts_ns);
-		else if (np_explain_frame(e, e->dlt, rec.ts_ns, rec.data, rec.caplen, rec.wirelen) < 0)
+		if (!rec.is_packet) {
+			/* a pcapng journal block (pktmon's filter events):
+			 * Wireshark numbers it as a frame */
+			e->not_packets++;
+			if (rec.ts_ok)
+				np_explain_skip(e, rec.ts_ns);
+			else
+				bad_time(e);
+		} else if (file_packet(e, &rec) < 0) {
 			break;
+		}
 	}
 	if (e->err)
 		return e->err;
@@ -645,6 +718,11 @@ int np_explain_run(struct np_explain *e, struct np_report *r)
 	r->capture.file = strdup(e->name);
 	r->capture.received = e->st.frames;
 	r->capture.kept = e->st.matched;
+	free(r->capture.format);
+	r->capture.format = strdup(np_capfile_format(e->pf));
+	r->capture.copies_folded = e->copies_folded;
+	r->capture.not_packets = e->not_packets;
+	r->capture.other_link = e->other_link;
 	return np_explain_finish(e, r);
 }
 

@@ -84,8 +84,13 @@ struct np_explain {
 	int64_t min_idle_ns, linger_ns;
 	size_t max_flows, max_findings;
 	/* the file, when reading one */
-	struct np_pcap_file *pf;
-	int dlt;
+	struct np_capfile *pf;
+	/* packet ids seen lately (pktmon logs one packet once per component
+	 * it crosses, each copy with the same id): a copy is folded */
+	uint64_t recent_ids[64];
+	unsigned n_ids, next_id;
+	uint64_t copies_folded, not_packets, other_link;
+	int other_dlt;              /* the first link type not read, -1 none */
 	char *name;
 	/* frames */
 	uint64_t frame;

@@ -88,6 +88,7 @@ void np_report_free(struct np_report *r)
 	strlist_free(&r->proxy_env);
 	free(r->capture.file);
 	free(r->capture.unavailable);
+	free(r->capture.format);
 	free(r->command);
 	free(r);
 }

@@ -24,6 +24,11 @@ struct np_report_capture {
 	uint64_t not_kept;              /* matched to a flow, counted, not kept */
 	size_t budget, held_peak;       /* evidence budget (--pcap-max), the most held */
 	size_t snaplen, ring_bytes, ring_slots;
+	/* A file read (explain): its format, copies of one packet folded
+	 * (pktmon's packet ids), records that are not packets, packets of a
+	 * link type the dissector does not read. */
+	char *format;
+	uint64_t copies_folded, not_packets, other_link;
 };
 
 /* The whole run: where it ran from, and every finding in arrival order. */

@@ -77,6 +77,12 @@ static json_t *capture_json(const struct np_report_capture *c)
 	json_object_set_new(o, "budget_bytes", json_integer((json_int_t)c->budget));
 	json_object_set_new(o, "held_peak_bytes", json_integer((json_int_t)c->held_peak));
 	json_object_set_new(o, "unavailable", c->unavailable ? str_or_marker(c->unavailable) : json_null());
+	if (c->format) {
+		json_object_set_new(o, "format", str_or_marker(c->format));
+		json_object_set_new(o, "copies_folded", json_integer((json_int_t)c->copies_folded));
+		json_object_set_new(o, "not_packets", json_integer((json_int_t)c->not_packets));
+		json_object_set_new(o, "other_link", json_integer((json_int_t)c->other_link));
+	}
 	return o;
 }
 

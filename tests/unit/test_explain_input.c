@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "explain_test.h"
+#include "netprobe/capfile.h"
 #include "netprobe/capture.h"
 #include "netprobe/pcapng.h"
 
@@ -76,8 +77,8 @@ static void timestamps_read_back_within_the_bound(void **state)
 	};
 	struct frame fr[6];
 	char path[256], errbuf[NP_ERRBUF_SIZE];
-	struct np_pcap_file *f;
-	struct np_pcap_rec rec;
+	struct np_capfile *f;
+	struct np_capfile_rec rec;
 
 	(void)state;
 	tmp_path(path, sizeof(path), "ts-bound.pcapng");
@@ -86,11 +87,11 @@ static void timestamps_read_back_within_the_bound(void **state)
 		fr[i].ts_ns = ts[i];
 	}
 	write_pcapng(path, fr, 6);
-	f = np_pcap_file_open(path, NULL, errbuf);
+	f = np_capfile_open(path, NULL, errbuf);
 	if (!f)
 		fail_msg("%s", errbuf);
 	for (size_t i = 0; i < 6; i++) {
-		assert_int_equal(np_pcap_file_next(f, &rec, errbuf), 1);
+		assert_int_equal(np_capfile_next(f, &rec, errbuf), 1);
 		assert_int_equal(rec.frame, i + 1);
 		if (ts[i] <= (uint64_t)INT64_MAX) {
 			assert_true(rec.ts_ok);
@@ -99,8 +100,8 @@ static void timestamps_read_back_within_the_bound(void **state)
 			assert_false(rec.ts_ok);
 		}
 	}
-	assert_int_equal(np_pcap_file_next(f, &rec, errbuf), 0);
-	np_pcap_file_close(f);
+	assert_int_equal(np_capfile_next(f, &rec, errbuf), 0);
+	np_capfile_close(f);
 	unlink(path);
 }
 
@@ -206,12 +207,12 @@ static void damaged_files_are_partial_never_clean(void **state)
 		mlen = len;
 		v = 7;
 		memcpy(m + blk[5] + 4, &v, 4);
-		CASE("length 7", "read up to frame 3 only", "length of 7");
+		CASE("length 7", "read up to frame 3 only", "less than the minimum");
 		/* Not a multiple of 4. */
 		memcpy(m, b, len);
 		v = 110;
 		memcpy(m + blk[5] + 4, &v, 4);
-		CASE("length 110", "frame 3", "multiple of 4");
+		CASE("length 110", "frame 3", "block length");
 		/* Header and trailer disagree. */
 		memcpy(m, b, len);
 		memcpy(&v, b + blk[5] + 4, 4);
@@ -222,7 +223,7 @@ static void damaged_files_are_partial_never_clean(void **state)
 		memcpy(m, b, len);
 		v = 0x7ffffff0;
 		memcpy(m + blk[2] + 4, &v, 4);
-		CASE("huge", "no frame could be read", "byte 256");
+		CASE("huge", "no frame could be read", "too large");
 		/* Cut inside the 5th packet. */
 		memcpy(m, b, len);
 		mlen = blk[6] + 30;
@@ -271,7 +272,7 @@ static void pcap_with_damaged_records(void **state)
 	r = explain_file(path, 0, &st, &rc, NULL);
 	assert_int_equal(rc, 0);
 	assert_int_equal(st.frames, 0);
-	expect_partial("pcap garbage", r, "no frame could be read", "capture length");
+	expect_partial("pcap garbage", r, "no frame could be read", "bigger than maximum");
 	np_report_free(r);
 	free(b);
 	free(src);

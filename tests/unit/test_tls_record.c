@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netprobe/capfile.h"
 #include "netprobe/capture.h"
 #include "netprobe/dissect.h"
 #include "netprobe/error.h"
@@ -39,20 +40,20 @@ static const char *captures_dir(void)
 static size_t stream(uint16_t sport, uint16_t dport, uint8_t *out, size_t cap)
 {
 	char path[512], errbuf[NP_ERRBUF_SIZE];
-	struct np_pcap_file *f;
-	struct np_pcap_rec rec;
+	struct np_capfile *f;
+	struct np_capfile_rec rec;
 	size_t n = 0;
 	uint32_t next = 0;
 	int have = 0;
 
 	snprintf(path, sizeof(path), "%s/tls_alerts.pcap", captures_dir());
-	f = np_pcap_file_open(path, NULL, errbuf);
+	f = np_capfile_open(path, NULL, errbuf);
 	if (!f)
 		fail_msg("%s", errbuf);
-	while (np_pcap_file_next(f, &rec, errbuf) == 1) {
+	while (np_capfile_next(f, &rec, errbuf) == 1) {
 		struct np_packet p;
 
-		np_dissect(np_pcap_file_dlt(f), rec.data, rec.caplen, rec.wirelen, &p);
+		np_dissect(rec.dlt, rec.data, rec.caplen, rec.wirelen, &p);
 		if (!p.has_ip || p.l4 != IPPROTO_TCP || p.tcp.sport != sport || p.tcp.dport != dport)
 			continue;
 		if (p.tcp.flags & NP_TCP_SYN) {
@@ -69,7 +70,7 @@ static size_t stream(uint16_t sport, uint16_t dport, uint8_t *out, size_t cap)
 		n += p.payload_len;
 		next += (uint32_t)p.payload_len;
 	}
-	np_pcap_file_close(f);
+	np_capfile_close(f);
 	return n;
 }
 
