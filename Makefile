@@ -5,7 +5,7 @@ DESTDIR  ?=
 SANITIZE ?= 0
 
 CC       ?= cc
-PKGS     := libcares jansson libssl libcrypto libpcap libcap-ng yaml-0.1
+PKGS     := libcares jansson libssl libcrypto libpcap libcap-ng yaml-0.1 krb5-gssapi krb5
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -D_GNU_SOURCE \
             -DNP_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -108,7 +108,7 @@ clean:
 	rm -rf build bin
 
 # The packet dissector, the DNS answer reader, the NPR/1 parsers and the
-# HTTP response head reader under
+# HTTP response head reader and the Proxy-Authenticate parser under
 # libFuzzer (clang): `make fuzz`, FUZZ_SECONDS=600 for a longer run. Each
 # links its module alone, not the library.
 FUZZ_CC      ?= clang
@@ -119,7 +119,7 @@ FUZZ_BIN     := build/fuzz/fuzz_dissect
 
 .PHONY: fuzz
 fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuzz_profile build/fuzz/fuzz_npr \
-      build/fuzz/fuzz_http_head
+      build/fuzz/fuzz_http_head build/fuzz/fuzz_proxy_auth
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
 	@mkdir -p build/fuzz/dns_answer
 	@echo "fuzz_dns_answer: $(FUZZ_SECONDS) s"
@@ -145,7 +145,17 @@ fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuz
 	@echo "fuzz_http_head: $(FUZZ_SECONDS) s"
 	@build/fuzz/fuzz_http_head -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=10 \
 		-artifact_prefix=build/fuzz/http_head- build/fuzz/http_head >build/fuzz/http_head.log 2>&1; \
-		rc=$$?; tail -2 build/fuzz/http_head.log; exit $$rc
+		rc=$$?; tail -2 build/fuzz/http_head.log; [ $$rc -eq 0 ] || exit $$rc
+	@mkdir -p build/fuzz/proxy_auth
+	@echo "fuzz_proxy_auth: $(FUZZ_SECONDS) s"
+	@build/fuzz/fuzz_proxy_auth -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=10 \
+		-artifact_prefix=build/fuzz/proxy_auth- build/fuzz/proxy_auth >build/fuzz/proxy_auth.log 2>&1; \
+		rc=$$?; tail -2 build/fuzz/proxy_auth.log; exit $$rc
+
+# The Proxy-Authenticate parser and the scheme choice, alone (no GSSAPI).
+build/fuzz/fuzz_proxy_auth: tests/fuzz/fuzz_proxy_auth.c netprobe/proxy_auth_parse.c netprobe/proxy_auth.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_proxy_auth.c netprobe/proxy_auth_parse.c
 
 # The DNS answer reader and checker under libFuzzer (names are decoded by
 # dns_check.c itself).
