@@ -117,23 +117,131 @@ static void start_tls(struct attempt *a)
 	want(a, NP_EV_WRITE);
 }
 
+/* Sends the CONNECT, with the Proxy-Authorization value the exchange is at. */
+static void send_connect(struct attempt *a)
+{
+	struct conn *c = &a->c;
+	const char *tok = strchr(a->authz, ' ');
+
+	/* The token (Basic's credential, NTLM's response) never reaches the
+	 * saved capture. */
+	if (tok && tok[1])
+		np_capture_add_secret(np_run_capture(a->st->run), tok + 1);
+	c->out_len = np_proxy_connect_request_auth(a->authz, a->t.host, a->t.port, c->out, sizeof(c->out));
+	c->out_off = 0;
+	c->in_len = 0;
+	start_phase(a, P_PROXY_SEND);
+	want(a, NP_EV_WRITE);
+}
+
 static void after_connect(struct attempt *a)
 {
 	struct conn *c = &a->c;
 
 	c->t_conn = np_now_us();
 	if (!a->proxy.none && !is_http(a)) {
-		c->out_len = np_proxy_connect_request(&a->proxy, a->b64, a->t.host, a->t.port, c->out,
-						      sizeof(c->out));
-		c->out_off = 0;
-		c->in_len = 0;
-		start_phase(a, P_PROXY_SEND);
-		want(a, NP_EV_WRITE);
+		if (!a->authz_ready && a->pauth) {
+			/* A retry after the exchange ran: begin with the scheme
+			 * that worked. */
+			a->authz[0] = '\0';
+			if (np_pauth_scheme(a->pauth) && np_pauth_restart(a->pauth, a->authz, sizeof(a->authz)) !=
+			    NP_PAUTH_SEND)
+				a->authz[0] = '\0';
+			else if (!np_pauth_scheme(a->pauth))
+				np_pauth_first(a->pauth, a->authz, sizeof(a->authz));
+		} else if (!a->pauth) {
+			/* no memory for the exchange: Basic as before */
+			snprintf(a->authz, sizeof(a->authz), "%s%s", a->proxy.user[0] ? "Basic " : "",
+				 a->proxy.user[0] ? a->b64 : "");
+		}
+		a->authz_ready = 0;
+		send_connect(a);
 	} else if (is_http(a)) {
 		send_http(a);
 	} else {
 		start_tls(a);
 	}
+}
+
+static void conn_open(struct attempt *a);
+
+/* The proxy closes after its 407 (or its body runs to the close): the
+ * next leg on a new connection. A leg that answered a challenge token is
+ * bound to the old connection (NTLM), so the exchange begins again. */
+static void auth_reconnect(struct attempt *a)
+{
+	int r = NP_PAUTH_SEND;
+
+	if (a->chal.ntlm_token[0] || a->chal.nego_token[0])
+		r = np_pauth_restart(a->pauth, a->authz, sizeof(a->authz));
+	if (r != NP_PAUTH_SEND || ++a->auth_conns > 3) {
+		a->auth_outcome = r != NP_PAUTH_SEND ? r : NP_PAUTH_FAILED;
+		conn_stop(a, 0);
+		return;
+	}
+	a->authz_ready = 1;
+	conn_close(&a->c);
+	conn_open(a);
+}
+
+/* Skips the 407's body; the next leg follows on the same connection. */
+static void drain_body(struct attempt *a, const char *buf, size_t len)
+{
+	struct conn *c = &a->c;
+	size_t used = 0;
+	int r = np_http_body_feed(&c->body, buf, len, &used);
+
+	if (r < 0) {
+		auth_reconnect(a);
+	} else if (r > 0) {
+		send_connect(a);
+	} else if (c->phase != P_PROXY_DRAIN) {
+		start_phase(a, P_PROXY_DRAIN);
+		want(a, NP_EV_READ);
+	}
+}
+
+static void do_drain(struct attempt *a)
+{
+	struct conn *c = &a->c;
+	ssize_t n = recv(c->fd, c->in, sizeof(c->in), 0);
+
+	if (n < 0) {
+		if (errno != EAGAIN)
+			auth_reconnect(a);
+		return;
+	}
+	if (n == 0) {
+		auth_reconnect(a);
+		return;
+	}
+	drain_body(a, c->in, (size_t)n);
+}
+
+/* A 407 to the CONNECT: the exchange's next leg, or its end. */
+static int on_407(struct attempt *a)
+{
+	struct conn *c = &a->c;
+	int r;
+
+	if (!a->pauth)
+		return 0;
+	np_pauth_reset(&a->chal);
+	if (np_pauth_parse_head(c->in, c->head.length, &a->chal) < 0) {
+		a->auth_outcome = NP_PAUTH_NONE;
+		return 0;
+	}
+	r = np_pauth_step(a->pauth, &a->chal, a->authz, sizeof(a->authz));
+	if (r != NP_PAUTH_SEND) {
+		a->auth_outcome = r;
+		return 0;
+	}
+	if (c->head.close || !np_http_body_init(&c->body, &c->head)) {
+		auth_reconnect(a);
+		return 1;
+	}
+	drain_body(a, c->in + c->head.length, c->in_len - c->head.length);
+	return 1;
 }
 
 static void do_write(struct attempt *a, enum phase next)
@@ -184,7 +292,13 @@ static void do_read_head(struct attempt *a)
 		conn_stop(a, 0);
 		return;
 	}
+	if (c->phase == P_PROXY_READ && r > 0 && c->head.status == 407 && on_407(a))
+		return;
 	if (c->phase == P_PROXY_READ && r > 0 && c->head.status == 200) {
+		/* RFC 4559 5: a 200 is success, whether or not the proxy sent
+		 * a final Negotiate token (squid sends none on CONNECT). */
+		if (a->pauth && a->authz[0])
+			a->auth_used = np_pauth_scheme(a->pauth) ? np_pauth_scheme(a->pauth) : NP_PAUTH_BASIC;
 		c->t_proxy = np_now_us();
 		start_tls(a);
 		return;
@@ -245,6 +359,9 @@ static void on_io(struct np_watch *w, int fd, int events, void *arg)
 	case P_PROXY_READ:
 	case P_HTTP_READ:
 		do_read_head(a);
+		break;
+	case P_PROXY_DRAIN:
+		do_drain(a);
 		break;
 	case P_TLS:
 		do_tls(a);
@@ -418,6 +535,7 @@ static void att_cancel(struct np_job *job, const char *verdict)
 
 static void att_free(struct np_job *job)
 {
+	np_pauth_free(((struct attempt *)job)->pauth);
 	free(job);
 }
 
@@ -447,6 +565,9 @@ static void submit_attempt(struct tls_state *st, const char *target_str, const s
 		np_tls_base64(cred, (size_t)n, a->b64, sizeof(a->b64));
 		np_capture_add_secret(np_run_capture(st->run), a->b64);
 	}
+	if (!p->none && !is_http(a))
+		a->pauth = np_pauth_new(p->host, p->user, p->pass);
+	a->auth_outcome = NP_PAUTH_SEND;
 	snprintf(a->job.label, sizeof(a->job.label), "%s %.200s (%s%s%.60s)", check_of(a), target_str,
 		 np_addr_str((struct sockaddr *)&a->dst, addr, sizeof(addr)), p->none ? "" : " via ",
 		 p->none ? "" : p->host);

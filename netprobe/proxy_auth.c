@@ -16,10 +16,18 @@
 
 static struct np_pauth_conf conf;
 static char krb_note[300];     /* why no Kerberos credential was loaded, "" when nothing to say */
+static krb5_error_code krb_kt_err; /* a client keytab's ticket request failed with this */
+
+static char orig_cc[300];
 
 const struct np_pauth_conf *np_pauth_conf(void)
 {
 	return &conf;
+}
+
+const char *np_pauth_cache_name(void)
+{
+	return orig_cc;
 }
 
 /* Fills mem (a new MEMORY: cache) from the ticket cache, or from a
@@ -37,8 +45,15 @@ static krb5_error_code load_ccache(krb5_context kc, krb5_ccache mem, const char 
 	memset(&creds, 0, sizeof(creds));
 	if (!keytab) {
 		e = krb5_cc_default(kc, &src);
-		if (!e)
+		if (!e) {
+			char *full = NULL;
+
+			if (krb5_cc_get_full_name(kc, src, &full) == 0) {
+				snprintf(orig_cc, sizeof(orig_cc), "%s", full);
+				krb5_free_string(kc, full);
+			}
 			e = krb5_cc_get_principal(kc, src, &me);
+		}
 		if (!e)
 			e = krb5_cc_initialize(kc, mem, me);
 		if (!e)
@@ -81,7 +96,14 @@ static krb5_error_code load_ccache(krb5_context kc, krb5_ccache mem, const char 
 		e = krb5_cc_store_cred(kc, mem, &creds);
 	if (e) {
 		m = krb5_get_error_message(kc, e);
-		snprintf(note, notelen, "the keytab %.120s gave no ticket: %.140s", keytab, m);
+		krb_kt_err = e;
+		if (e == KRB5KRB_AP_ERR_SKEW)
+			snprintf(note, notelen, "clock skew: the KDC refused a ticket for the keytab %.120s because this "
+				 "host's clock and the KDC's differ by more than krb5 allows (5 minutes by default)", keytab);
+		else if (e == KRB5_KDC_UNREACH)
+			snprintf(note, notelen, "no KDC reachable for a ticket from the keytab %.120s (%.100s)", keytab, m);
+		else
+			snprintf(note, notelen, "the keytab %.120s gave no ticket: %.140s", keytab, m);
 		krb5_free_error_message(kc, m);
 	}
 out:
@@ -212,7 +234,9 @@ static int gss_leg(struct np_pauth *s, const char *token, char *val, size_t len)
 		if (s->scheme == NP_PAUTH_NTLM)
 			return fail(s, "the proxy refused the NTLM answer after the full exchange (user %s: wrong "
 				    "password, or an unknown user)", s->user);
-		return fail(s, "the proxy refused the %s answer (407 again, without a token)", name);
+		return fail(s, "the proxy refused the %s answer (407 again, without a token)%s", name,
+			    s->scheme == NP_PAUTH_NEGOTIATE ? ": the proxy would not take the Kerberos ticket (its clock "
+			    "and the KDC's differ, or its keytab does not match the KDC's key)" : "");
 	}
 	r = np_pauth_gss_step(&s->gss, s->scheme, s->host, s->user, s->pass, token, out, sizeof(out), s->spn,
 			      sizeof(s->spn), s->why, sizeof(s->why));
@@ -248,6 +272,14 @@ int np_pauth_step(struct np_pauth *s, const struct np_pauth_challenges *c, char 
 		}
 		if (s->have_krb > 0)
 			have |= NP_PAUTH_NEGOTIATE;
+		/* A keytab was there but the KDC gave no ticket for it: a
+		 * credential exists, authentication failed (clock skew, no KDC). */
+		if (!s->have_krb && krb_kt_err && (c->offered & NP_PAUTH_NEGOTIATE) &&
+		    (conf.allowed == NP_PAUTH_AUTO || conf.allowed == NP_PAUTH_NEGOTIATE) &&
+		    !(have & c->offered & (conf.allowed ? conf.allowed : 7u))) {
+			s->scheme = NP_PAUTH_NEGOTIATE;
+			return fail(s, "%s", krb_note);
+		}
 		missing[0] = missing[1] = nopass;
 		missing[2] = s->krb_why[0] ? s->krb_why : "no Kerberos ticket";
 		s->scheme = np_pauth_choose(c->offered, have, conf.allowed, missing, s->why, sizeof(s->why));

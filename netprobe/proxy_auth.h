@@ -83,6 +83,8 @@ struct np_pauth_conf {
  */
 void np_pauth_prepare(const struct np_pauth_conf *conf, const char *principal, char *note, size_t notelen);
 const struct np_pauth_conf *np_pauth_conf(void);
+/* The ticket cache the user had (before the MEMORY: copy), "" if none. */
+const char *np_pauth_cache_name(void);
 
 /* --- one proxy's exchange --- */
 

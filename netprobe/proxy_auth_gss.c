@@ -59,7 +59,9 @@ static void explain(OM_uint32 maj, OM_uint32 min, gss_OID mech, const char *spn,
 
 	status_text(min, GSS_C_MECH_CODE, mech, nt, sizeof(nt));
 	status_text(maj, GSS_C_GSS_CODE, GSS_C_NO_OID, mt, sizeof(mt));
-	if (k == KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN) {
+	/* SPNEGO maps the Kerberos minor codes to its own: the mechanism's
+	 * text is matched as well (krb5's error table wording). */
+	if (k == KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN || strstr(nt, "not found in Kerberos database")) {
 		/* "Server HTTP/proxy.lab@REALM not found in Kerberos database" */
 		const char *s = strstr(nt, "Server "), *e = s ? strstr(s, " not found") : NULL;
 
@@ -68,17 +70,21 @@ static void explain(OM_uint32 maj, OM_uint32 min, gss_OID mech, const char *spn,
 				 (int)(e - s - 7), s + 7);
 		else
 			snprintf(why, whylen, "the KDC does not know the proxy's principal %s (the SPN is missing)", spn);
-	} else if (k == KRB5KRB_AP_ERR_SKEW) {
+	} else if (k == KRB5KRB_AP_ERR_SKEW || strstr(nt, "Clock skew too great")) {
 		snprintf(why, whylen, "clock skew: this host's clock and the KDC's differ by more than krb5 allows "
 			 "(5 minutes by default)");
-	} else if (k == KRB5KRB_AP_ERR_TKT_EXPIRED || maj == GSS_S_CREDENTIALS_EXPIRED ||
-		   GSS_ROUTINE_ERROR(maj) == GSS_S_CREDENTIALS_EXPIRED) {
+	} else if (k == KRB5KRB_AP_ERR_TKT_EXPIRED || GSS_ROUTINE_ERROR(maj) == GSS_S_CREDENTIALS_EXPIRED ||
+		   strstr(nt, "Ticket expired") || strstr(nt, "credentials have expired")) {
 		snprintf(why, whylen, "the Kerberos ticket has expired (kinit again)");
-	} else if (k == KRB5_KDC_UNREACH || k == KRB5_REALM_CANT_RESOLVE) {
+	} else if (k == KRB5_KDC_UNREACH || k == KRB5_REALM_CANT_RESOLVE || strstr(nt, "Cannot contact any KDC") ||
+		   strstr(nt, "Cannot find KDC")) {
 		snprintf(why, whylen, "no KDC reachable for the realm (%s)", nt[0] ? nt : mt);
 	} else if (k == KRB5_FCC_NOFILE || k == KRB5_CC_NOTFOUND || k == KRB5_CC_NOSUPP ||
 		   GSS_ROUTINE_ERROR(maj) == GSS_S_NO_CRED) {
-		snprintf(why, whylen, "no Kerberos ticket (%s)", nt[0] ? nt : mt);
+		const char *cc = np_pauth_cache_name();
+
+		snprintf(why, whylen, "no Kerberos ticket%s%s%s (kinit, or a client keytab)", cc[0] ? " in " : "", cc,
+			 "");
 	} else {
 		snprintf(why, whylen, "GSSAPI: %s%s%s", mt, nt[0] ? ": " : "", nt);
 	}
