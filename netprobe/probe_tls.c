@@ -533,6 +533,11 @@ static void att_cancel(struct np_job *job, const char *verdict)
 	a->st->outstanding--;
 }
 
+static void job_free(struct np_job *job)
+{
+	free(job);
+}
+
 static void att_free(struct np_job *job)
 {
 	np_pauth_free(((struct attempt *)job)->pauth);
@@ -667,7 +672,7 @@ static void path_cancel(struct np_job *job, const char *verdict)
 	path_done(pj);
 }
 
-static const struct np_job_ops path_ops = {path_start, path_cancel, att_free};
+static const struct np_job_ops path_ops = {path_start, path_cancel, job_free};
 
 /* --- cross-path ---------------------------------------------------------------- */
 
