@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -187,9 +188,79 @@ static void waits_for_what_may_still_be_an_answer(void **state)
 	assert_string_equal(h.auth, "N?TLM");
 }
 
+/* A 407's body skipped so the next leg can use the connection. */
+static void skips_407_bodies(void **state)
+{
+	const char *cl = "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: NTLM\r\n"
+			 "Content-Length: 5\r\nConnection: keep-alive\r\n\r\nhello";
+	const char *ch = "HTTP/1.1 407 x\r\nTransfer-Encoding: chunked\r\n\r\n"
+			 "5;name=abc\r\nhello\r\n0a\r\n0123456789\r\n0\r\nX-Trailer: y\r\n\r\n";
+	struct np_http_head h;
+	struct np_http_body b;
+	size_t used, hl;
+	char big[64];
+
+	(void)state;
+	assert_int_equal(np_http_head_parse(cl, strlen(cl), &h), 1);
+	assert_int_equal(h.content_length, 5);
+	assert_false(h.close);
+	assert_int_equal(np_http_body_init(&b, &h), 1);
+	assert_int_equal(np_http_body_feed(&b, cl + h.length, 3, &used), 0);
+	assert_int_equal(np_http_body_feed(&b, cl + h.length + 3, 2, &used), 1);
+	/* chunked, fed a byte at a time: an extension's hex digits are no size */
+	assert_int_equal(np_http_head_parse(ch, strlen(ch), &h), 1);
+	assert_true(h.chunked);
+	hl = h.length;
+	assert_int_equal(np_http_body_init(&b, &h), 1);
+	for (size_t i = hl; i < strlen(ch); i++) {
+		int r = np_http_body_feed(&b, ch + i, 1, &used);
+
+		assert_int_equal(r, i + 1 == strlen(ch) ? 1 : 0);
+		assert_int_equal(used, 1);
+	}
+	/* whole, with bytes after it: only the body's are taken */
+	assert_int_equal(np_http_body_init(&b, &h), 1);
+	assert_int_equal(np_http_body_feed(&b, ch + hl, strlen(ch) - hl, &used), 1);
+	assert_int_equal(used, strlen(ch) - hl);
+	/* a chunk size past the bound, a size line without digits */
+	assert_int_equal(np_http_body_init(&b, &h), 1);
+	snprintf(big, sizeof(big), "fffffffffffffffff\r\n");
+	assert_int_equal(np_http_body_feed(&b, big, strlen(big), &used), NP_EINVAL);
+	assert_int_equal(np_http_body_init(&b, &h), 1);
+	assert_int_equal(np_http_body_feed(&b, "\r\n", 2, &used), NP_EINVAL);
+	/* no framing, or Connection: close, or HTTP/1.0: a new connection */
+	assert_int_equal(np_http_head_parse("HTTP/1.1 407 x\r\n\r\n", strlen("HTTP/1.1 407 x\r\n\r\n"), &h), 1);
+	assert_int_equal(np_http_body_init(&b, &h), 0);
+	assert_int_equal(np_http_head_parse("HTTP/1.0 407 x\r\nContent-Length: 0\r\n\r\n", strlen("HTTP/1.0 407 x\r\nContent-Length: 0\r\n\r\n"), &h), 1);
+	assert_true(h.close);
+	assert_int_equal(np_http_head_parse("HTTP/1.1 407 x\r\nProxy-Connection: close\r\n\r\n", strlen("HTTP/1.1 407 x\r\nProxy-Connection: close\r\n\r\n"), &h), 1);
+	assert_true(h.close);
+	/* conflicting lengths are unusable (RFC 9112 6.3) */
+	assert_int_equal(np_http_head_parse("HTTP/1.1 407 x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", strlen("HTTP/1.1 407 x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"), &h), 1);
+	assert_int_equal(np_http_body_init(&b, &h), 0);
+	/* a body over the bound is not read */
+	assert_int_equal(np_http_head_parse("HTTP/1.1 407 x\r\nContent-Length: 99999999\r\n\r\n", strlen("HTTP/1.1 407 x\r\nContent-Length: 99999999\r\n\r\n"), &h), 1);
+	assert_int_equal(np_http_body_init(&b, &h), 0);
+}
+
+static void connect_with_any_scheme(void **state)
+{
+	char buf[512];
+
+	(void)state;
+	assert_true(np_proxy_connect_request_auth("Negotiate YIIB", "tls.lab", 443, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "CONNECT tls.lab:443 HTTP/1.1\r\n"));
+	assert_non_null(strstr(buf, "Proxy-Authorization: Negotiate YIIB\r\n"));
+	assert_non_null(strstr(buf, "Proxy-Connection: Keep-Alive\r\n\r\n"));
+	assert_true(np_proxy_connect_request_auth("", "tls.lab", 443, buf, sizeof(buf)) > 0);
+	assert_null(strstr(buf, "Proxy-Authorization"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(skips_407_bodies),
+		cmocka_unit_test(connect_with_any_scheme),
 		cmocka_unit_test(parses_proxy_urls),
 		cmocka_unit_test(environment_as_curl_reads_it),
 		cmocka_unit_test(connect_request),
