@@ -5,7 +5,7 @@ DESTDIR  ?=
 SANITIZE ?= 0
 
 CC       ?= cc
-PKGS     := libcares jansson libssl libcrypto libpcap libcap-ng yaml-0.1 krb5-gssapi krb5
+PKGS     := libcares jansson libssl libcrypto libpcap libcap-ng yaml-0.1 krb5-gssapi krb5 libxml-2.0
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -D_GNU_SOURCE \
             -DNP_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -174,19 +174,20 @@ build/fuzz/fuzz_stun: tests/fuzz/fuzz_stun.c netprobe/stun.c netprobe/stun.h
 # quotes outside bytes, under libFuzzer; the proxy module links the
 # target and redaction code its URL parser uses.
 FUZZ_HTTP_SRC := netprobe/proxy.c netprobe/escape.c netprobe/target.c netprobe/portset.c netprobe/redact.c \
-                 netprobe/error.c
+                 netprobe/error.c netprobe/machine_config.c
+FUZZ_XML := $(shell pkg-config --cflags --libs libxml-2.0)
 build/fuzz/fuzz_http_head: tests/fuzz/fuzz_http_head.c $(FUZZ_HTTP_SRC) netprobe/proxy.h netprobe/escape.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_http_head.c $(FUZZ_HTTP_SRC)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_http_head.c $(FUZZ_HTTP_SRC) $(FUZZ_XML)
 
 # The profile parser under libFuzzer, with libyaml and the target and
 # proxy parsers it checks values with (not the built-in profiles).
 FUZZ_PROFILE_SRC := netprobe/profile.c netprobe/profile_opts.c netprobe/profile_vars.c netprobe/target.c netprobe/portset.c \
-                    netprobe/proxy.c netprobe/redact.c netprobe/error.c
+                    netprobe/proxy.c netprobe/redact.c netprobe/error.c netprobe/machine_config.c
 build/fuzz/fuzz_profile: tests/fuzz/fuzz_profile.c $(FUZZ_PROFILE_SRC) netprobe/profile.h netprobe/profile_int.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_profile.c $(FUZZ_PROFILE_SRC) \
-		$(shell pkg-config --libs yaml-0.1)
+		$(shell pkg-config --libs yaml-0.1) $(FUZZ_XML)
 
 # NPR/1 requests, replies and TCP framing (the responder's and its clients' parsers).
 build/fuzz/fuzz_npr: tests/fuzz/fuzz_npr.c netprobe/npr.c netprobe/npr.h netprobe/addr.c netprobe/addr.h

@@ -14,7 +14,7 @@ enum { OPT_IDLE = 0x300, OPT_LADDER, OPT_PROXY, OPT_TCP, OPT_CA, OPT_SNI, OPT_TO
 static const struct np_cmd_opt idle_opts[] = {
 	{"idle", required_argument, OPT_IDLE, "SECONDS", "the silence a connection must survive (default 300)"},
 	{"ladder", required_argument, OPT_LADDER, "S1,S2,...", "the silences tried, one connection each, all at once (default " NP_IDLE_DEFAULT_LADDER ")"},
-	{"proxy", required_argument, OPT_PROXY, "URL|auto|none", "through this HTTP proxy (repeat: each path probed; auto: the environment as curl reads it)"},
+	{"proxy", required_argument, OPT_PROXY, "URL|auto|none|machine-config:FILE", "through this HTTP proxy (repeat: each path probed; auto: the environment as curl reads it; machine-config: a .NET machine.config's defaultProxy)"},
 	{"proxy-auth", required_argument, OPT_PROXY_AUTH, "negotiate|ntlm|basic|auto", "the proxy authentication scheme to use (auto: Negotiate, then NTLM, then Basic, among those offered with credentials)"},
 	{"proxy-keytab", required_argument, OPT_PROXY_KEYTAB, "FILE", "Kerberos client keytab for Negotiate (the principal: the proxy URL's user, else the keytab's first)"},
 	{"proxy-user", required_argument, OPT_PROXY_USER, "[DOMAIN\\]USER", "user for NTLM/Basic; the password from NETPROBE_PROXY_PASSWORD"},

@@ -105,12 +105,13 @@ int np_idle_auth_read(struct iconn *r, char *why, size_t whylen)
 	}
 	k = np_pauth_step(a->s, &a->chal, a->authz, sizeof(a->authz));
 	if (k == NP_PAUTH_FAILED) {
-		snprintf(why, whylen, "proxy: %s authentication failed: %.400s", np_pauth_scheme_name(np_pauth_scheme(a->s)),
-			 np_pauth_why(a->s));
+		snprintf(why, whylen, "proxy answered CONNECT with '%.80s': %s authentication failed: %.400s",
+			 h.status_line, np_pauth_scheme_name(np_pauth_scheme(a->s)), np_pauth_why(a->s));
 		return -1;
 	}
 	if (k == NP_PAUTH_NONE) {
-		snprintf(why, whylen, "proxy wants authentication (%s): %.400s", a->chal.names, np_pauth_why(a->s));
+		snprintf(why, whylen, "proxy answered CONNECT with '%.80s': it wants authentication (%s): %.400s",
+			 h.status_line, a->chal.names, np_pauth_why(a->s));
 		return -1;
 	}
 	if (h.close || !np_http_body_init(&a->body, &h)) {

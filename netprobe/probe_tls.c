@@ -1,6 +1,7 @@
 #include "probe_tls.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -117,6 +118,20 @@ static void start_tls(struct attempt *a)
 	want(a, NP_EV_WRITE);
 }
 
+/* A line of the exchange's evidence (bounded: a long exchange keeps its
+ * first legs). */
+__attribute__((format(printf, 2, 3))) static void leg_note(struct attempt *a, const char *fmt, ...)
+{
+	size_t have = strlen(a->legs);
+	va_list ap;
+
+	if (have + 2 >= sizeof(a->legs))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(a->legs + have, sizeof(a->legs) - have, fmt, ap);
+	va_end(ap);
+}
+
 /* Sends the CONNECT, with the Proxy-Authorization value the exchange is at. */
 static void send_connect(struct attempt *a)
 {
@@ -127,6 +142,9 @@ static void send_connect(struct attempt *a)
 	 * saved capture. */
 	if (tok && tok[1])
 		np_capture_add_secret(np_run_capture(a->st->run), tok + 1);
+	if (a->pauth)
+		leg_note(a, "%sCONNECT %s:%u, Proxy-Authorization: %.*s%s", a->legs[0] ? "\n" : "", a->t.host, a->t.port,
+			 tok ? (int)(tok - a->authz) : 4, tok ? a->authz : "none", tok ? " ***" : "");
 	c->out_len = np_proxy_connect_request_auth(a->authz, a->t.host, a->t.port, c->out, sizeof(c->out));
 	c->out_off = 0;
 	c->in_len = 0;
@@ -284,6 +302,14 @@ static void do_read_head(struct attempt *a)
 	if (r == 0)
 		return;
 	c->head_ok = r > 0 ? 1 : -1;
+	if (c->phase == P_PROXY_READ && r > 0 && a->pauth) {
+		struct np_pauth_challenges *ch = &a->chal;
+
+		np_pauth_reset(ch);
+		np_pauth_parse_head(c->in, c->head.length, ch);
+		leg_note(a, " -> '%.80s'%s%s%s%s", c->head.status_line, ch->names[0] ? ", Proxy-Authenticate: " : "",
+			 ch->names, ch->ntlm_token[0] || ch->nego_token[0] ? " ***" : "", c->head.close ? ", closing" : "");
+	}
 	/* The TLS client speaks first: bytes after a 200 to CONNECT, before
 	 * the ClientHello went, are the proxy's own, not the server's (RFC
 	 * 9110 9.3.6: a 2xx to CONNECT has no content). */
@@ -599,7 +625,7 @@ static void path_fail(struct path_job *pj, const char *verdict, const char *summ
 
 	if (f) {
 		np_finding_summary(f, "%s", summary);
-		np_finding_metric_str(f, "path", pj->proxy.none ? "direct" : pj->proxy.shown);
+		np_finding_metric_str(f, "path", pj->proxy.shown[0] ? pj->proxy.shown : "direct");
 		if (ms >= 0)
 			np_finding_metric_real(f, "dns_ms", ms);
 		/* No address: nothing to connect to fails this check. */
@@ -798,6 +824,7 @@ int np_tls_submit(struct np_run *run, struct np_tls_plan *plan, char *errbuf)
 				return NP_EINVAL;
 			} else if (!plan->path_auto[k])
 				pj->proxy = plan->paths[k];
+			np_proxy_apply_bypass(&pj->proxy, &pj->t);
 			snprintf(pj->job.label, sizeof(pj->job.label), "%s %.250s (resolving)",
 				 pj->t.scheme == NP_SCHEME_HTTP ? "http" : "tls", ts);
 			st->outstanding++;

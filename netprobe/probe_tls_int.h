@@ -88,6 +88,7 @@ struct attempt {
 	int auth_conns;           /* connections the exchange took */
 	int auth_outcome;         /* NP_PAUTH_NONE/FAILED once it gave up, else SEND */
 	unsigned auth_used;       /* the scheme of the tunnel that opened */
+	char legs[1200];          /* each leg's headers, tokens masked, one a line: evidence */
 	struct sockaddr_storage dst;
 	double dns_ms;
 	struct np_timer *timer;

@@ -14,6 +14,29 @@
 
 /* --- findings --------------------------------------------------------------- */
 
+/* Each leg of the proxy authentication, tokens masked: evidence, and a
+ * comment on the tunnel connection's first frame in the saved capture. */
+static void auth_evidence(struct attempt *a, struct np_finding *f)
+{
+	struct np_flow_table *ft = np_run_flows(a->st->run);
+	uint32_t frame = a->c.flow && np_flow_count(a->c.flow) ? np_flow_packet(a->c.flow, 0)->frame : 0;
+	const char *l = a->legs;
+	char note[1300];
+
+	if (!a->legs[0] || a->variant != V_MAIN)
+		return;
+	while (*l) {
+		size_t n = strcspn(l, "\n");
+
+		np_finding_evidence(f, frame, 0, "proxy authentication: %.*s", (int)n, l);
+		l += n + (l[n] == '\n');
+	}
+	if (ft && frame) {
+		snprintf(note, sizeof(note), "netprobe: proxy authentication:\n%s", a->legs);
+		np_flow_comment(ft, frame, note);
+	}
+}
+
 struct np_finding *np_tls_new_finding(struct attempt *a, const char *verdict)
 {
 	char addr[NP_ADDR_STR_MAX];
@@ -23,7 +46,7 @@ struct np_finding *np_tls_new_finding(struct attempt *a, const char *verdict)
 
 	if (!f)
 		return NULL;
-	np_finding_metric_str(f, "path", a->proxy.none ? "direct" : a->proxy.shown);
+	np_finding_metric_str(f, "path", a->proxy.shown[0] ? a->proxy.shown : "direct");
 	/* the scheme that opened the tunnel, on every finding past it */
 	if (a->auth_used)
 		np_finding_metric_str(f, "proxy_auth_scheme", np_pauth_scheme_name(a->auth_used));
@@ -31,6 +54,7 @@ struct np_finding *np_tls_new_finding(struct attempt *a, const char *verdict)
 		np_finding_metric_str(f, "proxy_auth_spn", np_pauth_spn(a->pauth));
 	if (a->dns_ms >= 0)
 		np_finding_metric_real(f, "dns_ms", a->dns_ms);
+	auth_evidence(a, f);
 	return f;
 }
 
@@ -114,7 +138,7 @@ void np_tls_record_path(struct attempt *a, const struct np_tls_facts *x)
 	v->proxied = !a->proxy.none;
 	snprintf(v->issuer, sizeof(v->issuer), "%s", x->chain[x->n_chain - 1].issuer);
 	snprintf(v->anchor, sizeof(v->anchor), "%s", x->anchor_subject);
-	snprintf(v->path, sizeof(v->path), "%s", a->proxy.none ? "direct" : a->proxy.shown);
+	snprintf(v->path, sizeof(v->path), "%s", a->proxy.shown[0] ? a->proxy.shown : "direct");
 }
 
 /* What came back of an answer that is not a complete, valid one, for a

@@ -44,6 +44,8 @@ int np_proxy_parse(const char *url, struct np_proxy *p, char *errbuf)
 	char *shown;
 
 	memset(p, 0, sizeof(*p));
+	if (strncmp(url, "machine-config:", 15) == 0)
+		return np_proxy_machine_config(url + 15, p, errbuf);
 	if (strcmp(url, "none") == 0) {
 		p->none = 1;
 		snprintf(p->shown, sizeof(p->shown), "direct");

@@ -15,7 +15,22 @@ struct np_proxy {
 	int family;                     /* AF_INET/AF_INET6 literal, else AF_UNSPEC */
 	char user[128], pass[128];      /* Basic credentials, "" when none */
 	char shown[NP_TARGET_STR_MAX];  /* "http://user:***@host:port", for every output */
+	/* a proxy from a machine.config: the targets that go direct */
+#define NP_PROXY_MAX_BYPASS 16
+	char source[240];               /* "machine-config FILE", "" otherwise */
+	int bypass_local;
+	size_t n_bypass;
+	char bypass[NP_PROXY_MAX_BYPASS][128]; /* regular expressions, as .NET reads them */
 };
+
+/* --proxy machine-config:FILE (netprobe/machine_config.c): the
+ * <system.net><defaultProxy> of a .NET machine.config or web.config. */
+int np_proxy_machine_config(const char *file, struct np_proxy *p, char *errbuf);
+/* 1 when the machine.config sends t direct (bypasslist, bypassonlocal). */
+int np_proxy_bypassed(const struct np_proxy *p, const struct np_target *t);
+/* A machine.config proxy becomes direct for a target it bypasses; either
+ * way p->shown names what the file chose. */
+void np_proxy_apply_bypass(struct np_proxy *p, const struct np_target *t);
 
 /* "none", or http://[user:pass@]host[:port][/] (port 1080 by default, as
  * curl). "%xx" escapes in user and password are decoded. */

@@ -99,8 +99,15 @@ test_proxyauth_expired_ticket() {
 }
 
 test_proxyauth_ntlm() {
-	pa_tls ntlm "$AUTH_KRB5_CONFIG" none "$(pa_ntlm_url proxy-ntlm.lab "$AUTH_PASS")"
+	pa_tls ntlm "$AUTH_KRB5_CONFIG" none "$(pa_ntlm_url proxy-ntlm.lab "$AUTH_PASS")" --pcap "$TMP/ntlm.pcapng"
 	jqe "$TMP/ntlm.json" '.findings[0].verdict == "tls.ok" and .findings[0].metrics.proxy_auth_scheme == "NTLM"'
+	# three legs on one connection, each evidence, the tokens masked in
+	# the report and in the saved capture
+	jqe "$TMP/ntlm.json" '[.findings[0].evidence[] | select(.text | test("^proxy authentication: CONNECT"))] | length == 3 and (.[1].text | test("Proxy-Authorization: NTLM \\*\\*\\*")) and (.[2].text | test("200"))'
+	[ "$(tshark -r "$TMP/ntlm.pcapng" -Y http.proxy_authorization -T fields -e http.proxy_authorization 2>/dev/null |
+		grep -c '^NTLM \*\**$')" -eq 2 ] || fail "NTLM tokens not masked in the capture"
+	tshark -r "$TMP/ntlm.pcapng" -Y frame.comment -T fields -e frame.comment 2>/dev/null |
+		grep -q "proxy authentication:" || fail "no capture comment for the legs"
 	# the password never reaches the report or the output
 	! grep -q "$AUTH_PASS" "$TMP/ntlm.json" "$TMP/ntlm.out" || fail "the password is in the report"
 	pa_tls ntlmbad "$AUTH_KRB5_CONFIG" none "$(pa_ntlm_url proxy-ntlm.lab wrong)"
@@ -143,4 +150,14 @@ test_proxyauth_idle_through_krb_and_ntlm() {
 	pa_np inone "$AUTH_KRB5_CONFIG" none idle --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --ladder 2 --idle 2 --timeout 5 \
 		--proxy "$PROXY_KRB"
 	jqe "$TMP/inone.json" '.findings[0].verdict == "idle.no_connection" and (.findings[0].summary | test("Negotiate: no Kerberos ticket"))'
+}
+
+# --proxy machine-config:FILE: the proxy the .NET service is told to use,
+# with its bypass list; Negotiate through it (useDefaultCredentials)
+test_proxyauth_machine_config() {
+	pa_kinit "$AUTH_KRB5_CONFIG" mc
+	pa_np mc "$AUTH_KRB5_CONFIG" mc tls --ca "$LAB_CA" "$TLS_GOOD_NAME" "$PAC_PROXY_HOST" -4 --timeout 5 \
+		--proxy "machine-config:$MACHINE_CONFIG"
+	jqe "$TMP/mc.json" ".findings[] | select(.target == \"$TLS_GOOD_NAME:443\") | .verdict == \"tls.ok\" and (.metrics.path | test(\"^direct .machine-config .* bypasses $TLS_GOOD_NAME\"))"
+	jqe "$TMP/mc.json" ".findings[] | select(.target == \"$PAC_PROXY_HOST:443\") | .verdict == \"tls.ok\" and (.metrics.path | startswith(\"$PROXY_KRB (machine-config\")) and .metrics.proxy_auth_scheme == \"Negotiate\""
 }

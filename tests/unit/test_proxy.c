@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "netprobe/proxy.h"
 
@@ -256,10 +257,48 @@ static void connect_with_any_scheme(void **state)
 	assert_null(strstr(buf, "Proxy-Authorization"));
 }
 
+/* machine.config's defaultProxy: the proxy, and the targets that go direct. */
+static void reads_machine_config(void **state)
+{
+	char path[] = "/tmp/np-mc-XXXXXX", eb[NP_ERRBUF_SIZE];
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	struct np_proxy p;
+	struct np_target t;
+
+	(void)state;
+	assert_non_null(f);
+	fputs("<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>\n"
+	      "<configuration><system.net><defaultProxy useDefaultCredentials=\"true\">"
+	      "<proxy usesystemdefault=\"false\" proxyaddress=\"http://proxy.corp:8080\" bypassonlocal=\"true\"/>"
+	      "<bypasslist><add address=\"tls\\.lab\"/><add address=\"^https://10\\.\"/></bypasslist>"
+	      "</defaultProxy></system.net></configuration>\n", f);
+	fclose(f);
+	snprintf(eb, sizeof(eb), "machine-config:%s", path);
+	assert_int_equal(np_proxy_parse(eb, &p, eb), 0);
+	assert_string_equal(p.host, "proxy.corp");
+	assert_int_equal(p.port, 8080);
+	assert_int_equal(p.n_bypass, 2);
+	assert_true(p.bypass_local);
+	assert_int_equal(np_target_parse("TLS.lab", 443, &t, eb), 0);
+	assert_true(np_proxy_bypassed(&p, &t));
+	assert_int_equal(np_target_parse("10.1.2.3", 443, &t, eb), 0);
+	assert_true(np_proxy_bypassed(&p, &t));
+	assert_int_equal(np_target_parse("intranet", 443, &t, eb), 0);
+	assert_true(np_proxy_bypassed(&p, &t));
+	assert_int_equal(np_target_parse("login.microsoftonline.com", 443, &t, eb), 0);
+	assert_false(np_proxy_bypassed(&p, &t));
+	np_proxy_apply_bypass(&p, &t);
+	assert_false(p.none);
+	assert_non_null(strstr(p.shown, "(machine-config /tmp/np-mc-"));
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(skips_407_bodies),
+		cmocka_unit_test(reads_machine_config),
 		cmocka_unit_test(connect_with_any_scheme),
 		cmocka_unit_test(parses_proxy_urls),
 		cmocka_unit_test(environment_as_curl_reads_it),
