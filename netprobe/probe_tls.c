@@ -1,7 +1,6 @@
 #include "probe_tls.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -118,148 +117,15 @@ static void start_tls(struct attempt *a)
 	want(a, NP_EV_WRITE);
 }
 
-/* A line of the exchange's evidence (bounded: a long exchange keeps its
- * first legs). */
-__attribute__((format(printf, 2, 3))) static void leg_note(struct attempt *a, const char *fmt, ...)
-{
-	size_t have = strlen(a->legs);
-	va_list ap;
-
-	if (have + 2 >= sizeof(a->legs))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(a->legs + have, sizeof(a->legs) - have, fmt, ap);
-	va_end(ap);
-}
-
-/* Sends the CONNECT, with the Proxy-Authorization value the exchange is at. */
-static void send_connect(struct attempt *a)
-{
-	struct conn *c = &a->c;
-	const char *tok = strchr(a->authz, ' ');
-
-	/* The token (Basic's credential, NTLM's response) never reaches the
-	 * saved capture. */
-	if (tok && tok[1])
-		np_capture_add_secret(np_run_capture(a->st->run), tok + 1);
-	if (a->pauth)
-		leg_note(a, "%sCONNECT %s:%u, Proxy-Authorization: %.*s%s", a->legs[0] ? "\n" : "", a->t.host, a->t.port,
-			 tok ? (int)(tok - a->authz) : 4, tok ? a->authz : "none", tok ? " ***" : "");
-	c->out_len = np_proxy_connect_request_auth(a->authz, a->t.host, a->t.port, c->out, sizeof(c->out));
-	c->out_off = 0;
-	c->in_len = 0;
-	start_phase(a, P_PROXY_SEND);
-	want(a, NP_EV_WRITE);
-}
-
 static void after_connect(struct attempt *a)
 {
-	struct conn *c = &a->c;
-
-	c->t_conn = np_now_us();
-	if (!a->proxy.none && !is_http(a)) {
-		if (!a->authz_ready && a->pauth) {
-			/* A retry after the exchange ran: begin with the scheme
-			 * that worked. */
-			a->authz[0] = '\0';
-			if (np_pauth_scheme(a->pauth) && np_pauth_restart(a->pauth, a->authz, sizeof(a->authz)) !=
-			    NP_PAUTH_SEND)
-				a->authz[0] = '\0';
-			else if (!np_pauth_scheme(a->pauth))
-				np_pauth_first(a->pauth, a->authz, sizeof(a->authz));
-		} else if (!a->pauth) {
-			/* no memory for the exchange: Basic as before */
-			snprintf(a->authz, sizeof(a->authz), "%s%s", a->proxy.user[0] ? "Basic " : "",
-				 a->proxy.user[0] ? a->b64 : "");
-		}
-		a->authz_ready = 0;
-		send_connect(a);
-	} else if (is_http(a)) {
+	a->c.t_conn = np_now_us();
+	if (!a->proxy.none && !is_http(a))
+		np_tls_auth_connect(a);
+	else if (is_http(a))
 		send_http(a);
-	} else {
+	else
 		start_tls(a);
-	}
-}
-
-static void conn_open(struct attempt *a);
-
-/* The proxy closes after its 407 (or its body runs to the close): the
- * next leg on a new connection. A leg that answered a challenge token is
- * bound to the old connection (NTLM), so the exchange begins again. */
-static void auth_reconnect(struct attempt *a)
-{
-	int r = NP_PAUTH_SEND;
-
-	if (a->chal.ntlm_token[0] || a->chal.nego_token[0])
-		r = np_pauth_restart(a->pauth, a->authz, sizeof(a->authz));
-	if (r != NP_PAUTH_SEND || ++a->auth_conns > 3) {
-		a->auth_outcome = r != NP_PAUTH_SEND ? r : NP_PAUTH_FAILED;
-		conn_stop(a, 0);
-		return;
-	}
-	a->authz_ready = 1;
-	conn_close(&a->c);
-	conn_open(a);
-}
-
-/* Skips the 407's body; the next leg follows on the same connection. */
-static void drain_body(struct attempt *a, const char *buf, size_t len)
-{
-	struct conn *c = &a->c;
-	size_t used = 0;
-	int r = np_http_body_feed(&c->body, buf, len, &used);
-
-	if (r < 0) {
-		auth_reconnect(a);
-	} else if (r > 0) {
-		send_connect(a);
-	} else if (c->phase != P_PROXY_DRAIN) {
-		start_phase(a, P_PROXY_DRAIN);
-		want(a, NP_EV_READ);
-	}
-}
-
-static void do_drain(struct attempt *a)
-{
-	struct conn *c = &a->c;
-	ssize_t n = recv(c->fd, c->in, sizeof(c->in), 0);
-
-	if (n < 0) {
-		if (errno != EAGAIN)
-			auth_reconnect(a);
-		return;
-	}
-	if (n == 0) {
-		auth_reconnect(a);
-		return;
-	}
-	drain_body(a, c->in, (size_t)n);
-}
-
-/* A 407 to the CONNECT: the exchange's next leg, or its end. */
-static int on_407(struct attempt *a)
-{
-	struct conn *c = &a->c;
-	int r;
-
-	if (!a->pauth)
-		return 0;
-	np_pauth_reset(&a->chal);
-	if (np_pauth_parse_head(c->in, c->head.length, &a->chal) < 0) {
-		a->auth_outcome = NP_PAUTH_NONE;
-		return 0;
-	}
-	r = np_pauth_step(a->pauth, &a->chal, a->authz, sizeof(a->authz));
-	if (r != NP_PAUTH_SEND) {
-		a->auth_outcome = r;
-		return 0;
-	}
-	if (c->head.close || !np_http_body_init(&c->body, &c->head)) {
-		auth_reconnect(a);
-		return 1;
-	}
-	drain_body(a, c->in + c->head.length, c->in_len - c->head.length);
-	return 1;
 }
 
 static void do_write(struct attempt *a, enum phase next)
@@ -302,14 +168,8 @@ static void do_read_head(struct attempt *a)
 	if (r == 0)
 		return;
 	c->head_ok = r > 0 ? 1 : -1;
-	if (c->phase == P_PROXY_READ && r > 0 && a->pauth) {
-		struct np_pauth_challenges *ch = &a->chal;
-
-		np_pauth_reset(ch);
-		np_pauth_parse_head(c->in, c->head.length, ch);
-		leg_note(a, " -> '%.80s'%s%s%s%s", c->head.status_line, ch->names[0] ? ", Proxy-Authenticate: " : "",
-			 ch->names, ch->ntlm_token[0] || ch->nego_token[0] ? " ***" : "", c->head.close ? ", closing" : "");
-	}
+	if (c->phase == P_PROXY_READ && r > 0)
+		np_tls_auth_head(a);
 	/* The TLS client speaks first: bytes after a 200 to CONNECT, before
 	 * the ClientHello went, are the proxy's own, not the server's (RFC
 	 * 9110 9.3.6: a 2xx to CONNECT has no content). */
@@ -318,7 +178,7 @@ static void do_read_head(struct attempt *a)
 		conn_stop(a, 0);
 		return;
 	}
-	if (c->phase == P_PROXY_READ && r > 0 && c->head.status == 407 && on_407(a))
+	if (c->phase == P_PROXY_READ && r > 0 && c->head.status == 407 && np_tls_auth_407(a))
 		return;
 	if (c->phase == P_PROXY_READ && r > 0 && c->head.status == 200) {
 		/* RFC 4559 5: a 200 is success, whether or not the proxy sent
@@ -387,7 +247,7 @@ static void on_io(struct np_watch *w, int fd, int events, void *arg)
 		do_read_head(a);
 		break;
 	case P_PROXY_DRAIN:
-		do_drain(a);
+		np_tls_auth_drain(a);
 		break;
 	case P_TLS:
 		do_tls(a);
@@ -455,6 +315,28 @@ static void conn_open(struct attempt *a)
 local_fail:
 	c->local = 1;
 	conn_stop(a, errno);
+}
+
+/* For probe_tls_auth.c: the connection's steps. */
+void np_tls_phase(struct attempt *a, enum phase p)
+{
+	start_phase(a, p);
+}
+
+void np_tls_want(struct attempt *a, int events)
+{
+	want(a, events);
+}
+
+void np_tls_stop(struct attempt *a, int err)
+{
+	conn_stop(a, err);
+}
+
+void np_tls_reopen(struct attempt *a)
+{
+	conn_close(&a->c);
+	conn_open(a);
 }
 
 /* --- outcomes ---------------------------------------------------------------- */

@@ -142,4 +142,16 @@ void np_tls_attempt_input(struct attempt *a, struct conn *c, struct np_tls_input
 void np_tls_emit(struct attempt *a);
 void np_tls_attempt_finish(struct attempt *a);
 
+/* probe_tls.c's connection steps, for probe_tls_auth.c */
+void np_tls_phase(struct attempt *a, enum phase p);
+void np_tls_want(struct attempt *a, int events);
+void np_tls_stop(struct attempt *a, int err);
+void np_tls_reopen(struct attempt *a);
+
+/* probe_tls_auth.c: the CONNECT's authentication exchange */
+void np_tls_auth_connect(struct attempt *a);
+void np_tls_auth_head(struct attempt *a);
+int np_tls_auth_407(struct attempt *a);
+void np_tls_auth_drain(struct attempt *a);
+
 #endif
