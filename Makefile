@@ -5,7 +5,7 @@ DESTDIR  ?=
 SANITIZE ?= 0
 
 CC       ?= cc
-PKGS     := libcares jansson libssl libcrypto libpcap libcap-ng yaml-0.1
+PKGS     := libcares jansson libssl libcrypto libpcap libcap-ng yaml-0.1 krb5-gssapi krb5 libxml-2.0
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -D_GNU_SOURCE \
             -DNP_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -108,9 +108,10 @@ clean:
 	rm -rf build bin
 
 # The packet dissector, the DNS answer reader, the NPR/1 parsers and the
-# HTTP response head reader and the TLS record walker under libFuzzer
-# (clang): `make fuzz`, FUZZ_SECONDS=600 for a longer run. Each links its
-# module alone, not the library.
+# HTTP response head reader, the TLS record walker and the
+# Proxy-Authenticate parser under libFuzzer (clang): `make fuzz`,
+# FUZZ_SECONDS=600 for a longer run. Each links its module alone, not the
+# library.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -fno-omit-frame-pointer \
@@ -119,7 +120,7 @@ FUZZ_BIN     := build/fuzz/fuzz_dissect
 
 .PHONY: fuzz
 fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuzz_profile build/fuzz/fuzz_npr \
-      build/fuzz/fuzz_http_head build/fuzz/fuzz_tls_record
+      build/fuzz/fuzz_http_head build/fuzz/fuzz_tls_record build/fuzz/fuzz_proxy_auth
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
 	@mkdir -p build/fuzz/dns_answer
 	@echo "fuzz_dns_answer: $(FUZZ_SECONDS) s"
@@ -151,7 +152,17 @@ fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuz
 	@build/fuzz/fuzz_tls_record -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=10 -print_final_stats=1 \
 		-artifact_prefix=build/fuzz/tls_record/ build/fuzz/tls_record tests/fuzz/tls_record_seeds \
 		>build/fuzz/tls_record.log 2>&1; rc=$$?; grep -E '^stat::number_of_executed_units' build/fuzz/tls_record.log; \
-		tail -2 build/fuzz/tls_record.log; exit $$rc
+		tail -2 build/fuzz/tls_record.log; [ $$rc -eq 0 ] || exit $$rc
+	@mkdir -p build/fuzz/proxy_auth
+	@echo "fuzz_proxy_auth: $(FUZZ_SECONDS) s"
+	@build/fuzz/fuzz_proxy_auth -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=10 \
+		-artifact_prefix=build/fuzz/proxy_auth- build/fuzz/proxy_auth >build/fuzz/proxy_auth.log 2>&1; \
+		rc=$$?; tail -2 build/fuzz/proxy_auth.log; exit $$rc
+
+# The Proxy-Authenticate parser and the scheme choice, alone (no GSSAPI).
+build/fuzz/fuzz_proxy_auth: tests/fuzz/fuzz_proxy_auth.c netprobe/proxy_auth_parse.c netprobe/proxy_auth.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_proxy_auth.c netprobe/proxy_auth_parse.c
 
 # The DNS answer reader and checker under libFuzzer (names are decoded by
 # dns_check.c itself).
@@ -170,19 +181,20 @@ build/fuzz/fuzz_stun: tests/fuzz/fuzz_stun.c netprobe/stun.c netprobe/stun.h
 # quotes outside bytes, under libFuzzer; the proxy module links the
 # target and redaction code its URL parser uses.
 FUZZ_HTTP_SRC := netprobe/proxy.c netprobe/escape.c netprobe/target.c netprobe/portset.c netprobe/redact.c \
-                 netprobe/error.c
+                 netprobe/error.c netprobe/machine_config.c
+FUZZ_XML := $(shell pkg-config --cflags --libs libxml-2.0)
 build/fuzz/fuzz_http_head: tests/fuzz/fuzz_http_head.c $(FUZZ_HTTP_SRC) netprobe/proxy.h netprobe/escape.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_http_head.c $(FUZZ_HTTP_SRC)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_http_head.c $(FUZZ_HTTP_SRC) $(FUZZ_XML)
 
 # The profile parser under libFuzzer, with libyaml and the target and
 # proxy parsers it checks values with (not the built-in profiles).
 FUZZ_PROFILE_SRC := netprobe/profile.c netprobe/profile_opts.c netprobe/profile_vars.c netprobe/target.c netprobe/portset.c \
-                    netprobe/proxy.c netprobe/redact.c netprobe/error.c
+                    netprobe/proxy.c netprobe/redact.c netprobe/error.c netprobe/machine_config.c
 build/fuzz/fuzz_profile: tests/fuzz/fuzz_profile.c $(FUZZ_PROFILE_SRC) netprobe/profile.h netprobe/profile_int.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_profile.c $(FUZZ_PROFILE_SRC) \
-		$(shell pkg-config --libs yaml-0.1)
+		$(shell pkg-config --libs yaml-0.1) $(FUZZ_XML)
 
 # NPR/1 requests, replies and TCP framing (the responder's and its clients' parsers).
 build/fuzz/fuzz_npr: tests/fuzz/fuzz_npr.c netprobe/npr.c netprobe/npr.h netprobe/addr.c netprobe/addr.h

@@ -105,6 +105,14 @@ int np_cmd_write_doc(struct np_cmd_ctx *ctx, struct np_term *term, const json_t 
 /* Close without writing (a run that stopped early); FILE.tmp is removed. */
 void np_cmd_close_reports(struct np_cmd_outputs *o);
 
+/* --proxy-auth, --proxy-keytab, --proxy-user (shared by the checks that
+ * go through proxies): fills conf; 0, or -1 after the one-line error. */
+struct np_pauth_conf;
+int np_cmd_proxy_auth_opt(struct np_cmd_ctx *ctx, const char *opt, const char *arg, struct np_pauth_conf *conf);
+/* Before the privilege drop: the Kerberos credentials into memory (see
+ * np_pauth_prepare); a file that could not be read is said on stderr. */
+void np_cmd_proxy_auth_prepare(struct np_cmd_ctx *ctx, struct np_pauth_conf *conf, const char *principal);
+
 /* --proxy URL|auto|none, the nth of at most max paths; -1 after the error
  * line (credentials masked). */
 int np_cmd_add_proxy(struct np_cmd_ctx *ctx, const char *arg, struct np_proxy *paths, int *path_auto,

@@ -5,14 +5,19 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "../netprobe/proxy_auth.h"
 #include "../netprobe/probe_idle.h"
 
-enum { OPT_IDLE = 0x300, OPT_LADDER, OPT_PROXY, OPT_TCP, OPT_CA, OPT_SNI, OPT_TOKEN, OPT_CONNS };
+enum { OPT_IDLE = 0x300, OPT_LADDER, OPT_PROXY, OPT_TCP, OPT_CA, OPT_SNI, OPT_TOKEN, OPT_CONNS, OPT_PROXY_AUTH,
+       OPT_PROXY_KEYTAB, OPT_PROXY_USER };
 
 static const struct np_cmd_opt idle_opts[] = {
 	{"idle", required_argument, OPT_IDLE, "SECONDS", "the silence a connection must survive (default 300)"},
 	{"ladder", required_argument, OPT_LADDER, "S1,S2,...", "the silences tried, one connection each, all at once (default " NP_IDLE_DEFAULT_LADDER ")"},
-	{"proxy", required_argument, OPT_PROXY, "URL|auto|none", "through this HTTP proxy (repeat: each path probed; auto: the environment as curl reads it)"},
+	{"proxy", required_argument, OPT_PROXY, "URL|auto|none|machine-config:FILE", "through this HTTP proxy (repeat: each path probed; auto: the environment as curl reads it; machine-config: a .NET machine.config's defaultProxy)"},
+	{"proxy-auth", required_argument, OPT_PROXY_AUTH, "negotiate|ntlm|basic|auto", "the proxy authentication scheme to use (auto: Negotiate, then NTLM, then Basic, among those offered with credentials)"},
+	{"proxy-keytab", required_argument, OPT_PROXY_KEYTAB, "FILE", "Kerberos client keytab for Negotiate (the principal: the proxy URL's user, else the keytab's first)"},
+	{"proxy-user", required_argument, OPT_PROXY_USER, "[DOMAIN\\]USER", "user for NTLM/Basic; the password from NETPROBE_PROXY_PASSWORD"},
 	{"tcp", no_argument, OPT_TCP, NULL, "plain TCP to a netprobe responder (its echo) instead of TLS and HTTP"},
 	{"ca", required_argument, OPT_CA, "FILE", "trust these CA certificates instead of the system store"},
 	{"sni", required_argument, OPT_SNI, "NAME", "send this name in the ClientHello and verify the certificate against it (TARGET: one address of its service)"},
@@ -22,6 +27,7 @@ static const struct np_cmd_opt idle_opts[] = {
 };
 
 struct idle_cmd {
+	struct np_pauth_conf auth;
 	struct np_idle_plan plan;
 	struct np_target *targets;
 	char shown[NP_TARGET_STR_MAX];
@@ -99,6 +105,14 @@ static int idle_exec(struct np_cmd_ctx *ctx)
 				goto out;
 			}
 			break;
+		case OPT_PROXY_AUTH:
+		case OPT_PROXY_KEYTAB:
+		case OPT_PROXY_USER:
+			if (np_cmd_proxy_auth_opt(ctx, ctx->args[i].val == OPT_PROXY_AUTH ? "proxy-auth" :
+						  ctx->args[i].val == OPT_PROXY_KEYTAB ? "proxy-keytab" : "proxy-user",
+						  a, &c->auth) < 0)
+				goto out;
+			break;
 		case OPT_PROXY:
 			if (np_cmd_add_proxy(ctx, a, c->plan.paths, c->plan.path_auto, &c->plan.n_paths, NP_IDLE_MAX_PATHS) < 0)
 				goto out;
@@ -170,6 +184,14 @@ static int idle_exec(struct np_cmd_ctx *ctx)
 		np_cmd_error(ctx, "%s", errbuf);
 		rc = 2;
 		goto out;
+	}
+	{
+		const char *principal = NULL;
+
+		for (size_t k = 0; k < c->plan.n_paths && !principal; k++)
+			if (!c->plan.path_auto[k] && c->plan.paths[k].user[0])
+				principal = c->plan.paths[k].user;
+		np_cmd_proxy_auth_prepare(ctx, &c->auth, principal);
 	}
 	rc = np_cmd_run(ctx, "idle", plan_idle, c);
 out:

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "../netprobe/proxy_auth.h"
 #include "../netprobe/probe_dns.h"
 #include "../netprobe/probe_family.h"
 #include "../netprobe/probe_idle.h"
@@ -624,6 +625,13 @@ static int run_exec(struct np_cmd_ctx *ctx)
 		np_cmd_error(ctx, "the profile has trace checks, which read the packet capture: --no-capture cannot be used");
 		rc = 2;
 		goto out;
+	}
+	{
+		/* Proxied checks answer 407s with the user's own Kerberos
+		 * ticket: read it before the privilege drop, as tls does. */
+		static struct np_pauth_conf auth;
+
+		np_cmd_proxy_auth_prepare(ctx, &auth, NULL);
 	}
 	rc = np_cmd_run_prepared(ctx, "run", run_prepare, run_plan, &r);
 out:

@@ -4,11 +4,16 @@
 
 #include "cmd.h"
 #include "../netprobe/probe_tls.h"
+#include "../netprobe/proxy_auth.h"
 
-enum { OPT_PROXY = 0x300, OPT_CA, OPT_SNI, OPT_MIN_TLS, OPT_EXPECT_ISSUER };
+enum { OPT_PROXY = 0x300, OPT_CA, OPT_SNI, OPT_MIN_TLS, OPT_EXPECT_ISSUER, OPT_PROXY_AUTH, OPT_PROXY_KEYTAB,
+       OPT_PROXY_USER };
 
 static const struct np_cmd_opt tls_opts[] = {
-	{"proxy", required_argument, OPT_PROXY, "URL|auto|none", "probe through this HTTP proxy (repeat: each path probed; auto: the environment as curl reads it)"},
+	{"proxy", required_argument, OPT_PROXY, "URL|auto|none|machine-config:FILE", "probe through this HTTP proxy (repeat: each path probed; auto: the environment as curl reads it; machine-config: a .NET machine.config's defaultProxy)"},
+	{"proxy-auth", required_argument, OPT_PROXY_AUTH, "negotiate|ntlm|basic|auto", "the proxy authentication scheme to use (auto: Negotiate, then NTLM, then Basic, among those offered with credentials)"},
+	{"proxy-keytab", required_argument, OPT_PROXY_KEYTAB, "FILE", "Kerberos client keytab for Negotiate (the principal: the proxy URL's user, else the keytab's first)"},
+	{"proxy-user", required_argument, OPT_PROXY_USER, "[DOMAIN\\]USER", "user for NTLM/Basic; the password from NETPROBE_PROXY_PASSWORD"},
 	{"ca", required_argument, OPT_CA, "FILE", "trust these CA certificates instead of the system store"},
 	{"sni", required_argument, OPT_SNI, "NAME", "send this name in the ClientHello and verify the certificate against it (TARGET: one address of its service)"},
 	{"min-tls", required_argument, OPT_MIN_TLS, "1.0|1.1|1.2|1.3", "lowest acceptable protocol (default 1.2)"},
@@ -18,6 +23,7 @@ static const struct np_cmd_opt tls_opts[] = {
 
 struct tls_cmd {
 	struct np_tls_plan plan;
+	struct np_pauth_conf auth;
 	struct np_target *targets;
 };
 
@@ -32,6 +38,15 @@ static int plan_tls(struct np_cmd_ctx *ctx, struct np_run *run, void *arg)
 		return err == NP_EINVAL ? 2 : 3;
 	}
 	return 0;
+}
+
+/* The first proxy URL's user part: a Kerberos principal with --proxy-keytab. */
+static const char *first_user(const struct np_tls_plan *p)
+{
+	for (size_t i = 0; i < p->n_paths; i++)
+		if (!p->path_auto[i] && p->paths[i].user[0])
+			return p->paths[i].user;
+	return NULL;
 }
 
 static int tls_exec(struct np_cmd_ctx *ctx)
@@ -52,6 +67,14 @@ static int tls_exec(struct np_cmd_ctx *ctx)
 		switch (ctx->args[i].val) {
 		case OPT_PROXY:
 			if (np_cmd_add_proxy(ctx, a, t->plan.paths, t->plan.path_auto, &t->plan.n_paths, NP_TLS_MAX_PATHS) < 0)
+				goto out;
+			break;
+		case OPT_PROXY_AUTH:
+		case OPT_PROXY_KEYTAB:
+		case OPT_PROXY_USER:
+			if (np_cmd_proxy_auth_opt(ctx, ctx->args[i].val == OPT_PROXY_AUTH ? "proxy-auth" :
+						  ctx->args[i].val == OPT_PROXY_KEYTAB ? "proxy-keytab" : "proxy-user",
+						  a, &t->auth) < 0)
 				goto out;
 			break;
 		case OPT_CA:
@@ -91,6 +114,7 @@ static int tls_exec(struct np_cmd_ctx *ctx)
 	}
 	t->plan.targets = t->targets;
 	t->plan.n_targets = n;
+	np_cmd_proxy_auth_prepare(ctx, &t->auth, first_user(&t->plan));
 	rc = np_cmd_run(ctx, "tls", plan_tls, t);
 out:
 	np_tls_plan_release(&t->plan);

@@ -13,6 +13,7 @@
 #include "../netprobe/loop.h"
 #include "../netprobe/privdrop.h"
 #include "../netprobe/rawsend.h"
+#include "../netprobe/proxy_auth.h"
 #include "../netprobe/redact.h"
 #include "../netprobe/report_html.h"
 #include "../netprobe/report_prom.h"
@@ -42,6 +43,39 @@ int np_cmd_add_proxy(struct np_cmd_ctx *ctx, const char *arg, struct np_proxy *p
 	}
 	(*n)++;
 	return 0;
+}
+
+int np_cmd_proxy_auth_opt(struct np_cmd_ctx *ctx, const char *opt, const char *arg, struct np_pauth_conf *conf)
+{
+	if (strcmp(opt, "proxy-auth") == 0) {
+		int s = np_pauth_scheme_parse(arg);
+
+		if (s < 0) {
+			np_cmd_error(ctx, "--proxy-auth '%.60s': give negotiate, ntlm, basic or auto", arg);
+			return -1;
+		}
+		conf->allowed = (unsigned)s;
+	} else if (strcmp(opt, "proxy-keytab") == 0) {
+		conf->keytab = arg;
+	} else if (strcmp(opt, "proxy-user") == 0) {
+		/* the password never on the command line (ps): the environment */
+		if (strchr(arg, ':')) {
+			np_cmd_error(ctx, "--proxy-user: give the user only; the password goes in NETPROBE_PROXY_PASSWORD");
+			return -1;
+		}
+		conf->user = arg;
+		conf->password = getenv("NETPROBE_PROXY_PASSWORD");
+	}
+	return 0;
+}
+
+void np_cmd_proxy_auth_prepare(struct np_cmd_ctx *ctx, struct np_pauth_conf *conf, const char *principal)
+{
+	char note[400];
+
+	np_pauth_prepare(conf, principal, note, sizeof(note));
+	if (note[0] && !ctx->quiet)
+		fprintf(stderr, "netprobe %s: %s (before dropping privileges)\n", ctx->entry->name, note);
 }
 
 int np_cmd_check_token(struct np_cmd_ctx *ctx, const char *arg)

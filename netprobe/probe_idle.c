@@ -157,6 +157,7 @@ static void rung_finish(struct iconn *r)
 	rung_done = np_idle_conn_done(r);
 	rung_close(r);
 	np_idle_drop_buffers(r);
+	np_idle_auth_free(r);
 	talk_done(r);
 	np_flow_detach(r->flow);
 	r->flow = NULL;
@@ -267,10 +268,10 @@ static void after_connect(struct iconn *r)
 	struct idle_state *st = r->p->st;
 
 	if (!r->p->proxy.none && !idle_is_http(st)) {
-		r->out_len = np_proxy_connect_request(&r->p->proxy, r->p->b64, st->plan.target.host,
-						      st->plan.target.port, r->out, IO_OUT);
-		r->out_off = 0;
-		r->in_len = 0;
+		if (np_idle_auth_connect(r) < 0) {
+			setup_failed(r, ENOMEM, "out of memory");
+			return;
+		}
 		phase(r, I_PROXY_SEND, timeout_us(r), "proxy CONNECT");
 		want(r, NP_EV_WRITE);
 	} else if (idle_is_tls(st)) {
@@ -571,6 +572,15 @@ static void on_io(struct np_watch *w, int fd, int events, void *arg)
 				     np_idle_got(r, g, sizeof(g)));
 			break;
 		}
+		k = np_idle_auth_read(r, g, sizeof(g));
+		if (k < 0)
+			setup_failed(r, 0, "%s", g);
+		if (k == 2) {
+			phase(r, I_PROXY_SEND, timeout_us(r), "proxy CONNECT");
+			want(r, NP_EV_WRITE);
+		}
+		if (k)
+			break;
 		k = np_http_head_parse(r->in, r->in_len, &h);
 		if (k == 0)
 			break;

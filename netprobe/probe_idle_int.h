@@ -74,6 +74,7 @@ struct iconn {
 	const char *verdict;
 	enum iclass cls;
 	int hop;                    /* reset_by_path: the hop, else -1 */
+	struct np_idle_auth *auth;  /* proxy authentication, while the CONNECT runs */
 };
 
 #define IO_OUT 2048
@@ -106,6 +107,7 @@ struct idle_path {
 	struct idle_state *st;
 	struct np_proxy proxy;
 	char b64[400];              /* Basic credential as sent */
+	unsigned auth_used;         /* the proxy authentication scheme a tunnel opened with */
 	const char *shown;          /* "direct" or the proxy, credentials masked */
 	struct sockaddr_storage dst;
 	double dns_ms;
@@ -186,5 +188,14 @@ int np_idle_conn_done(struct iconn *c);
 void np_idle_note_certificate(struct iconn *c);
 /* The path's overall finding, once every rung is in. */
 struct np_finding *np_idle_path_finding(struct idle_path *p);
+
+/* probe_idle_auth.c: the CONNECT's authentication exchange. connect: the
+ * first CONNECT into r->out (0, or -1 out of memory). read, in
+ * I_PROXY_READ with r->in: 0 not the exchange's (read the answer as
+ * before), 1 bytes taken (wait for more), 2 the next CONNECT is in r->out,
+ * -1 ended (why says why). */
+int np_idle_auth_connect(struct iconn *r);
+int np_idle_auth_read(struct iconn *r, char *why, size_t whylen);
+void np_idle_auth_free(struct iconn *r);
 
 #endif

@@ -234,7 +234,8 @@ int np_idle_submit(struct np_run *run, struct np_idle_plan *plan, char *errbuf)
 			return NP_EINVAL;
 		else if (!plan->path_auto[k])
 			p->proxy = plan->paths[k];
-		p->shown = p->proxy.none ? "direct" : p->proxy.shown;
+		np_proxy_apply_bypass(&p->proxy, &plan->target);
+		p->shown = p->proxy.shown[0] ? p->proxy.shown : "direct";
 		if (p->proxy.user[0]) {
 			char cred[260];
 			int n = snprintf(cred, sizeof(cred), "%s:%s", p->proxy.user, p->proxy.pass);

@@ -12,6 +12,7 @@
 #include "dissect.h"
 #include "escape.h"
 #include "probe_idle_int.h"
+#include "proxy_auth.h"
 #include "tcp_events.h"
 
 #define MAX_PKTS 512
@@ -239,6 +240,8 @@ static struct np_finding *conn_finding(struct iconn *r)
 	np_finding_metric_int(f, "idle_s", r->idle_s);
 	np_finding_metric_int(f, "required_s", st->plan.required_s);
 	np_finding_metric_str(f, "path", p->shown);
+	if (p->auth_used)
+		np_finding_metric_str(f, "proxy_auth_scheme", np_pauth_scheme_name(p->auth_used));
 	np_finding_metric_str(f, "scope", "rung");
 	np_finding_metric_str(f, "mode", st->plan.tcp ? "tcp" : idle_is_http(st) ? "http" : "tls");
 	if (r->t_ready) {
@@ -458,6 +461,8 @@ struct np_finding *np_idle_path_finding(struct idle_path *p)
 				   p->rungs[0].conns[0].detail : "the run ended first");
 	}
 	np_finding_metric_str(f, "path", p->shown);
+	if (p->auth_used)
+		np_finding_metric_str(f, "proxy_auth_scheme", np_pauth_scheme_name(p->auth_used));
 	np_finding_metric_int(f, "required_s", req);
 	np_finding_metric_int(f, "survived_s", kept);
 	np_finding_metric_opt_int(f, "lost_s", lost ? (int64_t)lost->idle_s : -1);

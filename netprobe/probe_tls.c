@@ -119,21 +119,13 @@ static void start_tls(struct attempt *a)
 
 static void after_connect(struct attempt *a)
 {
-	struct conn *c = &a->c;
-
-	c->t_conn = np_now_us();
-	if (!a->proxy.none && !is_http(a)) {
-		c->out_len = np_proxy_connect_request(&a->proxy, a->b64, a->t.host, a->t.port, c->out,
-						      sizeof(c->out));
-		c->out_off = 0;
-		c->in_len = 0;
-		start_phase(a, P_PROXY_SEND);
-		want(a, NP_EV_WRITE);
-	} else if (is_http(a)) {
+	a->c.t_conn = np_now_us();
+	if (!a->proxy.none && !is_http(a))
+		np_tls_auth_connect(a);
+	else if (is_http(a))
 		send_http(a);
-	} else {
+	else
 		start_tls(a);
-	}
 }
 
 static void do_write(struct attempt *a, enum phase next)
@@ -176,6 +168,8 @@ static void do_read_head(struct attempt *a)
 	if (r == 0)
 		return;
 	c->head_ok = r > 0 ? 1 : -1;
+	if (c->phase == P_PROXY_READ && r > 0)
+		np_tls_auth_head(a);
 	/* The TLS client speaks first: bytes after a 200 to CONNECT, before
 	 * the ClientHello went, are the proxy's own, not the server's (RFC
 	 * 9110 9.3.6: a 2xx to CONNECT has no content). */
@@ -184,7 +178,13 @@ static void do_read_head(struct attempt *a)
 		conn_stop(a, 0);
 		return;
 	}
+	if (c->phase == P_PROXY_READ && r > 0 && c->head.status == 407 && np_tls_auth_407(a))
+		return;
 	if (c->phase == P_PROXY_READ && r > 0 && c->head.status == 200) {
+		/* RFC 4559 5: a 200 is success, whether or not the proxy sent
+		 * a final Negotiate token (squid sends none on CONNECT). */
+		if (a->pauth && a->authz[0])
+			a->auth_used = np_pauth_scheme(a->pauth) ? np_pauth_scheme(a->pauth) : NP_PAUTH_BASIC;
 		c->t_proxy = np_now_us();
 		start_tls(a);
 		return;
@@ -245,6 +245,9 @@ static void on_io(struct np_watch *w, int fd, int events, void *arg)
 	case P_PROXY_READ:
 	case P_HTTP_READ:
 		do_read_head(a);
+		break;
+	case P_PROXY_DRAIN:
+		np_tls_auth_drain(a);
 		break;
 	case P_TLS:
 		do_tls(a);
@@ -312,6 +315,28 @@ static void conn_open(struct attempt *a)
 local_fail:
 	c->local = 1;
 	conn_stop(a, errno);
+}
+
+/* For probe_tls_auth.c: the connection's steps. */
+void np_tls_phase(struct attempt *a, enum phase p)
+{
+	start_phase(a, p);
+}
+
+void np_tls_want(struct attempt *a, int events)
+{
+	want(a, events);
+}
+
+void np_tls_stop(struct attempt *a, int err)
+{
+	conn_stop(a, err);
+}
+
+void np_tls_reopen(struct attempt *a)
+{
+	conn_close(&a->c);
+	conn_open(a);
 }
 
 /* --- outcomes ---------------------------------------------------------------- */
@@ -416,8 +441,14 @@ static void att_cancel(struct np_job *job, const char *verdict)
 	a->st->outstanding--;
 }
 
+static void job_free(struct np_job *job)
+{
+	free(job);
+}
+
 static void att_free(struct np_job *job)
 {
+	np_pauth_free(((struct attempt *)job)->pauth);
 	free(job);
 }
 
@@ -447,6 +478,9 @@ static void submit_attempt(struct tls_state *st, const char *target_str, const s
 		np_tls_base64(cred, (size_t)n, a->b64, sizeof(a->b64));
 		np_capture_add_secret(np_run_capture(st->run), a->b64);
 	}
+	if (!p->none && !is_http(a))
+		a->pauth = np_pauth_new(p->host, p->user, p->pass);
+	a->auth_outcome = NP_PAUTH_SEND;
 	snprintf(a->job.label, sizeof(a->job.label), "%s %.200s (%s%s%.60s)", check_of(a), target_str,
 		 np_addr_str((struct sockaddr *)&a->dst, addr, sizeof(addr)), p->none ? "" : " via ",
 		 p->none ? "" : p->host);
@@ -473,7 +507,7 @@ static void path_fail(struct path_job *pj, const char *verdict, const char *summ
 
 	if (f) {
 		np_finding_summary(f, "%s", summary);
-		np_finding_metric_str(f, "path", pj->proxy.none ? "direct" : pj->proxy.shown);
+		np_finding_metric_str(f, "path", pj->proxy.shown[0] ? pj->proxy.shown : "direct");
 		if (ms >= 0)
 			np_finding_metric_real(f, "dns_ms", ms);
 		/* No address: nothing to connect to fails this check. */
@@ -546,7 +580,7 @@ static void path_cancel(struct np_job *job, const char *verdict)
 	path_done(pj);
 }
 
-static const struct np_job_ops path_ops = {path_start, path_cancel, att_free};
+static const struct np_job_ops path_ops = {path_start, path_cancel, job_free};
 
 /* --- cross-path ---------------------------------------------------------------- */
 
@@ -672,6 +706,7 @@ int np_tls_submit(struct np_run *run, struct np_tls_plan *plan, char *errbuf)
 				return NP_EINVAL;
 			} else if (!plan->path_auto[k])
 				pj->proxy = plan->paths[k];
+			np_proxy_apply_bypass(&pj->proxy, &pj->t);
 			snprintf(pj->job.label, sizeof(pj->job.label), "%s %.250s (resolving)",
 				 pj->t.scheme == NP_SCHEME_HTTP ? "http" : "tls", ts);
 			st->outstanding++;

@@ -13,6 +13,7 @@
 #include "flow.h"
 #include "probe_tls.h"
 #include "proxy.h"
+#include "proxy_auth.h"
 #include "run.h"
 
 struct np_watch;
@@ -25,7 +26,7 @@ struct np_timer;
 #define OTHER_SNI "netprobe-sni-check.invalid"
 #define MAX_RESULTS 4096
 
-enum phase { P_CONNECT, P_PROXY_SEND, P_PROXY_READ, P_TLS, P_HTTP_SEND, P_HTTP_READ, P_DONE };
+enum phase { P_CONNECT, P_PROXY_SEND, P_PROXY_READ, P_PROXY_DRAIN, P_TLS, P_HTTP_SEND, P_HTTP_READ, P_DONE };
 enum variant { V_MAIN, V_SMALL_MSS, V_OTHER_SNI };
 
 struct path_result {
@@ -55,7 +56,7 @@ struct conn {
 	struct np_flow *flow;
 	struct np_tls_conn *tls;
 	enum phase phase;
-	char out[2048];
+	char out[12288];          /* a CONNECT with a Kerberos token runs to several KB */
 	size_t out_len, out_off;
 	char in[NP_HTTP_HEAD_MAX];
 	size_t in_len;
@@ -67,6 +68,7 @@ struct conn {
 	int head_ok;              /* 1 parsed, -1 malformed (head.why) */
 	int head_extra;           /* a 200 to CONNECT, then bytes of the proxy's own */
 	int closed;               /* the stream ended before the head did */
+	struct np_http_body body; /* a 407's, skipped before the next leg */
 	int tls_done;
 	struct np_tls_facts facts;
 };
@@ -78,6 +80,15 @@ struct attempt {
 	struct np_target t;
 	struct np_proxy proxy;
 	char b64[400];            /* Basic credential as sent */
+	/* proxy authentication (netprobe/proxy_auth.h) */
+	struct np_pauth *pauth;
+	struct np_pauth_challenges chal; /* the last 407's */
+	char authz[NP_PAUTH_TOKEN_MAX * 2 + 32]; /* the next Proxy-Authorization value */
+	int authz_ready;          /* authz is for the next connection's CONNECT */
+	int auth_conns;           /* connections the exchange took */
+	int auth_outcome;         /* NP_PAUTH_NONE/FAILED once it gave up, else SEND */
+	unsigned auth_used;       /* the scheme of the tunnel that opened */
+	char legs[1200];          /* each leg's headers, tokens masked, one a line: evidence */
 	struct sockaddr_storage dst;
 	double dns_ms;
 	struct np_timer *timer;
@@ -130,5 +141,17 @@ void np_tls_attempt_input(struct attempt *a, struct conn *c, struct np_tls_input
 			  const struct np_flow_pkt **pkts, size_t max);
 void np_tls_emit(struct attempt *a);
 void np_tls_attempt_finish(struct attempt *a);
+
+/* probe_tls.c's connection steps, for probe_tls_auth.c */
+void np_tls_phase(struct attempt *a, enum phase p);
+void np_tls_want(struct attempt *a, int events);
+void np_tls_stop(struct attempt *a, int err);
+void np_tls_reopen(struct attempt *a);
+
+/* probe_tls_auth.c: the CONNECT's authentication exchange */
+void np_tls_auth_connect(struct attempt *a);
+void np_tls_auth_head(struct attempt *a);
+int np_tls_auth_407(struct attempt *a);
+void np_tls_auth_drain(struct attempt *a);
 
 #endif

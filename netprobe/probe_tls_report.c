@@ -14,6 +14,29 @@
 
 /* --- findings --------------------------------------------------------------- */
 
+/* Each leg of the proxy authentication, tokens masked: evidence, and a
+ * comment on the tunnel connection's first frame in the saved capture. */
+static void auth_evidence(struct attempt *a, struct np_finding *f)
+{
+	struct np_flow_table *ft = np_run_flows(a->st->run);
+	uint32_t frame = a->c.flow && np_flow_count(a->c.flow) ? np_flow_packet(a->c.flow, 0)->frame : 0;
+	const char *l = a->legs;
+	char note[1300];
+
+	if (!a->legs[0] || a->variant != V_MAIN)
+		return;
+	while (*l) {
+		size_t n = strcspn(l, "\n");
+
+		np_finding_evidence(f, frame, 0, "proxy authentication: %.*s", (int)n, l);
+		l += n + (l[n] == '\n');
+	}
+	if (ft && frame) {
+		snprintf(note, sizeof(note), "netprobe: proxy authentication:\n%s", a->legs);
+		np_flow_comment(ft, frame, note);
+	}
+}
+
 struct np_finding *np_tls_new_finding(struct attempt *a, const char *verdict)
 {
 	char addr[NP_ADDR_STR_MAX];
@@ -23,9 +46,15 @@ struct np_finding *np_tls_new_finding(struct attempt *a, const char *verdict)
 
 	if (!f)
 		return NULL;
-	np_finding_metric_str(f, "path", a->proxy.none ? "direct" : a->proxy.shown);
+	np_finding_metric_str(f, "path", a->proxy.shown[0] ? a->proxy.shown : "direct");
+	/* the scheme that opened the tunnel, on every finding past it */
+	if (a->auth_used)
+		np_finding_metric_str(f, "proxy_auth_scheme", np_pauth_scheme_name(a->auth_used));
+	if (a->pauth && np_pauth_spn(a->pauth)[0])
+		np_finding_metric_str(f, "proxy_auth_spn", np_pauth_spn(a->pauth));
 	if (a->dns_ms >= 0)
 		np_finding_metric_real(f, "dns_ms", a->dns_ms);
+	auth_evidence(a, f);
 	return f;
 }
 
@@ -109,7 +138,7 @@ void np_tls_record_path(struct attempt *a, const struct np_tls_facts *x)
 	v->proxied = !a->proxy.none;
 	snprintf(v->issuer, sizeof(v->issuer), "%s", x->chain[x->n_chain - 1].issuer);
 	snprintf(v->anchor, sizeof(v->anchor), "%s", x->anchor_subject);
-	snprintf(v->path, sizeof(v->path), "%s", a->proxy.none ? "direct" : a->proxy.shown);
+	snprintf(v->path, sizeof(v->path), "%s", a->proxy.shown[0] ? a->proxy.shown : "direct");
 }
 
 /* What came back of an answer that is not a complete, valid one, for a
@@ -149,7 +178,7 @@ static struct np_finding *proxy_outcome(struct attempt *a)
 	if (c->timed_out && c->in_len == 0)
 		v = "proxy.timeout";
 	else if (answered && c->head.status == 407)
-		v = "proxy.auth_required";
+		v = a->auth_outcome == NP_PAUTH_FAILED ? "proxy.auth_failed" : "proxy.auth_required";
 	else if (answered && c->head.status == 403)
 		v = "proxy.denied";
 	else
@@ -159,15 +188,27 @@ static struct np_finding *proxy_outcome(struct attempt *a)
 		return NULL;
 	if (c->head_ok > 0)
 		np_finding_metric_int(f, "http_status", c->head.status);
-	if (strcmp(v, "proxy.auth_required") == 0) {
-		int basic = strstr(c->head.auth, "Basic") != NULL;
+	if (answered && c->head.status == 407) {
+		/* every scheme of every Proxy-Authenticate header, else the
+		 * first-scheme list of the head reader */
+		const char *offered = a->chal.names[0] ? a->chal.names : c->head.auth;
+		const char *why = a->pauth ? np_pauth_why(a->pauth) : "";
 
-		np_finding_metric_str(f, "auth_schemes", c->head.auth);
-		np_finding_summary(f, "%s wants authentication (%s)%s%s", p,
-				   c->head.auth[0] ? c->head.auth : "no scheme named",
-				   a->proxy.user[0] ? ": the credentials given were refused" : "",
-				   !basic && c->head.auth[0] ?
-				   "; it offers no Basic, which is all netprobe can answer" : "");
+		np_finding_metric_str(f, "auth_schemes", offered);
+		if (a->auth_outcome == NP_PAUTH_FAILED) {
+			const char *scheme = np_pauth_scheme_name(np_pauth_scheme(a->pauth));
+
+			np_finding_metric_str(f, "proxy_auth_scheme", scheme);
+			np_finding_metric_str(f, "reason", why);
+			np_finding_summary(f, "%s: %s authentication failed: %s", p, scheme, why);
+		} else {
+			if (a->chal.why)
+				why = a->chal.why;
+			if (why[0])
+				np_finding_metric_str(f, "reason", why);
+			np_finding_summary(f, "%s wants authentication (%s)%s%s", p,
+					   offered[0] ? offered : "no scheme named", why[0] ? ": " : "", why);
+		}
 		return f;
 	}
 	if (answered) {

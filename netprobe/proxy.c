@@ -44,6 +44,8 @@ int np_proxy_parse(const char *url, struct np_proxy *p, char *errbuf)
 	char *shown;
 
 	memset(p, 0, sizeof(*p));
+	if (strncmp(url, "machine-config:", 15) == 0)
+		return np_proxy_machine_config(url + 15, p, errbuf);
 	if (strcmp(url, "none") == 0) {
 		p->none = 1;
 		snprintf(p->shown, sizeof(p->shown), "direct");
@@ -217,12 +219,49 @@ static void auth_scheme(struct np_http_head *h, const char *line, size_t n)
 	h->auth[have] = '\0';
 }
 
+/* How the body ends and whether the connection stays (RFC 9112 6.3, 9.3). */
+static void framing(struct np_http_head *h, const char *line, size_t l, const char *colon)
+{
+	size_t nl = (size_t)(colon - line);
+	const char *v = colon + 1, *e = line + l;
+	char val[64];
+	size_t vl;
+
+	while (v < e && (*v == ' ' || *v == '\t'))
+		v++;
+	while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	vl = (size_t)(e - v) < sizeof(val) - 1 ? (size_t)(e - v) : sizeof(val) - 1;
+	memcpy(val, v, vl);
+	val[vl] = '\0';
+	if (nl == 14 && strncasecmp(line, "Content-Length", 14) == 0) {
+		char *end;
+		long long n;
+
+		/* digits only; a second, different value makes it unusable */
+		if (!vl || strspn(val, "0123456789") != vl || (size_t)(e - v) >= sizeof(val) - 1 ||
+		    (n = strtoll(val, &end, 10)) < 0 || (h->content_length >= 0 && h->content_length != n))
+			h->content_length = -2;
+		else if (h->content_length != -2)
+			h->content_length = n;
+	} else if (nl == 17 && strncasecmp(line, "Transfer-Encoding", 17) == 0) {
+		h->chunked = vl >= 7 && strcasecmp(val + vl - 7, "chunked") == 0;
+	} else if ((nl == 10 && strncasecmp(line, "Connection", 10) == 0) ||
+		   (nl == 16 && strncasecmp(line, "Proxy-Connection", 16) == 0)) {
+		if (strcasestr(val, "close"))
+			h->close = 1;
+		else if (strcasestr(val, "keep-alive"))
+			h->close = 0;
+	}
+}
+
 int np_http_head_parse(const char *buf, size_t len, struct np_http_head *h)
 {
 	size_t n = len < NP_HTTP_HEAD_MAX ? len : NP_HTTP_HEAD_MAX, off = 0;
 	int first = 1;
 
 	memset(h, 0, sizeof(*h));
+	h->content_length = -1;
 	if (status_prefix_ok(buf, n, h) < 0)
 		return NP_EINVAL;
 	while (off < n) {
@@ -252,6 +291,8 @@ int np_http_head_parse(const char *buf, size_t len, struct np_http_head *h)
 				h->status_line[w++] = isprint((unsigned char)line[i]) ? line[i] : '?';
 			h->status_line[w] = '\0';
 			h->status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+			/* HTTP/1.0 closes unless it says keep-alive (RFC 9112 9.3) */
+			h->close = line[7] == '0';
 			first = 0;
 		} else if (l == 0) {
 			h->length = (size_t)(lf - buf) + 1;
@@ -268,6 +309,8 @@ int np_http_head_parse(const char *buf, size_t len, struct np_http_head *h)
 				return refuse(h, "whitespace before a header's colon");
 			if (l > 19 && strncasecmp(line, "Proxy-Authenticate:", 19) == 0)
 				auth_scheme(h, line, l);
+			else
+				framing(h, line, l, colon);
 		}
 		off = (size_t)(lf - buf) + 1;
 	}
@@ -288,4 +331,93 @@ size_t np_proxy_connect_request(const struct np_proxy *p, const char *b64, const
 			 p->user[0] && b64 ? "\r\n" : "", NP_VERSION);
 
 	return n > 0 && (size_t)n < len ? (size_t)n : 0;
+}
+
+size_t np_proxy_connect_request_auth(const char *authz, const char *host, uint16_t port, char *buf, size_t len)
+{
+	int v6 = strchr(host, ':') != NULL, a = authz && authz[0];
+	int n = snprintf(buf, len,
+			 "CONNECT %s%s%s:%u HTTP/1.1\r\nHost: %s%s%s:%u\r\n%s%s%sUser-Agent: netprobe/%s\r\n"
+			 "Proxy-Connection: Keep-Alive\r\n\r\n",
+			 v6 ? "[" : "", host, v6 ? "]" : "", port, v6 ? "[" : "", host, v6 ? "]" : "", port,
+			 a ? "Proxy-Authorization: " : "", a ? authz : "", a ? "\r\n" : "", NP_VERSION);
+
+	return n > 0 && (size_t)n < len ? (size_t)n : 0;
+}
+
+enum { B_DATA, B_SIZE, B_DATA_END, B_TRAILER, B_DONE };
+
+int np_http_body_init(struct np_http_body *b, const struct np_http_head *h)
+{
+	memset(b, 0, sizeof(*b));
+	if (h->chunked) {
+		b->chunked = 1;
+		b->state = B_SIZE;
+		return 1;
+	}
+	if (h->content_length < 0)
+		return 0;
+	b->left = (unsigned long long)h->content_length;
+	b->state = b->left ? B_DATA : B_DONE;
+	return b->left <= NP_HTTP_BODY_MAX;
+}
+
+int np_http_body_feed(struct np_http_body *b, const char *buf, size_t len, size_t *used)
+{
+	size_t i = 0;
+
+	while (i < len && b->state != B_DONE) {
+		char ch = buf[i];
+
+		if (b->state == B_DATA) {
+			size_t take = len - i < b->left ? len - i : (size_t)b->left;
+
+			b->left -= take;
+			b->total += take;
+			i += take;
+			if (b->total > NP_HTTP_BODY_MAX)
+				return NP_EINVAL;
+			if (!b->left)
+				b->state = b->chunked ? B_DATA_END : B_DONE;
+			continue;
+		}
+		i++;
+		if (++b->total > NP_HTTP_BODY_MAX || ++b->line > 1024)
+			return NP_EINVAL;
+		if (b->state == B_SIZE) {
+			/* chunk-size [ chunk-ext ] CRLF (RFC 9112 7.1.1) */
+			if (ch == '\n') {
+				if (b->line < 2)
+					return NP_EINVAL;
+				b->line = 0;
+				b->ext = 0;
+				b->state = b->left ? B_DATA : B_TRAILER;
+			} else if (isxdigit((unsigned char)ch) && !b->ext && b->line <= 16) {
+				b->left = b->left * 16 + (unsigned long long)(isdigit((unsigned char)ch) ? ch - '0' :
+									      (tolower((unsigned char)ch) - 'a' + 10));
+				if (b->left > NP_HTTP_BODY_MAX)
+					return NP_EINVAL;
+			} else if (b->line == 1) {
+				return NP_EINVAL;
+			} else {
+				b->ext = 1;
+			}
+			/* anything else: the extension, or the CR, skipped */
+		} else if (b->state == B_DATA_END) {
+			if (ch == '\n') {
+				b->line = 0;
+				b->state = B_SIZE;
+			} else if (ch != '\r') {
+				return NP_EINVAL;
+			}
+		} else if (b->state == B_TRAILER) {
+			/* trailer fields, then an empty line */
+			if (ch == '\n') {
+				b->state = b->line <= 2 ? B_DONE : B_TRAILER;
+				b->line = 0;
+			}
+		}
+	}
+	*used = i;
+	return b->state == B_DONE;
 }

@@ -15,7 +15,22 @@ struct np_proxy {
 	int family;                     /* AF_INET/AF_INET6 literal, else AF_UNSPEC */
 	char user[128], pass[128];      /* Basic credentials, "" when none */
 	char shown[NP_TARGET_STR_MAX];  /* "http://user:***@host:port", for every output */
+	/* a proxy from a machine.config: the targets that go direct */
+#define NP_PROXY_MAX_BYPASS 16
+	char source[240];               /* "machine-config FILE", "" otherwise */
+	int bypass_local;
+	size_t n_bypass;
+	char bypass[NP_PROXY_MAX_BYPASS][128]; /* regular expressions, as .NET reads them */
 };
+
+/* --proxy machine-config:FILE (netprobe/machine_config.c): the
+ * <system.net><defaultProxy> of a .NET machine.config or web.config. */
+int np_proxy_machine_config(const char *file, struct np_proxy *p, char *errbuf);
+/* 1 when the machine.config sends t direct (bypasslist, bypassonlocal). */
+int np_proxy_bypassed(const struct np_proxy *p, const struct np_target *t);
+/* A machine.config proxy becomes direct for a target it bypasses; either
+ * way p->shown names what the file chose. */
+void np_proxy_apply_bypass(struct np_proxy *p, const struct np_target *t);
 
 /* "none", or http://[user:pass@]host[:port][/] (port 1080 by default, as
  * curl). "%xx" escapes in user and password are decoded. */
@@ -38,6 +53,9 @@ struct np_http_head {
 	char status_line[200];          /* without CRLF, control bytes masked */
 	char auth[160];                 /* Proxy-Authenticate schemes, "Basic, NTLM" */
 	size_t length;                  /* bytes of the head, its empty line included */
+	long long content_length;       /* -1 when none (or unusable) */
+	int chunked;                    /* Transfer-Encoding ends in chunked */
+	int close;                      /* Connection/Proxy-Connection: close, or HTTP/1.0 without keep-alive */
 	const char *why;                /* on NP_EINVAL: what is wrong, in words */
 };
 
@@ -56,5 +74,32 @@ int np_http_head_parse(const char *buf, size_t len, struct np_http_head *h);
  * Returns its length, or 0 if len is too small. */
 size_t np_proxy_connect_request(const struct np_proxy *p, const char *b64, const char *host,
 				uint16_t port, char *buf, size_t len);
+
+/* The same with any Proxy-Authorization value (authz "" or NULL: none),
+ * HTTP/1.1 with Proxy-Connection: Keep-Alive so that a 407 can be answered
+ * on the same connection (NTLM needs it). */
+size_t np_proxy_connect_request_auth(const char *authz, const char *host, uint16_t port, char *buf, size_t len);
+
+/*
+ * Skipping a response body (a 407's error page) so that the connection can
+ * carry the next request: Content-Length or chunked (RFC 9112 6.3, 7.1),
+ * bounded by NP_HTTP_BODY_MAX. A body delimited only by the close cannot
+ * be skipped: np_http_body_init returns 0 for it (start a new connection).
+ */
+#define NP_HTTP_BODY_MAX (1 << 20)
+
+struct np_http_body {
+	int chunked, state, ext;
+	unsigned long long left;        /* of the body, or of the current chunk */
+	size_t line;                    /* bytes of the current chunk-size/trailer line */
+	unsigned long long total;
+};
+
+/* 1: the body can be skipped; 0: it runs to the close. */
+int np_http_body_init(struct np_http_body *b, const struct np_http_head *h);
+
+/* Feeds len bytes; *used is how many belong to the body. 1: the body has
+ * ended; 0: more to come; NP_EINVAL: malformed or past the bound. */
+int np_http_body_feed(struct np_http_body *b, const char *buf, size_t len, size_t *used);
 
 #endif

@@ -86,9 +86,17 @@ static const struct np_verdict verdicts[] = {
 	 "the HTTP server answered with a server error (5xx), or gave no valid HTTP answer",
 	 "The server (or a proxy in front of it) is reached but fails: check its health."},
 	{"proxy.auth_required", NP_FAIL,
-	 "the proxy wants authentication (407) that was not given or was refused",
-	 "Give working proxy credentials (user:pass@ in the proxy URL, Basic), or have the proxy allow this "
-	 "host without them. NTLM/Negotiate-only proxies need the service's own proxy client."},
+	 "the proxy wants authentication (407) and no scheme it offers could be used: the schemes offered and "
+	 "why each could not (no Kerberos ticket, no password, not allowed by --proxy-auth)",
+	 "Give credentials for a scheme the proxy offers: a Kerberos ticket (kinit, KRB5CCNAME) or a client "
+	 "keytab (--proxy-keytab, KRB5_CLIENT_KTNAME) for Negotiate; user:pass@ in the proxy URL, or "
+	 "--proxy-user with NETPROBE_PROXY_PASSWORD, for NTLM and Basic."},
+	{"proxy.auth_failed", NP_FAIL,
+	 "a credential exists for a scheme the proxy offered, but authentication did not complete: refused by "
+	 "the proxy, or no service ticket from the KDC (metrics.proxy_auth_scheme, metrics.reason)",
+	 "The reason says which: the proxy's SPN missing from the KDC (setspn/ktpass on the proxy's account), "
+	 "clock skew (fix NTP), an expired ticket (kinit), no KDC reachable (tcp/udp 88), or a wrong NTLM/Basic "
+	 "password."},
 	{"proxy.denied", NP_FAIL,
 	 "the proxy refuses to connect to this target (403)",
 	 "Ask the proxy's owners to allow this destination (and port) for this host."},

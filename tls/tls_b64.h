@@ -7,4 +7,8 @@
  * encoder. Returns the length, or 0 when out is too small. */
 size_t np_tls_base64(const void *in, size_t n, char *out, size_t outlen);
 
+/* Decodes padded base64 into out; the byte count, or -1 when malformed or
+ * out is too small. */
+long np_tls_unbase64(const char *in, void *out, size_t outlen);
+
 #endif

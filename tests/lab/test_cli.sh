@@ -105,6 +105,15 @@ test_cli_tls_bad_input() {
 	usage_error tls 127.0.0.1:1 --min-tls 1.4 | grep -- "--min-tls '1.4'" >/dev/null
 	usage_error tls 127.0.0.1:1 --proxy 'socks5://u:pw@h:1' | grep -- "--proxy 'socks5://u:\*\*\*@h:1'" >/dev/null
 	usage_error tls 127.0.0.1:1 --proxy 'http://h:99999' | grep "out of range" >/dev/null
+	usage_error tls 127.0.0.1:1 --proxy-auth digest | grep -- "--proxy-auth 'digest'" >/dev/null
+	# the password never on the command line
+	usage_error tls 127.0.0.1:1 --proxy-user 'bob:secret' | grep -- "NETPROBE_PROXY_PASSWORD" >/dev/null
+	usage_error idle 127.0.0.1:1 --proxy-auth kerb | grep -- "--proxy-auth 'kerb'" >/dev/null
+	usage_error tls 127.0.0.1:1 --proxy machine-config:/nonexistent | grep "cannot be read" >/dev/null
+	printf '<configuration><system.net>' >"$TMP/bad.config"
+	usage_error tls 127.0.0.1:1 --proxy "machine-config:$TMP/bad.config" | grep "not well-formed XML" >/dev/null
+	printf '<configuration><system.net><defaultProxy><proxy proxyaddress="http://p:3128"/><bypasslist><add address="(("/></bypasslist></defaultProxy></system.net></configuration>' >"$TMP/re.config"
+	usage_error tls 127.0.0.1:1 --proxy "machine-config:$TMP/re.config" | grep "bypasslist address '(('" >/dev/null
 }
 
 test_cli_idle_bad_input() {

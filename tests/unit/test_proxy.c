@@ -6,9 +6,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "netprobe/proxy.h"
 
@@ -187,9 +189,117 @@ static void waits_for_what_may_still_be_an_answer(void **state)
 	assert_string_equal(h.auth, "N?TLM");
 }
 
+/* A 407's body skipped so the next leg can use the connection. */
+static void skips_407_bodies(void **state)
+{
+	const char *cl = "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: NTLM\r\n"
+			 "Content-Length: 5\r\nConnection: keep-alive\r\n\r\nhello";
+	const char *ch = "HTTP/1.1 407 x\r\nTransfer-Encoding: chunked\r\n\r\n"
+			 "5;name=abc\r\nhello\r\n0a\r\n0123456789\r\n0\r\nX-Trailer: y\r\n\r\n";
+	struct np_http_head h;
+	struct np_http_body b;
+	size_t used, hl;
+	char big[64];
+
+	(void)state;
+	assert_int_equal(np_http_head_parse(cl, strlen(cl), &h), 1);
+	assert_int_equal(h.content_length, 5);
+	assert_false(h.close);
+	assert_int_equal(np_http_body_init(&b, &h), 1);
+	assert_int_equal(np_http_body_feed(&b, cl + h.length, 3, &used), 0);
+	assert_int_equal(np_http_body_feed(&b, cl + h.length + 3, 2, &used), 1);
+	/* chunked, fed a byte at a time: an extension's hex digits are no size */
+	assert_int_equal(np_http_head_parse(ch, strlen(ch), &h), 1);
+	assert_true(h.chunked);
+	hl = h.length;
+	assert_int_equal(np_http_body_init(&b, &h), 1);
+	for (size_t i = hl; i < strlen(ch); i++) {
+		int r = np_http_body_feed(&b, ch + i, 1, &used);
+
+		assert_int_equal(r, i + 1 == strlen(ch) ? 1 : 0);
+		assert_int_equal(used, 1);
+	}
+	/* whole, with bytes after it: only the body's are taken */
+	assert_int_equal(np_http_body_init(&b, &h), 1);
+	assert_int_equal(np_http_body_feed(&b, ch + hl, strlen(ch) - hl, &used), 1);
+	assert_int_equal(used, strlen(ch) - hl);
+	/* a chunk size past the bound, a size line without digits */
+	assert_int_equal(np_http_body_init(&b, &h), 1);
+	snprintf(big, sizeof(big), "fffffffffffffffff\r\n");
+	assert_int_equal(np_http_body_feed(&b, big, strlen(big), &used), NP_EINVAL);
+	assert_int_equal(np_http_body_init(&b, &h), 1);
+	assert_int_equal(np_http_body_feed(&b, "\r\n", 2, &used), NP_EINVAL);
+	/* no framing, or Connection: close, or HTTP/1.0: a new connection */
+	assert_int_equal(np_http_head_parse("HTTP/1.1 407 x\r\n\r\n", strlen("HTTP/1.1 407 x\r\n\r\n"), &h), 1);
+	assert_int_equal(np_http_body_init(&b, &h), 0);
+	assert_int_equal(np_http_head_parse("HTTP/1.0 407 x\r\nContent-Length: 0\r\n\r\n", strlen("HTTP/1.0 407 x\r\nContent-Length: 0\r\n\r\n"), &h), 1);
+	assert_true(h.close);
+	assert_int_equal(np_http_head_parse("HTTP/1.1 407 x\r\nProxy-Connection: close\r\n\r\n", strlen("HTTP/1.1 407 x\r\nProxy-Connection: close\r\n\r\n"), &h), 1);
+	assert_true(h.close);
+	/* conflicting lengths are unusable (RFC 9112 6.3) */
+	assert_int_equal(np_http_head_parse("HTTP/1.1 407 x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", strlen("HTTP/1.1 407 x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"), &h), 1);
+	assert_int_equal(np_http_body_init(&b, &h), 0);
+	/* a body over the bound is not read */
+	assert_int_equal(np_http_head_parse("HTTP/1.1 407 x\r\nContent-Length: 99999999\r\n\r\n", strlen("HTTP/1.1 407 x\r\nContent-Length: 99999999\r\n\r\n"), &h), 1);
+	assert_int_equal(np_http_body_init(&b, &h), 0);
+}
+
+static void connect_with_any_scheme(void **state)
+{
+	char buf[512];
+
+	(void)state;
+	assert_true(np_proxy_connect_request_auth("Negotiate YIIB", "tls.lab", 443, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf, "CONNECT tls.lab:443 HTTP/1.1\r\n"));
+	assert_non_null(strstr(buf, "Proxy-Authorization: Negotiate YIIB\r\n"));
+	assert_non_null(strstr(buf, "Proxy-Connection: Keep-Alive\r\n\r\n"));
+	assert_true(np_proxy_connect_request_auth("", "tls.lab", 443, buf, sizeof(buf)) > 0);
+	assert_null(strstr(buf, "Proxy-Authorization"));
+}
+
+/* machine.config's defaultProxy: the proxy, and the targets that go direct. */
+static void reads_machine_config(void **state)
+{
+	char path[] = "/tmp/np-mc-XXXXXX", eb[NP_ERRBUF_SIZE];
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	struct np_proxy p;
+	struct np_target t;
+
+	(void)state;
+	assert_non_null(f);
+	fputs("<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>\n"
+	      "<configuration><system.net><defaultProxy useDefaultCredentials=\"true\">"
+	      "<proxy usesystemdefault=\"false\" proxyaddress=\"http://proxy.corp:8080\" bypassonlocal=\"true\"/>"
+	      "<bypasslist><add address=\"tls\\.lab\"/><add address=\"^https://10\\.\"/></bypasslist>"
+	      "</defaultProxy></system.net></configuration>\n", f);
+	fclose(f);
+	snprintf(eb, sizeof(eb), "machine-config:%s", path);
+	assert_int_equal(np_proxy_parse(eb, &p, eb), 0);
+	assert_string_equal(p.host, "proxy.corp");
+	assert_int_equal(p.port, 8080);
+	assert_int_equal(p.n_bypass, 2);
+	assert_true(p.bypass_local);
+	assert_int_equal(np_target_parse("TLS.lab", 443, &t, eb), 0);
+	assert_true(np_proxy_bypassed(&p, &t));
+	assert_int_equal(np_target_parse("10.1.2.3", 443, &t, eb), 0);
+	assert_true(np_proxy_bypassed(&p, &t));
+	assert_int_equal(np_target_parse("intranet", 443, &t, eb), 0);
+	assert_true(np_proxy_bypassed(&p, &t));
+	assert_int_equal(np_target_parse("login.microsoftonline.com", 443, &t, eb), 0);
+	assert_false(np_proxy_bypassed(&p, &t));
+	np_proxy_apply_bypass(&p, &t);
+	assert_false(p.none);
+	assert_non_null(strstr(p.shown, "(machine-config /tmp/np-mc-"));
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(skips_407_bodies),
+		cmocka_unit_test(reads_machine_config),
+		cmocka_unit_test(connect_with_any_scheme),
 		cmocka_unit_test(parses_proxy_urls),
 		cmocka_unit_test(environment_as_curl_reads_it),
 		cmocka_unit_test(connect_request),

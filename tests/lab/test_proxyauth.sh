@@ -1,0 +1,163 @@
+# netprobe through the corporate proxies of fixtures/lab/auth.sh: Negotiate
+# (Kerberos) with a ticket, a client keytab, none, a missing SPN, a skewed
+# KDC and an expired ticket; NTLM with a good and a bad password; Basic; a
+# proxy offering all three. netprobe runs as root and drops to nobody, while
+# the ticket caches and keytabs here are root's 0600 files: the credentials
+# must be read before the drop. Cross-checked with curl.
+# shellcheck shell=bash
+
+# netprobe in the client with Kerberos config CONF and cache $TMP/CC.cc:
+# pa_np NAME CONF CC ARGS... (report in $TMP/NAME.json)
+pa_np() {
+	local name=$1 conf=$2 cc=$3
+	shift 3
+	ip netns exec "$NS_CLI" env KRB5_CONFIG="$conf" KRB5CCNAME="FILE:$TMP/$cc.cc" "$NETPROBE" "$@" \
+		--json "$TMP/$name.json" >"$TMP/$name.out" 2>&1 || true
+	jq -e .schema "$TMP/$name.json" >/dev/null || fail "no JSON report; output: $(cat "$TMP/$name.out")"
+}
+
+# netprobe tls to the lab's good server through PROXY: pa_tls NAME CONF CC PROXY [ARGS...]
+pa_tls() {
+	local name=$1 conf=$2 cc=$3 proxy=$4
+	shift 4
+	pa_np "$name" "$conf" "$cc" tls --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --timeout 5 --proxy "$proxy" "$@"
+}
+
+# the NTLM proxy URL with user (DOMAIN\user, %5C-escaped) and password
+pa_ntlm_url() {
+	printf 'http://%s:%s@%s:3128' "${AUTH_NTLM_USER//\\/%5C}" "$2" "$1"
+}
+
+# kinit into $TMP/NAME.cc (0600, root's), with config CONF: pa_kinit CONF NAME [ARGS...]
+pa_kinit() {
+	al_kinit "$@" || fail "kinit: $(cat "$TMP/$2.kinit")"
+	chmod 0600 "$TMP/$2.cc"
+}
+
+test_proxyauth_negotiate_with_a_ticket() {
+	local log="$NP_LAB/auth/squid-krb/access.log" before
+
+	before=$(grep -c "CONNECT.*alice@LAB.EXAMPLE" "$log" || true)
+	pa_kinit "$AUTH_KRB5_CONFIG" tkt
+	pa_tls tkt "$AUTH_KRB5_CONFIG" tkt "$PROXY_KRB"
+	jqe "$TMP/tkt.json" '.findings | length == 1 and .[0].verdict == "tls.ok" and .[0].metrics.proxy_auth_scheme == "Negotiate" and .[0].metrics.proxy_auth_spn == "HTTP@proxy-krb.lab"'
+	# the same cache works for curl too, and squid logged alice on both
+	expect "curl" "$(al_curl tkt "$PROXY_KRB" "$TLS_GOOD_NAME" --proxy-negotiate -U :)" "200 200"
+	[ "$(($(grep -c "CONNECT.*alice@LAB.EXAMPLE" "$log") - before))" -ge 2 ] ||
+		fail "squid did not log alice twice: $(tail -3 "$log")"
+}
+
+test_proxyauth_negotiate_with_a_keytab() {
+	local kt="$TMP/alice.keytab"
+
+	cp "$AUTH_USER_KEYTAB" "$kt"
+	chmod 0600 "$kt"
+	# --proxy-keytab, the principal from the proxy URL's user part
+	pa_tls ktopt "$AUTH_KRB5_CONFIG" nocache "http://${AUTH_PRINCIPAL/@/%40}@proxy-krb.lab:3128" --proxy-keytab "$kt"
+	jqe "$TMP/ktopt.json" '.findings[0].verdict == "tls.ok" and .findings[0].metrics.proxy_auth_scheme == "Negotiate"'
+	# KRB5_CLIENT_KTNAME, as MIT's GSSAPI reads it
+	pa_np ktenv "$AUTH_KRB5_CONFIG" nocache2 tls --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --timeout 5 \
+		--proxy "$PROXY_KRB"
+	jqe "$TMP/ktenv.json" '.findings[0].verdict == "proxy.auth_required"'
+	ip netns exec "$NS_CLI" env KRB5_CONFIG="$AUTH_KRB5_CONFIG" KRB5CCNAME="FILE:$TMP/nocache3.cc" \
+		KRB5_CLIENT_KTNAME="$kt" "$NETPROBE" tls --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --timeout 5 \
+		--proxy "$PROXY_KRB" --json "$TMP/ktenv2.json" >/dev/null 2>&1 || true
+	jqe "$TMP/ktenv2.json" '.findings[0].verdict == "tls.ok" and .findings[0].metrics.proxy_auth_scheme == "Negotiate"'
+}
+
+test_proxyauth_negotiate_without_a_ticket() {
+	pa_tls none "$AUTH_KRB5_CONFIG" none "$PROXY_KRB"
+	jqe "$TMP/none.json" '.findings[0].verdict == "proxy.auth_required" and .findings[0].metrics.auth_schemes == "Negotiate" and (.findings[0].summary | test("Negotiate: no Kerberos ticket in FILE:"))'
+	expect "curl" "$(al_curl none "$PROXY_KRB" "$TLS_GOOD_NAME" --proxy-negotiate -U :)" "407 000"
+}
+
+test_proxyauth_negotiate_spn_missing() {
+	pa_kinit "$AUTH_KRB5_CONFIG" spn
+	pa_tls spn "$AUTH_KRB5_CONFIG" spn "$PROXY_NOSPN"
+	jqe "$TMP/spn.json" ".findings[0].verdict == \"proxy.auth_failed\" and .findings[0].metrics.proxy_auth_scheme == \"Negotiate\" and (.findings[0].summary | contains(\"the KDC does not know $PROXY_NOSPN_SPN\"))"
+}
+
+test_proxyauth_kdc_clock_skew() {
+	local kt="$TMP/alice-skew.keytab"
+
+	cp "$AUTH_USER_KEYTAB" "$kt"
+	chmod 0600 "$kt"
+	# the KDC refuses this host's clock: no ticket from the keytab
+	pa_tls skew "$AUTH_KRB5_CONFIG_SKEW" skewcc "$PROXY_KRB" --proxy-keytab "$kt"
+	jqe "$TMP/skew.json" '.findings[0].verdict == "proxy.auth_failed" and .findings[0].metrics.proxy_auth_scheme == "Negotiate" and (.findings[0].summary | test("clock skew"))'
+	# a ticket in the KDC's time (timesync): the proxy refuses it
+	pa_kinit "$AUTH_KRB5_CONFIG_SKEW_SYNC" sync
+	pa_tls sync "$AUTH_KRB5_CONFIG_SKEW_SYNC" sync "$PROXY_KRB"
+	jqe "$TMP/sync.json" '.findings[0].verdict == "proxy.auth_failed" and (.findings[0].summary | test("the proxy refused the Negotiate answer"))'
+}
+
+test_proxyauth_expired_ticket() {
+	pa_kinit "$AUTH_KRB5_CONFIG" exp -l 2s
+	sleep 3
+	pa_tls exp "$AUTH_KRB5_CONFIG" exp "$PROXY_KRB"
+	jqe "$TMP/exp.json" '.findings[0].verdict == "proxy.auth_failed" and .findings[0].metrics.proxy_auth_scheme == "Negotiate" and (.findings[0].summary | test("expired"))'
+}
+
+test_proxyauth_ntlm() {
+	pa_tls ntlm "$AUTH_KRB5_CONFIG" none "$(pa_ntlm_url proxy-ntlm.lab "$AUTH_PASS")" --pcap "$TMP/ntlm.pcapng"
+	jqe "$TMP/ntlm.json" '.findings[0].verdict == "tls.ok" and .findings[0].metrics.proxy_auth_scheme == "NTLM"'
+	# three legs on one connection, each evidence, the tokens masked in
+	# the report and in the saved capture
+	jqe "$TMP/ntlm.json" '[.findings[0].evidence[] | select(.text | test("^proxy authentication: CONNECT"))] | length == 3 and (.[1].text | test("Proxy-Authorization: NTLM \\*\\*\\*")) and (.[2].text | test("200"))'
+	[ "$(tshark -r "$TMP/ntlm.pcapng" -Y http.proxy_authorization -T fields -e http.proxy_authorization 2>/dev/null |
+		grep -c '^NTLM \*\**$')" -eq 2 ] || fail "NTLM tokens not masked in the capture"
+	tshark -r "$TMP/ntlm.pcapng" -Y frame.comment -T fields -e frame.comment 2>/dev/null |
+		grep -q "proxy authentication:" || fail "no capture comment for the legs"
+	# the password never reaches the report or the output
+	! grep -q "$AUTH_PASS" "$TMP/ntlm.json" "$TMP/ntlm.out" || fail "the password is in the report"
+	pa_tls ntlmbad "$AUTH_KRB5_CONFIG" none "$(pa_ntlm_url proxy-ntlm.lab wrong)"
+	jqe "$TMP/ntlmbad.json" '.findings[0].verdict == "proxy.auth_failed" and .findings[0].metrics.proxy_auth_scheme == "NTLM" and (.findings[0].summary | test("after the full exchange"))'
+	expect "curl, wrong password" "$(al_curl ntlmc "$PROXY_NTLM" "$TLS_GOOD_NAME" --proxy-ntlm -U "$AUTH_NTLM_USER:wrong")" "407 000"
+	# --proxy-user with the password from the environment (not in ps)
+	NETPROBE_PROXY_PASSWORD=$AUTH_PASS pa_tls ntlmenv "$AUTH_KRB5_CONFIG" none "$PROXY_NTLM" --proxy-user "$AUTH_NTLM_USER"
+	jqe "$TMP/ntlmenv.json" '.findings[0].verdict == "tls.ok" and .findings[0].metrics.proxy_auth_scheme == "NTLM"'
+}
+
+test_proxyauth_all_three_and_basic() {
+	pa_kinit "$AUTH_KRB5_CONFIG" all
+	# Negotiate first, with a ticket and a password both at hand
+	pa_tls allneg "$AUTH_KRB5_CONFIG" all "$(pa_ntlm_url proxy-all.lab "$AUTH_PASS")"
+	jqe "$TMP/allneg.json" '.findings[0].verdict == "tls.ok" and .findings[0].metrics.proxy_auth_scheme == "Negotiate"'
+	pa_tls allntlm "$AUTH_KRB5_CONFIG" all "$(pa_ntlm_url proxy-all.lab "$AUTH_PASS")" --proxy-auth ntlm
+	jqe "$TMP/allntlm.json" '.findings[0].verdict == "tls.ok" and .findings[0].metrics.proxy_auth_scheme == "NTLM"'
+	# no ticket and no password: each scheme offered says what it lacks
+	pa_tls allnone "$AUTH_KRB5_CONFIG" none "$PROXY_ALL"
+	jqe "$TMP/allnone.json" '.findings[0].verdict == "proxy.auth_required" and .findings[0].metrics.auth_schemes == "Negotiate, NTLM, Basic" and (.findings[0].summary | test("NTLM: no user and password"))'
+	NETPROBE_PROXY_PASSWORD=$AUTH_PASS pa_tls allbasic "$AUTH_KRB5_CONFIG" all "$PROXY_ALL" --proxy-auth basic \
+		--proxy-user "$AUTH_USER"
+	jqe "$TMP/allbasic.json" '.findings[0].verdict == "tls.ok" and .findings[0].metrics.proxy_auth_scheme == "Basic"'
+	# the Basic-only proxy (tinyproxy): answered after its 407
+	pa_tls basic "$AUTH_KRB5_CONFIG" none "$PROXY_AUTH"
+	jqe "$TMP/basic.json" '.findings[0].verdict == "tls.ok" and .findings[0].metrics.proxy_auth_scheme == "Basic"'
+}
+
+# netprobe idle through the authenticated tunnels: the sync server's case
+# (an idle connection through the corporate proxy, with its own credentials)
+test_proxyauth_idle_through_krb_and_ntlm() {
+	pa_kinit "$AUTH_KRB5_CONFIG" idle
+	pa_np ikrb "$AUTH_KRB5_CONFIG" idle idle --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --ladder 2 --idle 2 --timeout 5 \
+		--proxy "$PROXY_KRB"
+	jqe "$TMP/ikrb.json" '[.findings[] | select(.verdict == "idle.survived" and .metrics.proxy_auth_scheme == "Negotiate")] | length == 2'
+	pa_np intlm "$AUTH_KRB5_CONFIG" none idle --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --ladder 2 --idle 2 --timeout 5 \
+		--proxy "$(pa_ntlm_url proxy-ntlm.lab "$AUTH_PASS")"
+	jqe "$TMP/intlm.json" '[.findings[] | select(.verdict == "idle.survived" and .metrics.proxy_auth_scheme == "NTLM")] | length == 2'
+	# no ticket: no tunnel, and the rung says why
+	pa_np inone "$AUTH_KRB5_CONFIG" none idle --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --ladder 2 --idle 2 --timeout 5 \
+		--proxy "$PROXY_KRB"
+	jqe "$TMP/inone.json" '.findings[0].verdict == "idle.no_connection" and (.findings[0].summary | test("Negotiate: no Kerberos ticket"))'
+}
+
+# --proxy machine-config:FILE: the proxy the .NET service is told to use,
+# with its bypass list; Negotiate through it (useDefaultCredentials)
+test_proxyauth_machine_config() {
+	pa_kinit "$AUTH_KRB5_CONFIG" mc
+	pa_np mc "$AUTH_KRB5_CONFIG" mc tls --ca "$LAB_CA" "$TLS_GOOD_NAME" "$PAC_PROXY_HOST" -4 --timeout 5 \
+		--proxy "machine-config:$MACHINE_CONFIG"
+	jqe "$TMP/mc.json" ".findings[] | select(.target == \"$TLS_GOOD_NAME:443\") | .verdict == \"tls.ok\" and (.metrics.path | test(\"^direct .machine-config .* bypasses $TLS_GOOD_NAME\"))"
+	jqe "$TMP/mc.json" ".findings[] | select(.target == \"$PAC_PROXY_HOST:443\") | .verdict == \"tls.ok\" and (.metrics.path | startswith(\"$PROXY_KRB (machine-config\")) and .metrics.proxy_auth_scheme == \"Negotiate\""
+}
