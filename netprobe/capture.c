@@ -49,7 +49,8 @@ struct np_capture {
 	int64_t last_drain_us;
 	char *filter;              /* the check's own, ANDed with the base */
 	struct np_watch *w;
-	char *secrets[8];
+	char **secrets;             /* grown as needed, at most NP_CAPTURE_MAX_SECRETS */
+	size_t cap_secrets;
 	size_t n_secrets;
 };
 
@@ -162,6 +163,7 @@ void np_capture_free(struct np_capture *c)
 	free(c->filter);
 	for (size_t i = 0; i < c->n_secrets; i++)
 		free(c->secrets[i]);
+	free(c->secrets);
 	free(c);
 }
 
@@ -378,8 +380,17 @@ int np_capture_add_secret(struct np_capture *c, const char *secret)
 	for (size_t i = 0; i < c->n_secrets; i++)
 		if (strcmp(c->secrets[i], secret) == 0)
 			return 0;
-	if (c->n_secrets == sizeof(c->secrets) / sizeof(c->secrets[0]))
+	if (c->n_secrets == NP_CAPTURE_MAX_SECRETS)
 		return NP_ERANGE;
+	if (c->n_secrets == c->cap_secrets) {
+		size_t n = c->cap_secrets ? c->cap_secrets * 2 : 8;
+		char **v = realloc(c->secrets, n * sizeof(*v));
+
+		if (!v)
+			return NP_ENOMEM;
+		c->secrets = v;
+		c->cap_secrets = n;
+	}
 	c->secrets[c->n_secrets] = strdup(secret);
 	if (!c->secrets[c->n_secrets])
 		return NP_ENOMEM;

@@ -82,7 +82,9 @@ int np_capture_stats(struct np_capture *c, struct np_capture_stats *st);
 
 /* Bytes that must never reach the saved file (a proxy's Basic credential
  * as sent): every occurrence is overwritten with '*', same length, when
- * the file is written. At most 8. */
+ * the file is written. At most NP_CAPTURE_MAX_SECRETS (every token of
+ * every authentication leg of a run of many connections). */
+#define NP_CAPTURE_MAX_SECRETS 4096
 int np_capture_add_secret(struct np_capture *c, const char *secret);
 
 /* Write the kept packets as pcapng to f (which the caller opened while it

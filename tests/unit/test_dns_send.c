@@ -200,6 +200,8 @@ static void rig_free(struct rig *r)
 {
 	np_dns_sender_free(r->snd);
 	np_resolver_free(r->ch);
+	np_watch_del(r->srv.w);
+	np_timer_del(r->srv.flush);
 	np_loop_free(r->loop);
 	close(r->srv.fd);
 }
