@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # netprobe: `make`, `make test`, `make demo`, `make install`, `make clean`.
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef NETPROBE_CMD_ATOMIC_H
 #define NETPROBE_CMD_ATOMIC_H
 

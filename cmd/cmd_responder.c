@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* netprobe responder: a server, not a check. It produces no findings, so it
  * has its own small exec instead of np_cmd_run: read the TLS files, bind,
  * drop privileges, serve on the loop until SIGINT/SIGTERM, then say what it

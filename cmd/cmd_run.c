@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* netprobe run: every check of a profile in one event loop and one capture,
  * each check's expectation (allow or deny, required or not) applied to its
  * findings as they come. */

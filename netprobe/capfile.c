@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Capture files through libwiretap (see capfile.h). */
 #include "capfile.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef NETPROBE_CAPTURE_H
 #define NETPROBE_CAPTURE_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The DNS probe's queries to one resolver, windowed and retransmitted on
  * a measured timer (see dns_send.h). */
 #include "dns_send.h"

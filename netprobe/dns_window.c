@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The in-flight window and retransmission timer of one resolver: RFC 5681's
  * window arithmetic and RFC 6298's timer (see dns_window.h). */
 #include "dns_window.h"

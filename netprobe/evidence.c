@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "evidence.h"
 
 /* A finding cites a handful of frames from one or two flows. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* netprobe explain: reading frames into the connection table, finishing
  * connections, the public API. What a finished connection says is
  * explain_findings.c's. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* netprobe explain: what a finished connection, its handshake or an ICMP
  * error about it says, as findings with the capture's frames as evidence. */
 #include "explain_int.h"

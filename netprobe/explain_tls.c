@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* netprobe explain: a connection's TLS records, followed in sequence
  * order, and the tls.alert finding they may give; see explain_tls.h. */
 #include "explain_tls.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef NETPROBE_HOSTNET_H
 #define NETPROBE_HOSTNET_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* --proxy machine-config:FILE: the proxy a .NET service is told to use, from
  * machine.config or web.config <system.net><defaultProxy> (what the sync
  * server reads), with libxml2. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* NPR/1: parsing and formatting of the responder's text protocol. Every
  * input is bounded by the line limit before anything else looks at it, and
  * every output goes through one bounded append. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "probe_dns_int.h"
 
 #include <ctype.h>

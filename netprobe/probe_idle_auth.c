@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* netprobe idle: proxy authentication in the CONNECT of each connection
  * (netprobe/proxy_auth.h does the schemes). The exchange's state lives
  * only while the tunnel is being set up: ten thousand silent connections

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* netprobe idle: the paths (direct, or each proxy: resolve what to connect
  * to, then every rung at once) and the plan that makes them. One
  * connection's walk is probe_idle.c's, its findings probe_idle_report.c's. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* netprobe idle: each rung's finding from its outcome and its packets, and
  * the path's overall finding (the bracket) from its rungs. */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* netprobe nat's STUN method: the mapped address (RFC 5389) and, when the
  * server has a second address and port, the mapping and filtering
  * behaviour (RFC 5780 4.3 and 4.4), all from one local socket. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* netprobe tls: proxy authentication in the CONNECT (netprobe/proxy_auth.h
  * does the schemes): each leg on the same connection, the 407's body
  * skipped, a new connection when the proxy closes; every leg's headers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* netprobe tls: what an attempt's outcome becomes in the report. */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Profiles: YAML read with libyaml's event API, in recursive descent over
  * the schema. Each reader takes the value it expects and refuses anything

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Built-in profiles (compiled from fixtures/profiles/ by the Makefile, so
  * that a user can copy one and edit it) and --profile NAME|FILE. */
 #include "profile_int.h"

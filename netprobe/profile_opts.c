@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The options of a check, one table: which kinds take each, whether the
  * profile's defaults may give it, its type, bounds and the check of its
  * values; and the defaults copied into the checks. */

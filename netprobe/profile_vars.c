@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* --set NAME=VALUE, ${name} in profile values, and the arena every string
  * of a profile lives in. */
 #include "profile_int.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Proxy authentication: credentials (read before the privilege drop) and
  * one proxy's exchange, whichever scheme it runs. */
 #include "proxy_auth.h"

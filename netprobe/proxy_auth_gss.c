@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Negotiate (SPNEGO over Kerberos, RFC 4559) and NTLM (the gss-ntlmssp
  * mechanism) through MIT krb5's GSSAPI: no hand-written crypto. */
 #include "proxy_auth.h"

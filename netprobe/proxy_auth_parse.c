@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Proxy-Authenticate challenges and the choice of a scheme: pure parsing,
  * no I/O and no crypto (the fuzz target links this file alone). */
 #include "proxy_auth.h"

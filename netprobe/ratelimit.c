@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Per-source token buckets in a fixed table: a hash of chains for lookup,
  * a list in order of use for eviction, every node allocated up front. */
 #include "ratelimit.h"

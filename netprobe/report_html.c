@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The HTML report: one self-contained XHTML page rendered from the JSON
  * document, for a single run or a merge of many hosts' runs. */
 #include "report_html.h"

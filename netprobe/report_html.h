@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef NETPROBE_REPORT_HTML_H
 #define NETPROBE_REPORT_HTML_H
 

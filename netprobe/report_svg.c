@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The drawings of the HTML report: the idle ladder as a timeline, timing
  * bars per endpoint, and the path trace. Inline SVG, sized in user units
  * and scaled by the page (viewBox), so it prints as sharply as it shows. */

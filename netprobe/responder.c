@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The responder's sockets: the TCP listener and its accept loop, the UDP
  * socket and its one-datagram-one-reply service, and the limits that apply
  * before a connection exists (rate per source, max_conns). Connections

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One TCP connection of the responder: plain or TLS (told by its first
  * byte), request lines in, one reply line each out, HTTP heads answered
  * with 204, and a close that does not lose the last reply.

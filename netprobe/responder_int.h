@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #ifndef NETPROBE_RESPONDER_INT_H
 #define NETPROBE_RESPONDER_INT_H
 

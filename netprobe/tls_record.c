@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The TLS record layer of one direction of a TCP stream, walked header to
  * header (RFC 8446 5.1, RFC 5246 6.2.1); see tls_record.h. */
 #include "tls_record.h"

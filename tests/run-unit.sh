@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs cmocka unit-test binaries, shows their output, and sums their test
 # cases from cmocka's "[  PASSED  ] N test(s)." and "[  FAILED  ] N test(s)"
 # lines into one last line: "unit: N passed, M failed".

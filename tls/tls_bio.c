@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The caller's socket as a BIO.
  *
  * OpenSSL's own socket BIO writes with write(2), which raises SIGPIPE when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The TLS client: a non-blocking connection per probe.
  *
  * The shape is curl's lib/vtls/openssl.c: one step function that answers

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The context: one per run, shared by its connections. It holds what all
  * probes have in common: the client settings that let old servers answer,
  * the trust anchors (--ca or the system's), the socket BIO method, and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The server side, for netprobe's responder: a context from a certificate
  * chain and a key (PEM), and connections accepted on it that the caller
  * drives with the same steps as a client's (np_tls_handshake, np_tls_read,

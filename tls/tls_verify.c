@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the server's certificates say: every verify error as it happens,
  * the presented chain in words, the anchor of the verified chain and
  * whether the OS ships it publicly or someone added it (an inspection

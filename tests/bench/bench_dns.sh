@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # make bench (DNS): 10,000 distinct names against the lab's unbound, three ways
 # in one run: netprobe dns, dnsperf (the throughput reference), and a
 # sequential dig loop over the first 500 names (scaled to 10,000).

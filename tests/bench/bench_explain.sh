@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # netprobe explain on a large capture, next to `tcpdump -r FILE -w /dev/null`
 # on the same file: wall time and peak RSS side by side. `make bench`; not
 # part of `make test`. The promise: within 2x of tcpdump, memory bounded.

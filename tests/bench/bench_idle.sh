@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # make bench (idle): 10,000 concurrent idle connections to the lab's
 # netprobe responder, held for one 60 s silence, over plain TCP and over TLS:
 # netprobe idle's wall time and peak RSS, beside the same connections held

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # make bench (SYN sweep): every TCP port (1-65535) of the lab server, two
 # ways in one run, from the client namespace: netprobe tcp --syn (raw SYNs
 # via libnet, answers via libpcap) at --rate 50000, and nmap -sS -p-

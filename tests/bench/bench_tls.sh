@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # make bench (TLS): 300 TLS endpoints in the lab (one address x 300 ports,
 # ECDSA certificate), three ways: netprobe tls --parallel 300 with its
 # default capture, curl --parallel --parallel-max 300 over the same URLs

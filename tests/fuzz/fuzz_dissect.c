@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer harness for np_dissect(). The first byte picks the link type
  * (low 3 bits, index into dlts[] below; tests/fuzz/run.sh uses the same
  * table to seed from fixtures/packets) and, with bit 7, says the capture

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer harness for the DNS answer reader and checker: bytes from a
  * resolver are outside input. The first byte picks the type asked (low
  * three bits) and whether the question is compared (top bit); the rest is

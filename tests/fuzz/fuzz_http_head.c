@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer harness for the HTTP response head reader (a proxy's answer to
  * CONNECT, a server's to GET/HEAD: outside input) and the escaping that
  * quotes such bytes in findings. The input is fed as it would come off a

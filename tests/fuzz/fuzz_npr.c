@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer harness for NPR/1: request lines come from anyone who can
  * reach a responder, replies from anything a probe connects to. The first
  * byte picks what is fed: a request (with or without a token required), a

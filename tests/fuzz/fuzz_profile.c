@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer harness for the profile parser: a profile is a file a user
  * hands over, so its YAML is outside input. Each input is parsed twice:
  * without --set, and with variables that fill lists (so ${} expansion and

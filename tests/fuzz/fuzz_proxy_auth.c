@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer harness for the Proxy-Authenticate parser (a proxy's 407:
  * outside input) and the scheme choice. Invariants: a refusal says why;
  * the strings it fills are terminated within their buffers, the list of

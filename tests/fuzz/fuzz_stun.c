@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer harness for the STUN response parser: a STUN server's (or
  * anyone's) datagram is outside input. The transaction id is taken from
  * the input itself half the time, so the parser gets past its first check.

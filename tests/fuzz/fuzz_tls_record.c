@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* libFuzzer harness for the TLS record walker (netprobe/tls_record.c): a
  * capture's TCP payload is outside input. The first byte picks how the
  * rest is cut into feeds (1 to 64 bytes, or all at once) and whether some

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs the dissector fuzzer for FUZZ_SECONDS (default 60) on one core,
 # seeded from the recorded packets in fixtures/packets; exits non-zero on a
 # crash, a sanitizer report or a broken invariant (the input is saved next

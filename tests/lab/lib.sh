@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Shared by the lab and CLI tests: a tiny harness. Each test is a function
 # named test_*; it fails by calling fail (or by any command failing under
 # `set -e` inside the subshell it runs in).

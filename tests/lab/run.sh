@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs the CLI tests, then builds the lab and runs the lab tests in it.
 # The lab is torn down on every exit path. Needs NETPROBE=/path/to/netprobe.
 set -u

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The corporate-proxy lab (fixtures/lab/auth.sh) checked with reference
 # clients: MIT kinit/kvno, curl --proxy-negotiate / --proxy-ntlm /
 # --proxy-basic, pactester (libpacparser) and xmllint. Each scenario that

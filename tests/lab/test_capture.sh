@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Packet evidence in the lab: who answered the SYN, from how far, with the
 # frames in the saved pcapng to prove it.
 # shellcheck shell=bash

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Command-line behaviour that needs no network: usage errors, help, files.
 # shellcheck shell=bash
 
@@ -159,4 +160,18 @@ test_cli_binary_runs_as_another_user() {
 	command -v runuser >/dev/null && [ "$(id -u)" -eq 0 ] || return 0
 	runuser -u nobody -- "$NETPROBE" --version | grep '^netprobe [0-9]' >/dev/null ||
 		fail "nobody cannot run $NETPROBE"
+}
+
+test_cli_sources_carry_spdx() {
+	# netprobe is GPL-3.0-or-later: every source file says so in its first
+	# lines, and the licence text is there.
+	local root=$here/../.. f missing=()
+	grep -q "GNU GENERAL PUBLIC LICENSE" "$root/LICENSE" || fail "no LICENSE"
+	grep -q "Version 3, 29 June 2007" "$root/LICENSE" || fail "LICENSE is not the GPL version 3"
+	while IFS= read -r f; do
+		head -3 "$f" | grep -q 'SPDX-License-Identifier: GPL-3.0-or-later' || missing+=("${f#"$root"/}")
+	done < <(find "$root/cmd" "$root/netprobe" "$root/tls" "$root/tests" "$root/fixtures" \
+		\( -name '*.c' -o -name '*.h' -o -name '*.sh' -o -name '*.py' \) -type f; \
+		printf '%s\n' "$root/Makefile" "$root/fixtures/lab/lab" "$root/.ci/run")
+	[ ${#missing[@]} -eq 0 ] || fail "no SPDX line in: ${missing[*]}"
 }

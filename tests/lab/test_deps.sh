@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # fixtures/deps.sh (run by `make test` and `make demo` first) with stubbed
 # dpkg-query, apt-get and id, in every state a first run can meet: packages
 # present or missing, a policy-rc.d already there (Debian container images

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # netprobe dns in the lab: real unbound servers, every verdict produced for real.
 # shellcheck shell=bash
 

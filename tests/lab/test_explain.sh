@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # netprobe explain: captures recorded now, in the lab, with tcpdump in the
 # client namespace (fixtures/captures/record.sh), read offline; and its
 # input errors, on the recorded fixtures (test_cli_explain_*, no lab).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # netprobe family in the lab: the dual-stack client, and an IPv6-only
 # client (c6) behind the DNS64 resolver and a NAT64 translator (tayga).
 # shellcheck shell=bash

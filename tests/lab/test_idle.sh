@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # netprobe idle in the lab: scaled ladders (1,2,4,5 s) against a firewall
 # that forgets idle flows after IDLE_RESET_S (3 s), a server and a proxy that
 # close idle connections after 3 s, and no limit; direct and through proxies.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # netprobe nat in the lab: fw masquerades by destination (ports kept, or
 # random), a stateless source rewrite on rtr (trace.sh's port 91), coturn
 # STUN servers with two addresses, and netprobe's own responder.

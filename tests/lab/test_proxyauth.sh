@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # netprobe through the corporate proxies of fixtures/lab/auth.sh: Negotiate
 # (Kerberos) with a ticket, a client keytab, none, a missing SPN, a skewed
 # KDC and an expired ticket; NTLM with a good and a bad password; Basic; a

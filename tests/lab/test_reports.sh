@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The HTML sign-off report, Prometheus metrics and netprobe merge: from real
 # runs in the lab (tcp, tls, idle; the client and the IPv6-only client
 # merged), checked with xmllint, promtool and a headless Chromium

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # netprobe responder in the lab: the server runs in the server namespace,
 # real clients (socat, bash's /dev/tcp and /dev/udp, openssl s_client, curl)
 # talk to it from the client namespace, through the lab's routers.

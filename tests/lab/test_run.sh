@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # netprobe run in the lab: the lab profile end to end (every check kind,
 # passing and failing expectations), --only, and the built-in aadconnect
 # profile, which in the lab (no internet) must fail cleanly and fast.

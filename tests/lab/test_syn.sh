@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # netprobe tcp --syn in the lab: a half-open sweep of the server's ports,
 # each port in the state the lab's firewall and nginx give it.
 # Uses np, rc_of (test_tcp.sh), frame_has (test_capture.sh) and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # netprobe tcp in the lab: every socket-level verdict, produced for real.
 # shellcheck shell=bash
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # netprobe tls in the lab: real nginx TLS servers with lab-made certificates,
 # proxies, an SNI filter and an MTU black hole.
 # shellcheck shell=bash

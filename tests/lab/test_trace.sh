@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # netprobe trace in the lab: cli -> rtr -> fw -> edge -> srv, hops named by
 # their time exceeded, the flow's death placed, rewrites found in quotes.
 # Uses np, rc_of (test_tcp.sh), frame_has (test_capture.sh) and usage_error

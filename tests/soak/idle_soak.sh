@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # make test-soak: netprobe idle with its real defaults (ladder 60..360 s,
 # requirement 300 s) against the lab, in one idle period (about 6.5 min):
 # one port whose flows fw forgets after 200 s (expects fail, "lost between

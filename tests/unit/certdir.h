@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A temporary directory of certificates for the TLS tests, made at test
  * time by a shell script that runs the openssl command (gen.sh, with an
  * optional ca.cnf beside it). Include after cmocka.h. */

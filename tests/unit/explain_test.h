@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the tests of netprobe explain's input (test_explain_input.c) and
  * TLS alerts (test_explain_tls.c) share: files, reports, raw IPv4
  * packets. Include after cmocka.h. */

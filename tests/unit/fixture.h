@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Recorded packets for unit tests: fixtures/packets/NAME.hex, where '#'
  * lines are comments ("# dlt: N" and "# wirelen: N" are read) and the rest
  * are hex bytes. Include after cmocka.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Hand-made JSON report documents (the layout --json writes) for the
  * HTML, Prometheus and merge tests. Include after cmocka.h. */
 #ifndef NETPROBE_TESTS_REPORT_DOCS_H

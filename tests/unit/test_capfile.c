@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Capture files through libwiretap: frames numbered as Wireshark numbers
  * them (checked with capinfos and tshark on the same files), link types per
  * record, the BPF filter per link type, time stamps that do not fit, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The live capture's kernel ring, sized from the run: libpcap's TPACKET_V2
  * slots are fixed and sized from the snap length, so the snap length
  * decides how many packets a megabyte holds. */

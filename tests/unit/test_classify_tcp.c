@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The TCP classifier from packets, fed packets recorded in a namespace lab
  * (fixtures/packets): who answered the SYN, from how far, and which frames
  * prove it. The recorded client is 198.18.1.2, one router (198.18.1.1)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The TLS classifier's reading of the packets when the capture keeps only
  * the first bytes of each (its snap length): segment lengths come from the
  * IP header, never from what was captured. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The packet dissector, fed packets recorded in a namespace lab
  * (fixtures/packets/, see its README) and variants made from them: VLAN
  * tags, short ICMP quotes, IPv6 extension header chains, bad TCP options,

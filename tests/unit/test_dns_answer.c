@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Reading DNS answers: records of the type asked, TTLs, flags, CNAME
  * chains; hostile answers (compression loops, records past the end) are
  * read as far as they are sound and never past the buffer. */

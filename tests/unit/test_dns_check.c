@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Malformed DNS answers are named, not read as "no record": each kind of
  * defect a server (or something on the way) can send, built byte by byte,
  * gets its own code and a reason that says where it is. Sound answers,

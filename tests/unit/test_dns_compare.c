@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* dns.inconsistent: resolvers compared on their definitive answers. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The DNS probe's sender against a real c-ares channel and a small DNS
  * server on loopback, served by the same loop: a lost query is asked again
  * on the sender's own timer and answered; never more queries at the server

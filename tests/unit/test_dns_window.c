@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The per-resolver DNS window and retransmission timer: slow start to the
  * --parallel ceiling, one halving per congestion event, the RFC 6298 timer
  * with Karn's rule and back-off, and a simulated resolver that loses what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Bytes from the network quoted in a summary: escaped, cut, bounded. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A finding whose packets were lost says so: kernel drops while its flow
  * was open, packets its flow's evidence budget counted without keeping. */
 #include <stdarg.h>

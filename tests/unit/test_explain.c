@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* netprobe explain: the per-connection TCP event tracker on hand-built
  * packet lists, the engine on hand-built connections (expected values
  * worked out by hand in the comments), and the reader on the captures the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* netprobe explain and the truth of its input: timestamps past what 64-bit
  * nanoseconds hold (pcapng files written here with netprobe's own writer,
  * read back through capture.c), and files whose records cannot be read

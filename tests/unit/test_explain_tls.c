@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* netprobe explain and TLS alerts: the captures of fixtures/captures (the
  * lab's alerting server and a client refusing a certificate; zeek's
  * traces, see its README), each checked against tshark -Y

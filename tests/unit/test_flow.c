@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The flow table: recorded packets matched to the flow a probe registered,
  * ICMP errors by the header they quote, frames numbered as they will be in
  * the saved pcapng, memory bounded. */

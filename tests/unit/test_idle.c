@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* netprobe idle's ladder: parsed, sorted, duplicates removed, bounded. */
 #include <stdarg.h>
 #include <stddef.h>

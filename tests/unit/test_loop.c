@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The event loop: timer order, deletion during dispatch, fd readiness,
  * stopping, and signals. No upper-bound timing asserts: a busy machine may
  * run us late, never early. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* NPR/1: request forms and every error code, the line limit at its exact
  * boundary, address forms, the UDP rule that a reply never outgrows its
  * request, client-side requests, and the reply parser on good and hostile

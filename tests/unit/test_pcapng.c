@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The pcapng writer: one file of real-looking frames, read back by libpcap,
  * tshark, tcpdump and a block walk of our own; then the error paths. */
 #include <stdarg.h>

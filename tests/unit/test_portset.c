@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Port sets: lists of ports and ranges parsed the way firewall rules write
  * them, written back as ranges; sweep targets that carry them. */
 #include <stdarg.h>

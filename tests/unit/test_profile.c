@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Profiles: the shipped ones (the built-in from the compiled array, the
  * lab's from its file), short and long forms, defaults, --set variables,
  * every error form with its line and column, and the bounds. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Proxy URLs, the environment as curl reads it, CONNECT requests, and the
  * bounded reading of proxy answers. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Proxy-Authenticate challenges as proxies send them, hostile ones, and the
  * choice of a scheme. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Per-source token buckets: the burst, the refill, sources kept apart,
  * IPv4-mapped addresses as IPv4, and a table that forgets its least recently
  * seen source when full. Time is passed in: no sleeping. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* np_redact_url(): proxy URLs reach the report with the password masked. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The report as scripts and CI read it: JSON parsed back with jansson,
  * JUnit checked with xmllint, exit statuses, and secrets kept out. */
 #include <stdarg.h>

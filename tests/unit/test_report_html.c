@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The HTML report and the merge from hand-made report documents: hostile
  * text escaped, the page well-formed (xmllint) and self-contained, the
  * idle ladder drawn when there are rungs, a column per host in a merge. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Prometheus textfile metrics from hand-made report documents: a parser
  * of the text exposition format (0.0.4) checks every output, so the test
  * holds without promtool; promtool, when installed, checks it too. */

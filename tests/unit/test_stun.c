@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* STUN: RFC 5769's test vectors, requests, RFC 5780 attributes, and
  * hostile bytes (every prefix, lengths that lie). */
 #include <stdarg.h>

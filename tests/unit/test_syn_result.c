@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A half-open sweep's result: resets placed by their TTL class, ports
  * tallied per state and written as ranges, who rejects what. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Targets as users type them: np_target_parse() with default port 443. */
 #include <stdarg.h>
 #include <stddef.h>

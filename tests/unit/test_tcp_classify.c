@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* np_tcp_classify(): what one connect attempt means, as a verdict code and
  * a one-line summary. Pure: observations in, words out. */
 #include <stdarg.h>

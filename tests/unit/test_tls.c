@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The TLS client against a real OpenSSL server in the same process: the
  * client on one end of a socketpair, the server on memory BIOs whose bytes
  * the test carries to the other end (so it can stop or cut the flight).

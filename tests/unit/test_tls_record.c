@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The TLS record walker (netprobe/tls_record.c): record headers byte by
  * byte, the TCP streams of a capture the lab recorded
  * (fixtures/captures/tls_alerts.pcap: a TLS 1.2 and a TLS 1.3 session,

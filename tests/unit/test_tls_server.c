@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The server side of tls/: one line for each way the certificate and key
  * files can be unusable, and a real handshake and exchange between
  * netprobe's client and its server on the two ends of a socketpair, both

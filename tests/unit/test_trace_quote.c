@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What the quote in a hop's ICMP error says about a trace probe: which
  * header fields were rewritten before that hop, and which the quote does
  * not reach (unknown, never unchanged). Quotes are built here from a probe

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* From what each trace probe drew to the hops, the verdict and the first
  * hop of each rewrite: the lab's path cli -> rtr -> fw -> edge -> srv,
  * answered as its scenarios answer. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The verdict registry is public vocabulary: scripts match on these codes. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Text helpers of the report tests: a whole stream as a string, counting
  * occurrences, and an outside checker (xmllint, promtool) run on a text.
  * Include after cmocka.h. */
