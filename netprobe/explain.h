@@ -50,6 +50,7 @@ struct np_explain_stats {
 	uint64_t unlisted;          /* of those, past max_findings of their kind */
 	uint64_t idle_survived;     /* idle gaps a connection was used again after */
 	int64_t longest_gap_ns;     /* the longest silence in any connection */
+	uint64_t one_sided;         /* connections seen in one direction only */
 	int partial;                /* the file ends badly: frames after it unread */
 	char partial_reason[NP_ERRBUF_SIZE];
 };

@@ -61,8 +61,7 @@ struct np_explain_list {
  * a reset carrying that address is compared with. */
 struct np_explain_host {
 	uint8_t used, family;
-	int16_t hmin, hmax;
-	uint8_t ttl;
+	struct np_ttl_ref ref;
 	uint8_t addr[16];
 };
 
@@ -75,6 +74,16 @@ enum np_explain_outcome {
 	NP_EXPLAIN_OUT_IDLE_RESET,          /* reset after an idle gap */
 	NP_EXPLAIN_OUT_IDLE_FIN,            /* FIN after an idle gap */
 	NP_EXPLAIN_OUT_IDLE_DROPPED,        /* data after an idle gap, retransmitted, never acked */
+	NP_EXPLAIN_OUT_N
+};
+
+/* Connections seen in one direction only named as evidence. */
+#define NP_EXPLAIN_ONE_SIDED_EX 4
+
+struct np_explain_one_sided {
+	struct np_explain_key key;
+	struct np_tcp_mark mark;    /* the first packet acknowledging unseen ones */
+	uint8_t missing;            /* the side not captured */
 };
 
 struct np_explain {
@@ -97,7 +106,8 @@ struct np_explain {
 	/* finished connections with something to say */
 	struct np_explain_flow *out;
 	size_t n_out, cap_out;
-	size_t n_kind[8];           /* kept, per enum np_explain_outcome */
+	size_t n_kind[NP_EXPLAIN_OUT_N];    /* kept, per enum np_explain_outcome */
+	struct np_explain_one_sided one_sided[NP_EXPLAIN_ONE_SIDED_EX];
 	struct np_explain_flow *spare;      /* finished entries for reuse (chained by hnext) */
 	size_t n_spare;
 	struct np_explain_stats st;
@@ -112,6 +122,18 @@ const struct np_explain_host *np_explain_host_get(const struct np_explain *e, in
 
 /* explain_findings.c: what a finished connection says. */
 enum np_explain_outcome np_explain_outcome(const struct np_explain_flow *f);
+
+/* explain_findings.c: counts what a finished connection adds to the
+ * capture's figures (seen in one direction only). */
+void np_explain_tally(struct np_explain *e, const struct np_explain_flow *f);
+
+/* explain_findings.c: a reset's TTL against the end it claims: that end's
+ * own packets in this connection, else (none, or none comparable) that
+ * address's packets in the connections finished so far (*elsewhere set).
+ * *ref: the TTLs it was measured against. */
+enum np_ttl_match np_explain_reset_match(const struct np_explain *e, const struct np_explain_flow *f,
+					 const struct np_tcp_reset *r, const struct np_ttl_ref **ref,
+					 int *elsewhere);
 
 /* explain_findings.c: once every connection is finished, their findings
  * (e->out) in the order the connections began, then explain.clean when

@@ -1,10 +1,15 @@
 #include "tcp_events.h"
 
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "dissect.h"
 #include "error.h"
+
+/* Paths longer than this are not met in practice: a TTL further below its
+ * nearest initial value had another initial value. */
+#define PLAUSIBLE_HOPS 32
 
 /* Sequence arithmetic modulo 2^32 (RFC 9293 3.4). */
 static int seq_lt(uint32_t a, uint32_t b)
@@ -17,22 +22,146 @@ static int seq_gt(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) > 0;
 }
 
+/* --- TTLs ------------------------------------------------------------------ */
+
+int np_tcp_ttl_hops(int ttl)
+{
+	int h;
+
+	if (ttl <= 32 || ttl > 255)
+		return -1;
+	h = np_ttl_hops(ttl);
+	return h >= 0 && h <= PLAUSIBLE_HOPS ? h : -1;
+}
+
+void np_ttl_ref_init(struct np_ttl_ref *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->hops_min = r->hops_max = -1;
+}
+
+void np_ttl_ref_add(struct np_ttl_ref *r, int ttl)
+{
+	int h = np_tcp_ttl_hops(ttl);
+	size_t i;
+
+	if (ttl <= 0 || ttl > 255)
+		return;
+	r->last = (uint8_t)ttl;
+	for (i = 0; i < r->n && r->ttl[i] != ttl; i++)
+		;
+	if (i == r->n && r->n < NP_TTL_REF_MAX)
+		r->ttl[r->n++] = (uint8_t)ttl;
+	if (h < 0) {
+		r->odd = 1;
+		return;
+	}
+	if (r->hops_min < 0 || h < r->hops_min)
+		r->hops_min = (int16_t)h;
+	if (h > r->hops_max)
+		r->hops_max = (int16_t)h;
+}
+
+void np_ttl_ref_merge(struct np_ttl_ref *r, const struct np_ttl_ref *from)
+{
+	uint8_t last = from->last ? from->last : r->last;
+
+	for (size_t i = 0; i < from->n; i++)
+		np_ttl_ref_add(r, from->ttl[i]);
+	r->last = last;
+}
+
+enum np_ttl_match np_ttl_ref_match(const struct np_ttl_ref *r, int ttl)
+{
+	int h;
+
+	if (ttl <= 0 || r->n == 0)
+		return NP_TTL_UNKNOWN;
+	/* The very TTL of that end's own packets: its own stack sent it,
+	 * whatever initial value that stack uses. */
+	for (size_t i = 0; i < r->n; i++)
+		if (r->ttl[i] == ttl)
+			return NP_TTL_SAME;
+	h = np_tcp_ttl_hops(ttl);
+	if (h < 0 || r->hops_min < 0)
+		return NP_TTL_ODD;
+	return h >= r->hops_min && h <= r->hops_max ? NP_TTL_SAME : NP_TTL_OTHER;
+}
+
+const char *np_ttl_ref_str(const struct np_ttl_ref *r, char *buf, size_t len)
+{
+	size_t used;
+	int n;
+
+	if (!len)
+		return buf;
+	n = snprintf(buf, len, r->n == 0 ? "no TTL" : r->n == 1 ? "TTL" : "TTLs");
+	used = n > 0 && (size_t)n < len ? (size_t)n : len - 1;
+	for (size_t i = 0; i < r->n && used < len - 1; i++) {
+		n = snprintf(buf + used, len - used, "%s%u", i ? ", " : " ", r->ttl[i]);
+		if (n < 0 || (size_t)n >= len - used) {
+			buf[used] = '\0';      /* whole values only */
+			break;
+		}
+		used += (size_t)n;
+	}
+	return buf;
+}
+
+/* --- the tracker ------------------------------------------------------------ */
+
 void np_tcp_track_init(struct np_tcp_track *t, int64_t min_idle_ns)
 {
 	memset(t, 0, sizeof(*t));
 	t->min_idle_ns = min_idle_ns;
 	t->syn_dir = -1;
-	for (int d = 0; d < 2; d++) {
-		t->side[d].hops_min = t->side[d].hops_max = -1;
-		t->side[d].rst_hops_min = t->side[d].rst_hops_max = -1;
-	}
-	t->seg.rst_hops_min = t->seg.rst_hops_max = -1;
+	for (int d = 0; d < 2; d++)
+		np_ttl_ref_init(&t->side[d].ttl);
 }
 
 static void new_segment(struct np_tcp_track *t)
 {
 	memset(&t->seg, 0, sizeof(t->seg));
-	t->seg.rst_hops_min = t->seg.rst_hops_max = -1;
+}
+
+/* Side x has sent sequence space (data, SYN or FIN) that the other side
+ * has not acknowledged, as far as the capture shows. */
+static int outstanding(const struct np_tcp_side *s)
+{
+	return s->have_nxt && (!s->have_una || seq_lt(s->snd_una, s->snd_nxt));
+}
+
+/* A keep-alive probe: one byte or none, just below what was sent (RFC 9293
+ * 3.8.4, RFC 1122 4.2.3.6). */
+static int keepalive(const struct np_tcp_side *s, const struct np_tcp_pkt *p)
+{
+	return p->len <= 1 && !(p->flags & (NP_TCP_SYN | NP_TCP_FIN)) && s->have_nxt &&
+	       p->seq == s->snd_nxt - 1;
+}
+
+/* Data or a FIN sent again: its sender was waiting for an acknowledgement,
+ * so the silence before it was a retransmission timeout, not idleness. */
+static int retransmission(const struct np_tcp_side *s, const struct np_tcp_pkt *p)
+{
+	return !(p->flags & NP_TCP_RST) && (p->len > 0 || (p->flags & NP_TCP_FIN)) && s->have_nxt &&
+	       seq_lt(p->seq, s->snd_nxt) && !keepalive(s, p);
+}
+
+/* Side d acknowledges up to ack: does that cover sequence space of the
+ * other side that the capture never showed? Only an advance counts, and
+ * the first acknowledgement of a connection that began in the capture
+ * (one that began before it acknowledges what came before). */
+static int acks_unseen(const struct np_tcp_track *t, int d, const struct np_tcp_pkt *p)
+{
+	const struct np_tcp_side *o = &t->side[!d];
+
+	if (o->have_una) {
+		if (!seq_gt(p->ack, o->snd_una))
+			return 0;
+	} else if (t->syn_dir < 0 && !(p->flags & NP_TCP_SYN)) {
+		return 0;
+	}
+	return !o->have_nxt || seq_gt(p->ack, o->snd_nxt);
 }
 
 /* The peer of side x acknowledged up to ack: x's oldest unacked data is
@@ -42,6 +171,9 @@ static void take_ack(struct np_tcp_track *t, int x, uint32_t ack, const struct n
 	struct np_tcp_side *s = &t->side[x];
 	struct np_tcp_unacked *u = &s->out;
 
+	if (!s->have_una || seq_gt(ack, s->snd_una))
+		s->snd_una = ack;
+	s->have_una = 1;
 	if (!u->valid || !seq_gt(ack, u->seq))
 		return;
 	if (u->after_gap && !t->seg.revived) {
@@ -101,8 +233,10 @@ void np_tcp_track_add(struct np_tcp_track *t, const struct np_tcp_pkt *p)
 	struct np_tcp_side *s = &t->side[d];
 	struct np_tcp_mark m = { p->frame, p->t_ns, p->ttl, p->flags, (uint8_t)d };
 	int rst = (p->flags & NP_TCP_RST) != 0;
+	int ack = (p->flags & NP_TCP_ACK) && !rst;
 	int had_data = t->seg.sent_data[d];
 	int any_data = (t->side[0].data_pkts + t->side[1].data_pkts) > 0;
+	int unseen = ack && acks_unseen(t, d, p);
 
 	if (t->pkts == 0) {
 		t->first = m;
@@ -116,10 +250,14 @@ void np_tcp_track_add(struct np_tcp_track *t, const struct np_tcp_pkt *p)
 			t->max_gap_before = t->last;
 			t->max_gap_after = m;
 		}
-		/* A silence with data outstanding is a retransmission timeout
-		 * (a stall), not an idle connection. */
+		/* Silence is silence with nothing outstanding: data, a SYN or
+		 * a FIN unacknowledged make it a retransmission timeout (a
+		 * stall), and so does a retransmission ending it; nor is it
+		 * silent when the packet ending it acknowledges data of the
+		 * other side that the capture missed. */
 		if (t->min_idle_ns > 0 && gap >= t->min_idle_ns &&
-		    !t->side[0].out.valid && !t->side[1].out.valid) {
+		    !outstanding(&t->side[0]) && !outstanding(&t->side[1]) &&
+		    !retransmission(s, p) && !unseen) {
 			t->n_idle++;
 			t->idle_ns = gap;
 			t->idle_before = t->last;
@@ -134,15 +272,8 @@ void np_tcp_track_add(struct np_tcp_track *t, const struct np_tcp_pkt *p)
 	t->seg.pkts[d]++;
 
 	/* A reset is what is judged by its TTL: never part of the yardstick. */
-	if (!rst && p->ttl) {
-		int h = np_ttl_hops(p->ttl);
-
-		if (s->hops_min < 0 || h < s->hops_min)
-			s->hops_min = (int16_t)h;
-		if (h > s->hops_max)
-			s->hops_max = (int16_t)h;
-		s->ttl_last = p->ttl;
-	}
+	if (!rst && p->ttl)
+		np_ttl_ref_add(&s->ttl, p->ttl);
 
 	if (p->flags & NP_TCP_SYN) {
 		if (!(p->flags & NP_TCP_ACK)) {
@@ -163,38 +294,42 @@ void np_tcp_track_add(struct np_tcp_track *t, const struct np_tcp_pkt *p)
 
 	/* A reset's acknowledgement field proves nothing (a forged one
 	 * copies it from the packet it answers). */
-	if ((p->flags & NP_TCP_ACK) && !rst)
+	if (ack) {
+		struct np_tcp_side *o = &t->side[!d];
+
+		if (unseen) {
+			if (!o->acked_unseen)
+				o->unseen = m;
+			o->acked_unseen++;
+		}
 		take_ack(t, !d, p->ack, &m);
+	}
 
 	if (p->len > 0 && !rst) {
 		take_data(t, d, p, &m);
 		t->seg.sent_data[d] = 1;
 	}
+
+	if ((p->flags & NP_TCP_FIN) && !rst) {
+		/* A bare close that ends the silence: its sender's first FIN
+		 * (not one sent again), not the reply to a request or data
+		 * with a FIN, and not the answer to the other side's close. */
+		if (!s->fin.frame && !t->seg.revived && !t->seg.fin.frame && !had_data && p->len == 0 &&
+		    !t->side[!d].fin.frame)
+			t->seg.fin = m;
+		if (!s->fin.frame)
+			s->fin = m;
+	}
 	if (!rst && (p->len > 0 || (p->flags & (NP_TCP_SYN | NP_TCP_FIN))))
 		advance_nxt(s, p->seq + p->len + ((p->flags & NP_TCP_SYN) ? 1 : 0) +
 			    ((p->flags & NP_TCP_FIN) ? 1 : 0));
-
-	if ((p->flags & NP_TCP_FIN) && !rst) {
-		if (!s->fin.frame)
-			s->fin = m;
-		/* A bare close that ends the silence: not the reply to a
-		 * request, and not data with a FIN. */
-		if (!t->seg.revived && !t->seg.fin.frame && !had_data && p->len == 0)
-			t->seg.fin = m;
-	}
 	if (rst) {
 		if (!s->rst.frame) {
 			s->rst = m;
-			s->rst_hops_min = s->hops_min;
-			s->rst_hops_max = s->hops_max;
-			s->rst_peer_ttl = s->ttl_last;
 			s->rst_after_data = (uint8_t)any_data;
 		}
 		if (!t->seg.revived && !t->seg.rst.frame) {
 			t->seg.rst = m;
-			t->seg.rst_hops_min = s->hops_min;
-			t->seg.rst_hops_max = s->hops_max;
-			t->seg.rst_peer_ttl = s->ttl_last;
 			t->seg.rst_after_data = (uint8_t)any_data;
 		}
 	}
@@ -243,6 +378,8 @@ int np_tcp_pkt_from_flow(const struct np_flow_pkt *fp, struct np_tcp_pkt *out)
 	return 0;
 }
 
+/* --- questions ------------------------------------------------------------- */
+
 int np_tcp_unacked_retransmitted(const struct np_tcp_track *t, int after_gap,
 				 struct np_tcp_unacked *out)
 {
@@ -261,54 +398,47 @@ int np_tcp_unacked_retransmitted(const struct np_tcp_track *t, int after_gap,
 	return best;
 }
 
-static enum np_ttl_match ttl_match(int ttl, int hmin, int hmax)
+static void reset_of(const struct np_tcp_track *t, const struct np_tcp_mark *m, int after_data,
+		     struct np_tcp_reset *out)
 {
-	int h;
+	const struct np_tcp_side *s = &t->side[m->dir & 1];
 
-	if (ttl <= 0 || hmin < 0)
-		return NP_TTL_UNKNOWN;
-	h = np_ttl_hops(ttl);
-	return h >= hmin && h <= hmax ? NP_TTL_SAME : NP_TTL_OTHER;
+	memset(out, 0, sizeof(*out));
+	out->mark = *m;
+	out->dir = m->dir & 1;
+	out->after_data = after_data;
+	out->after_idle = t->n_idle && t->seg.rst.frame == m->frame && t->seg.rst.t_ns == m->t_ns;
+	out->hops = m->ttl ? np_tcp_ttl_hops(m->ttl) : -1;
+	out->side_hops_min = s->ttl.hops_min;
+	out->side_hops_max = s->ttl.hops_max;
+	out->side_ttl = s->ttl.last ? s->ttl.last : -1;
+	out->match = np_ttl_ref_match(&s->ttl, m->ttl);
 }
 
 int np_tcp_first_reset(const struct np_tcp_track *t, int after_idle, struct np_tcp_reset *out)
 {
 	const struct np_tcp_mark *m = NULL;
-	int hmin = -1, hmax = -1, pttl = 0, data = 0;
+	int data = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (after_idle) {
 		if (!t->n_idle || !t->seg.rst.frame)
 			return 0;
 		m = &t->seg.rst;
-		hmin = t->seg.rst_hops_min;
-		hmax = t->seg.rst_hops_max;
-		pttl = t->seg.rst_peer_ttl;
 		data = t->seg.rst_after_data;
 	} else {
 		for (int d = 0; d < 2; d++) {
 			const struct np_tcp_side *s = &t->side[d];
 
-			if (!s->rst.frame || (m && m->t_ns <= s->rst.t_ns))
-				continue;
-			m = &s->rst;
-			hmin = s->rst_hops_min;
-			hmax = s->rst_hops_max;
-			pttl = s->rst_peer_ttl;
-			data = s->rst_after_data;
+			if (s->rst.frame && (!m || s->rst.t_ns < m->t_ns)) {
+				m = &s->rst;
+				data = s->rst_after_data;
+			}
 		}
 		if (!m)
 			return 0;
 	}
-	out->mark = *m;
-	out->dir = m->dir;
-	out->after_idle = t->n_idle && t->seg.rst.frame == m->frame && t->seg.rst.t_ns == m->t_ns;
-	out->after_data = data;
-	out->hops = m->ttl ? np_ttl_hops(m->ttl) : -1;
-	out->side_hops_min = hmin;
-	out->side_hops_max = hmax;
-	out->side_ttl = pttl ? pttl : -1;
-	out->match = ttl_match(m->ttl, hmin, hmax);
+	reset_of(t, m, data, out);
 	return 1;
 }
 
@@ -337,6 +467,16 @@ int64_t np_tcp_largest_gap(const struct np_tcp_track *t, struct np_tcp_mark *bef
 	return t->max_gap_ns;
 }
 
+int np_tcp_one_sided(const struct np_tcp_track *t)
+{
+	/* One packet (a lone SYN-ACK at the capture's edge) is no
+	 * connection carrying on without its other direction. */
+	for (int d = 0; d < 2; d++)
+		if (t->side[d].pkts == 0 && t->side[d].acked_unseen > 0 && t->side[!d].pkts >= 2)
+			return d;
+	return -1;
+}
+
 enum np_tcp_handshake np_tcp_handshake(const struct np_tcp_track *t)
 {
 	const struct np_tcp_side *other;
@@ -346,6 +486,10 @@ enum np_tcp_handshake np_tcp_handshake(const struct np_tcp_track *t)
 	other = &t->side[!t->syn_dir];
 	if (other->synack.frame)
 		return NP_HS_ANSWERED;
+	/* The SYN's sender acknowledged something the other side sent: it
+	 * got an answer this capture does not hold, whatever reset came. */
+	if (other->acked_unseen)
+		return NP_HS_UNSEEN;
 	if (other->rst.frame)
 		return NP_HS_RESET;
 	return NP_HS_PENDING;

@@ -246,6 +246,13 @@ static const struct np_verdict verdicts[] = {
 	{"explain.clean", NP_PASS,
 	 "the capture shows no failed handshake and no connection that died after sitting idle",
 	 ""},
+	{"explain.one_sided", NP_WARN,
+	 "some connections were captured in one direction only: nothing is concluded from their missing "
+	 "direction",
+	 "The other direction took another path (asymmetric routing) or the tap, SPAN port or filter saw "
+	 "one direction. Capture on a host of the connection, or where both directions pass, or merge "
+	 "the two directions' captures (mergecap) before reading them; the connections named are not "
+	 "judged."},
 	{"explain.partial", NP_WARN,
 	 "the capture was not read to its end, or not every finding is listed: the analysis covers part of it",
 	 "The file is cut short or damaged after the frame named in the summary (a capture stopped "
