@@ -221,8 +221,9 @@ static void finish_flow(struct np_explain *e, struct np_explain_flow *f)
 	if (f->trk.max_gap_ns > e->st.longest_gap_ns)
 		e->st.longest_gap_ns = f->trk.max_gap_ns;
 	e->st.idle_survived += f->trk.n_idle - (f->trk.n_idle && !f->trk.seg.revived ? 1 : 0);
-	oc = np_explain_outcome(f);
-	np_explain_tally(e, f);
+	oc = np_explain_outcome(e, f);
+	f->outcome = (uint8_t)oc;
+	np_explain_tally(e, f, oc);
 	if (oc != NP_EXPLAIN_OUT_NONE) {
 		e->st.problems++;
 		/* Each kind keeps its first ones, so a flood of one kind
@@ -351,6 +352,7 @@ static void tcp_segment(struct np_explain *e, const struct np_packet *p, uint32_
 	tp.seq = p->tcp.seq;
 	tp.ack = p->tcp.ack;
 	tp.len = np_tcp_seg_len(p, wirelen);
+	tp.win0 = p->tcp.window == 0 && !(p->tcp.flags & (NP_TCP_SYN | NP_TCP_RST));
 	np_tcp_track_add(&f->trk, &tp);
 	e->st.tcp++;
 	touch(e, f);

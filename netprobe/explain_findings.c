@@ -44,7 +44,7 @@ static void endpoint_str(int family, const uint8_t *a, uint16_t port, char *buf,
 
 /* --- what a finished connection says ------------------------------------ */
 
-enum np_explain_outcome np_explain_outcome(const struct np_explain_flow *f)
+enum np_explain_outcome np_explain_outcome(const struct np_explain *e, struct np_explain_flow *f)
 {
 	const struct np_tcp_track *t = &f->trk;
 	enum np_tcp_handshake hs = np_tcp_handshake(t);
@@ -67,24 +67,27 @@ enum np_explain_outcome np_explain_outcome(const struct np_explain_flow *f)
 	 * not in the capture, so nothing is concluded from them. */
 	if (np_tcp_one_sided(t) >= 0)
 		return NP_EXPLAIN_OUT_NONE;
-	if (!t->n_idle || t->seg.revived)
-		return NP_EXPLAIN_OUT_NONE;
-	ud = np_tcp_unacked_retransmitted(t, 1, &u);
-	/* A reset from the side that was retransmitting is it giving up: the
-	 * silence is the story. */
-	if (np_tcp_first_reset(t, 1, &r) && !(ud >= 0 && r.dir == ud))
-		return NP_EXPLAIN_OUT_IDLE_RESET;
-	if (ud >= 0)
-		return NP_EXPLAIN_OUT_IDLE_DROPPED;
-	if (t->seg.fin.frame)
-		return NP_EXPLAIN_OUT_IDLE_FIN;
-	return NP_EXPLAIN_OUT_NONE;
+	if (t->n_idle && !t->seg.revived) {
+		ud = np_tcp_unacked_retransmitted(t, 1, &u);
+		/* A reset from the side that was retransmitting is it giving
+		 * up: the silence is the story. */
+		if (np_tcp_first_reset(t, 1, &r) && !(ud >= 0 && r.dir == ud))
+			return NP_EXPLAIN_OUT_IDLE_RESET;
+		if (ud >= 0)
+			return NP_EXPLAIN_OUT_IDLE_DROPPED;
+		if (t->seg.fin.frame)
+			return NP_EXPLAIN_OUT_IDLE_FIN;
+	}
+	/* --min-idle decides whether an end is called idle, never whether
+	 * it is reported: the rest is explain_ends.c's. */
+	return np_explain_end_outcome(e, f);
 }
 
-void np_explain_tally(struct np_explain *e, const struct np_explain_flow *f)
+void np_explain_tally(struct np_explain *e, const struct np_explain_flow *f, enum np_explain_outcome oc)
 {
 	const struct np_tcp_track *t = &f->trk;
 	int missing = np_tcp_one_sided(t);
+	struct np_tcp_reset r;
 
 	if (missing >= 0) {
 		if (e->st.one_sided < NP_EXPLAIN_ONE_SIDED_EX) {
@@ -95,7 +98,10 @@ void np_explain_tally(struct np_explain *e, const struct np_explain_flow *f)
 			x->missing = (uint8_t)missing;
 		}
 		e->st.one_sided++;
+		return;
 	}
+	if (oc == NP_EXPLAIN_OUT_NONE && np_tcp_first_reset(t, 0, &r) && r.established)
+		e->st.reset_closes++;
 }
 
 enum np_ttl_match np_explain_reset_match(const struct np_explain *e, const struct np_explain_flow *f,
@@ -485,6 +491,7 @@ static struct np_finding *finding_idle_dropped(struct np_explain *e, const struc
 static struct np_finding *flow_finding(struct np_explain *e, const struct np_explain_flow *x)
 {
 	struct np_finding *f;
+	struct np_explain_names nm;
 	struct who w;
 	char target[2 * NP_ADDR_STR_MAX + 8];
 	int fam = x->key.family;
@@ -495,14 +502,18 @@ static struct np_finding *flow_finding(struct np_explain *e, const struct np_exp
 	endpoint_str(fam, x->key.addr[w.s], x->key.port[w.s], w.server, sizeof(w.server));
 	addr_str(fam, x->key.addr[w.s], w.saddr, sizeof(w.saddr));
 	snprintf(target, sizeof(target), "%s -> %s", w.client, w.server);
-	switch (np_explain_outcome(x)) {
+	nm.target = target;
+	nm.saddr = w.saddr;
+	nm.client = w.c;
+	nm.known = w.known;
+	switch ((enum np_explain_outcome)x->outcome) {
 	case NP_EXPLAIN_OUT_ICMP: f = finding_icmp(e, x, &w, target); break;
 	case NP_EXPLAIN_OUT_FILTERED: f = finding_filtered(e, x, &w, target); break;
 	case NP_EXPLAIN_OUT_HS_RESET: f = finding_hs_reset(e, x, &w, target); break;
 	case NP_EXPLAIN_OUT_IDLE_RESET: f = finding_idle_reset(e, x, &w, target); break;
 	case NP_EXPLAIN_OUT_IDLE_FIN: f = finding_idle_fin(e, x, &w, target); break;
 	case NP_EXPLAIN_OUT_IDLE_DROPPED: f = finding_idle_dropped(e, x, &w, target); break;
-	default: return NULL;
+	default: f = np_explain_end_finding(e, x, &nm); break;
 	}
 	if (f && !w.known && np_finding_summary(f, "%s (no SYN in the capture: the higher port is "
 						"taken for the client)", f->summary) < 0) {
@@ -575,20 +586,27 @@ int np_explain_add_findings(struct np_explain *e, struct np_report *r)
 	if (err)
 		return err;
 	if (e->st.problems == 0) {
+		char resets[96] = "";
+
 		f = np_finding_new("explain", name, "", "explain.clean");
 		if (!f)
 			return NP_ENOMEM;
+		if (e->st.reset_closes)
+			snprintf(resets, sizeof(resets), "; %llu ended by an end's own reset with nothing in "
+				 "flight", (unsigned long long)e->st.reset_closes);
 		np_finding_summary(f, "%llu TCP connection%s in %llu frame%s: no failed handshake, none "
-				   "died after %.0f s or more of silence; the longest silence was %.1f s",
+				   "reset by the path or with data in flight, none left unacknowledged, none "
+				   "died after %.0f s or more of silence; the longest silence was %.1f s%s",
 				   (unsigned long long)e->st.flows, e->st.flows == 1 ? "" : "s",
 				   (unsigned long long)e->st.frames, e->st.frames == 1 ? "" : "s",
-				   secs(e->min_idle_ns), secs(e->st.longest_gap_ns));
+				   secs(e->min_idle_ns), secs(e->st.longest_gap_ns), resets);
 		np_finding_metric_int(f, "frames", (int64_t)e->st.frames);
 		np_finding_metric_int(f, "flows", (int64_t)e->st.flows);
 		np_finding_metric_int(f, "idle_survived", (int64_t)e->st.idle_survived);
 		np_finding_metric_real(f, "longest_gap_s", secs(e->st.longest_gap_ns));
 		np_finding_metric_real(f, "min_idle_s", secs(e->min_idle_ns));
 		np_finding_metric_int(f, "one_sided", (int64_t)e->st.one_sided);
+		np_finding_metric_int(f, "reset_closes", (int64_t)e->st.reset_closes);
 		err = np_report_add(r, f);
 		if (err)
 			return err;

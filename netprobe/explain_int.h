@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "explain.h"
+#include "finding.h"
 #include "tcp_events.h"
 
 struct np_pcap_file;
@@ -48,6 +49,13 @@ struct np_explain_flow {
 	struct np_explain_key key;
 	uint8_t closed;
 	uint8_t has_icmp;
+	/* What it says, decided when it was finished (enum
+	 * np_explain_outcome), and for a reset verdict which reset
+	 * (np_tcp_resets' order) and how its TTL compared. */
+	uint8_t outcome;
+	uint8_t rst_pick;
+	uint8_t rst_match;                          /* enum np_ttl_match */
+	uint8_t rst_elsewhere;                      /* decided by the address's other connections */
 	int64_t last_ns;
 	struct np_explain_icmp icmp;
 	struct np_tcp_track trk;
@@ -74,6 +82,10 @@ enum np_explain_outcome {
 	NP_EXPLAIN_OUT_IDLE_RESET,          /* reset after an idle gap */
 	NP_EXPLAIN_OUT_IDLE_FIN,            /* FIN after an idle gap */
 	NP_EXPLAIN_OUT_IDLE_DROPPED,        /* data after an idle gap, retransmitted, never acked */
+	NP_EXPLAIN_OUT_RST_PATH,            /* a reset whose TTL is not that of the end it claims */
+	NP_EXPLAIN_OUT_RST_PEER,            /* reset by an end itself with data unacknowledged */
+	NP_EXPLAIN_OUT_RST,                 /* the same, origin undecidable */
+	NP_EXPLAIN_OUT_RTX_TIMEOUT,         /* data retransmitted, never acked, until the end */
 	NP_EXPLAIN_OUT_N
 };
 
@@ -120,12 +132,15 @@ struct np_explain {
 const struct np_explain_host *np_explain_host_get(const struct np_explain *e, int family,
 						  const uint8_t *addr);
 
-/* explain_findings.c: what a finished connection says. */
-enum np_explain_outcome np_explain_outcome(const struct np_explain_flow *f);
+/* explain_findings.c: what a finished connection says; a reset verdict
+ * notes its reset in f. A reset's origin may be decided by the address's
+ * packets in the connections finished before this one. */
+enum np_explain_outcome np_explain_outcome(const struct np_explain *e, struct np_explain_flow *f);
 
 /* explain_findings.c: counts what a finished connection adds to the
- * capture's figures (seen in one direction only). */
-void np_explain_tally(struct np_explain *e, const struct np_explain_flow *f);
+ * capture's figures (seen in one direction only, closed by a plain reset). */
+void np_explain_tally(struct np_explain *e, const struct np_explain_flow *f,
+		      enum np_explain_outcome oc);
 
 /* explain_findings.c: a reset's TTL against the end it claims: that end's
  * own packets in this connection, else (none, or none comparable) that
@@ -134,6 +149,25 @@ void np_explain_tally(struct np_explain *e, const struct np_explain_flow *f);
 enum np_ttl_match np_explain_reset_match(const struct np_explain *e, const struct np_explain_flow *f,
 					 const struct np_tcp_reset *r, const struct np_ttl_ref **ref,
 					 int *elsewhere);
+
+/* Who is who in a finished connection, for a finding's words. */
+struct np_explain_names {
+	const char *target;         /* "CLIENT:PORT -> SERVER:PORT" */
+	const char *saddr;          /* the server's address */
+	int client;                 /* the client's side */
+	int known;                  /* told by a SYN or a SYN-ACK (else: the higher port) */
+};
+
+/* explain_ends.c: how an established connection ended outside an idle
+ * gap: a reset from the path, an end's reset with data unacknowledged, or
+ * data retransmitted until the sender gave up. NP_EXPLAIN_OUT_NONE when it
+ * ended otherwise; a reset verdict notes its reset in f. */
+enum np_explain_outcome np_explain_end_outcome(const struct np_explain *e, struct np_explain_flow *f);
+
+/* explain_ends.c: the finding of a connection whose outcome is one of
+ * explain_ends.c's; NULL when memory runs out. */
+struct np_finding *np_explain_end_finding(struct np_explain *e, const struct np_explain_flow *x,
+					  const struct np_explain_names *nm);
 
 /* explain_findings.c: once every connection is finished, their findings
  * (e->out) in the order the connections began, then explain.clean when

@@ -189,6 +189,7 @@ static void take_ack(struct np_tcp_track *t, int x, uint32_t ack, const struct n
 	u->seq = ack;
 	u->first = *m;
 	u->rtx = 0;
+	u->replies = 0;
 	memset(&u->last_rtx, 0, sizeof(u->last_rtx));
 }
 
@@ -215,6 +216,7 @@ static void take_data(struct np_tcp_track *t, int d, const struct np_tcp_pkt *p,
 		u->seq = p->seq;
 		u->first = *m;
 		u->rtx = 0;
+		u->replies = 0;
 		memset(&u->last_rtx, 0, sizeof(u->last_rtx));
 		u->after_gap = t->n_idle > 0;
 	}
@@ -227,6 +229,42 @@ static void advance_nxt(struct np_tcp_side *s, uint32_t end)
 	s->have_nxt = 1;
 }
 
+static int established(const struct np_tcp_track *t, int any_data)
+{
+	if (t->side[0].synack.frame || t->side[1].synack.frame)
+		return 1;
+	if (t->syn_dir >= 0)
+		return t->side[!t->syn_dir].acked_unseen > 0;
+	return any_data;
+}
+
+static void take_reset(struct np_tcp_track *t, const struct np_tcp_pkt *p, const struct np_tcp_mark *m,
+		       int64_t quiet, int any_data)
+{
+	int d = p->dir & 1;
+	struct np_tcp_side *s = &t->side[d];
+	const struct np_tcp_side *o = &t->side[!d];
+	struct np_tcp_rst r;
+
+	memset(&r, 0, sizeof(r));
+	r.mark = *m;
+	r.quiet_ns = quiet;
+	r.after_data = (uint8_t)any_data;
+	r.outstanding = (uint8_t)((t->side[0].out.valid ? 1 : 0) | (t->side[1].out.valid ? 2 : 0));
+	r.established = (uint8_t)established(t, any_data);
+	r.acks_all = (p->flags & NP_TCP_ACK) && o->have_nxt && !seq_lt(p->ack, o->snd_nxt);
+	if (!s->rst.frame) {
+		s->rst = *m;
+		s->rst_at[0] = r;
+	} else if (!s->rst_at[1].mark.frame && m->ttl != s->rst_at[0].mark.ttl) {
+		/* Another TTL than its first reset: one of the two is not
+		 * from the same sender. */
+		s->rst_at[1] = r;
+	}
+	if (!t->seg.revived && !t->seg.rst.mark.frame)
+		t->seg.rst = r;
+}
+
 void np_tcp_track_add(struct np_tcp_track *t, const struct np_tcp_pkt *p)
 {
 	int d = p->dir & 1;
@@ -237,6 +275,7 @@ void np_tcp_track_add(struct np_tcp_track *t, const struct np_tcp_pkt *p)
 	int had_data = t->seg.sent_data[d];
 	int any_data = (t->side[0].data_pkts + t->side[1].data_pkts) > 0;
 	int unseen = ack && acks_unseen(t, d, p);
+	int64_t quiet = 0;
 
 	if (t->pkts == 0) {
 		t->first = m;
@@ -245,6 +284,11 @@ void np_tcp_track_add(struct np_tcp_track *t, const struct np_tcp_pkt *p)
 
 		if (gap < 0)
 			gap = 0;    /* out-of-order timestamps: no silence */
+		/* A reset answers the packet before it: the silence before
+		 * that one counts too (a firewall that forgot the connection
+		 * resets the first packet after the silence). */
+		quiet = gap > t->last_gap_ns ? gap : t->last_gap_ns;
+		t->last_gap_ns = gap;
 		if (gap > t->max_gap_ns) {
 			t->max_gap_ns = gap;
 			t->max_gap_before = t->last;
@@ -270,10 +314,15 @@ void np_tcp_track_add(struct np_tcp_track *t, const struct np_tcp_pkt *p)
 	t->last = m;
 	s->pkts++;
 	t->seg.pkts[d]++;
+	if (t->side[!d].out.valid)
+		t->side[!d].out.replies++;
 
 	/* A reset is what is judged by its TTL: never part of the yardstick. */
-	if (!rst && p->ttl)
-		np_ttl_ref_add(&s->ttl, p->ttl);
+	if (!rst) {
+		if (p->ttl)
+			np_ttl_ref_add(&s->ttl, p->ttl);
+		s->last_own = m;
+	}
 
 	if (p->flags & NP_TCP_SYN) {
 		if (!(p->flags & NP_TCP_ACK)) {
@@ -302,6 +351,7 @@ void np_tcp_track_add(struct np_tcp_track *t, const struct np_tcp_pkt *p)
 				o->unseen = m;
 			o->acked_unseen++;
 		}
+		s->win0 = p->win0;
 		take_ack(t, !d, p->ack, &m);
 	}
 
@@ -323,16 +373,8 @@ void np_tcp_track_add(struct np_tcp_track *t, const struct np_tcp_pkt *p)
 	if (!rst && (p->len > 0 || (p->flags & (NP_TCP_SYN | NP_TCP_FIN))))
 		advance_nxt(s, p->seq + p->len + ((p->flags & NP_TCP_SYN) ? 1 : 0) +
 			    ((p->flags & NP_TCP_FIN) ? 1 : 0));
-	if (rst) {
-		if (!s->rst.frame) {
-			s->rst = m;
-			s->rst_after_data = (uint8_t)any_data;
-		}
-		if (!t->seg.revived && !t->seg.rst.frame) {
-			t->seg.rst = m;
-			t->seg.rst_after_data = (uint8_t)any_data;
-		}
-	}
+	if (rst)
+		take_reset(t, p, &m, quiet, any_data);
 }
 
 void np_tcp_track_list(struct np_tcp_track *t, int64_t min_idle_ns,
@@ -375,6 +417,7 @@ int np_tcp_pkt_from_flow(const struct np_flow_pkt *fp, struct np_tcp_pkt *out)
 	out->seq = p->tcp.seq;
 	out->ack = p->tcp.ack;
 	out->len = np_tcp_seg_len(p, 0);
+	out->win0 = p->tcp.window == 0 && !(p->tcp.flags & (NP_TCP_SYN | NP_TCP_RST));
 	return 0;
 }
 
@@ -398,48 +441,67 @@ int np_tcp_unacked_retransmitted(const struct np_tcp_track *t, int after_gap,
 	return best;
 }
 
-static void reset_of(const struct np_tcp_track *t, const struct np_tcp_mark *m, int after_data,
-		     struct np_tcp_reset *out)
+static void reset_of(const struct np_tcp_track *t, const struct np_tcp_rst *r, struct np_tcp_reset *out)
 {
-	const struct np_tcp_side *s = &t->side[m->dir & 1];
+	const struct np_tcp_side *s = &t->side[r->mark.dir & 1];
 
 	memset(out, 0, sizeof(*out));
-	out->mark = *m;
-	out->dir = m->dir & 1;
-	out->after_data = after_data;
-	out->after_idle = t->n_idle && t->seg.rst.frame == m->frame && t->seg.rst.t_ns == m->t_ns;
-	out->hops = m->ttl ? np_tcp_ttl_hops(m->ttl) : -1;
+	out->mark = r->mark;
+	out->dir = r->mark.dir & 1;
+	out->after_data = r->after_data;
+	out->after_idle = t->n_idle && t->seg.rst.mark.frame == r->mark.frame &&
+			  t->seg.rst.mark.t_ns == r->mark.t_ns;
+	out->hops = r->mark.ttl ? np_tcp_ttl_hops(r->mark.ttl) : -1;
 	out->side_hops_min = s->ttl.hops_min;
 	out->side_hops_max = s->ttl.hops_max;
 	out->side_ttl = s->ttl.last ? s->ttl.last : -1;
-	out->match = np_ttl_ref_match(&s->ttl, m->ttl);
+	out->match = np_ttl_ref_match(&s->ttl, r->mark.ttl);
+	out->quiet_ns = r->quiet_ns;
+	out->outstanding = r->outstanding;
+	out->established = r->established;
+	out->acks_all = r->acks_all;
 }
 
 int np_tcp_first_reset(const struct np_tcp_track *t, int after_idle, struct np_tcp_reset *out)
 {
-	const struct np_tcp_mark *m = NULL;
-	int data = 0;
+	const struct np_tcp_rst *r = NULL;
 
 	memset(out, 0, sizeof(*out));
 	if (after_idle) {
-		if (!t->n_idle || !t->seg.rst.frame)
+		if (!t->n_idle || !t->seg.rst.mark.frame)
 			return 0;
-		m = &t->seg.rst;
-		data = t->seg.rst_after_data;
+		r = &t->seg.rst;
 	} else {
 		for (int d = 0; d < 2; d++) {
-			const struct np_tcp_side *s = &t->side[d];
+			const struct np_tcp_rst *x = &t->side[d].rst_at[0];
 
-			if (s->rst.frame && (!m || s->rst.t_ns < m->t_ns)) {
-				m = &s->rst;
-				data = s->rst_after_data;
-			}
+			if (x->mark.frame && (!r || x->mark.t_ns < r->mark.t_ns))
+				r = x;
 		}
-		if (!m)
+		if (!r)
 			return 0;
 	}
-	reset_of(t, m, data, out);
+	reset_of(t, r, out);
 	return 1;
+}
+
+size_t np_tcp_resets(const struct np_tcp_track *t, struct np_tcp_reset out[4])
+{
+	size_t n = 0;
+
+	for (int d = 0; d < 2; d++)
+		for (int i = 0; i < 2; i++)
+			if (t->side[d].rst_at[i].mark.frame)
+				reset_of(t, &t->side[d].rst_at[i], &out[n++]);
+	/* At most four: in the order they came. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && out[j].mark.t_ns < out[j - 1].mark.t_ns; j--) {
+			struct np_tcp_reset x = out[j];
+
+			out[j] = out[j - 1];
+			out[j - 1] = x;
+		}
+	return n;
 }
 
 int np_tcp_fin_from(const struct np_tcp_track *t, int dir, int after_idle, struct np_tcp_mark *out)

@@ -5,8 +5,9 @@
  * What happened on one TCP connection, from its packets alone: the
  * handshake, the largest silence, the last idle gap and what ended the
  * connection after it (a reset and whether its TTL is the sender's own, a
- * FIN, data retransmitted into silence), and whether the capture holds
- * both of its directions.
+ * FIN, data retransmitted into silence), the resets that ended it outside
+ * any idle gap and what was unacknowledged when they came, and whether
+ * the capture holds both of its directions.
  *
  * Pure: no I/O, no allocation. A tracker is fed a flow's packets in order
  * (np_tcp_track_add) and keeps a fixed-size summary, so an offline reader
@@ -36,6 +37,7 @@ struct np_tcp_pkt {
 	uint8_t ttl;                /* IP TTL / hop limit */
 	uint32_t seq, ack;
 	uint32_t len;               /* payload bytes on the wire (not the captured part) */
+	uint8_t win0;               /* it advertised a zero receive window */
 };
 
 /* A packet kept as evidence. frame 0: none. */
@@ -92,6 +94,17 @@ struct np_tcp_unacked {
 	struct np_tcp_mark last_rtx;/* its latest retransmission */
 	unsigned rtx;               /* retransmissions of it */
 	int after_gap;              /* first sent after the last idle gap */
+	uint64_t replies;           /* packets of the other side since (none acknowledging it) */
+};
+
+/* A reset, and what stood around it when it came. */
+struct np_tcp_rst {
+	struct np_tcp_mark mark;    /* frame 0: none */
+	int64_t quiet_ns;           /* the silence before it, or before the packet it answered */
+	uint8_t after_data;         /* data had been sent, either way */
+	uint8_t outstanding;        /* bit d: side d's data was unacknowledged */
+	uint8_t established;        /* the handshake had been answered, or (no SYN seen) data sent */
+	uint8_t acks_all;           /* its acknowledgement field covers all the other side sent */
 };
 
 struct np_tcp_side {
@@ -99,16 +112,19 @@ struct np_tcp_side {
 	uint64_t retrans;           /* data segments sent again, in the whole flow */
 	struct np_ttl_ref ttl;      /* its own packets' TTLs, resets aside */
 	uint8_t have_nxt, have_una;
+	uint8_t win0;               /* its latest acknowledgement offered a zero window */
 	uint32_t snd_nxt;           /* highest sequence sent + 1 */
 	uint32_t snd_una;           /* highest acknowledgement from the other side */
 	/* The other side acknowledged sequence space of this side that the
 	 * capture never showed: how often, and the first such packet. */
 	uint64_t acked_unseen;
 	struct np_tcp_mark unseen;
+	struct np_tcp_mark last_own;/* its latest packet other than a reset */
 	struct np_tcp_mark synack;  /* its first SYN-ACK */
 	struct np_tcp_mark fin;     /* its first FIN */
 	struct np_tcp_mark rst;     /* its first reset */
-	uint8_t rst_after_data;     /* data had been sent (either way) before it */
+	/* Its first reset, and the first with another TTL than that one. */
+	struct np_tcp_rst rst_at[2];
 	struct np_tcp_unacked out;
 };
 
@@ -118,8 +134,7 @@ struct np_tcp_segment {
 	struct np_tcp_mark revived_at;
 	uint8_t sent_data[2];       /* this side sent data since the gap */
 	uint64_t pkts[2];
-	struct np_tcp_mark rst;     /* first reset since the gap, before revival */
-	uint8_t rst_after_data;
+	struct np_tcp_rst rst;      /* first reset since the gap, before revival */
 	struct np_tcp_mark fin;     /* first FIN since the gap, before revival, from a
 				     * side that had sent no data since the gap, and
 				     * closing first (the other side had sent no FIN) */
@@ -135,7 +150,8 @@ struct np_tcp_track {
 	uint32_t syn_seq;
 	unsigned n_syn;
 	struct np_tcp_mark syn[NP_TCP_SYN_MARKS], last_syn;
-	/* The longest silence, idle or not. */
+	/* The silence before the latest packet, and the longest, idle or not. */
+	int64_t last_gap_ns;
 	int64_t max_gap_ns;
 	struct np_tcp_mark max_gap_before, max_gap_after;
 	/* Idle gaps: silences of min_idle_ns or more with nothing outstanding
@@ -157,6 +173,11 @@ struct np_tcp_reset {
 	int hops;                   /* its own hop distance, -1 when its TTL cannot be normalised */
 	int side_hops_min, side_hops_max;   /* that side's own, -1 unknown */
 	int side_ttl;               /* that side's latest TTL, -1 unknown */
+	int64_t quiet_ns;           /* the silence before it, or before the packet it answered */
+	int outstanding;            /* bit d: side d's data was unacknowledged */
+	int established;
+	int acks_all;               /* its acknowledgement field covers all the other side sent
+				     * (what counts when the reset is that side's own) */
 };
 
 void np_tcp_track_init(struct np_tcp_track *t, int64_t min_idle_ns);
@@ -185,6 +206,10 @@ int np_tcp_unacked_retransmitted(const struct np_tcp_track *t, int after_gap,
 /* The first reset of the flow, or (with after_idle) the first one that
  * ended the last idle gap; 1 when there is one. */
 int np_tcp_first_reset(const struct np_tcp_track *t, int after_idle, struct np_tcp_reset *out);
+
+/* The resets kept (each side's first, and its first with another TTL),
+ * in the order they came; returns how many (at most 4). */
+size_t np_tcp_resets(const struct np_tcp_track *t, struct np_tcp_reset out[4]);
 
 /* The first FIN from side dir (with after_idle: that ended the last idle
  * gap, before the connection was used again); 1 when there is one. */

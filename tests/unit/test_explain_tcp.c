@@ -1,157 +1,18 @@
-/* netprobe explain: what a capture does not show is not concluded from:
- * silences that are retransmission timeouts, connections captured in one
- * direction only, TTLs whose initial value cannot be told. On the tracker
- * with hand-built packet lists, the engine with hostile packets, and
- * captures by others (zeek, tcpdump; see fixtures/captures/README.md),
- * checked against tshark -r. */
+/* netprobe explain: how TCP connections end, beyond the idle gap and the
+ * handshake (test_explain.c): resets by the path or by an end with data in
+ * flight and retransmission timeouts, whatever --min-idle says; silences
+ * that are retransmission timeouts; connections captured in one direction
+ * only; TTLs whose initial value cannot be told. On the tracker with
+ * hand-built packet lists, the engine with hand-built connections, and
+ * captures: fixtures/captures/gen_tcp.py's, and others' (zeek, tcpdump;
+ * see fixtures/captures/README.md), checked against tshark -r. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "netprobe/dissect.h"
-#include "netprobe/error.h"
-#include "netprobe/explain.h"
-#include "netprobe/report.h"
-#include "netprobe/tcp_events.h"
-
-#define S (1000000000LL)     /* one second in ns */
-#define MS (1000000LL)
-
-#define SYN NP_TCP_SYN
-#define ACK NP_TCP_ACK
-#define PSH NP_TCP_PSH
-#define FIN NP_TCP_FIN
-#define RST NP_TCP_RST
-
-/* --- helpers ------------------------------------------------------------ */
-
-static int64_t metric_int(const struct np_finding *f, const char *name)
-{
-	json_t *v = json_object_get(f->metrics, name);
-
-	if (!v || !json_is_integer(v))
-		fail_msg("%s: metric %s missing or not an integer", f->verdict->code, name);
-	return (int64_t)json_integer_value(v);
-}
-
-static size_t count_verdict(const struct np_report *r, const char *code)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < r->n_findings; i++)
-		n += strcmp(r->findings[i]->verdict->code, code) == 0;
-	return n;
-}
-
-static const struct np_finding *by_verdict(const struct np_report *r, const char *code)
-{
-	for (size_t i = 0; i < r->n_findings; i++)
-		if (strcmp(r->findings[i]->verdict->code, code) == 0)
-			return r->findings[i];
-	fail_msg("no %s finding", code);
-	return NULL;
-}
-
-static void dump(const struct np_report *r)
-{
-	for (size_t i = 0; i < r->n_findings; i++)
-		print_message("  %s %s: %s\n", r->findings[i]->target, r->findings[i]->verdict->code,
-			      r->findings[i]->summary);
-}
-
-static int64_t last_frame(const struct np_finding *f)
-{
-	assert_true(f->n_evidence > 0);
-	return f->evidence[f->n_evidence - 1].frame;
-}
-
-static struct np_report *explain_fixture(const char *name, double min_idle, struct np_explain_stats *st)
-{
-	const char *d = getenv("NP_CAPTURES");
-	struct np_explain_opts o = {0};
-	struct np_explain *e = NULL;
-	struct np_report *r = np_report_new("explain");
-	char errbuf[NP_ERRBUF_SIZE], path[512];
-	int rc;
-
-	assert_non_null(r);
-	snprintf(path, sizeof(path), "%s/%s", d && *d ? d : "fixtures/captures", name);
-	o.min_idle_s = min_idle;
-	rc = np_explain_open(path, &o, &e, errbuf);
-	if (rc == 0)
-		rc = np_explain_run(e, r);
-	if (rc != 0)
-		fail_msg("%s: %s", path, rc == NP_EINVAL ? errbuf : np_strerror(rc));
-	if (st)
-		np_explain_get_stats(e, st);
-	np_explain_free(e);
-	dump(r);
-	return r;
-}
-
-/* The tracker on a list. */
-static struct np_tcp_pkt tp(uint64_t frame, int64_t t, int dir, uint8_t flags, uint8_t ttl,
-			    uint32_t seq, uint32_t ack, uint32_t len)
-{
-	struct np_tcp_pkt p = {frame, t, (uint8_t)dir, flags, ttl, seq, ack, len};
-
-	return p;
-}
-
-#define TRACK(t, idle, v) np_tcp_track_list(&(t), (idle), (v), sizeof(v) / sizeof((v)[0]))
-
-/* A raw IPv4 + TCP packet (DLT_RAW): 20-byte headers and len zero bytes. */
-static size_t pkt4(uint8_t *b, const char *src, uint16_t sport, const char *dst, uint16_t dport,
-		   uint32_t seq, uint32_t ack, uint8_t flags, uint8_t ttl, uint16_t len, uint16_t win)
-{
-	uint16_t tot = (uint16_t)(40 + len);
-
-	memset(b, 0, tot);
-	b[0] = 0x45;
-	b[2] = (uint8_t)(tot >> 8);
-	b[3] = (uint8_t)tot;
-	b[6] = 0x40;
-	b[8] = ttl;
-	b[9] = IPPROTO_TCP;
-	assert_int_equal(inet_pton(AF_INET, src, b + 12), 1);
-	assert_int_equal(inet_pton(AF_INET, dst, b + 16), 1);
-	b[20] = (uint8_t)(sport >> 8);
-	b[21] = (uint8_t)sport;
-	b[22] = (uint8_t)(dport >> 8);
-	b[23] = (uint8_t)dport;
-	for (int i = 0; i < 4; i++) {
-		b[24 + i] = (uint8_t)(seq >> (24 - 8 * i));
-		b[28 + i] = (uint8_t)(ack >> (24 - 8 * i));
-	}
-	b[32] = 5 << 4;
-	b[33] = flags;
-	b[34] = (uint8_t)(win >> 8);
-	b[35] = (uint8_t)win;
-	return tot;
-}
-
-#define CLI "198.18.1.2"
-#define SRV "198.19.4.2"
-
-static struct np_explain *engine(double min_idle)
-{
-	struct np_explain_opts o = {0};
-	char errbuf[NP_ERRBUF_SIZE];
-	struct np_explain *e;
-
-	o.min_idle_s = min_idle;
-	e = np_explain_new(&o, errbuf);
-	assert_non_null(e);
-	return e;
-}
+#include "explain_tcp.h"
 
 /* --- the tracker ----------------------------------------------------------- */
 
@@ -309,7 +170,310 @@ static void one_direction_only(void **state)
 	}
 }
 
+static void reset_context(void **state)
+{
+	/* Handshake, a request the server acknowledges, a second request,
+	 * then a reset from hop 2 (TTL 63) and the server's own (TTL 61). */
+	const struct np_tcp_pkt v[] = {
+		tp(1, 0, 0, SYN, 64, 100, 0, 0),
+		tp(2, 1 * MS, 1, SYN | ACK, 61, 900, 101, 0),
+		tp(3, 2 * MS, 0, ACK, 64, 101, 901, 0),
+		tp(4, 3 * MS, 0, PSH | ACK, 64, 101, 901, 10),
+		tp(5, 4 * MS, 1, ACK, 61, 901, 111, 0),
+		tp(6, 6 * S, 0, PSH | ACK, 64, 111, 901, 10),
+		tp(7, 6 * S + 1 * MS, 1, RST | ACK, 63, 901, 121, 0),
+		tp(8, 6 * S + 2 * MS, 1, RST | ACK, 61, 901, 121, 0),
+		tp(9, 6 * S + 3 * MS, 1, RST | ACK, 61, 901, 121, 0),
+	};
+	struct np_tcp_track t;
+	struct np_tcp_reset r[4];
+
+	(void)state;
+	TRACK(t, 30 * S, v);
+	assert_int_equal(np_tcp_resets(&t, r), 2);
+	assert_int_equal(r[0].mark.frame, 7);
+	assert_int_equal(r[0].dir, 1);
+	assert_int_equal(r[0].match, NP_TTL_OTHER);
+	assert_int_equal(r[0].hops, 1);
+	assert_true(r[0].established);
+	assert_int_equal(r[0].outstanding, 1);      /* the client's second request */
+	assert_true(r[0].acks_all);
+	/* The silence before the request it answered. */
+	assert_true(r[0].quiet_ns > 5 * S && r[0].quiet_ns < 6 * S);
+	assert_int_equal(r[1].mark.frame, 8);
+	assert_int_equal(r[1].match, NP_TTL_SAME);
+	assert_int_equal(np_tcp_first_reset(&t, 0, r), 1);
+	assert_int_equal(r[0].mark.frame, 7);
+	assert_int_equal(np_tcp_first_reset(&t, 1, r), 0);
+}
+
+/* --- the engine ------------------------------------------------------------ */
+
+static void path_reset_whatever_min_idle(void **state)
+{
+	double idle[] = {30, 5};
+	const char *want[] = {"tcp.reset_by_path", "idle.reset_by_path"};
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct conv c = {engine(idle[i]), 40000, 0, 0, 61};
+		struct np_report *r;
+		const struct np_finding *f;
+
+		/* 6 s after the exchange, a request; a reset from hop 2 answers. */
+		exchange(&c, 0);
+		c2s(&c, 6 * S + 10 * MS, PSH | ACK, 30);
+		s2c(&c, 6 * S + 11 * MS, RST, 0, 63);
+		r = finish(c.e, NULL);
+		assert_int_equal(r->n_findings, 1);
+		f = r->findings[0];
+		assert_string_equal(f->verdict->code, want[i]);
+		assert_int_equal(f->status, NP_FAIL);
+		assert_string_equal(f->address, SRV);
+		assert_int_equal(metric_int(f, "sender_hop"), 2);
+		assert_int_equal(metric_int(f, "peer_hop"), 4);
+		assert_int_equal(metric_int(f, "reply_ttl"), 63);
+		assert_int_equal(metric_int(f, "peer_ttl"), 61);
+		assert_string_equal(metric_str(f, "reset_from"), "server");
+		assert_int_equal(last_frame(f), 9);
+		if (i == 0) {
+			assert_true(metric_real(f, "quiet_s") > 5.99 && metric_real(f, "quiet_s") < 6.01);
+			assert_non_null(strstr(f->summary, "after 6.0 s of silence (below --min-idle 30 s"));
+		}
+		np_report_free(r);
+	}
+}
+
+static void injected_reset_mid_stream(void **state)
+{
+	struct conv c = {engine(30), 40001, 0, 0, 52};
+	struct np_report *r;
+	const struct np_finding *f;
+
+	(void)state;
+	exchange(&c, 0);
+	/* The server keeps sending; a reset with TTL 250 (hop 6 from 255)
+	 * comes between two of its segments, which go on after it. */
+	for (int i = 0; i < 4; i++) {
+		s2c(&c, 20 * MS + i * MS, PSH | ACK, 1000, 0);
+		c.sseq += 1000;
+		if (i == 1)
+			s2c(&c, 21 * MS + 500000, RST | ACK, 0, 250);
+	}
+	r = finish(c.e, NULL);
+	assert_int_equal(r->n_findings, 1);
+	f = by_verdict(r, "tcp.reset_by_path");
+	assert_int_equal(metric_int(f, "sender_hop"), 6);
+	assert_int_equal(metric_int(f, "peer_hop"), 13);
+	assert_int_equal(metric_int(f, "established"), 1);
+	assert_int_equal(last_frame(f), 10);
+	assert_non_null(strstr(f->summary, "reset mid-stream by a device on the path"));
+	assert_non_null(strstr(f->summary, "the server's own packets went on after it (frame 12)"));
+	np_report_free(r);
+}
+
+static void ends_own_resets(void **state)
+{
+	struct np_explain *e = engine(30);
+	struct conv a = {e, 41000, 0, 0, 61}, b = {e, 41001, 0, 0, 61}, c = {e, 41002, 0, 0, 61};
+	struct np_explain_stats st;
+	struct np_report *r;
+	const struct np_finding *f;
+
+	(void)state;
+	/* a: a request the server answers with its own reset: aborted. */
+	exchange(&a, 0);
+	c2s(&a, 1 * S, PSH | ACK, 50);
+	s2c(&a, 1 * S + 2 * MS, RST, 0, 0);
+	/* b: everything acknowledged, the client resets: an abortive close. */
+	exchange(&b, 0);
+	c2s(&b, 1 * S, RST | ACK, 0);
+	/* c: the server closed first; the client's late request is reset. */
+	exchange(&c, 0);
+	s2c(&c, 1 * S, FIN | ACK, 0, 0);
+	c.sseq++;
+	c2s(&c, 1 * S + 1 * MS, PSH | ACK, 50);
+	s2c(&c, 1 * S + 2 * MS, RST, 0, 0);
+	r = finish(e, &st);
+	assert_int_equal(r->n_findings, 1);
+	f = r->findings[0];
+	assert_string_equal(f->verdict->code, "tcp.reset_by_peer");
+	assert_int_equal(f->status, NP_WARN);
+	assert_string_equal(f->target, CLI ":41000 -> " SRV ":443");
+	assert_string_equal(metric_str(f, "reset_from"), "server");
+	assert_string_equal(metric_str(f, "unacked_from"), "client");
+	assert_int_equal(metric_int(f, "reply_ttl"), 61);
+	assert_int_equal(f->n_evidence, 2);
+	assert_int_equal(f->evidence[0].frame, 8);  /* the request */
+	assert_int_equal(last_frame(f), 9);
+	assert_int_equal(st.reset_closes, 2);
+	assert_int_equal(st.problems, 1);
+	np_report_free(r);
+
+	/* Only the connection that closed with a reset: clean, and said so. */
+	e = engine(30);
+	b.e = e;
+	exchange(&b, 0);
+	c2s(&b, 1 * S, RST | ACK, 0);
+	r = finish(e, &st);
+	f = by_verdict(r, "explain.clean");
+	assert_int_equal(metric_int(f, "reset_closes"), 1);
+	np_report_free(r);
+}
+
+static void reset_of_undecidable_origin(void **state)
+{
+	/* Begun before the capture: the client's request, the server's
+	 * reset, nothing else from the server anywhere. */
+	struct conv c = {engine(30), 50000, 100, 200, 61};
+	struct np_report *r;
+	const struct np_finding *f;
+
+	(void)state;
+	c2s(&c, 0, ACK, 0);
+	c2s(&c, 1 * S, PSH | ACK, 40);
+	s2c(&c, 1 * S + 1 * MS, RST, 0, 61);
+	r = finish(c.e, NULL);
+	f = by_verdict(r, "tcp.reset");
+	assert_int_equal(f->status, NP_WARN);
+	assert_non_null(strstr(f->summary, "sent no other packet"));
+	assert_true(json_is_null(json_object_get(f->metrics, "peer_ttl")));
+	np_report_free(r);
+
+	/* An eBGP speaker (TTL 1 on its own packets) resetting with its
+	 * kernel's TTL 64 while data was in flight: no hop placed, no device
+	 * invented. */
+	c.e = engine(30);
+	c.sttl = 1;
+	exchange(&c, 0);
+	c2s(&c, 1 * S, PSH | ACK, 19);
+	s2c(&c, 1 * S + 1 * MS, RST, 0, 64);
+	r = finish(c.e, NULL);
+	assert_int_equal(count_verdict(r, "tcp.reset_by_path"), 0);
+	f = by_verdict(r, "tcp.reset");
+	assert_non_null(strstr(f->summary, "cannot be compared"));
+	assert_int_equal(metric_int(f, "sender_hop"), 1);
+	np_report_free(r);
+}
+
+static void retransmitted_until_the_end(void **state)
+{
+	struct np_explain *e = engine(30);
+	struct conv a = {e, 42000, 0, 0, 61}, b = {e, 42001, 0, 0, 61}, c = {e, 42002, 0, 0, 61};
+	struct np_report *r;
+	const struct np_finding *f;
+	static const int64_t at[] = {0, 200, 600, 1400, 3000};
+
+	(void)state;
+	exchange(&a, 0);
+	exchange(&b, 0);
+	exchange(&c, 0);
+	/* a: 4 retransmissions of a request, nothing back, nothing more. */
+	for (int i = 0; i < 5; i++)
+		c2s(&a, 2 * S + at[i] * MS, PSH | ACK, 80);
+	/* b: the same, but the server's window is zero: persist probes. */
+	s2c(&b, 1 * S, ACK, 0, 0);
+	{
+		uint8_t p[64];
+		size_t n = pkt4(p, SRV, 443, CLI, b.cport, b.sseq, b.cseq, ACK, 61, 0, 0);
+
+		assert_int_equal(np_explain_frame(e, NP_DLT_RAW, 1 * S + 1 * MS, p, (uint32_t)n, (uint32_t)n), 0);
+	}
+	for (int i = 0; i < 5; i++)
+		c2s(&b, 2 * S + at[i] * MS, PSH | ACK, 1);
+	/* c: two retransmissions only: where the capture stopped. */
+	for (int i = 0; i < 3; i++)
+		c2s(&c, 2 * S + at[i] * MS, PSH | ACK, 80);
+	r = finish(e, NULL);
+	assert_int_equal(r->n_findings, 1);
+	f = r->findings[0];
+	assert_string_equal(f->verdict->code, "tcp.retransmit_timeout");
+	assert_string_equal(f->target, CLI ":42000 -> " SRV ":443");
+	assert_int_equal(metric_int(f, "retransmissions"), 4);
+	assert_int_equal(metric_int(f, "gave_up"), 0);
+	assert_true(metric_real(f, "retransmit_span_s") > 2.99 && metric_real(f, "retransmit_span_s") < 3.01);
+	assert_non_null(strstr(f->summary, "sent 5 times over 3.0 s"));
+	np_report_free(r);
+}
+
 /* --- captures -------------------------------------------------------------- */
+
+static void capture_windows_gives_up(void **state)
+{
+	/* tshark -r: frame 8 the request (310 bytes, TTL 128), 9-13 its
+	 * retransmissions at 4.3, 4.9, 6.1, 8.5, 13.3 s, 14 the client's
+	 * reset at 22.9 s; nothing from the server after frame 6. */
+	struct np_report *r = explain_fixture("retransmit_windows.pcap", 0, NULL);
+	const struct np_finding *f;
+
+	(void)state;
+	assert_int_equal(r->n_findings, 1);
+	f = by_verdict(r, "tcp.retransmit_timeout");
+	assert_int_equal(f->status, NP_FAIL);
+	assert_string_equal(f->target, "10.1.0.20:50100 -> 203.0.113.80:443");
+	assert_string_equal(metric_str(f, "data_from"), "client");
+	assert_int_equal(metric_int(f, "retransmissions"), 5);
+	assert_int_equal(metric_int(f, "gave_up"), 1);
+	assert_int_equal(metric_int(f, "replies"), 0);
+	assert_true(metric_real(f, "retransmit_span_s") > 9.29 && metric_real(f, "retransmit_span_s") < 9.31);
+	assert_int_equal(f->n_evidence, 3);
+	assert_int_equal(f->evidence[0].frame, 8);
+	assert_int_equal(f->evidence[1].frame, 13);
+	assert_int_equal(last_frame(f), 14);
+	np_report_free(r);
+}
+
+static void capture_injected_resets(void **state)
+{
+	/* gen_tcp.py: frame 15 is the reset with TTL 62 and IP ID 0xbeef,
+	 * the server's own packets TTL 53, frame 16 its data after it. */
+	struct np_report *r = explain_fixture("reset_injected.pcap", 0, NULL);
+	const struct np_finding *f;
+
+	(void)state;
+	assert_int_equal(r->n_findings, 1);
+	f = by_verdict(r, "tcp.reset_by_path");
+	assert_int_equal(last_frame(f), 15);
+	assert_int_equal(metric_int(f, "sender_hop"), 3);
+	assert_int_equal(metric_int(f, "peer_hop"), 12);
+	assert_non_null(strstr(f->summary, "(frame 16)"));
+	np_report_free(r);
+
+	/* zeek tcp/rst-inject-rae.pcap: frame 2, a reset with TTL 46 (and the
+	 * client SYN's IP ID) before the server's SYN-ACK (TTL 49, frame 3). */
+	r = explain_fixture("zeek/rst-inject-rae.pcap", 0, NULL);
+	assert_int_equal(r->n_findings, 1);
+	f = by_verdict(r, "tcp.reset_by_path");
+	assert_int_equal(last_frame(f), 2);
+	assert_int_equal(metric_int(f, "reply_ttl"), 46);
+	assert_int_equal(metric_int(f, "peer_ttl"), 49);
+	assert_int_equal(metric_int(f, "established"), 0);
+	assert_non_null(strstr(f->summary, "during the handshake"));
+	np_report_free(r);
+
+	/* The lab's recorded path reset after 5 s of silence: below the
+	 * default --min-idle it is still a reset by the path. */
+	r = explain_fixture("idle_reset_path.pcap", 0, NULL);
+	assert_int_equal(count_verdict(r, "tcp.reset_by_path"), 2);
+	assert_int_equal(count_verdict(r, "explain.clean"), 0);
+	np_report_free(r);
+}
+
+static void capture_resets_by_the_ends(void **state)
+{
+	struct np_explain_stats st;
+	struct np_report *r = explain_fixture("reset_by_peer.pcap", 0, &st);
+	const struct np_finding *f;
+
+	(void)state;
+	assert_int_equal(r->n_findings, 1);
+	f = by_verdict(r, "tcp.reset_by_peer");
+	assert_string_equal(f->target, "198.18.1.2:40200 -> 198.19.4.2:8443");
+	assert_int_equal(f->evidence[0].frame, 8);
+	assert_int_equal(last_frame(f), 9);
+	assert_int_equal(st.reset_closes, 1);
+	np_report_free(r);
+}
 
 static void capture_one_sided(void **state)
 {
@@ -438,6 +602,15 @@ int main(void)
 		cmocka_unit_test(ttl_without_known_initial_places_no_hop),
 		cmocka_unit_test(retransmissions_are_not_silence),
 		cmocka_unit_test(one_direction_only),
+		cmocka_unit_test(reset_context),
+		cmocka_unit_test(path_reset_whatever_min_idle),
+		cmocka_unit_test(injected_reset_mid_stream),
+		cmocka_unit_test(ends_own_resets),
+		cmocka_unit_test(reset_of_undecidable_origin),
+		cmocka_unit_test(retransmitted_until_the_end),
+		cmocka_unit_test(capture_windows_gives_up),
+		cmocka_unit_test(capture_injected_resets),
+		cmocka_unit_test(capture_resets_by_the_ends),
 		cmocka_unit_test(capture_one_sided),
 		cmocka_unit_test(capture_fin_retransmissions_are_not_idle),
 		cmocka_unit_test(capture_ebgp_ttl1),
