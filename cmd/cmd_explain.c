@@ -16,7 +16,8 @@ enum { OPT_MIN_IDLE = 0x300 };
 
 static const struct np_cmd_opt explain_opts[] = {
 	{"min-idle", required_argument, OPT_MIN_IDLE, "SECONDS",
-	 "a silence at least this long is an idle gap (default 30)"},
+	 "a silence at least this long is an idle gap (default 30): it names ends idle.*, "
+	 "never hides them"},
 	{0},
 };
 
@@ -136,7 +137,7 @@ out:
 const struct np_cmd_entry np_cmd_explain_entry = {
 	.name = "explain",
 	.usage = "[OPTIONS] FILE [BPF FILTER...]",
-	.summary = "read a capture (pcap/pcapng): idle connections that died and who killed them, failed handshakes",
+	.summary = "read a capture (pcap/pcapng): connections that died and who killed them, failed handshakes",
 	.help =
 	"FILE is a capture taken with tcpdump, Wireshark or netprobe --pcap (pcap or pcapng;\n"
 	"Ethernet, Linux cooked or raw IP). The words after it form a BPF filter, as for\n"
@@ -148,12 +149,18 @@ const struct np_cmd_entry np_cmd_explain_entry = {
 	"  idle.reset           reset after an idle gap, origin undecidable\n"
 	"  idle.closed_by_peer  FIN after an idle gap: an end's own idle limit\n"
 	"  idle.dropped         data after an idle gap retransmitted, never acknowledged\n"
+	"  tcp.reset_by_path    any other reset whose TTL is not its claimed end's: an IPS,\n"
+	"                       or a firewall that forgot the connection in a shorter silence\n"
+	"  tcp.reset_by_peer    an end's own reset with data in flight (tcp.reset: origin unknown)\n"
+	"  tcp.retransmit_timeout  data retransmitted, never acknowledged, until the end\n"
 	"  tcp.filtered, tcp.refused, tcp.rejected, tcp.unreachable   failed handshakes\n"
 	"  tls.alert            a TLS alert ended the connection: which, from which side, when\n"
+	"  explain.one_sided    connections captured in one direction only: not judged\n"
 	"  explain.clean        none of these (how many connections were read)\n"
 	"  explain.partial      the file was not read whole (what was wrong, and where)\n"
 	"\n"
-	"An idle gap is a silence of --min-idle seconds or more with no data outstanding.\n"
+	"An idle gap is a silence of --min-idle seconds or more with nothing outstanding\n"
+	"(no data, SYN or FIN unacknowledged) and not ended by a retransmission.\n"
 	"Which end is the client: the one that sent the SYN; without one in the capture the\n"
 	"higher port (metrics.client_known is 0). Memory stays bounded on large files.\n"
 	"\n"

@@ -154,7 +154,7 @@ const struct np_explain_host *np_explain_host_get(const struct np_explain *e, in
 	if (!e->hosts)
 		return NULL;
 	i = host_slot(e, family, addr);
-	return e->hosts[i].used && e->hosts[i].hmin >= 0 ? &e->hosts[i] : NULL;
+	return e->hosts[i].used && e->hosts[i].ref.n ? &e->hosts[i] : NULL;
 }
 
 static void host_note(struct np_explain *e, int family, const uint8_t *addr,
@@ -163,7 +163,7 @@ static void host_note(struct np_explain *e, int family, const uint8_t *addr,
 	struct np_explain_host *h;
 	size_t i;
 
-	if (s->hops_min < 0)
+	if (!s->ttl.n)
 		return;
 	if (!e->hosts || (e->n_hosts + 1) * 2 > e->cap_hosts) {
 		/* Open addressing, kept at most half full. */
@@ -191,14 +191,10 @@ static void host_note(struct np_explain *e, int family, const uint8_t *addr,
 		h->used = 1;
 		h->family = (uint8_t)family;
 		memcpy(h->addr, addr, family == AF_INET ? 4 : 16);
-		h->hmin = h->hmax = -1;
+		np_ttl_ref_init(&h->ref);
 		e->n_hosts++;
 	}
-	if (h->hmin < 0 || s->hops_min < h->hmin)
-		h->hmin = s->hops_min;
-	if (s->hops_max > h->hmax)
-		h->hmax = s->hops_max;
-	h->ttl = s->ttl_last;
+	np_ttl_ref_merge(&h->ref, &s->ttl);
 }
 
 /* --- finishing connections ---------------------------------------------- */
@@ -230,7 +226,9 @@ static void finish_flow(struct np_explain *e, struct np_explain_flow *f)
 	if (f->trk.max_gap_ns > e->st.longest_gap_ns)
 		e->st.longest_gap_ns = f->trk.max_gap_ns;
 	e->st.idle_survived += f->trk.n_idle - (f->trk.n_idle && !f->trk.seg.revived ? 1 : 0);
-	oc = np_explain_outcome(f);
+	oc = np_explain_outcome(e, f);
+	f->outcome = (uint8_t)oc;
+	np_explain_tally(e, f, oc);
 	if (oc != NP_EXPLAIN_OUT_NONE) {
 		e->st.problems++;
 		/* Each kind keeps its first ones, so a flood of one kind
@@ -336,8 +334,13 @@ static void tcp_segment(struct np_explain *e, const struct np_packet *p, const u
 		const struct np_tcp_track *t = &f->trk;
 
 		/* A new SYN on a known 5-tuple: the port was reused for a new
-		 * connection, unless it is the same SYN again. */
-		if (t->syn_dir < 0 || f->closed || t->syn_seq != p->tcp.seq || t->syn_dir != dir) {
+		 * connection, unless it is the same SYN again, or the SYN that
+		 * the other side's SYN-ACK, captured first, acknowledged. */
+		int reordered = t->syn_dir < 0 && t->side[dir].have_una && !f->closed &&
+				t->side[dir].snd_una == p->tcp.seq + 1;
+
+		if (!reordered &&
+		    (t->syn_dir < 0 || f->closed || t->syn_seq != p->tcp.seq || t->syn_dir != dir)) {
 			finish_flow(e, f);
 			f = NULL;
 		}
@@ -355,6 +358,7 @@ static void tcp_segment(struct np_explain *e, const struct np_packet *p, const u
 	tp.seq = p->tcp.seq;
 	tp.ack = p->tcp.ack;
 	tp.len = np_tcp_seg_len(p, wirelen);
+	tp.win0 = p->tcp.window == 0 && !(p->tcp.flags & (NP_TCP_SYN | NP_TCP_RST));
 	np_tcp_track_add(&f->trk, &tp);
 	np_explain_tls_segment(&f->tls, &tp, data + p->payload_off, p->payload_len);
 	e->st.tcp++;
@@ -454,7 +458,9 @@ int np_explain_frame(struct np_explain *e, int dlt, int64_t ts_ns, const uint8_t
 	frame_time(e, ts_ns);
 	e->st.matched++;
 	np_dissect(dlt, data, caplen, wirelen, &p);
-	if (p.has_ip && !p.ip.is_fragment && p.l4 == IPPROTO_TCP && p.tcp.has_ack_flags_win)
+	/* An atomic fragment (offset 0, no more: RFC 6946) is a whole segment. */
+	if (p.has_ip && !(p.ip.is_fragment && (p.ip.mf || p.ip.frag_off)) && p.l4 == IPPROTO_TCP &&
+	    p.tcp.has_ack_flags_win)
 		tcp_segment(e, &p, data, wirelen);
 	else if (p.has_ip && (p.l4 == IPPROTO_ICMP || p.l4 == IPPROTO_ICMPV6) && p.icmp_is_error &&
 		 p.has_inner_ip && p.inner_l4 == IPPROTO_TCP && p.inner_has_ports)

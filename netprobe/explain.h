@@ -51,6 +51,8 @@ struct np_explain_stats {
 	uint64_t unlisted;          /* of those, past max_findings of their kind */
 	uint64_t idle_survived;     /* idle gaps a connection was used again after */
 	int64_t longest_gap_ns;     /* the longest silence in any connection */
+	uint64_t one_sided;         /* connections seen in one direction only */
+	uint64_t reset_closes;      /* ended by an end's own reset with nothing outstanding */
 	int partial;                /* the file ends badly: frames after it unread */
 	char partial_reason[NP_ERRBUF_SIZE];
 	uint64_t bad_time;          /* frames left out: a timestamp past what 64-bit

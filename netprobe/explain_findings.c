@@ -45,7 +45,7 @@ static void endpoint_str(int family, const uint8_t *a, uint16_t port, char *buf,
 
 /* --- what a finished connection says ------------------------------------ */
 
-enum np_explain_outcome np_explain_outcome(const struct np_explain_flow *f)
+enum np_explain_outcome np_explain_outcome(const struct np_explain *e, struct np_explain_flow *f)
 {
 	const struct np_tcp_track *t = &f->trk;
 	enum np_tcp_handshake hs = np_tcp_handshake(t);
@@ -56,8 +56,8 @@ enum np_explain_outcome np_explain_outcome(const struct np_explain_flow *f)
 	/* A time exceeded for a packet its sender gave a tiny TTL is the
 	 * answer a traceroute (or netprobe's own TTL series) asks for. */
 	if (f->has_icmp && !(f->icmp.kind == NP_EXPLAIN_ICMP_EXCEEDED &&
-			     t->side[f->icmp.quoted_dir].ttl_last > 0 &&
-			     t->side[f->icmp.quoted_dir].ttl_last < 32))
+			     t->side[f->icmp.quoted_dir].ttl.last > 0 &&
+			     t->side[f->icmp.quoted_dir].ttl.last < 32))
 		return NP_EXPLAIN_OUT_ICMP;
 	if (hs == NP_HS_RESET)
 		return NP_EXPLAIN_OUT_HS_RESET;
@@ -67,18 +67,69 @@ enum np_explain_outcome np_explain_outcome(const struct np_explain_flow *f)
 	/* An alert names the cause: it comes before what the silence says. */
 	if (np_explain_tls_failed(&f->tls))
 		return NP_EXPLAIN_OUT_TLS_ALERT;
-	if (!t->n_idle || t->seg.revived)
+	/* One direction only: its silences, acknowledgements and closes are
+	 * not in the capture, so nothing is concluded from them. */
+	if (np_tcp_one_sided(t) >= 0)
 		return NP_EXPLAIN_OUT_NONE;
-	ud = np_tcp_unacked_retransmitted(t, 1, &u);
-	/* A reset from the side that was retransmitting is it giving up: the
-	 * silence is the story. */
-	if (np_tcp_first_reset(t, 1, &r) && !(ud >= 0 && r.dir == ud))
-		return NP_EXPLAIN_OUT_IDLE_RESET;
-	if (ud >= 0)
-		return NP_EXPLAIN_OUT_IDLE_DROPPED;
-	if (t->seg.fin.frame)
-		return NP_EXPLAIN_OUT_IDLE_FIN;
-	return NP_EXPLAIN_OUT_NONE;
+	if (t->n_idle && !t->seg.revived) {
+		ud = np_tcp_unacked_retransmitted(t, 1, &u);
+		/* A reset from the side that was retransmitting is it giving
+		 * up: the silence is the story. */
+		if (np_tcp_first_reset(t, 1, &r) && !(ud >= 0 && r.dir == ud))
+			return NP_EXPLAIN_OUT_IDLE_RESET;
+		if (ud >= 0)
+			return NP_EXPLAIN_OUT_IDLE_DROPPED;
+		if (t->seg.fin.frame)
+			return NP_EXPLAIN_OUT_IDLE_FIN;
+	}
+	/* --min-idle decides whether an end is called idle, never whether
+	 * it is reported: the rest is explain_ends.c's. */
+	return np_explain_end_outcome(e, f);
+}
+
+void np_explain_tally(struct np_explain *e, const struct np_explain_flow *f, enum np_explain_outcome oc)
+{
+	const struct np_tcp_track *t = &f->trk;
+	int missing = np_tcp_one_sided(t);
+	struct np_tcp_reset r;
+
+	if (missing >= 0) {
+		if (e->st.one_sided < NP_EXPLAIN_ONE_SIDED_EX) {
+			struct np_explain_one_sided *x = &e->one_sided[e->st.one_sided];
+
+			x->key = f->key;
+			x->mark = t->side[missing].unseen;
+			x->missing = (uint8_t)missing;
+		}
+		e->st.one_sided++;
+		return;
+	}
+	if (oc == NP_EXPLAIN_OUT_NONE && np_tcp_first_reset(t, 0, &r) && r.established)
+		e->st.reset_closes++;
+}
+
+enum np_ttl_match np_explain_reset_match(const struct np_explain *e, const struct np_explain_flow *f,
+					 const struct np_tcp_reset *r, const struct np_ttl_ref **ref,
+					 int *elsewhere)
+{
+	const struct np_explain_host *h;
+	enum np_ttl_match m;
+
+	*elsewhere = 0;
+	*ref = &f->trk.side[r->dir].ttl;
+	if (r->match == NP_TTL_SAME || r->match == NP_TTL_OTHER)
+		return r->match;
+	h = np_explain_host_get(e, f->key.family, f->key.addr[r->dir]);
+	if (!h)
+		return r->match;
+	m = np_ttl_ref_match(&h->ref, r->mark.ttl);
+	if (m != NP_TTL_SAME && m != NP_TTL_OTHER && r->match == NP_TTL_ODD)
+		return NP_TTL_ODD;
+	/* That end sent nothing comparable in this connection: its packets
+	 * in the capture's other connections are the yardstick. */
+	*elsewhere = 1;
+	*ref = &h->ref;
+	return m;
 }
 
 /* The client: the side that sent the SYN, else the one a SYN-ACK went
@@ -240,39 +291,55 @@ static struct np_finding *finding_hs_reset(struct np_explain *e, const struct np
 	const struct np_tcp_track *t = &x->trk;
 	const struct np_tcp_mark *r = &t->side[w->s].rst;
 	const struct np_explain_host *h = np_explain_host_get(e, x->key.family, x->key.addr[w->s]);
-	int ttl = r->ttl, hops = np_ttl_hops(ttl);
+	int ttl = r->ttl, hops = np_tcp_ttl_hops(ttl);
 	double ms = (double)(r->t_ns - t->syn[0].t_ns) / 1e6;
+	enum np_ttl_match match = h ? np_ttl_ref_match(&h->ref, ttl) : NP_TTL_UNKNOWN;
+	int own_hop = h && h->ref.hops_min >= 0 ? h->ref.hops_min + 1 : -1;
 	struct np_finding *f;
-	char text[200];
-	int same = h && hops >= h->hmin && hops <= h->hmax;
+	char text[200], at[64] = "", own[48] = "";
 
-	f = np_finding_new("explain", target, w->saddr, h && !same ? "tcp.rejected" : "tcp.refused");
+	f = np_finding_new("explain", target, w->saddr, match == NP_TTL_OTHER ? "tcp.rejected" : "tcp.refused");
 	if (!f)
 		return NULL;
-	if (!h)
+	if (h)
+		np_ttl_ref_str(&h->ref, own, sizeof(own));
+	if (hops >= 0)
+		snprintf(at, sizeof(at), " from hop %d", hops + 1);
+	if (match == NP_TTL_UNKNOWN && hops >= 0)
 		np_finding_summary(f, "refused after %.2f ms by a reset, origin undetermined: its TTL (%d, "
 				   "initial %d) puts the sender at hop %d, but no other packet from %s in "
 				   "this capture tells how far the server is", ms, ttl, np_ttl_initial(ttl),
 				   hops + 1, w->saddr);
-	else if (same)
-		np_finding_summary(f, "refused by the server itself after %.2f ms: its reset comes from "
-				   "hop %d (TTL %d, initial %d), as its own packets elsewhere in the capture "
-				   "do (TTL %d)", ms, hops + 1, ttl, np_ttl_initial(ttl), h->ttl);
+	else if (match == NP_TTL_UNKNOWN)
+		np_finding_summary(f, "refused after %.2f ms by a reset, origin undetermined: the initial "
+				   "value of its TTL (%d) cannot be told, and no other packet from %s in this "
+				   "capture tells how far the server is", ms, ttl, w->saddr);
+	else if (match == NP_TTL_ODD)
+		np_finding_summary(f, "refused after %.2f ms by a reset, origin undetermined: its TTL (%d) "
+				   "and that of the server's own packets elsewhere in the capture (%s) cannot "
+				   "be compared: the initial value of one of them cannot be told (a "
+				   "deliberately low TTL, as eBGP sends), so no hop is placed", ms, ttl, own);
+	else if (match == NP_TTL_SAME)
+		np_finding_summary(f, "refused by the server itself after %.2f ms: its reset comes%s (TTL %d), "
+				   "as its own packets elsewhere in the capture do (%s)", ms, at, ttl, own);
 	else
 		np_finding_summary(f, "rejected after %.2f ms by a device on the path: a reset carrying "
 				   "the server's address was sent %d hop%s away (TTL %d, initial %d), but the "
-				   "server's own packets elsewhere in the capture come from hop %d (TTL %d); "
+				   "server's own packets elsewhere in the capture come from hop %d (%s); "
 				   "the server itself was not reached", ms, hops + 1, hops ? "s" : "", ttl,
-				   np_ttl_initial(ttl), h->hmin + 1, h->ttl);
+				   np_ttl_initial(ttl), own_hop, own);
 	np_finding_metric_int(f, "reply_ttl", ttl);
-	np_finding_metric_opt_int(f, "target_ttl", h ? h->ttl : -1);
-	np_finding_metric_int(f, "sender_hop", hops + 1);
-	np_finding_metric_opt_int(f, "target_hop", h ? h->hmin + 1 : -1);
+	np_finding_metric_opt_int(f, "target_ttl", h ? h->ref.last : -1);
+	np_finding_metric_opt_int(f, "sender_hop", hops >= 0 ? hops + 1 : -1);
+	np_finding_metric_opt_int(f, "target_hop", own_hop);
 	np_finding_metric_real(f, "elapsed_ms", ms);
 	common_metrics(f, x, w);
 	ev_syns(e, f, t);
-	snprintf(text, sizeof(text), "reset from %s (TTL %d, initial %d: hop %d)", w->saddr, ttl,
-		 np_ttl_initial(ttl), hops + 1);
+	if (hops >= 0)
+		snprintf(text, sizeof(text), "reset from %s (TTL %d, initial %d: hop %d)", w->saddr, ttl,
+			 np_ttl_initial(ttl), hops + 1);
+	else
+		snprintf(text, sizeof(text), "reset from %s (TTL %d: initial value unknown)", w->saddr, ttl);
 	evidence(e, f, r, text);
 	return f;
 }
@@ -298,51 +365,50 @@ static struct np_finding *finding_idle_reset(struct np_explain *e, const struct 
 					     const struct who *w, const char *target)
 {
 	const struct np_tcp_track *t = &x->trk;
+	const struct np_ttl_ref *ref;
 	struct np_tcp_reset r;
 	struct np_tcp_unacked u;
 	const char *who, *verdict;
-	int hmin, hmax, pttl, ud, elsewhere = 0;
+	int pttl, hmin, ud, elsewhere;
 	enum np_ttl_match match;
 	struct np_finding *f;
-	char text[256], gap[48];
+	char text[256], gap[48], hop[32] = "", own[48];
 
 	np_tcp_first_reset(t, 1, &r);
 	ud = np_tcp_unacked_retransmitted(t, 1, &u);
 	who = side_name(w, r.dir);
-	match = r.match;
-	hmin = r.side_hops_min;
-	hmax = r.side_hops_max;
-	pttl = r.side_ttl;
-	if (match == NP_TTL_UNKNOWN && r.mark.ttl) {
-		/* That end sent nothing else in this connection: its packets in
-		 * other connections of the capture are the yardstick. */
-		const struct np_explain_host *h = np_explain_host_get(e, x->key.family, x->key.addr[r.dir]);
-
-		if (h) {
-			hmin = h->hmin;
-			hmax = h->hmax;
-			pttl = h->ttl;
-			match = r.hops >= hmin && r.hops <= hmax ? NP_TTL_SAME : NP_TTL_OTHER;
-			elsewhere = 1;
-		}
-	}
+	match = np_explain_reset_match(e, x, &r, &ref, &elsewhere);
+	np_ttl_ref_str(ref, own, sizeof(own));
+	pttl = ref->last ? ref->last : -1;
+	hmin = ref->hops_min;
 	verdict = match == NP_TTL_OTHER ? "idle.reset_by_path" : match == NP_TTL_SAME ?
 		  "idle.reset_by_peer" : "idle.reset";
 	f = np_finding_new("explain", target, w->saddr, verdict);
 	if (!f)
 		return NULL;
 	snprintf(gap, sizeof(gap), "%.1f s", secs(t->idle_ns));
+	if (r.hops >= 0)
+		snprintf(hop, sizeof(hop), ", hop %d", r.hops + 1);
 	if (match == NP_TTL_OTHER)
 		np_finding_summary(f, "reset after %s idle by a device on the path: the reset carrying the "
 				   "%s's address came from hop %d (TTL %d, initial %d), but the %s's own "
-				   "packets%s come from hop %d (TTL %d)%s", gap, who, r.hops + 1, r.mark.ttl,
+				   "packets%s come from hop %d (%s)%s", gap, who, r.hops + 1, r.mark.ttl,
 				   np_ttl_initial(r.mark.ttl), who, elsewhere ? " in other connections" : "",
-				   hmin + 1, pttl,
+				   hmin + 1, own,
 				   t->idle_after.dir != r.dir ? "; it answered the first packet after the silence" : "");
 	else if (match == NP_TTL_SAME)
-		np_finding_summary(f, "reset by the %s itself after %s idle: the reset's TTL (%d, hop %d) "
-				   "is that of its own packets%s", who, gap, r.mark.ttl, r.hops + 1,
+		np_finding_summary(f, "reset by the %s itself after %s idle: the reset's TTL (%d%s) "
+				   "is that of its own packets%s", who, gap, r.mark.ttl, hop,
 				   elsewhere ? " in other connections" : "");
+	else if (match == NP_TTL_ODD)
+		np_finding_summary(f, "reset after %s idle, origin undecidable: the reset's TTL (%d) and "
+				   "the %s's own (%s) cannot be compared: the initial value of one of them "
+				   "cannot be told (a deliberately low TTL, as eBGP sends)", gap, r.mark.ttl,
+				   who, own);
+	else if (r.mark.ttl == 0)
+		np_finding_summary(f, "reset after %s idle, origin undecidable: the capture holds TTL 0 "
+				   "for it (its TTLs were rewritten), so it cannot be compared with the %s's "
+				   "own packets", gap, who);
 	else
 		np_finding_summary(f, "reset after %s idle, origin undecidable: the %s sent no other "
 				   "packet in this capture to compare the reset's TTL (%d) with", gap, who,
@@ -354,12 +420,16 @@ static struct np_finding *finding_idle_reset(struct np_explain *e, const struct 
 	np_finding_metric_opt_int(f, "sender_hop", r.hops >= 0 ? r.hops + 1 : -1);
 	np_finding_metric_opt_int(f, "peer_hop", hmin >= 0 ? hmin + 1 : -1);
 	np_finding_metric_int(f, "retransmissions", ud >= 0 ? u.rtx : 0);
-	snprintf(text, sizeof(text), "reset carrying the %s's address (TTL %d, initial %d: hop %d; "
-		 "the %s's own packets: TTL %d, hop %d)", who, r.mark.ttl, np_ttl_initial(r.mark.ttl),
-		 r.hops + 1, who, pttl, hmin + 1);
-	if (pttl < 0)
+	if (r.hops >= 0 && pttl >= 0 && hmin >= 0)
+		snprintf(text, sizeof(text), "reset carrying the %s's address (TTL %d, initial %d: hop %d; "
+			 "the %s's own packets: %s, hop %d)", who, r.mark.ttl, np_ttl_initial(r.mark.ttl),
+			 r.hops + 1, who, own, hmin + 1);
+	else if (r.hops >= 0)
 		snprintf(text, sizeof(text), "reset carrying the %s's address (TTL %d, initial %d: hop %d)",
 			 who, r.mark.ttl, np_ttl_initial(r.mark.ttl), r.hops + 1);
+	else
+		snprintf(text, sizeof(text), "reset carrying the %s's address (TTL %d: initial value unknown)",
+			 who, r.mark.ttl);
 	evidence(e, f, &r.mark, text);
 	return f;
 }
@@ -425,6 +495,7 @@ static struct np_finding *finding_idle_dropped(struct np_explain *e, const struc
 static struct np_finding *flow_finding(struct np_explain *e, const struct np_explain_flow *x)
 {
 	struct np_finding *f;
+	struct np_explain_names nm;
 	struct who w;
 	char target[2 * NP_ADDR_STR_MAX + 8];
 	int fam = x->key.family;
@@ -435,7 +506,11 @@ static struct np_finding *flow_finding(struct np_explain *e, const struct np_exp
 	endpoint_str(fam, x->key.addr[w.s], x->key.port[w.s], w.server, sizeof(w.server));
 	addr_str(fam, x->key.addr[w.s], w.saddr, sizeof(w.saddr));
 	snprintf(target, sizeof(target), "%s -> %s", w.client, w.server);
-	switch (np_explain_outcome(x)) {
+	nm.target = target;
+	nm.saddr = w.saddr;
+	nm.client = w.c;
+	nm.known = w.known;
+	switch ((enum np_explain_outcome)x->outcome) {
 	case NP_EXPLAIN_OUT_ICMP: f = finding_icmp(e, x, &w, target); break;
 	case NP_EXPLAIN_OUT_FILTERED: f = finding_filtered(e, x, &w, target); break;
 	case NP_EXPLAIN_OUT_HS_RESET: f = finding_hs_reset(e, x, &w, target); break;
@@ -445,13 +520,49 @@ static struct np_finding *flow_finding(struct np_explain *e, const struct np_exp
 	case NP_EXPLAIN_OUT_TLS_ALERT:
 		f = np_explain_tls_finding(e, x, w.c, w.known, target, w.saddr);
 		break;
-	default: return NULL;
+	default: f = np_explain_end_finding(e, x, &nm); break;
 	}
 	if (f && !w.known && np_finding_summary(f, "%s (no SYN in the capture: the higher port is "
 						"taken for the client)", f->summary) < 0) {
 		np_finding_free(f);
 		f = NULL;
 	}
+	return f;
+}
+
+/* Connections seen in one direction only: a warning for the capture, with
+ * the first of them as evidence. */
+static struct np_finding *finding_one_sided(struct np_explain *e, const char *name)
+{
+	struct np_finding *f = np_finding_new("explain", name, "", "explain.one_sided");
+	size_t n = e->st.one_sided < NP_EXPLAIN_ONE_SIDED_EX ? e->st.one_sided : NP_EXPLAIN_ONE_SIDED_EX;
+	char seen[NP_ADDR_STR_MAX], missing[NP_ADDR_STR_MAX], text[2 * NP_ADDR_STR_MAX + 96];
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct np_explain_one_sided *o = &e->one_sided[i];
+		int fam = o->key.family, m = o->missing;
+
+		endpoint_str(fam, o->key.addr[!m], o->key.port[!m], seen, sizeof(seen));
+		endpoint_str(fam, o->key.addr[m], o->key.port[m], missing, sizeof(missing));
+		snprintf(text, sizeof(text), "%s acknowledges packets from %s that the capture does not hold",
+			 seen, missing);
+		evidence(e, f, &o->mark, text);
+		if (i == 0 && np_finding_summary(f, "%llu of %llu TCP connection%s captured in one "
+						 "direction only (the first: %s, whose peer %s never "
+						 "appears): asymmetric routing, or a tap or filter on one "
+						 "direction; they are not judged, nothing being concluded "
+						 "from a direction the capture does not hold",
+						 (unsigned long long)e->st.one_sided,
+						 (unsigned long long)e->st.flows,
+						 e->st.flows == 1 ? "" : "s", seen, missing) < 0) {
+			np_finding_free(f);
+			return NULL;
+		}
+	}
+	np_finding_metric_int(f, "one_sided", (int64_t)e->st.one_sided);
+	np_finding_metric_int(f, "flows", (int64_t)e->st.flows);
 	return f;
 }
 
@@ -484,20 +595,32 @@ int np_explain_add_findings(struct np_explain *e, struct np_report *r)
 	/* A file not read whole is not clean: explain.partial says what was
 	 * read (explain.c). */
 	if (e->st.problems == 0 && !np_explain_partial(e)) {
+		char resets[96] = "";
+
 		f = np_finding_new("explain", name, "", "explain.clean");
 		if (!f)
 			return NP_ENOMEM;
+		if (e->st.reset_closes)
+			snprintf(resets, sizeof(resets), "; %llu ended by an end's own reset with nothing in "
+				 "flight", (unsigned long long)e->st.reset_closes);
 		np_finding_summary(f, "%llu TCP connection%s in %llu frame%s: no failed handshake, none "
-				   "died after %.0f s or more of silence; the longest silence was %.1f s",
+				   "reset by the path or with data in flight, none left unacknowledged, none "
+				   "died after %.0f s or more of silence; the longest silence was %.1f s%s",
 				   (unsigned long long)e->st.flows, e->st.flows == 1 ? "" : "s",
 				   (unsigned long long)e->st.frames, e->st.frames == 1 ? "" : "s",
-				   secs(e->min_idle_ns), secs(e->st.longest_gap_ns));
+				   secs(e->min_idle_ns), secs(e->st.longest_gap_ns), resets);
 		np_finding_metric_int(f, "frames", (int64_t)e->st.frames);
 		np_finding_metric_int(f, "flows", (int64_t)e->st.flows);
 		np_finding_metric_int(f, "idle_survived", (int64_t)e->st.idle_survived);
 		np_finding_metric_real(f, "longest_gap_s", secs(e->st.longest_gap_ns));
 		np_finding_metric_real(f, "min_idle_s", secs(e->min_idle_ns));
+		np_finding_metric_int(f, "one_sided", (int64_t)e->st.one_sided);
+		np_finding_metric_int(f, "reset_closes", (int64_t)e->st.reset_closes);
 		err = np_report_add(r, f);
+		if (err)
+			return err;
 	}
+	if (e->st.one_sided)
+		err = add(r, finding_one_sided(e, name));
 	return err;
 }

@@ -14,9 +14,10 @@
 
 #include "explain.h"
 #include "explain_tls.h"
+#include "finding.h"
 #include "tcp_events.h"
 
-struct np_pcap_file;
+struct np_capfile;
 
 /* A connection's 5-tuple in canonical order: side 0 is the lower
  * (address, port), so both directions find the same entry. */
@@ -50,6 +51,13 @@ struct np_explain_flow {
 	struct np_explain_key key;
 	uint8_t closed;
 	uint8_t has_icmp;
+	/* What it says, decided when it was finished (enum
+	 * np_explain_outcome), and for a reset verdict which reset
+	 * (np_tcp_resets' order) and how its TTL compared. */
+	uint8_t outcome;
+	uint8_t rst_pick;
+	uint8_t rst_match;                          /* enum np_ttl_match */
+	uint8_t rst_elsewhere;                      /* decided by the address's other connections */
 	int64_t last_ns;
 	struct np_explain_icmp icmp;
 	struct np_explain_tls tls;                  /* zeroed with the fields above it */
@@ -64,8 +72,7 @@ struct np_explain_list {
  * a reset carrying that address is compared with. */
 struct np_explain_host {
 	uint8_t used, family;
-	int16_t hmin, hmax;
-	uint8_t ttl;
+	struct np_ttl_ref ref;
 	uint8_t addr[16];
 };
 
@@ -79,6 +86,20 @@ enum np_explain_outcome {
 	NP_EXPLAIN_OUT_IDLE_FIN,            /* FIN after an idle gap */
 	NP_EXPLAIN_OUT_IDLE_DROPPED,        /* data after an idle gap, retransmitted, never acked */
 	NP_EXPLAIN_OUT_TLS_ALERT,           /* a TLS alert that ended it (explain_tls.c) */
+	NP_EXPLAIN_OUT_RST_PATH,            /* a reset whose TTL is not that of the end it claims */
+	NP_EXPLAIN_OUT_RST_PEER,            /* reset by an end itself with data unacknowledged */
+	NP_EXPLAIN_OUT_RST,                 /* the same, origin undecidable */
+	NP_EXPLAIN_OUT_RTX_TIMEOUT,         /* data retransmitted, never acked, until the end */
+	NP_EXPLAIN_OUT_N
+};
+
+/* Connections seen in one direction only named as evidence. */
+#define NP_EXPLAIN_ONE_SIDED_EX 4
+
+struct np_explain_one_sided {
+	struct np_explain_key key;
+	struct np_tcp_mark mark;    /* the first packet acknowledging unseen ones */
+	uint8_t missing;            /* the side not captured */
 };
 
 struct np_explain {
@@ -106,7 +127,8 @@ struct np_explain {
 	/* finished connections with something to say */
 	struct np_explain_flow *out;
 	size_t n_out, cap_out;
-	size_t n_kind[16];          /* kept, per enum np_explain_outcome */
+	size_t n_kind[NP_EXPLAIN_OUT_N];    /* kept, per enum np_explain_outcome */
+	struct np_explain_one_sided one_sided[NP_EXPLAIN_ONE_SIDED_EX];
 	struct np_explain_flow *spare;      /* finished entries for reuse (chained by hnext) */
 	size_t n_spare;
 	struct np_explain_stats st;
@@ -119,8 +141,42 @@ struct np_explain {
 const struct np_explain_host *np_explain_host_get(const struct np_explain *e, int family,
 						  const uint8_t *addr);
 
-/* explain_findings.c: what a finished connection says. */
-enum np_explain_outcome np_explain_outcome(const struct np_explain_flow *f);
+/* explain_findings.c: what a finished connection says; a reset verdict
+ * notes its reset in f. A reset's origin may be decided by the address's
+ * packets in the connections finished before this one. */
+enum np_explain_outcome np_explain_outcome(const struct np_explain *e, struct np_explain_flow *f);
+
+/* explain_findings.c: counts what a finished connection adds to the
+ * capture's figures (seen in one direction only, closed by a plain reset). */
+void np_explain_tally(struct np_explain *e, const struct np_explain_flow *f,
+		      enum np_explain_outcome oc);
+
+/* explain_findings.c: a reset's TTL against the end it claims: that end's
+ * own packets in this connection, else (none, or none comparable) that
+ * address's packets in the connections finished so far (*elsewhere set).
+ * *ref: the TTLs it was measured against. */
+enum np_ttl_match np_explain_reset_match(const struct np_explain *e, const struct np_explain_flow *f,
+					 const struct np_tcp_reset *r, const struct np_ttl_ref **ref,
+					 int *elsewhere);
+
+/* Who is who in a finished connection, for a finding's words. */
+struct np_explain_names {
+	const char *target;         /* "CLIENT:PORT -> SERVER:PORT" */
+	const char *saddr;          /* the server's address */
+	int client;                 /* the client's side */
+	int known;                  /* told by a SYN or a SYN-ACK (else: the higher port) */
+};
+
+/* explain_ends.c: how an established connection ended outside an idle
+ * gap: a reset from the path, an end's reset with data unacknowledged, or
+ * data retransmitted until the sender gave up. NP_EXPLAIN_OUT_NONE when it
+ * ended otherwise; a reset verdict notes its reset in f. */
+enum np_explain_outcome np_explain_end_outcome(const struct np_explain *e, struct np_explain_flow *f);
+
+/* explain_ends.c: the finding of a connection whose outcome is one of
+ * explain_ends.c's; NULL when memory runs out. */
+struct np_finding *np_explain_end_finding(struct np_explain *e, const struct np_explain_flow *x,
+					  const struct np_explain_names *nm);
 
 /* explain_findings.c: once every connection is finished, their findings
  * (e->out) in the order the connections began, then explain.clean when

@@ -181,6 +181,9 @@ static void summarize(struct iconn *r, struct np_finding *f, const struct seen *
 		} else {
 			np_finding_summary(f, "%s the connection was reset; where the reset came from cannot be told (%s)",
 					   w, !s->have ? np_run_capture_note(r->p->st->run) :
+					   s->have_rst && s->rst.match == NP_TTL_ODD ?
+					   "its TTL and the far end's own cannot be compared: the initial value of "
+					   "one of them cannot be told" :
 					   "the far end sent no other packet to compare its TTL with");
 			snprintf(buf, sizeof(buf), "reset");
 		}

@@ -25,6 +25,33 @@ static const struct np_verdict verdicts[] = {
 	{"tcp.unreachable", NP_FAIL,
 	 "an ICMP unreachable came back: a router has no route to the network or host",
 	 "Check the routes toward the target from this source, and firewall rules that reject with ICMP."},
+	{"tcp.reset_by_path", NP_FAIL,
+	 "an established connection was reset by a device on the path: the reset's TTL is not that of "
+	 "the end whose address it carries",
+	 "An IPS, firewall or load balancer at the hop named in the summary sent it: a rule matched the "
+	 "traffic (mid-stream, or while the real end's packets went on), or it forgot the connection "
+	 "during the silence named there (its idle timeout is shorter than that silence). Check that "
+	 "device's log for this flow at that time. Hops are counted on the way back."},
+	{"tcp.reset_by_peer", NP_WARN,
+	 "an end itself reset an established connection while data was unacknowledged: the reset has "
+	 "that end's own TTL",
+	 "Not the network: the application or host at that end aborted the connection with data in "
+	 "flight (it crashed or restarted, hit a limit, closed with unread data, or closed while a "
+	 "request was on its way). Check that end's logs; an end that closes idle keep-alive "
+	 "connections races the next request, which the client must then retry."},
+	{"tcp.reset", NP_WARN,
+	 "an established connection was reset while data was unacknowledged; where the reset came from "
+	 "cannot be told",
+	 "The end whose address the reset carries sent no other packet to compare its TTL with, or its "
+	 "TTLs have an initial value that cannot be told. Capture longer (from before the connection "
+	 "began) or on the other side to tell the end from a device on the path."},
+	{"tcp.retransmit_timeout", NP_FAIL,
+	 "data was retransmitted and never acknowledged until its sender gave up (reset) or the "
+	 "connection showed nothing more: the connection died",
+	 "The data or its acknowledgements are lost on the way, or the other end is gone: a firewall "
+	 "that dropped the connection's state or blocks it mid-stream (an IPS, a DPI rule), a path MTU "
+	 "black hole for large segments, or a host that went away. `netprobe tcp` and `netprobe trace` "
+	 "toward the same port tell which."},
 	{"tcp.error", NP_ERROR,
 	 "the connection could not be attempted from this host",
 	 "The summary names the system error; it concerns this host (source address, interface, local "
@@ -268,8 +295,16 @@ static const struct np_verdict verdicts[] = {
 	 "a check of the profile was not run: it uses a variable no --set gave (or is skipped when one is given)",
 	 "Give the variable with --set NAME=VALUE to run it; optional parts of a profile need not run."},
 	{"explain.clean", NP_PASS,
-	 "the capture shows no failed handshake and no connection that died after sitting idle",
+	 "the capture shows no failed handshake, no connection reset by the path or with data in "
+	 "flight, none left unacknowledged and none that died after sitting idle",
 	 ""},
+	{"explain.one_sided", NP_WARN,
+	 "some connections were captured in one direction only: nothing is concluded from their missing "
+	 "direction",
+	 "The other direction took another path (asymmetric routing) or the tap, SPAN port or filter saw "
+	 "one direction. Capture on a host of the connection, or where both directions pass, or merge "
+	 "the two directions' captures (mergecap) before reading them; the connections named are not "
+	 "judged."},
 	{"explain.partial", NP_WARN,
 	 "the capture was not read to its end, frames were left out, or not every finding is listed: the "
 	 "analysis covers part of it",

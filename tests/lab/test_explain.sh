@@ -52,10 +52,14 @@ test_explain_idle_reset_by_firewall() {
 	# The first evidence frame is the last packet before the silence.
 	fr=$(jq -r "[.findings[] | select(.address == \"$SRV4\")][0].evidence[0].frame" "$TMP/idle.json")
 	is_frame "$f" "$fr" "tcp.port == $PORT_IDLE_RESET && tcp.flags.reset == 0"
-	# With the default --min-idle (30 s) five seconds are no idle gap.
+	# With the default --min-idle (30 s) five seconds are no idle gap, but
+	# the firewall still reset both connections: never explain.clean.
 	ex idle30 "$f"
-	expect "exit status at 30 s" "$(cat "$TMP/idle30.rc")" 0
-	jqe "$TMP/idle30.json" '[.findings[].verdict] == ["explain.clean"] and .findings[0].metrics.flows == 2'
+	expect "exit status at 30 s" "$(cat "$TMP/idle30.rc")" 1
+	jqe "$TMP/idle30.json" '[.findings[].verdict] == ["tcp.reset_by_path", "tcp.reset_by_path"]'
+	jqe "$TMP/idle30.json" '[.findings[] | .status == "fail" and .metrics.sender_hop == 2 and .metrics.peer_ttl == 61 and .metrics.quiet_s >= 4] | all'
+	fr=$(deciding "$TMP/idle30.json" "$SRV4" tcp.reset_by_path)
+	is_frame "$f" "$fr" "tcp.flags.reset == 1 && ip.src == $SRV4 && ip.ttl == 63"
 }
 
 test_explain_closed_normally_is_clean() {
