@@ -84,12 +84,12 @@ unit: $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
 
 lab-test: $(BIN)
-	@NETPROBE=$(abspath $(BIN)) tests/lab/run.sh
+	@NETPROBE=$(abspath $(BIN)) NP_SANITIZE=$(SANITIZE) tests/lab/run.sh
 
 test: deps
 	@$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
-	@NETPROBE=$(abspath $(BIN)) tests/lab/run.sh
+	@NETPROBE=$(abspath $(BIN)) NP_SANITIZE=$(SANITIZE) tests/lab/run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
