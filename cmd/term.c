@@ -23,7 +23,13 @@ struct np_term {
 	struct np_timer *timer;
 	int live_lines;             /* lines of the live area now on screen */
 	unsigned frame;
+	/* Not a terminal (a pipe, a log): lines go out at most every
+	 * FLUSH_US, not one write per finding, and never later than that. */
+	int64_t flushed_us;
+	struct np_timer *flush;
 };
+
+#define FLUSH_US 100000
 
 static const char *const status_color[NP_STATUS_COUNT] = {
 	[NP_PASS] = "\033[32m", [NP_WARN] = "\033[33m", [NP_FAIL] = "\033[31m",
@@ -138,6 +144,21 @@ static void on_redraw(struct np_timer *tm, void *arg)
 	np_timer_reset(tm, REDRAW_US);
 }
 
+static void flush_now(struct np_term *t)
+{
+	fflush(t->out);
+	t->flushed_us = np_now_us();
+}
+
+static void on_flush(struct np_timer *tm, void *arg)
+{
+	struct np_term *t = arg;
+
+	np_timer_del(tm);
+	t->flush = NULL;
+	flush_now(t);
+}
+
 static void on_finding(const struct np_finding *f, void *arg)
 {
 	struct np_term *t = arg;
@@ -150,9 +171,16 @@ static void on_finding(const struct np_finding *f, void *arg)
 	status_tag(t, f->status, tag, sizeof(tag));
 	where(f, w, sizeof(w));
 	fprintf(t->out, "%s %-16s %s  %s\n", tag, f->verdict->code, w, f->summary);
-	if (t->tty)
+	if (t->tty) {
 		live_draw(t);
-	fflush(t->out);
+		return;
+	}
+	if (np_now_us() - t->flushed_us >= FLUSH_US)
+		flush_now(t);
+	else if (!t->flush && t->run)
+		t->flush = np_loop_timer(np_run_loop(t->run), FLUSH_US, on_flush, t);
+	else if (!t->run)
+		fflush(t->out);
 }
 
 void np_term_attach(struct np_term *t, struct np_run *run)
@@ -175,6 +203,9 @@ void np_term_detach(struct np_term *t)
 		live_erase(t);
 	np_timer_del(t->timer);
 	t->timer = NULL;
+	np_timer_del(t->flush);
+	t->flush = NULL;
+	fflush(t->out);
 	t->run = NULL;
 }
 
