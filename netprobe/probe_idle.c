@@ -58,55 +58,6 @@ static void talk_done(struct iconn *r);
 /* How long the capture is given to deliver the packet that ended a rung. */
 #define SETTLE_US 200000
 
-/* The first word on why is kept. */
-void np_idle_set_detail(struct iconn *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (r->detail || !(r->detail = malloc(DETAIL_MAX)))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(r->detail, DETAIL_MAX, fmt, ap);
-	va_end(ap);
-}
-
-/* What has come back of an answer still incomplete, for a detail: "17
- * bytes: '...'", or "nothing" (a peer that answers garbage is not one
- * that does not answer). */
-const char *np_idle_got(const struct iconn *r, char *buf, size_t len)
-{
-	char shown[NP_ESCAPE_MAX];
-
-	if (!r->in || r->in_len == 0)
-		snprintf(buf, len, "nothing");
-	else
-		snprintf(buf, len, "%zu byte%s: %s", r->in_len, r->in_len == 1 ? "" : "s",
-			 np_escape_bytes(r->in, r->in_len, NP_ESCAPE_SHOW, shown, sizeof(shown)));
-	return buf;
-}
-
-/* Talking needs buffers; a silent connection holds none (10,000 of them
- * must fit in a few MiB). */
-static int talk_buffers(struct iconn *r)
-{
-	if (!r->out)
-		r->out = malloc(IO_OUT);
-	if (!r->in) {
-		r->in = malloc(IO_IN_FIRST);
-		r->in_cap = IO_IN_FIRST;
-	}
-	return r->out && r->in ? 0 : -1;
-}
-
-void np_idle_drop_buffers(struct iconn *r)
-{
-	free(r->out);
-	free(r->in);
-	r->out = r->in = NULL;
-	r->in_cap = 0;
-	r->out_len = r->out_off = r->in_len = 0;
-}
-
 /* The rung has its outcome: note what the socket says, hand the finding
  * over, end the job. */
 void np_idle_rung_end(struct iconn *r, enum ioutcome o, int err)
@@ -201,41 +152,9 @@ static int64_t timeout_us(const struct iconn *r)
 	return np_run_opts(r->p->st->run)->timeout_us;
 }
 
-/* The request: a HEAD on the session (TLS, plain HTTP), or the responder's
- * echo. n is 1 before the silence, 2 after it. */
-static void make_request(struct iconn *r, int n)
-{
-	struct idle_state *st = r->p->st;
-	const struct np_target *t = &st->plan.target;
-	const char *path = t->path[0] ? t->path : "/";
-	int len;
-
-	if (talk_buffers(r) < 0) {
-		r->out_len = 0;
-		return;
-	}
-	if (st->plan.tcp) {
-		char data[32];
-
-		snprintf(data, sizeof(data), "idle-%u-%d", r->idle_s, n);
-		len = np_npr_format_request(NP_NPR_ECHO, data, st->plan.token, 0, r->out, IO_OUT);
-	} else if (idle_is_http(st) && !r->p->proxy.none)
-		len = snprintf(r->out, IO_OUT, "HEAD http://%s%s%s:%u%s HTTP/1.1\r\nHost: %s\r\n%s%s%s"
-			       "User-Agent: netprobe/%s\r\n\r\n", t->family == AF_INET6 ? "[" : "", t->host,
-			       t->family == AF_INET6 ? "]" : "", t->port, path, t->host,
-			       r->p->proxy.user[0] ? "Proxy-Authorization: Basic " : "",
-			       r->p->proxy.user[0] ? r->p->b64 : "", r->p->proxy.user[0] ? "\r\n" : "", NP_VERSION);
-	else
-		len = snprintf(r->out, IO_OUT, "HEAD %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: netprobe/%s\r\n\r\n",
-			       path, idle_is_tls(st) ? idle_name(st) : t->host, NP_VERSION);
-	r->out_len = len > 0 && (size_t)len < IO_OUT ? (size_t)len : 0;
-	r->out_off = 0;
-	r->in_len = 0;
-}
-
 static void start_request(struct iconn *r, int n)
 {
-	make_request(r, n);
+	np_idle_make_request(r, n);
 	if (r->out_len == 0) {
 		setup_failed(r, ENOMEM, "%s", "out of memory");
 		return;
@@ -365,44 +284,6 @@ static long read_in(struct iconn *r)
 	return (long)k;
 }
 
-/* An answer complete in r->in: 1 yes (status in r->http_status, 0 for the
- * echo), 0 not yet, -1 not an answer (detail set). */
-static int answer_complete(struct iconn *r)
-{
-	struct np_http_head h;
-	char g[NP_ESCAPE_MAX + 32];
-
-	r->in[r->in_len] = '\0';
-	if (r->p->st->plan.tcp) {
-		char *nl = memchr(r->in, '\n', r->in_len);
-		struct np_npr_reply rep;
-
-		if (!nl && r->in_len > NP_NPR_REPLY_MAX) {
-			np_idle_set_detail(r, "the responder's answer has no end of line: %s",
-					   np_idle_got(r, g, sizeof(g)));
-			return -1;
-		}
-		if (!nl)
-			return 0;
-		*nl = '\0';
-		if (np_npr_parse_reply(r->in, (size_t)(nl - r->in), &rep) == 0 && rep.verb == NP_NPR_ECHO)
-			return 1;
-		*nl = '\n';
-		np_idle_set_detail(r, "the responder's answer is not an NPR/1 echo: %s", np_idle_got(r, g, sizeof(g)));
-		return -1;
-	}
-	switch (np_http_head_parse(r->in, r->in_len, &h)) {
-	case 1:
-		r->http_status = h.status;
-		return 1;
-	case 0:
-		return 0;
-	default:
-		np_idle_set_detail(r, "not an HTTP answer (%s): %s", h.why, np_idle_got(r, g, sizeof(g)));
-		return -1;
-	}
-}
-
 static void start_silence(struct iconn *r)
 {
 	r->t_ready = r->t_silence = np_now_us();
@@ -446,7 +327,7 @@ static void on_answer(struct iconn *r)
 		read_ended(r, n);
 		return;
 	}
-	c = answer_complete(r);
+	c = np_idle_answer_complete(r);
 	if (c == 0)
 		return;
 	if (c < 0) {
@@ -474,7 +355,7 @@ static void on_silence_event(struct iconn *r)
 {
 	long n;
 
-	if (talk_buffers(r) < 0) {
+	if (np_idle_talk_buffers(r) < 0) {
 		np_idle_rung_end(r, O_ERROR, ENOMEM);
 		return;
 	}
@@ -490,7 +371,7 @@ static void on_silence_event(struct iconn *r)
 		return;
 	}
 	/* Data: a server that times the connection out may say 408 first. */
-	if (answer_complete(r) == 1 && r->http_status == 408) {
+	if (np_idle_answer_complete(r) == 1 && r->http_status == 408) {
 		np_idle_rung_end(r, O_HTTP408, 0);
 		return;
 	}
@@ -708,7 +589,7 @@ static void rung_open(struct iconn *r)
 
 	r->t0 = np_now_us();
 	phase(r, I_CONNECT, timeout_us(r), "connecting");
-	if (talk_buffers(r) < 0) {
+	if (np_idle_talk_buffers(r) < 0) {
 		errno = ENOMEM;
 		goto local_fail;
 	}

@@ -174,6 +174,12 @@ void np_idle_rung_end(struct iconn *c, enum ioutcome o, int err);
 /* What has come back of an answer still incomplete, "17 bytes: '...'", or
  * "nothing": a peer that answers garbage is not one that does not answer. */
 const char *np_idle_got(const struct iconn *c, char *buf, size_t len);
+/* probe_idle_talk.c: talking buffers (0, or -1 with no memory); the
+ * request n (1 before the silence, 2 after) into c->out; whether c->in
+ * holds a whole answer: 1, 0 not yet, -1 not an answer (detail set). */
+int np_idle_talk_buffers(struct iconn *c);
+void np_idle_make_request(struct iconn *c, int n);
+int np_idle_answer_complete(struct iconn *c);
 extern const struct np_job_ops np_idle_rung_ops;
 
 /* probe_idle_path.c: a connection's rung has every connection in: when it
