@@ -69,6 +69,16 @@ static const char *reset(const struct np_term *t)
 	return t->color ? "\033[0m" : "";
 }
 
+/* s, then spaces up to width: printf's "%-Ns". */
+static void put_padded(FILE *out, const char *s, size_t width)
+{
+	size_t n = strlen(s);
+
+	fputs(s, out);
+	for (; n < width; n++)
+		fputc(' ', out);
+}
+
 static void status_tag(const struct np_term *t, enum np_status s, char *buf, size_t len)
 {
 	char up[8];
@@ -77,8 +87,10 @@ static void status_tag(const struct np_term *t, enum np_status s, char *buf, siz
 
 	for (i = 0; n[i] && i < sizeof(up) - 1; i++)
 		up[i] = (char)(n[i] - 'a' + 'A');
+	for (; i < 5; i++)
+		up[i] = ' ';
 	up[i] = '\0';
-	snprintf(buf, len, "%s%-5s%s", col(t, s), up, reset(t));
+	snprintf(buf, len, "%s%s%s", col(t, s), up, reset(t));
 }
 
 /* "server.lab:80 [198.19.4.2]", or the target alone when it is the
@@ -162,15 +174,28 @@ static void on_flush(struct np_timer *tm, void *arg)
 static void on_finding(const struct np_finding *f, void *arg)
 {
 	struct np_term *t = arg;
-	char tag[32], w[600];
+	char tag[32];
 
 	if (t->quiet)
 		return;
 	if (t->tty)
 		live_erase(t);
+	/* As "%s %-16s %s  %s\n" would print it, without printf's parsing:
+	 * a run of 10,000 names prints 10,000 of these lines. */
 	status_tag(t, f->status, tag, sizeof(tag));
-	where(f, w, sizeof(w));
-	fprintf(t->out, "%s %-16s %s  %s\n", tag, f->verdict->code, w, f->summary);
+	fputs(tag, t->out);
+	fputc(' ', t->out);
+	put_padded(t->out, f->verdict->code, 16);
+	fputc(' ', t->out);
+	fputs(f->target, t->out);
+	if (f->address[0] && !strstr(f->target, f->address)) {
+		fputs(" [", t->out);
+		fputs(f->address, t->out);
+		fputc(']', t->out);
+	}
+	fputs("  ", t->out);
+	fputs(f->summary, t->out);
+	fputc('\n', t->out);
 	if (t->tty) {
 		live_draw(t);
 		return;

@@ -36,21 +36,31 @@ static size_t put_label(char *text, size_t textlen, size_t w, const unsigned cha
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = p[i];
-		char tmp[5];
-		int k;
+		char tmp[4];
+		size_t k = 0;
 
-		if (c < 0x20 || c > 0x7e)
-			k = snprintf(tmp, sizeof(tmp), "\\%03u", c);
-		else if (strchr("\".;\\()@$", c))
-			k = snprintf(tmp, sizeof(tmp), "\\%c", c);
-		else
-			k = snprintf(tmp, sizeof(tmp), "%c", c);
-		if (w + (size_t)k + 1 > textlen)
-			return w;
-		memcpy(text + w, tmp, (size_t)k);
-		w += (size_t)k;
-		text[w] = '\0';
+		switch (c) {
+		case '"': case '.': case ';': case '\\': case '(': case ')': case '@': case '$':
+			tmp[k++] = '\\';
+			tmp[k++] = (char)c;
+			break;
+		default:
+			if (c < 0x20 || c > 0x7e) {
+				tmp[k++] = '\\';
+				tmp[k++] = (char)('0' + c / 100);
+				tmp[k++] = (char)('0' + c / 10 % 10);
+				tmp[k++] = (char)('0' + c % 10);
+			} else {
+				tmp[k++] = (char)c;
+			}
+		}
+		if (w + k + 1 > textlen)
+			break;
+		memcpy(text + w, tmp, k);
+		w += k;
 	}
+	if (w < textlen)
+		text[w] = '\0';
 	return w;
 }
 
@@ -151,8 +161,12 @@ void np_dns_type_text(int type, char *buf, size_t len)
 
 	if (strcmp(n, "?") == 0)
 		snprintf(buf, len, "TYPE%d", type);
-	else
-		snprintf(buf, len, "%s", n);
+	else if (len > 0) {
+		size_t k = strlen(n) < len - 1 ? strlen(n) : len - 1;
+
+		memcpy(buf, n, k);
+		buf[k] = '\0';
+	}
 }
 
 static const char *rcode_name(int rcode)
@@ -194,8 +208,9 @@ static int rdata_check(const unsigned char *msg, size_t len, size_t rd, unsigned
 	char where[64], tname[16];
 	int names = 0, e;
 
+	/* The texts are made only for a defect: most answers have none, and
+	 * a big run checks every one of them. */
 	np_dns_type_text(type, tname, sizeof(tname));
-	snprintf(where, sizeof(where), "the data of answer record %u (%s)", k, tname);
 	switch (type) {
 	case NP_DNS_A:
 	case NP_DNS_AAAA: {
@@ -236,8 +251,10 @@ static int rdata_check(const unsigned char *msg, size_t len, size_t rd, unsigned
 		if (at >= end)
 			goto short_data;
 		e = walk(msg, len, at, &next, NULL, 0);
-		if (e)
+		if (e) {
+			snprintf(where, sizeof(where), "the data of answer record %u (%s)", k, tname);
 			return name_why(e, where, why, whylen);
+		}
 		if (next > end)
 			goto short_data;
 		at = next;
@@ -277,9 +294,9 @@ int np_dns_check(const unsigned char *msg, size_t len, const char *qname, int qt
 		qlen = strlen(qname);
 		if (qlen && qname[qlen - 1] == '.')
 			qlen--;
-		snprintf(asked, sizeof(asked), "%.*s", (int)(qlen > 250 ? 250 : qlen), qname);
-		np_dns_type_text(qtype, t1, sizeof(t1));
 		if (qd != 1) {
+			snprintf(asked, sizeof(asked), "%.*s", (int)(qlen > 250 ? 250 : qlen), qname);
+			np_dns_type_text(qtype, t1, sizeof(t1));
 			snprintf(why, whylen, "its question section holds %u questions, not the %s %s asked "
 				 "(RCODE %s)", qd, asked, t1, rcode_name(rcode));
 			return NP_DNS_QUESTION_MISMATCH;
@@ -296,6 +313,8 @@ int np_dns_check(const unsigned char *msg, size_t len, const char *qname, int qt
 		if (qname && i == 0 &&
 		    (strlen(name) != qlen || strncasecmp(name, qname, qlen) != 0 ||
 		     get16(msg + next) != qtype || get16(msg + next + 2) != 1)) {
+			snprintf(asked, sizeof(asked), "%.*s", (int)(qlen > 250 ? 250 : qlen), qname);
+			np_dns_type_text(qtype, t1, sizeof(t1));
 			snprintf(got, sizeof(got), "%.250s", name);
 			np_dns_type_text(get16(msg + next), t2, sizeof(t2));
 			snprintf(why, whylen, "its question is %s %s%s, not the %s %s asked", got[0] ? got : ".", t2,
@@ -316,12 +335,13 @@ int np_dns_check(const unsigned char *msg, size_t len, const char *qname, int qt
 					 counts[s], sect[s], counts[s] == 1 ? "" : "s", k - 1);
 				return NP_DNS_COUNT_MISMATCH;
 			}
-			snprintf(where, sizeof(where), "the owner name of %s record %u", sect[s], k);
 			e = walk(msg, len, off, &next, NULL, 0);
 			if (e == W_CUT && tc)
 				return NP_DNS_SOUND;
-			if (e)
+			if (e) {
+				snprintf(where, sizeof(where), "the owner name of %s record %u", sect[s], k);
 				return name_why(e, where, why, whylen);
+			}
 			if (next + 10 > len) {
 				if (tc)
 					return NP_DNS_SOUND;

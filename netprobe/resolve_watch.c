@@ -20,7 +20,8 @@
 #include "error.h"
 
 #define WATCH_MAX_SOCKS 64        /* c-ares: a UDP and a TCP socket per server */
-#define SENT_MAX 256              /* queries remembered, to match answers by ID */
+#define SENT_MAX 1024             /* queries remembered, to match answers by ID:
+				   * more than --parallel's default keeps in flight */
 #define NOTES_MAX 32
 #define QUERY_BYTES_MAX 1024      /* enough of a query for its header and question */
 
@@ -45,6 +46,7 @@ struct np_dns_watch {
 	size_t n_socks;
 	struct sent *sent;            /* ring of SENT_MAX, allocated on first use */
 	size_t sent_next, n_sent;
+	uint16_t *by_id;              /* ID -> ring slot + 1 of its newest query, 0 none */
 	struct np_dns_note *notes;    /* ring of NOTES_MAX, allocated on first use */
 	size_t note_next, n_notes;
 	struct wsock *cur;            /* the socket a stream callback reads for */
@@ -68,10 +70,20 @@ static void record_query(struct np_dns_watch *w, const unsigned char *msg, size_
 		return;
 	if (!w->sent) {
 		w->sent = calloc(SENT_MAX, sizeof(*w->sent));
-		if (!w->sent)
+		w->by_id = calloc(65536, sizeof(*w->by_id));
+		if (!w->sent || !w->by_id) {
+			free(w->sent);
+			free(w->by_id);
+			w->sent = NULL;
+			w->by_id = NULL;
 			return;
+		}
 	}
+	/* The slot's old query is forgotten, unless a newer one has its ID. */
+	if (w->n_sent == SENT_MAX && w->by_id[w->sent[w->sent_next].id & 0xffff] == w->sent_next + 1)
+		w->by_id[w->sent[w->sent_next].id & 0xffff] = 0;
 	w->sent[w->sent_next] = q;
+	w->by_id[q.id & 0xffff] = (uint16_t)(w->sent_next + 1);
 	w->sent_next = (w->sent_next + 1) % SENT_MAX;
 	if (w->n_sent < SENT_MAX)
 		w->n_sent++;
@@ -80,13 +92,9 @@ static void record_query(struct np_dns_watch *w, const unsigned char *msg, size_
 /* The newest query with this ID (a retry resends the same one). */
 static const struct sent *find_query(const struct np_dns_watch *w, unsigned id)
 {
-	for (size_t k = 1; k <= w->n_sent; k++) {
-		const struct sent *q = &w->sent[(w->sent_next + SENT_MAX - k) % SENT_MAX];
+	unsigned slot = w->by_id ? w->by_id[id & 0xffff] : 0;
 
-		if (q->id == id)
-			return q;
-	}
-	return NULL;
+	return slot ? &w->sent[slot - 1] : NULL;
 }
 
 static void judge(struct np_dns_watch *w, struct wsock *s, const unsigned char *msg, size_t len)
@@ -315,6 +323,7 @@ void np_dns_watch_free(struct np_dns_watch *w)
 		np_dns_stream_clear(&w->socks[i].out);
 	}
 	free(w->sent);
+	free(w->by_id);
 	free(w->notes);
 	free(w);
 }

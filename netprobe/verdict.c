@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "verdict.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* The one registry of verdict codes: every probe and every output reads
@@ -348,12 +349,34 @@ static const struct np_verdict verdicts[] = {
 	 ""},
 };
 
+#define N_VERDICTS (sizeof(verdicts) / sizeof(verdicts[0]))
+
+static int by_code(const void *a, const void *b)
+{
+	return strcmp((*(const struct np_verdict *const *)a)->code, (*(const struct np_verdict *const *)b)->code);
+}
+
+static int code_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, (*(const struct np_verdict *const *)elem)->code);
+}
+
+/* Every finding looks its code up: a run of 10,000 findings would walk
+ * the table 10,000 times, so the codes are sorted once and searched. */
 const struct np_verdict *np_verdict_get(const char *code)
 {
-	for (size_t i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
-		if (strcmp(verdicts[i].code, code) == 0)
-			return &verdicts[i];
-	return NULL;
+	static const struct np_verdict *sorted[N_VERDICTS];
+	static int ready;
+	const struct np_verdict *const *hit;
+
+	if (!ready) {
+		for (size_t i = 0; i < N_VERDICTS; i++)
+			sorted[i] = &verdicts[i];
+		qsort(sorted, N_VERDICTS, sizeof(sorted[0]), by_code);
+		ready = 1;
+	}
+	hit = bsearch(code, sorted, N_VERDICTS, sizeof(sorted[0]), code_cmp);
+	return hit ? *hit : NULL;
 }
 
 const struct np_verdict *np_verdict_table(size_t *count)
