@@ -90,17 +90,25 @@ static void status_tag(const struct np_term *t, enum np_status s, char *buf, siz
 	for (; i < 5; i++)
 		up[i] = ' ';
 	up[i] = '\0';
-	snprintf(buf, len, "%s%s%s", col(t, s), up, reset(t));
+	/* "%s%s%s" without printf: called for every finding. */
+	buf[0] = '\0';
+	if (strlen(col(t, s)) + strlen(up) + strlen(reset(t)) < len) {
+		strcat(buf, col(t, s));
+		strcat(buf, up);
+		strcat(buf, reset(t));
+	}
 }
 
 /* "server.lab:80 [198.19.4.2]", or the target alone when it is the
- * address. */
-static void where(const struct np_finding *f, char *buf, size_t len)
+ * address; written without printf, as it is for every finding. */
+static void put_where(FILE *out, const struct np_finding *f)
 {
-	if (f->address[0] && !strstr(f->target, f->address))
-		snprintf(buf, len, "%s [%s]", f->target, f->address);
-	else
-		snprintf(buf, len, "%s", f->target);
+	fputs(f->target, out);
+	if (f->address[0] && !strstr(f->target, f->address)) {
+		fputs(" [", out);
+		fputs(f->address, out);
+		fputc(']', out);
+	}
 }
 
 static void live_erase(struct np_term *t)
@@ -187,12 +195,7 @@ static void on_finding(const struct np_finding *f, void *arg)
 	fputc(' ', t->out);
 	put_padded(t->out, f->verdict->code, 16);
 	fputc(' ', t->out);
-	fputs(f->target, t->out);
-	if (f->address[0] && !strstr(f->target, f->address)) {
-		fputs(" [", t->out);
-		fputs(f->address, t->out);
-		fputc(']', t->out);
-	}
+	put_where(t->out, f);
 	fputs("  ", t->out);
 	fputs(f->summary, t->out);
 	fputc('\n', t->out);
@@ -250,7 +253,7 @@ void np_term_summary(struct np_term *t, const struct np_report *r)
 {
 	static const enum np_status order[] = {NP_FAIL, NP_ERROR, NP_WARN, NP_SKIP};
 	size_t counts[NP_STATUS_COUNT];
-	char tag[32], w[600];
+	char tag[32];
 
 	np_report_counts(r, counts);
 	fputc('\n', t->out);
@@ -284,8 +287,11 @@ void np_term_summary(struct np_term *t, const struct np_report *r)
 					continue;
 				if (!advice[0])
 					advice = g->advice;
-				where(g, w, sizeof(w));
-				fprintf(t->out, "      %s  %s\n", w, g->summary);
+				fputs("      ", t->out);
+				put_where(t->out, g);
+				fputs("  ", t->out);
+				fputs(g->summary, t->out);
+				fputc('\n', t->out);
 			}
 			if (advice[0])
 				fprintf(t->out, "      advice: %s\n", advice);
