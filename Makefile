@@ -237,3 +237,4 @@ bench: deps $(BIN)
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_explain.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_syn.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_idle.sh
+	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_memory.sh

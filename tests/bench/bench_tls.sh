@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # make bench (TLS): 300 TLS endpoints in the lab (one address x 300 ports,
 # ECDSA certificate), three ways: netprobe tls --parallel 300 with its
-# default capture, curl --parallel --parallel-max 300 over the same URLs
+# default options (capture on, terminal output) but -4, and curl -4
+# alike: the bench's nginx listens on the IPv4 address only, curl --parallel --parallel-max 300 over the same URLs
 # (each run beside netprobe's, so both see the same machine), and a
 # sequential openssl s_client loop over 30 of them (scaled to 300). Per
 # run: wall time of each, their ratio, netprobe's capture (packets
@@ -80,8 +81,8 @@ printf '  %-4s %10s %8s %7s %20s %13s %9s %7s\n' run "netprobe s" "curl s" ratio
 : >"$work/rows"
 for run in $(seq 1 "$RUNS"); do
 	read -r np_s np_kb < <(measure ip netns exec "$NS_CLI" "$NETPROBE" tls --ca "$LAB_CA" -4 --parallel "$N" \
-		--quiet --targets-file "$work/targets" --json "$work/np.$run.json")
-	read -r curl_s curl_kb < <(measure ip netns exec "$NS_CLI" curl --parallel --parallel-max "$N" \
+		--targets-file "$work/targets" --json "$work/np.$run.json")
+	read -r curl_s curl_kb < <(measure ip netns exec "$NS_CLI" curl -4 --parallel --parallel-max "$N" \
 		--cacert "$LAB_CA" -s -o /dev/null "${urls[@]}")
 	ok=$(jq '[.findings[] | select(.verdict == "tls.ok")] | length' "$work/np.$run.json")
 	[ "$ok" = "$N" ] || { echo "bench_tls: netprobe found $ok of $N endpoints tls.ok (run $run)" >&2; exit 1; }
