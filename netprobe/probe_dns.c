@@ -15,6 +15,7 @@
 #include "dns_send.h"
 #include "finding.h"
 #include "flow.h"
+#include "strput.h"
 #include "target.h"
 
 static uint32_t name_hash(const char *s)
@@ -220,8 +221,17 @@ void np_dns_submit_q(struct dns_state *st, int ri, const char *name, int interna
 	q->type = type;
 	q->kind = kind;
 	q->req = NULL;
-	snprintf(q->job.label, sizeof(q->job.label), "dns %.200s %s @%s", n, np_dns_type_name(type),
-		 st->res[ri].label);
+	{
+		/* "dns NAME TYPE @RESOLVER" */
+		char *b = q->job.label;
+		size_t bl = sizeof(q->job.label), at = np_str_put(b, bl, 0, "dns ", 4);
+
+		at = np_str_put(b, bl, at, n, 200);
+		at = np_str_put(b, bl, at, " ", 1);
+		at = np_str_put(b, bl, at, np_dns_type_name(type), 16);
+		at = np_str_put(b, bl, at, " @", 2);
+		np_str_put(b, bl, at, st->res[ri].label, bl);
+	}
 	st->outstanding++;
 	np_run_submit(st->run, &q->job);
 }

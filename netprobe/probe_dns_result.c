@@ -12,6 +12,7 @@
 #include "dns_answer.h"
 #include "finding.h"
 #include "flow.h"
+#include "strput.h"
 
 /* --- evidence from packets ---------------------------------------------- */
 
@@ -133,8 +134,10 @@ struct np_finding *np_dns_new_finding(struct dns_q *q, const char *verdict, doub
 	struct dns_res *r = &q->st->res[q->ri];
 	char target[300];
 	struct np_finding *f;
+	size_t at = np_str_put(target, sizeof(target), 0, q->name, 260);
 
-	snprintf(target, sizeof(target), "%.260s %s", q->name, np_dns_type_name(q->type));
+	at = np_str_put(target, sizeof(target), at, " ", 1);
+	np_str_put(target, sizeof(target), at, np_dns_type_name(q->type), 16);
 	f = np_finding_new("dns", target, r->label, verdict);
 	if (!f)
 		return NULL;

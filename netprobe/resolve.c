@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "loop.h"
 #include "resolve_watch.h"
+#include "strput.h"
 
 struct sock_watch {
 	ares_socket_t fd;
@@ -301,7 +302,7 @@ int np_resolver_lookup(struct np_resolver *r, const char *name, int family,
 	*handle = req;
 	req->started_us = np_now_us();
 	req->r = r;
-	snprintf(req->name, sizeof(req->name), "%s", name);
+	np_str_put(req->name, sizeof(req->name), 0, name, sizeof(req->name));
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = family;
 	hints.ai_socktype = SOCK_STREAM;
@@ -355,7 +356,7 @@ int np_resolver_query(struct np_resolver *r, const char *name, int type,
 	req->started_us = np_now_us();
 	req->r = r;
 	req->type = type;
-	snprintf(req->name, sizeof(req->name), "%s", name);
+	np_str_put(req->name, sizeof(req->name), 0, name, sizeof(req->name));
 	*handle = req;
 	/* ns_c_in = 1 (RFC 1035 3.2.4). */
 	ares_query(r->channel, name, 1, type, on_query, req);

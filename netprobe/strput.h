@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef NP_STRPUT_H
+#define NP_STRPUT_H
+
+#include <string.h>
+
+/* Append at most max bytes of s to buf (len bytes) at offset at, cutting
+ * to fit and keeping buf NUL-terminated; returns the new offset. For the
+ * texts made once per query or finding, where snprintf with a precision
+ * ("%.200s") costs a thousand instructions and sometimes a malloc. */
+static inline size_t np_str_put(char *buf, size_t len, size_t at, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	if (len == 0 || at >= len)
+		return at;
+	if (n > len - 1 - at)
+		n = len - 1 - at;
+	memcpy(buf + at, s, n);
+	buf[at + n] = '\0';
+	return at + n;
+}
+
+#endif
