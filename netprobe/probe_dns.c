@@ -12,6 +12,7 @@
 #include "capture.h"
 #include "clock.h"
 #include "dns_answer.h"
+#include "dns_frames.h"
 #include "dns_send.h"
 #include "finding.h"
 #include "flow.h"
@@ -64,6 +65,35 @@ static const char *intern(struct dns_state *st, const char *name)
 
 /* --- the resolver channels and their flows ----------------------------- */
 
+/* Every kept packet of a resolver's sockets: its DNS message indexed by
+ * name, so the finding can cite it (dns_frames.h). Over TCP, a segment
+ * that starts a message (its 2-byte length first, RFC 1035 4.2.2). */
+static void on_dns_packet(struct np_flow *flow, const struct np_flow_pkt *p, void *arg)
+{
+	struct dns_res *r = arg;
+	struct dns_state *st = r->st;
+	struct np_flow_table *ft = np_run_flows(st->run);
+	struct np_kept k;
+	size_t off = p->pkt.payload_off, len;
+
+	(void)flow;
+	if (!ft || !p->frame || p->icmp || (p->pkt.l4 != IPPROTO_UDP && p->pkt.l4 != IPPROTO_TCP))
+		return;
+	np_flow_kept(ft, p->frame - 1, &k);
+	if (off >= k.caplen)
+		return;
+	len = k.caplen - off < p->pkt.payload_len ? k.caplen - off : p->pkt.payload_len;
+	if (p->pkt.l4 == IPPROTO_TCP) {
+		if (len < 2)
+			return;
+		off += 2;
+		len -= 2;
+	}
+	if (!st->frames && !(st->frames = np_dns_frames_new()))
+		return;
+	np_dns_frames_add(st->frames, (int)(r - st->res), p->frame, k.data + off, len);
+}
+
 static void on_socket(int fd, int socktype, void *arg)
 {
 	struct dns_res *r = arg;
@@ -80,10 +110,24 @@ static void on_socket(int fd, int socktype, void *arg)
 	if (p.ss_family != l.ss_family)
 		return;
 	np_run_note_source(r->st->run, (struct sockaddr *)&l);
-	if (!ft || r->n_flows == MAX_FLOWS)
+	if (!ft)
 		return;
+	if (r->n_flows == r->cap_flows) {
+		size_t cap = r->cap_flows ? r->cap_flows * 2 : 8;
+		struct np_flow **f = realloc(r->flows, cap * sizeof(*f));
+		int *t;
+
+		if (!f)
+			return;
+		r->flows = f;
+		t = realloc(r->flow_tcp, cap * sizeof(*t));
+		if (!t)
+			return;
+		r->flow_tcp = t;
+		r->cap_flows = cap;
+	}
 	r->flows[r->n_flows] = np_flow_register(ft, socktype == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP,
-						(struct sockaddr *)&l, (struct sockaddr *)&p, NULL, NULL);
+						(struct sockaddr *)&l, (struct sockaddr *)&p, on_dns_packet, r);
 	if (!r->flows[r->n_flows])
 		return;
 	r->flow_tcp[r->n_flows] = socktype == SOCK_STREAM;
@@ -248,6 +292,8 @@ static void state_free(void *arg)
 		np_resolver_free(st->res[i].ch);
 		np_resolver_free(st->res[i].ch_igntc);
 		np_resolver_free(st->res[i].ch_udp);
+		free(st->res[i].flows);
+		free(st->res[i].flow_tcp);
 	}
 	for (size_t i = 0; i < st->n_results; i++)
 		free(st->results[i].answers);
@@ -255,6 +301,7 @@ static void state_free(void *arg)
 	for (size_t i = 0; i < st->hcap; i++)
 		free(st->htab[i]);
 	free(st->htab);
+	np_dns_frames_free(st->frames);
 	free(st);
 }
 

@@ -15,8 +15,8 @@
 #include "run.h"
 
 struct np_flow;
+struct np_dns_frames;
 
-#define MAX_FLOWS 32              /* sockets one resolver channel opens */
 #define MAX_RESULTS 8192          /* query outcomes kept for cross-checks */
 
 enum q_kind {
@@ -36,10 +36,12 @@ struct dns_res {
 	char servers[80];         /* c-ares server string */
 	struct np_resolver *ch, *ch_igntc, *ch_udp;
 	struct np_dns_sender *snd;    /* its window and retransmissions (dns_send.h) */
-	struct np_flow *flows[MAX_FLOWS];
-	int flow_tcp[MAX_FLOWS];
+	/* Every socket its channels opened, each a flow: c-ares moves to a
+	 * new UDP socket every few hundred queries, so a big run opens many. */
+	struct np_flow **flows;
+	int *flow_tcp;
+	size_t n_flows, cap_flows;
 	struct sockaddr_storage addr;   /* the server, with its port */
-	size_t n_flows;
 	int public_ok, public_failed, internal_ok;
 	struct dns_state *st;
 };
@@ -56,6 +58,7 @@ struct dns_state {
 	size_t n_results;
 	size_t outstanding;
 	int aggregated;
+	struct np_dns_frames *frames;   /* which frames carried which message; NULL without capture */
 };
 
 struct dns_q {

@@ -10,6 +10,7 @@
 
 #include "capture.h"
 #include "dns_answer.h"
+#include "dns_frames.h"
 #include "finding.h"
 #include "flow.h"
 #include "strput.h"
@@ -103,6 +104,50 @@ static void packet_reason(struct dns_q *q, struct np_finding *f, int want_tcp, c
 	}
 }
 
+/* The query's messages (every attempt, and every answer to any of them),
+ * from the saved frames: what the finding's verdict rests on. */
+#define CITE_MAX 8
+
+static const char *rcode_text(unsigned rcode)
+{
+	static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"};
+
+	return rcode < 6 ? names[rcode] : "RCODE>5";
+}
+
+static void cite_messages(struct dns_q *q, struct np_finding *f, const char *verdict)
+{
+	struct np_flow_table *ft = np_run_flows(q->st->run);
+	struct np_dns_frame m[CITE_MAX];
+	char text[400], note[480];
+	size_t n;
+
+	if (!q->st->frames || !ft)
+		return;
+	n = np_dns_frames_find(q->st->frames, q->ri, q->name, q->type, m, CITE_MAX);
+	if (n == 0 || !m[(n < CITE_MAX ? n : CITE_MAX) - 1].answer) {
+		/* The answer's packet may still wait in the capture's ring:
+		 * c-ares can read it before the capture does. */
+		np_capture_drain(np_run_capture(q->st->run));
+		n = np_dns_frames_find(q->st->frames, q->ri, q->name, q->type, m, CITE_MAX);
+	}
+	for (size_t i = 0; i < n && i < CITE_MAX; i++) {
+		if (m[i].answer)
+			snprintf(text, sizeof(text), "answer ID 0x%04x: %s, %u answer record%s", m[i].id,
+				 rcode_text(m[i].rcode), m[i].ancount, m[i].ancount == 1 ? "" : "s");
+		else
+			snprintf(text, sizeof(text), "query ID 0x%04x: %.300s %s", m[i].id, q->name,
+				 np_dns_type_name(q->type));
+		np_finding_evidence(f, m[i].frame, 0, "%s", text);
+		/* The saved capture says the same at the frame. */
+		snprintf(note, sizeof(note), "netprobe: %s: %s", verdict, text);
+		np_flow_comment(ft, m[i].frame, note);
+	}
+	if (n > CITE_MAX)
+		np_finding_evidence(f, 0, 0, "%zu more messages for %s %s", n - CITE_MAX, q->name,
+				    np_dns_type_name(q->type));
+}
+
 /* --- findings ------------------------------------------------------------ */
 
 static void record(struct dns_q *q, const char *verdict, const struct np_dns_answer *a)
@@ -141,6 +186,7 @@ struct np_finding *np_dns_new_finding(struct dns_q *q, const char *verdict, doub
 	f = np_finding_new("dns", target, r->label, verdict);
 	if (!f)
 		return NULL;
+	cite_messages(q, f, verdict);
 	np_finding_metric_str(f, "resolver", r->label);
 	np_finding_metric_str(f, "type", np_dns_type_name(q->type));
 	if (ms >= 0)

@@ -186,6 +186,30 @@ test_capture_300_tls_endpoints_lose_no_packet() {
 		2>/dev/null | wc -l)" = "$n" ] || fail "not every cited SYN-ACK frame is a SYN-ACK"
 }
 
+# Ten thousand names through the lab's unbound with the default options:
+# no packet lost, and every finding cites its query and its answer by
+# frame, each of which is, in the saved file, that very message (ID and
+# name as tshark reads them) and carries the verdict as its comment.
+test_capture_10000_dns_names_lose_no_packet() {
+	local n=10000
+	for i in $(seq 1 "$n"); do echo "c$i.bench.example.net"; done >"$TMP/d10k.names"
+	cap d10k dns --type A --resolver "$DNS_GOOD4" --targets-file "$TMP/d10k.names"
+	jqe "$TMP/d10k.json" "[.findings[] | select(.verdict == \"dns.nxdomain\")] | length == $n"
+	jqe "$TMP/d10k.json" '.capture | .dropped == 0 and .kernel_dropped == 0 and .not_kept == 0'
+	jqe "$TMP/d10k.json" '[.findings[] | select(.verdict == "capture.dropped")] | length == 0'
+	jqe "$TMP/d10k.json" '[.findings[] | select(.verdict == "dns.nxdomain") |
+		[.evidence[] | select(.frame != null) | .text] |
+		(any(test("^query ID 0x")) and any(test("^answer ID 0x[0-9a-f]{4}: NXDOMAIN")))] | all'
+	# "FRAME ID NAME" as the findings cite them, and as tshark reads the file
+	jq -r '.findings[] | select(.verdict == "dns.nxdomain") | .target as $t | .evidence[] |
+		select(.frame != null) | "\(.frame) \(.text | capture("ID (?<id>0x[0-9a-f]+)").id) \($t | split(" ")[0])"' \
+		"$TMP/d10k.json" | sort -n >"$TMP/d10k.cited"
+	tshark -r "$TMP/d10k.pcapng" -Y 'frame.comment contains "dns.nxdomain"' -T fields -e frame.number \
+		-e dns.id -e dns.qry.name 2>/dev/null | awk '{ print $1, $2, $3 }' | sort -n >"$TMP/d10k.file"
+	expect "frames cited" "$(wc -l <"$TMP/d10k.cited")" $((2 * n))
+	cmp -s "$TMP/d10k.cited" "$TMP/d10k.file" || fail "cited frames differ from the file's: $(diff "$TMP/d10k.cited" "$TMP/d10k.file" | head -3)"
+}
+
 # A DNS server that truncates every UDP answer, then streams an answer
 # that never ends on TCP (fixtures/lab/dns_flood.py): the run ends within
 # its timeout, netprobe's memory stays under the bound README gives

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "dns_frames.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns_check.h"
+#include "error.h"
+
+struct entry {
+	uint64_t key;             /* hash of (resolver, name, type) */
+	uint32_t next;            /* next entry of its bucket, + 1; 0 none */
+	struct np_dns_frame f;
+};
+
+struct np_dns_frames {
+	struct entry *e;
+	size_t n, cap;
+	uint32_t *head;           /* bucket -> last entry + 1 */
+	uint32_t *tail;           /* bucket -> first entry + 1 (oldest first) */
+	size_t nb;                /* buckets, a power of two */
+	uint64_t over;
+};
+
+#define BUCKETS_MIN 1024
+
+/* FNV-1a over the resolver, the name as DNS compares it and the type. */
+static uint64_t key_of(int ri, const char *name, int type)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t n = strlen(name);
+
+	if (n && name[n - 1] == '.')
+		n--;
+	h = (h ^ (uint64_t)(unsigned)ri) * 1099511628211ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint64_t)(unsigned char)tolower((unsigned char)name[i])) * 1099511628211ULL;
+	h = (h ^ (uint64_t)(unsigned)type) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+struct np_dns_frames *np_dns_frames_new(void)
+{
+	return calloc(1, sizeof(struct np_dns_frames));
+}
+
+void np_dns_frames_free(struct np_dns_frames *fr)
+{
+	if (!fr)
+		return;
+	free(fr->e);
+	free(fr->head);
+	free(fr->tail);
+	free(fr);
+}
+
+/* Buckets at least twice the entries, so chains stay short. */
+static int rehash(struct np_dns_frames *fr, size_t nb)
+{
+	uint32_t *head = calloc(nb, sizeof(*head)), *tail = calloc(nb, sizeof(*tail));
+
+	if (!head || !tail) {
+		free(head);
+		free(tail);
+		return NP_ENOMEM;
+	}
+	free(fr->head);
+	free(fr->tail);
+	fr->head = head;
+	fr->tail = tail;
+	fr->nb = nb;
+	/* Oldest first: each bucket's chain runs from tail to head. */
+	for (size_t i = 0; i < fr->n; i++) {
+		size_t b = fr->e[i].key & (nb - 1);
+
+		fr->e[i].next = 0;
+		if (fr->head[b])
+			fr->e[fr->head[b] - 1].next = (uint32_t)(i + 1);
+		else
+			fr->tail[b] = (uint32_t)(i + 1);
+		fr->head[b] = (uint32_t)(i + 1);
+	}
+	return 0;
+}
+
+int np_dns_frames_add(struct np_dns_frames *fr, int ri, uint32_t frame, const uint8_t *msg, size_t len)
+{
+	char name[NP_DNS_NAME_TEXT_MAX];
+	unsigned id;
+	int type;
+	struct entry *e;
+	size_t b;
+
+	if (np_dns_question(msg, len, &id, name, sizeof(name), &type) < 0)
+		return 0;
+	if (fr->n == NP_DNS_FRAMES_MAX) {
+		fr->over++;
+		return NP_ERANGE;
+	}
+	if (fr->n == fr->cap) {
+		size_t cap = fr->cap ? fr->cap * 2 : 256;
+		struct entry *v = realloc(fr->e, cap * sizeof(*v));
+
+		if (!v)
+			return NP_ENOMEM;
+		fr->e = v;
+		fr->cap = cap;
+	}
+	e = &fr->e[fr->n];
+	e->key = key_of(ri, name, type);
+	e->next = 0;
+	e->f.frame = frame;
+	e->f.id = (uint16_t)id;
+	e->f.answer = (msg[2] & 0x80) != 0;
+	e->f.rcode = msg[3] & 0x0f;
+	e->f.ancount = (uint16_t)(msg[6] << 8 | msg[7]);
+	fr->n++;
+	/* Growing the buckets links every entry, this one too. */
+	if (fr->n * 2 > fr->nb) {
+		if (rehash(fr, fr->nb ? fr->nb * 2 : BUCKETS_MIN) < 0) {
+			fr->n--;
+			return NP_ENOMEM;
+		}
+		return 0;
+	}
+	b = e->key & (fr->nb - 1);
+	if (fr->head[b])
+		fr->e[fr->head[b] - 1].next = (uint32_t)fr->n;
+	else
+		fr->tail[b] = (uint32_t)fr->n;
+	fr->head[b] = (uint32_t)fr->n;
+	return 0;
+}
+
+size_t np_dns_frames_find(const struct np_dns_frames *fr, int ri, const char *name, int type,
+			  struct np_dns_frame *out, size_t max)
+{
+	uint64_t key = key_of(ri, name, type);
+	size_t n = 0;
+
+	if (!fr || !fr->nb)
+		return 0;
+	for (uint32_t i = fr->tail[key & (fr->nb - 1)]; i; i = fr->e[i - 1].next) {
+		if (fr->e[i - 1].key != key)
+			continue;
+		if (n < max)
+			out[n] = fr->e[i - 1].f;
+		n++;
+	}
+	return n;
+}
+
+uint64_t np_dns_frames_over(const struct np_dns_frames *fr)
+{
+	return fr ? fr->over : 0;
+}
