@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns_check.h"
 #include "error.h"
 
 struct entry {
@@ -25,19 +24,75 @@ struct np_dns_frames {
 
 #define BUCKETS_MIN 1024
 
-/* FNV-1a over the resolver, the name as DNS compares it and the type. */
+#define FNV_BASIS 1469598103934665603ULL
+#define FNV_PRIME 1099511628211ULL
+
+static uint64_t fnv(uint64_t h, unsigned v)
+{
+	return (h ^ (uint64_t)v) * FNV_PRIME;
+}
+
+static uint64_t key_end(uint64_t h, int type)
+{
+	h = fnv(h, (unsigned)type);
+	return h ? h : 1;
+}
+
+/* FNV-1a over the resolver, the name as DNS compares it (case ignored,
+ * no final dot) and the type. */
 static uint64_t key_of(int ri, const char *name, int type)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = fnv(FNV_BASIS, (unsigned)ri);
 	size_t n = strlen(name);
 
 	if (n && name[n - 1] == '.')
 		n--;
-	h = (h ^ (uint64_t)(unsigned)ri) * 1099511628211ULL;
 	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint64_t)(unsigned char)tolower((unsigned char)name[i])) * 1099511628211ULL;
-	h = (h ^ (uint64_t)(unsigned)type) * 1099511628211ULL;
-	return h ? h : 1;
+		h = fnv(h, (unsigned)tolower((unsigned char)name[i]));
+	return key_end(h, type);
+}
+
+/* The same key from a message's question, read off the wire: its labels
+ * joined by dots as the text form has them. Only a name of plain
+ * characters (letters, digits, '-', '_'): any other byte is escaped in
+ * the text form, and such a message is left out (-1), as are a
+ * compressed or cut question. Sets *id and *type. */
+static int key_of_question(int ri, const uint8_t *msg, size_t len, uint64_t *key, unsigned *id, int *type)
+{
+	uint64_t h = fnv(FNV_BASIS, (unsigned)ri);
+	size_t pos = 12;
+	int first = 1;
+
+	if (len < 12 || (msg[4] << 8 | msg[5]) == 0)
+		return -1;
+	for (;;) {
+		unsigned c;
+
+		if (pos >= len)
+			return -1;
+		c = msg[pos++];
+		if (c == 0)
+			break;
+		if (c > 63 || pos + c > len)
+			return -1;
+		if (!first)
+			h = fnv(h, '.');
+		first = 0;
+		for (unsigned i = 0; i < c; i++) {
+			unsigned char b = msg[pos + i];
+
+			if (!isalnum(b) && b != '-' && b != '_')
+				return -1;
+			h = fnv(h, (unsigned)tolower(b));
+		}
+		pos += c;
+	}
+	if (pos + 4 > len)
+		return -1;
+	*id = (unsigned)(msg[0] << 8 | msg[1]);
+	*type = msg[pos] << 8 | msg[pos + 1];
+	*key = key_end(h, *type);
+	return 0;
 }
 
 struct np_dns_frames *np_dns_frames_new(void)
@@ -86,13 +141,13 @@ static int rehash(struct np_dns_frames *fr, size_t nb)
 
 int np_dns_frames_add(struct np_dns_frames *fr, int ri, uint32_t frame, const uint8_t *msg, size_t len)
 {
-	char name[NP_DNS_NAME_TEXT_MAX];
+	uint64_t key;
 	unsigned id;
 	int type;
 	struct entry *e;
 	size_t b;
 
-	if (np_dns_question(msg, len, &id, name, sizeof(name), &type) < 0)
+	if (key_of_question(ri, msg, len, &key, &id, &type) < 0)
 		return 0;
 	if (fr->n == NP_DNS_FRAMES_MAX) {
 		fr->over++;
@@ -108,7 +163,7 @@ int np_dns_frames_add(struct np_dns_frames *fr, int ri, uint32_t frame, const ui
 		fr->cap = cap;
 	}
 	e = &fr->e[fr->n];
-	e->key = key_of(ri, name, type);
+	e->key = key;
 	e->next = 0;
 	e->f.frame = frame;
 	e->f.id = (uint16_t)id;

@@ -27,7 +27,8 @@ struct np_dns_frames *np_dns_frames_new(void);
 void np_dns_frames_free(struct np_dns_frames *fr);
 
 /* A DNS message (UDP payload) seen on resolver ri's flow in frame. Not a
- * message with a question: ignored. Returns 0, or NP_ENOMEM / NP_ERANGE
+ * message with a question, or one whose name holds bytes other than
+ * letters, digits, '-' and '_' (their text form is escaped): ignored. Returns 0, or NP_ENOMEM / NP_ERANGE
  * (full: counted in np_dns_frames_over). */
 int np_dns_frames_add(struct np_dns_frames *fr, int ri, uint32_t frame, const uint8_t *msg, size_t len);
 

@@ -96,6 +96,15 @@ static void not_a_message_is_ignored(void **state)
 	assert_int_equal(np_dns_frames_add(fr, 0, 2, dig_query, 11), 0);   /* cut in the header */
 	assert_int_equal(np_dns_frames_add(fr, 0, 3, dig_query, 20), 0);   /* cut in the name */
 	assert_int_equal(np_dns_frames_find(fr, 0, "www.example.com", 1, m, 1), 0);
+	/* a compression pointer in the question */
+	{
+		uint8_t q[sizeof(dig_query)];
+
+		memcpy(q, dig_query, sizeof(q));
+		q[12] = 0xc0;
+		assert_int_equal(np_dns_frames_add(fr, 0, 4, q, sizeof(q)), 0);
+	}
+	assert_int_equal(np_dns_frames_find(fr, 0, "www.example.com", 1, m, 1), 0);
 	np_dns_frames_free(fr);
 }
 
