@@ -10,6 +10,10 @@ PKGS     := libcares jansson libssl libcrypto libpcap libcap-ng yaml-0.1 krb5-gs
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -D_GNU_SOURCE \
             -DNP_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# MIT krb5 and libcap-ng have no run-time version call: `netprobe --version`
+# names the version of the headers built with (netprobe/libversion.c).
+CFLAGS   += -DNP_KRB5_VERSION='"$(shell pkg-config --modversion krb5-gssapi 2>/dev/null)"' \
+            -DNP_CAPNG_VERSION='"$(shell pkg-config --modversion libcap-ng 2>/dev/null)"'
 # libnet (crafted packets) has no pkg-config file on Debian 12: its own
 # libnet-config, else the plain library name.
 LIBNET_LIBS := $(shell libnet-config --libs 2>/dev/null || echo -lnet)

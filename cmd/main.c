@@ -14,6 +14,7 @@
 
 #include "cmd.h"
 #include "../netprobe/addr.h"
+#include "../netprobe/libversion.h"
 #include "../tls/tls.h"
 
 #ifndef NP_VERSION
@@ -121,11 +122,25 @@ static void general_help(FILE *out)
 		"Run 'netprobe help COMMAND' for a command's options.\n");
 }
 
+/* The libraries as loaded now, not as built against: after an upgrade of
+ * one of them this is what a bug report needs. */
 static void version(void)
 {
+	struct np_libversion v[16];
+	size_t n = np_libversion_list(v, sizeof(v) / sizeof(v[0]));
+
 	printf("netprobe %s\n", NP_VERSION);
-	printf("c-ares %s, %s, jansson %s\n", ares_version(NULL), np_tls_library_version(),
-	       JANSSON_VERSION);
+	for (size_t i = 0; i < n; i++) {
+		printf("%-12s %s", v[i].name, v[i].version[0] ? v[i].version : "unknown");
+		if (v[i].runtime)
+			printf(" (run time%s%s%s)", v[i].detail[0] ? ": \"" : "", v[i].detail,
+			       v[i].detail[0] ? "\"" : "");
+		else
+			printf(" (headers built with; the library has no run-time version call)");
+		if (v[i].loaded[0])
+			printf(" %s", v[i].loaded);
+		putchar('\n');
+	}
 }
 
 static const struct np_cmd_entry *find_command(const char *name)
