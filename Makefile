@@ -48,8 +48,20 @@ LIB      := $(BUILD)/libnetprobe.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit lab-test demo install uninstall clean
+.PHONY: all deps test unit lab-test demo install uninstall clean doc
 all: $(BIN)
+
+# netprobe(1) and the bash completion, written by the program from the
+# tables its help comes from (cmd/doc.c), so they cannot drift from it.
+MAN      := $(BUILD)/doc/netprobe.1
+COMPL    := $(BUILD)/doc/netprobe.bash
+doc: $(MAN) $(COMPL)
+$(MAN): $(BIN)
+	@mkdir -p $(dir $@)
+	$(BIN) --man >$@.tmp && mv $@.tmp $@
+$(COMPL): $(BIN)
+	@mkdir -p $(dir $@)
+	$(BIN) --bash-completion >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/%.o: %.c $(wildcard netprobe/*.h tls/*.h cmd/*.h)
 	@mkdir -p $(dir $@)
@@ -99,15 +111,19 @@ demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	@NETPROBE=$(abspath $(BIN)) fixtures/demo.sh
 
-install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin
+install: $(BIN) $(MAN) $(COMPL)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/netprobe
+	install -m 0644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man1/netprobe.1
+	install -m 0644 $(COMPL) $(DESTDIR)$(PREFIX)/share/bash-completion/completions/netprobe
 	@echo "Installed $(DESTDIR)$(PREFIX)/bin/netprobe."
 	@echo "To capture packets and send crafted probes without root, grant it raw sockets:"
 	@echo "  setcap cap_net_raw+ep $(PREFIX)/bin/netprobe"
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/netprobe
+	rm -f $(DESTDIR)$(PREFIX)/bin/netprobe $(DESTDIR)$(PREFIX)/share/man/man1/netprobe.1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/netprobe
 
 clean:
 	rm -rf build bin
