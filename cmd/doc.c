@@ -214,8 +214,8 @@ int np_cmd_print_man(FILE *out)
 	      "\\fB\\-\\-profile\\fR \\fIFILE\\fR (where the Debian package installs them)\n"
 	      ".TP\n.I /usr/share/bash\\-completion/completions/netprobe\n"
 	      "bash completion of commands, options, profile names and verdict codes\n"
-	      ".TP\n.I /usr/lib/systemd/system/netprobe*.service\n"
-	      "systemd units, when the package ships them\n", out);
+	      ".TP\n.I /lib/systemd/system/netprobe*.service\n"
+	      "systemd units, when the package ships them (installed neither enabled nor started)\n", out);
 	roff_examples(out);
 	fputs(".SH SECURITY\n"
 	      "netprobe opens its packet capture and output files first, then drops what it no longer "
