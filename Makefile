@@ -8,8 +8,12 @@ SANITIZE ?= 0
 CC       ?= cc
 PKGS     := libcares jansson libssl libcrypto libpcap libcap-ng yaml-0.1 krb5-gssapi krb5 libxml-2.0
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -D_GNU_SOURCE \
+CFLAGS   += $(CPPFLAGS) -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -D_GNU_SOURCE \
             -DNP_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# MIT krb5 and libcap-ng have no run-time version call: `netprobe --version`
+# names the version of the headers built with (netprobe/libversion.c).
+CFLAGS   += -DNP_KRB5_VERSION='"$(shell pkg-config --modversion krb5-gssapi 2>/dev/null)"' \
+            -DNP_CAPNG_VERSION='"$(shell pkg-config --modversion libcap-ng 2>/dev/null)"'
 # libnet (crafted packets) has no pkg-config file on Debian 12: its own
 # libnet-config, else the plain library name.
 LIBNET_LIBS := $(shell libnet-config --libs 2>/dev/null || echo -lnet)
@@ -44,8 +48,20 @@ LIB      := $(BUILD)/libnetprobe.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit lab-test demo install uninstall clean
+.PHONY: all deps test unit lab-test demo install uninstall clean doc
 all: $(BIN)
+
+# netprobe(1) and the bash completion, written by the program from the
+# tables its help comes from (cmd/doc.c), so they cannot drift from it.
+MAN      := $(BUILD)/doc/netprobe.1
+COMPL    := $(BUILD)/doc/netprobe.bash
+doc: $(MAN) $(COMPL)
+$(MAN): $(BIN)
+	@mkdir -p $(dir $@)
+	$(BIN) --man >$@.tmp && mv $@.tmp $@
+$(COMPL): $(BIN)
+	@mkdir -p $(dir $@)
+	$(BIN) --bash-completion >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/%.o: %.c $(wildcard netprobe/*.h tls/*.h cmd/*.h)
 	@mkdir -p $(dir $@)
@@ -95,15 +111,48 @@ demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	@NETPROBE=$(abspath $(BIN)) fixtures/demo.sh
 
-install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin
+# The built-in profiles also as files, to copy and edit; systemd units
+# from contrib/ where there are any.
+UNITS    := $(wildcard contrib/*.service)
+UNITDIR  ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+install: $(BIN) $(MAN) $(COMPL)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/netprobe/profiles
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/netprobe
+	install -m 0644 $(MAN) $(DESTDIR)$(PREFIX)/share/man/man1/netprobe.1
+	install -m 0644 $(COMPL) $(DESTDIR)$(PREFIX)/share/bash-completion/completions/netprobe
+	install -m 0644 $(PROFILES) $(DESTDIR)$(PREFIX)/share/netprobe/profiles/
+	$(if $(UNITS),install -d $(DESTDIR)$(UNITDIR) && install -m 0644 $(UNITS) $(DESTDIR)$(UNITDIR)/)
 	@echo "Installed $(DESTDIR)$(PREFIX)/bin/netprobe."
 	@echo "To capture packets and send crafted probes without root, grant it raw sockets:"
 	@echo "  setcap cap_net_raw+ep $(PREFIX)/bin/netprobe"
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/netprobe
+	rm -f $(DESTDIR)$(PREFIX)/bin/netprobe $(DESTDIR)$(PREFIX)/share/man/man1/netprobe.1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/netprobe \
+		$(addprefix $(DESTDIR)$(PREFIX)/share/netprobe/profiles/,$(notdir $(PROFILES))) \
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
+	-rmdir $(DESTDIR)$(PREFIX)/share/netprobe/profiles $(DESTDIR)$(PREFIX)/share/netprobe 2>/dev/null
+
+# The Debian package, built with dpkg-buildpackage from debian/ in a copy
+# of the tree under build/deb/ (dpkg-buildpackage writes its results to
+# the parent of the tree it builds, which must not be wherever this
+# checkout sits); the .deb ends up in build/. The changelog's version must
+# be the program's.
+DEB_VERSION = $(shell dpkg-parsechangelog -SVersion 2>/dev/null)
+DEB_ARCH    = $(shell dpkg --print-architecture)
+DEB         := build/netprobe_$(VERSION)_$(DEB_ARCH).deb
+.PHONY: deb
+deb:
+	@[ "$(DEB_VERSION)" = "$(VERSION)" ] || \
+		{ echo "deb: debian/changelog says $(DEB_VERSION), the Makefile $(VERSION)" >&2; exit 1; }
+	rm -rf build/deb && mkdir -p build/deb/netprobe-$(VERSION)
+	tar -cf - --exclude=./build --exclude=./bin --exclude=./.git --exclude=./demo-out . | \
+		tar -xf - -C build/deb/netprobe-$(VERSION)
+	cd build/deb/netprobe-$(VERSION) && DEB_BUILD_OPTIONS="parallel=1 $(DEB_BUILD_OPTIONS)" \
+		dpkg-buildpackage -b -us -uc
+	mv build/deb/netprobe_$(VERSION)_$(DEB_ARCH).deb $(DEB)
+	@echo "Built $(DEB) (dpkg -i $(DEB) as root to install it)."
 
 clean:
 	rm -rf build bin
@@ -213,6 +262,12 @@ build/fuzz/fuzz_tls_record: tests/fuzz/fuzz_tls_record.c netprobe/tls_record.c n
 $(FUZZ_BIN): tests/fuzz/fuzz_dissect.c netprobe/dissect.c netprobe/dissect.h netprobe/error.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_dissect.c netprobe/dissect.c
+
+# The Debian package built, checked (lintian, dpkg-deb -c), installed, used
+# as nobody and purged (root; several minutes: not part of `make test`).
+.PHONY: test-deb
+test-deb: deps $(BIN)
+	@NETPROBE=$(abspath $(BIN)) LAB_TESTS=deb tests/lab/run.sh
 
 # netprobe idle with its real defaults against the lab's firewall at 200 s
 # and 600 s (about 6.5 minutes, root): not part of `make test`.

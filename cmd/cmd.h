@@ -71,6 +71,24 @@ extern const struct np_cmd_entry np_cmd_nat_entry;
 extern const struct np_cmd_entry np_cmd_run_entry;
 extern const struct np_cmd_entry np_cmd_merge_entry;
 
+/* The tables the help, the man page and the completion are made from
+ * (main.c): every command (NULL-terminated), the options every check
+ * shares, the exit statuses, and the program's one-paragraph description. */
+extern const struct np_cmd_entry *const np_cmd_table[];
+extern const struct np_cmd_opt np_cmd_common_opts[];
+struct np_cmd_exit {
+	const char *status;
+	const char *meaning;
+};
+extern const struct np_cmd_exit np_cmd_exits[];
+extern const char np_cmd_about[];
+
+/* netprobe(1) as roff, and the bash completion script, from those tables,
+ * the verdict registry and the built-in profiles (doc.c); -1 on a write
+ * error. */
+int np_cmd_print_man(FILE *out);
+int np_cmd_print_completion(FILE *out);
+
 /* One line naming what was wrong, on stderr: "netprobe CMD: ...". */
 void np_cmd_error(const struct np_cmd_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -14,14 +14,17 @@
 
 #include "cmd.h"
 #include "../netprobe/addr.h"
+#include "../netprobe/libversion.h"
+#include "../netprobe/verdict.h"
 #include "../tls/tls.h"
 
 #ifndef NP_VERSION
 #define NP_VERSION "unknown"
 #endif
 
-/* The command table: one entry per subcommand, each in its own file. */
-static const struct np_cmd_entry *const commands[] = {
+/* The command table: one entry per subcommand, each in its own file. The
+ * help, the man page and the bash completion (doc.c) all read it. */
+const struct np_cmd_entry *const np_cmd_table[] = {
 	&np_cmd_run_entry,
 	&np_cmd_tcp_entry,
 	&np_cmd_dns_entry,
@@ -43,7 +46,7 @@ enum {
 };
 
 /* Options every check shares, parsed here and nowhere else. */
-static const struct np_cmd_opt common_opts[] = {
+const struct np_cmd_opt np_cmd_common_opts[] = {
 	{"json", required_argument, OPT_JSON, "FILE|-", "write the JSON report to FILE (- : stdout, human output then goes to stderr)"},
 	{"junit", required_argument, OPT_JUNIT, "FILE", "write a JUnit XML report to FILE"},
 	{"html", required_argument, OPT_HTML, "FILE|-", "write a self-contained HTML sign-off report to FILE"},
@@ -105,34 +108,69 @@ static void command_help(FILE *out, const struct np_cmd_entry *e)
 		print_opts(out, e->opts);
 	}
 	fprintf(out, "\nCommon options:\n");
-	print_opts(out, common_opts);
+	print_opts(out, np_cmd_common_opts);
 }
+
+const char np_cmd_about[] =
+	"netprobe tells whether a network path is fit for a long-lived, TLS-protected\n"
+	"service, and when it is not, where and how it breaks.";
+
+const struct np_cmd_exit np_cmd_exits[] = {
+	{"0", "every finding passed (warnings and skips allowed)"},
+	{"1", "at least one finding failed"},
+	{"2", "usage or input error: one line on stderr names it"},
+	{"3", "nothing failed, but a check could not run (error findings), or an internal error"},
+	{"130, 143", "interrupted by SIGINT / SIGTERM, after writing the reports with what was known"},
+	{0},
+};
 
 static void general_help(FILE *out)
 {
-	fprintf(out, "usage: netprobe COMMAND [OPTIONS] [TARGETS]\n\n"
-		"netprobe tells whether a network path is fit for a long-lived, TLS-protected\n"
-		"service, and when it is not, where and how it breaks.\n\nCommands:\n");
-	for (size_t i = 0; commands[i]; i++)
-		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
-	fprintf(out, "  %-10s %s\n", "help", "help [COMMAND]: this text, or a command's");
-	fprintf(out, "\nExit status: 0 all passed (warnings allowed), 1 a check failed, 2 usage or\n"
-		"input error, 3 a check could not run, 130/143 interrupted.\n"
-		"Run 'netprobe help COMMAND' for a command's options.\n");
+	fprintf(out, "usage: netprobe COMMAND [OPTIONS] [TARGETS]\n\n%s\n\nCommands:\n", np_cmd_about);
+	for (size_t i = 0; np_cmd_table[i]; i++)
+		fprintf(out, "  %-10s %s\n", np_cmd_table[i]->name, np_cmd_table[i]->summary);
+	fprintf(out, "  %-10s %s\n", "help", "help [COMMAND|VERDICT]: this text, a command's, or what a verdict code means");
+	fprintf(out, "\nExit status:\n");
+	for (const struct np_cmd_exit *x = np_cmd_exits; x->status; x++)
+		fprintf(out, "  %-10s %s\n", x->status, x->meaning);
+	fprintf(out, "\nRun 'netprobe help COMMAND' for a command's options; 'man netprobe' for all.\n");
 }
 
+/* `netprobe help tls.intercepted`: a code read in a report, explained
+ * from the one registry (verdict.c). */
+static void verdict_help(FILE *out, const struct np_verdict *v)
+{
+	fprintf(out, "%s (%s): %s\n", v->code, np_status_name(v->status), v->meaning);
+	if (v->advice[0])
+		fprintf(out, "\n%s\n", v->advice);
+}
+
+/* The libraries as loaded now, not as built against: after an upgrade of
+ * one of them this is what a bug report needs. */
 static void version(void)
 {
+	struct np_libversion v[16];
+	size_t n = np_libversion_list(v, sizeof(v) / sizeof(v[0]));
+
 	printf("netprobe %s\n", NP_VERSION);
-	printf("c-ares %s, %s, jansson %s\n", ares_version(NULL), np_tls_library_version(),
-	       JANSSON_VERSION);
+	for (size_t i = 0; i < n; i++) {
+		printf("%-12s %s", v[i].name, v[i].version[0] ? v[i].version : "unknown");
+		if (v[i].runtime)
+			printf(" (run time%s%s%s)", v[i].detail[0] ? ": \"" : "", v[i].detail,
+			       v[i].detail[0] ? "\"" : "");
+		else
+			printf(" (headers built with; the library has no run-time version call)");
+		if (v[i].loaded[0])
+			printf(" %s", v[i].loaded);
+		putchar('\n');
+	}
 }
 
 static const struct np_cmd_entry *find_command(const char *name)
 {
-	for (size_t i = 0; commands[i]; i++)
-		if (strcmp(commands[i]->name, name) == 0)
-			return commands[i];
+	for (size_t i = 0; np_cmd_table[i]; i++)
+		if (strcmp(np_cmd_table[i]->name, name) == 0)
+			return np_cmd_table[i];
 	return NULL;
 }
 
@@ -289,7 +327,7 @@ static int set_source(struct np_cmd_ctx *ctx, const char *s)
 static int build_longopts(const struct np_cmd_entry *e, struct option *lo)
 {
 	size_t n = 0;
-	const struct np_cmd_opt *sets[2] = {common_opts, e->opts};
+	const struct np_cmd_opt *sets[2] = {np_cmd_common_opts, e->opts};
 
 	for (int s = 0; s < 2; s++)
 		for (const struct np_cmd_opt *o = sets[s]; o && o->name; o++) {
@@ -479,6 +517,12 @@ int main(int argc, char **argv)
 		version();
 		return 0;
 	}
+	/* Not in the help: what the build installs beside the binary, made
+	 * from the same tables as the help so neither can drift (doc.c). */
+	if (strcmp(argv[1], "--man") == 0 && argc == 2)
+		return np_cmd_print_man(stdout) < 0 ? 3 : 0;
+	if (strcmp(argv[1], "--bash-completion") == 0 && argc == 2)
+		return np_cmd_print_completion(stdout) < 0 ? 3 : 0;
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
 		const struct np_cmd_entry *e;
@@ -488,9 +532,13 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		e = find_command(argv[2]);
+		if (!e && np_verdict_get(argv[2])) {
+			verdict_help(stdout, np_verdict_get(argv[2]));
+			return 0;
+		}
 		if (!e) {
-			np_cmd_error(NULL, "unknown command '%s'", argv[2]);
-			fprintf(stderr, "usage: netprobe help [COMMAND]\n");
+			np_cmd_error(NULL, "unknown command or verdict code '%s'", argv[2]);
+			fprintf(stderr, "usage: netprobe help [COMMAND|VERDICT]\n");
 			return 2;
 		}
 		command_help(stdout, e);

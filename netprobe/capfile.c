@@ -85,6 +85,16 @@ static void library_init(void)
 	done = 1;
 }
 
+const char *np_capfile_library_version(void)
+{
+	/* ws_version.h (through wireshark.h): the headers of the build. */
+#define NP_STR2(x) #x
+#define NP_STR(x) NP_STR2(x)
+	return NP_STR(WIRESHARK_VERSION_MAJOR) "." NP_STR(WIRESHARK_VERSION_MINOR) "." NP_STR(WIRESHARK_VERSION_MICRO);
+#undef NP_STR
+#undef NP_STR2
+}
+
 int64_t np_capfile_ts_ns(int64_t sec, int64_t nsec, int *ok)
 {
 	int64_t ns;

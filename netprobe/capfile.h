@@ -65,6 +65,10 @@ const char *np_capfile_format(const struct np_capfile *f);
 
 void np_capfile_close(struct np_capfile *f);
 
+/* The version of the Wireshark headers built with ("4.0.17"): libwiretap
+ * has no call that returns its own. */
+const char *np_capfile_library_version(void);
+
 /* Nanoseconds since the epoch from seconds and nanoseconds, or 0 (and
  * *ok = 0) when they do not fit: a file's time stamps are outside input. */
 int64_t np_capfile_ts_ns(int64_t sec, int64_t nsec, int *ok);
