@@ -131,16 +131,32 @@ static void cite_messages(struct dns_q *q, struct np_finding *f, const char *ver
 		np_capture_drain(np_run_capture(q->st->run));
 		n = np_dns_frames_find(q->st->frames, q->ri, q->name, q->type, m, CITE_MAX);
 	}
+	/* Put together by hand: 20,000 of these in a run of 10,000 names. */
 	for (size_t i = 0; i < n && i < CITE_MAX; i++) {
-		if (m[i].answer)
-			snprintf(text, sizeof(text), "answer ID 0x%04x: %s, %u answer record%s", m[i].id,
-				 rcode_text(m[i].rcode), m[i].ancount, m[i].ancount == 1 ? "" : "s");
-		else
-			snprintf(text, sizeof(text), "query ID 0x%04x: %.300s %s", m[i].id, q->name,
-				 np_dns_type_name(q->type));
+		static const char hex[] = "0123456789abcdef";
+		char id[8] = {'0', 'x', hex[m[i].id >> 12], hex[m[i].id >> 8 & 15], hex[m[i].id >> 4 & 15],
+			      hex[m[i].id & 15], ':', '\0'};
+		size_t at = np_str_put(text, sizeof(text), 0, m[i].answer ? "answer ID " : "query ID ", 10);
+
+		at = np_str_put(text, sizeof(text), at, id, sizeof(id));
+		at = np_str_put(text, sizeof(text), at, " ", 1);
+		if (m[i].answer) {
+			char cnt[48];
+
+			at = np_str_put(text, sizeof(text), at, rcode_text(m[i].rcode), 16);
+			snprintf(cnt, sizeof(cnt), ", %u answer record%s", m[i].ancount, m[i].ancount == 1 ? "" : "s");
+			np_str_put(text, sizeof(text), at, cnt, sizeof(cnt));
+		} else {
+			at = np_str_put(text, sizeof(text), at, q->name, 300);
+			at = np_str_put(text, sizeof(text), at, " ", 1);
+			np_str_put(text, sizeof(text), at, np_dns_type_name(q->type), 16);
+		}
 		np_finding_evidence(f, m[i].frame, 0, "%s", text);
 		/* The saved capture says the same at the frame. */
-		snprintf(note, sizeof(note), "netprobe: %s: %s", verdict, text);
+		at = np_str_put(note, sizeof(note), 0, "netprobe: ", 10);
+		at = np_str_put(note, sizeof(note), at, verdict, 64);
+		at = np_str_put(note, sizeof(note), at, ": ", 2);
+		np_str_put(note, sizeof(note), at, text, sizeof(text));
 		np_flow_comment(ft, m[i].frame, note);
 	}
 	if (n > CITE_MAX)
