@@ -18,7 +18,9 @@ LIBNET_LIBS := $(shell libnet-config --libs 2>/dev/null || echo -lnet)
 # headers live under wireshark/ and need glib's.
 WIRETAP_CFLAGS := -I/usr/include/wireshark $(shell pkg-config --cflags glib-2.0 2>/dev/null)
 WIRETAP_LIBS := -lwiretap -lwsutil $(shell pkg-config --libs glib-2.0 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LIBNET_LIBS) $(WIRETAP_LIBS) -lm
+# pacparser (PAC files, netprobe/pac.c) has no pkg-config file either.
+PACPARSER_LIBS := -lpacparser
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LIBNET_LIBS) $(WIRETAP_LIBS) $(PACPARSER_LIBS) -lm
 
 ifeq ($(SANITIZE),1)
 BUILD    := build/san

@@ -110,6 +110,7 @@ struct idle_path {
 	char b64[400];              /* Basic credential as sent */
 	unsigned auth_used;         /* the proxy authentication scheme a tunnel opened with */
 	const char *shown;          /* "direct" or the proxy, credentials masked */
+	char pac_err[NP_ERRBUF_SIZE]; /* --proxy pac: why it chose no path, "" when it did */
 	struct sockaddr_storage dst;
 	double dns_ms;
 	struct np_resolve_req *req;

@@ -244,6 +244,7 @@ static struct np_finding *conn_finding(struct iconn *r)
 	np_finding_metric_int(f, "idle_s", r->idle_s);
 	np_finding_metric_int(f, "required_s", st->plan.required_s);
 	np_finding_metric_str(f, "path", p->shown);
+	np_pac_metrics(&p->proxy, f);
 	if (p->auth_used)
 		np_finding_metric_str(f, "proxy_auth_scheme", np_pauth_scheme_name(p->auth_used));
 	np_finding_metric_str(f, "scope", "rung");
@@ -465,6 +466,7 @@ struct np_finding *np_idle_path_finding(struct idle_path *p)
 				   p->rungs[0].conns[0].detail : "the run ended first");
 	}
 	np_finding_metric_str(f, "path", p->shown);
+	np_pac_metrics(&p->proxy, f);
 	if (p->auth_used)
 		np_finding_metric_str(f, "proxy_auth_scheme", np_pauth_scheme_name(p->auth_used));
 	np_finding_metric_int(f, "required_s", req);
