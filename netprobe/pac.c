@@ -456,6 +456,8 @@ static void keep_pac(struct np_proxy *p, const struct np_proxy *from)
 	memcpy(p->pac_result, from->pac_result, sizeof(p->pac_result));
 	memcpy(p->pac_tried, from->pac_tried, sizeof(p->pac_tried));
 	p->pac_next = from->pac_next;
+	p->auth_set = from->auth_set;
+	p->auth_allowed = from->auth_allowed;
 }
 
 /* "a; b": as much as fits */

@@ -57,6 +57,8 @@ int np_idle_auth_connect(struct iconn *r)
 		a = r->auth = calloc(1, sizeof(*a));
 		if (a)
 			a->s = np_pauth_new(r->p->proxy.host, r->p->proxy.user, r->p->proxy.pass);
+		if (a && a->s && r->p->proxy.auth_set)
+			np_pauth_set_allowed(a->s, r->p->proxy.auth_allowed);
 		if (!a || !a->s) {
 			np_idle_auth_free(r);
 			return -1;

@@ -252,6 +252,8 @@ int np_idle_submit(struct np_run *run, struct np_idle_plan *plan, char *errbuf)
 		else if (!plan->path_auto[k])
 			p->proxy = plan->paths[k];
 		np_proxy_apply_bypass(&p->proxy, &plan->target);
+		p->proxy.auth_set = plan->auth_set;
+		p->proxy.auth_allowed = plan->auth_allowed;
 		np_pac_apply(&p->proxy, &plan->target, p->pac_err);
 		p->shown = p->proxy.shown[0] ? p->proxy.shown : "direct";
 		if (p->proxy.user[0]) {

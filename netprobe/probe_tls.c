@@ -481,6 +481,8 @@ static void submit_attempt(struct tls_state *st, const char *target_str, const s
 	}
 	if (!p->none && !is_http(a))
 		a->pauth = np_pauth_new(p->host, p->user, p->pass);
+	if (a->pauth && p->auth_set)
+		np_pauth_set_allowed(a->pauth, p->auth_allowed);
 	a->auth_outcome = NP_PAUTH_SEND;
 	snprintf(a->job.label, sizeof(a->job.label), "%s %.200s (%s%s%.60s)", check_of(a), target_str,
 		 np_addr_str((struct sockaddr *)&a->dst, addr, sizeof(addr)), p->none ? "" : " via ",
@@ -747,6 +749,8 @@ int np_tls_submit(struct np_run *run, struct np_tls_plan *plan, char *errbuf)
 			} else if (!plan->path_auto[k])
 				*px = plan->paths[k];
 			np_proxy_apply_bypass(px, &plan->targets[i]);
+			px->auth_set = plan->auth_set;
+			px->auth_allowed = plan->auth_allowed;
 			/* a PAC that cannot be fetched or evaluated: this path's finding */
 			if (np_pac_apply(px, &plan->targets[i], pac_err) < 0) {
 				struct path_job fake = {.st = st, .target_str = ts, .t = plan->targets[i], .proxy = *px};

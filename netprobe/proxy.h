@@ -30,6 +30,9 @@ struct np_proxy {
 	char pac_result[NP_PAC_RESULT_MAX];
 	size_t pac_next;                /* the next entry of pac_result to try */
 	char pac_tried[320];            /* "PROXY a:3128 (connection refused)", ... */
+	/* a profile check's proxy_auth: the schemes allowed on this path */
+	int auth_set;
+	unsigned auth_allowed;          /* NP_PAUTH_* (proxy_auth.h) */
 };
 
 /* --proxy pac:URL|FILE (netprobe/pac.c). np_pac_apply evaluates the PAC

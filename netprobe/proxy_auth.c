@@ -150,6 +150,7 @@ struct np_pauth {
 	char host[300];
 	char user[256], pass[256];
 	unsigned scheme;           /* chosen, 0 until a 407 */
+	unsigned allowed;          /* --proxy-auth, or the profile's proxy_auth */
 	int legs, legs_total;
 	int have_krb;              /* -1 unknown */
 	char krb_why[300];
@@ -173,7 +174,14 @@ struct np_pauth *np_pauth_new(const char *proxy_host, const char *user, const ch
 		snprintf(s->pass, sizeof(s->pass), "%s", conf.password ? conf.password : "");
 	}
 	s->have_krb = -1;
+	s->allowed = conf.allowed;
 	return s;
+}
+
+void np_pauth_set_allowed(struct np_pauth *s, unsigned allowed)
+{
+	if (s)
+		s->allowed = allowed;
 }
 
 void np_pauth_free(struct np_pauth *s)
@@ -205,7 +213,7 @@ size_t np_pauth_first(struct np_pauth *s, char *val, size_t len)
 	/* Pre-emptive Basic only when asked for by name: in auto mode the
 	 * password is not sent in the clear to a proxy that may want
 	 * Negotiate (curl's --proxy-anyauth does the same). */
-	if (conf.allowed == NP_PAUTH_BASIC && s->user[0]) {
+	if (s->allowed == NP_PAUTH_BASIC && s->user[0]) {
 		s->scheme = NP_PAUTH_BASIC;
 		s->legs = s->legs_total = 1;
 		return basic_value(s, val, len);
@@ -276,14 +284,14 @@ int np_pauth_step(struct np_pauth *s, const struct np_pauth_challenges *c, char 
 		/* A keytab was there but the KDC gave no ticket for it: a
 		 * credential exists, authentication failed (clock skew, no KDC). */
 		if (!s->have_krb && krb_kt_err && (c->offered & NP_PAUTH_NEGOTIATE) &&
-		    (conf.allowed == NP_PAUTH_AUTO || conf.allowed == NP_PAUTH_NEGOTIATE) &&
-		    !(have & c->offered & (conf.allowed ? conf.allowed : 7u))) {
+		    (s->allowed == NP_PAUTH_AUTO || s->allowed == NP_PAUTH_NEGOTIATE) &&
+		    !(have & c->offered & (s->allowed ? s->allowed : 7u))) {
 			s->scheme = NP_PAUTH_NEGOTIATE;
 			return fail(s, "%s", krb_note);
 		}
 		missing[0] = missing[1] = nopass;
 		missing[2] = s->krb_why[0] ? s->krb_why : "no Kerberos ticket";
-		s->scheme = np_pauth_choose(c->offered, have, conf.allowed, missing, s->why, sizeof(s->why));
+		s->scheme = np_pauth_choose(c->offered, have, s->allowed, missing, s->why, sizeof(s->why));
 		s->legs = 0;
 		if (!s->scheme)
 			return NP_PAUTH_NONE;

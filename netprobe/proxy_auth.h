@@ -95,6 +95,9 @@ struct np_pauth;
  * password variable apply when the URL has none. */
 struct np_pauth *np_pauth_new(const char *proxy_host, const char *user, const char *pass);
 void np_pauth_free(struct np_pauth *s);
+/* The schemes this exchange may use (a profile check's proxy_auth), in
+ * place of the process-wide --proxy-auth. */
+void np_pauth_set_allowed(struct np_pauth *s, unsigned allowed);
 
 enum { NP_PAUTH_SEND = 1, NP_PAUTH_NONE = 0, NP_PAUTH_FAILED = -1 };
 

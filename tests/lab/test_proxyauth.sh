@@ -218,3 +218,34 @@ test_proxyauth_pac_hostile() {
 	expect "unreadable PAC exit" "$rc" 2
 	grep -q "pac:$TMP/missing.pac: No such file" "$TMP/missing.out" || fail "$(cat "$TMP/missing.out")"
 }
+
+# Profiles: proxy_auth per check, and the proxy a PAC or a machine.config
+# names (as the sync server's own configuration says)
+test_proxyauth_profile() {
+	pa_kinit "$AUTH_KRB5_CONFIG" prof
+	cat >"$TMP/corp.yaml" <<YAML
+name: corp
+defaults:
+  ca: "$LAB_CA"
+  timeout: 5
+  proxy: "pac:$PAC_URL"
+checks:
+  - tls: {targets: [$PAC_PROXY_HOST], proxy_auth: negotiate}
+  - tls: {targets: [$PAC_PROXY_HOST], proxy_auth: ntlm}
+  - tls: {targets: [$PAC_PROXY_HOST], proxy: "machine-config:$MACHINE_CONFIG", proxy_auth: any}
+  - idle: {target: $PAC_PROXY_HOST, proxy_auth: negotiate, idle: 1, ladder: [1]}
+YAML
+	pa_np prof "$AUTH_KRB5_CONFIG" prof run --profile "$TMP/corp.yaml" -4
+	# (three checks of one target: told apart by what they found)
+	jqe "$TMP/prof.json" "[.findings[] | select(.check == \"tls\")] | length == 3"
+	jqe "$TMP/prof.json" "[.findings[] | select(.check == \"tls\" and .verdict == \"tls.ok\" and .metrics.proxy_source == \"pac\")] | length == 1 and .[0].metrics.proxy_auth_scheme == \"Negotiate\" and .[0].metrics.path == \"$PROXY_KRB (pac $PAC_URL)\""
+	jqe "$TMP/prof.json" "[.findings[] | select(.check == \"tls\" and .verdict == \"proxy.auth_required\")] | length == 1 and (.[0].summary | test(\"Negotiate: not allowed\")) and .[0].metrics.proxy_source == \"pac\""
+	jqe "$TMP/prof.json" "[.findings[] | select(.check == \"tls\" and .verdict == \"tls.ok\" and (.metrics.path | startswith(\"$PROXY_KRB (machine-config\")))] | length == 1"
+	jqe "$TMP/prof.json" "[.findings[] | select(.check == \"idle\" and .metrics.scope == \"overall\")] | length == 1 and .[0].verdict == \"idle.survived\" and .[0].metrics.proxy_source == \"pac\" and .[0].metrics.proxy_auth_scheme == \"Negotiate\""
+	# a PAC file that cannot be read: bad input, named at its line
+	printf 'name: bad\nchecks:\n  - tls: {targets: [a.lab], proxy: "pac:%s/missing.pac"}\n' "$TMP" >"$TMP/bad.yaml"
+	local rc=0
+	ip netns exec "$NS_CLI" "$NETPROBE" run --profile "$TMP/bad.yaml" >"$TMP/bad.out" 2>&1 || rc=$?
+	expect "unreadable PAC exit" "$rc" 2
+	grep -q "bad.yaml:3:5: checks\[0\].tls: proxy: pac:$TMP/missing.pac: No such file" "$TMP/bad.out" || fail "$(cat "$TMP/bad.out")"
+}
