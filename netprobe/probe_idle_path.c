@@ -212,6 +212,8 @@ static void state_free(void *arg)
 			for (size_t c = 0; g->conns && c < g->n_conns; c++) {
 				np_idle_drop_buffers(&g->conns[c]);
 				free(g->conns[c].detail);
+				free(g->conns[c].auth_schemes);
+				free(g->conns[c].auth_reason);
 			}
 			free(g->conns);
 			np_finding_free(g->rep);

@@ -147,10 +147,24 @@ test_proxyauth_idle_through_krb_and_ntlm() {
 	pa_np intlm "$AUTH_KRB5_CONFIG" none idle --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --ladder 2 --idle 2 --timeout 5 \
 		--proxy "$(pa_ntlm_url proxy-ntlm.lab "$AUTH_PASS")"
 	jqe "$TMP/intlm.json" '[.findings[] | select(.verdict == "idle.survived" and .metrics.proxy_auth_scheme == "NTLM")] | length == 2'
-	# no ticket: no tunnel, and the rung says why
+	# no ticket: no tunnel, and every finding says why as tls does
+	# (proxy.auth_required, not idle.no_connection)
 	pa_np inone "$AUTH_KRB5_CONFIG" none idle --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --ladder 2 --idle 2 --timeout 5 \
 		--proxy "$PROXY_KRB"
-	jqe "$TMP/inone.json" '.findings[0].verdict == "idle.no_connection" and (.findings[0].summary | test("Negotiate: no Kerberos ticket"))'
+	jqe "$TMP/inone.json" '(.findings | length == 2) and all(.findings[]; .verdict == "proxy.auth_required" and .status == "fail" and (.summary | test("Negotiate: no Kerberos ticket")) and .metrics.auth_schemes == "Negotiate")'
+}
+
+# An idle rung whose tunnel the proxy refuses after the exchange is
+# proxy.auth_failed with the scheme and the reason, as netprobe tls says it
+test_proxyauth_idle_auth_failed() {
+	pa_np ibad "$AUTH_KRB5_CONFIG" none idle --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --ladder 1,2 --idle 2 --timeout 5 \
+		--proxy "$(pa_ntlm_url proxy-ntlm.lab wrong-password)"
+	jqe "$TMP/ibad.json" '(.findings | length == 3) and all(.findings[]; .verdict == "proxy.auth_failed" and .metrics.proxy_auth_scheme == "NTLM" and (.metrics.reason | test("refused the NTLM answer after the full exchange")))'
+	jqe "$TMP/ibad.json" '[.findings[] | select(.metrics.scope == "overall")] | length == 1'
+	pa_kinit "$AUTH_KRB5_CONFIG" ispn
+	pa_np ispn "$AUTH_KRB5_CONFIG" ispn idle --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --ladder 1 --idle 1 --timeout 5 \
+		--proxy "$PROXY_NOSPN"
+	jqe "$TMP/ispn.json" 'all(.findings[]; .verdict == "proxy.auth_failed" and .metrics.proxy_auth_scheme == "Negotiate" and (.metrics.reason | test("SPN is missing")))'
 }
 
 # --proxy machine-config:FILE: the proxy the .NET service is told to use,
