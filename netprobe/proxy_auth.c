@@ -101,9 +101,20 @@ static krb5_error_code load_ccache(krb5_context kc, krb5_ccache mem, const char 
 		if (e == KRB5KRB_AP_ERR_SKEW)
 			snprintf(note, notelen, "clock skew: the KDC refused a ticket for the keytab %.120s because this "
 				 "host's clock and the KDC's differ by more than krb5 allows (5 minutes by default)", keytab);
-		else if (e == KRB5_KDC_UNREACH)
-			snprintf(note, notelen, "no KDC reachable for a ticket from the keytab %.120s (%.100s)", keytab, m);
-		else
+		else if (e == KRB5_KDC_UNREACH) {
+			char kdcs[400];
+			int k = snprintf(note, notelen, "no KDC reachable for a ticket from the keytab %.60s (%.100s)",
+					 keytab, m);
+
+			np_pauth_kdc_probe(kdcs, sizeof(kdcs));
+			if (kdcs[0] && k > 0 && (size_t)k + 3 < notelen) {
+				size_t room = notelen - (size_t)k - 3, kl = strlen(kdcs);
+
+				memcpy(note + k, ": ", 2);
+				memcpy(note + k + 2, kdcs, kl < room ? kl : room);
+				note[k + 2 + (kl < room ? kl : room)] = '\0';
+			}
+		} else
 			snprintf(note, notelen, "the keytab %.120s gave no ticket: %.140s", keytab, m);
 		krb5_free_error_message(kc, m);
 	}

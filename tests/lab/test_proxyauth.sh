@@ -263,3 +263,29 @@ YAML
 	expect "unreadable PAC exit" "$rc" 2
 	grep -q "bad.yaml:3:5: checks\[0\].tls: proxy: pac:$TMP/missing.pac: No such file" "$TMP/bad.out" || fail "$(cat "$TMP/bad.out")"
 }
+
+# No KDC reachable (the KDC's tcp/udp 88 dropped from the client): the
+# reason names the realm's KDCs from krb5.conf, their addresses and what
+# tcp/88 and udp/88 did, in netprobe tls and netprobe idle
+test_proxyauth_no_kdc_reachable() {
+	pa_kinit "$AUTH_KRB5_CONFIG" nokdc
+	ip netns exec "$NS_CLI" nft -f - <<NFT || fail "cannot block the KDC"
+table inet np_test_kdcblock {
+	chain out {
+		type filter hook output priority 0;
+		ip daddr $KDC4 meta l4proto { tcp, udp } th dport $KDC_PORT drop
+		ip6 daddr $KDC6 meta l4proto { tcp, udp } th dport $KDC_PORT drop
+	}
+}
+NFT
+	pa_tls nokdc "$AUTH_KRB5_CONFIG" nokdc "$PROXY_KRB"
+	pa_np inokdc "$AUTH_KRB5_CONFIG" nokdc idle --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --ladder 1 --idle 1 --timeout 5 \
+		--proxy "$PROXY_KRB"
+	ip netns exec "$NS_CLI" nft delete table inet np_test_kdcblock
+	local want="no KDC reachable for the realm .*$KDC_NAME \\\\($KDC4:$KDC_PORT\\\\): tcp no answer within 1 s, udp blocked by this host's firewall"
+	jqe "$TMP/nokdc.json" ".findings[0] | .verdict == \"proxy.auth_failed\" and .metrics.proxy_auth_scheme == \"Negotiate\" and (.metrics.reason | test(\"$want\")) and (.metrics.reason | contains(\"[$KDC6]:$KDC_PORT\"))"
+	jqe "$TMP/inokdc.json" "all(.findings[]; .verdict == \"proxy.auth_failed\" and (.metrics.reason | test(\"$want\")))"
+	# with the KDC back, the same ticket works
+	pa_tls okkdc "$AUTH_KRB5_CONFIG" nokdc "$PROXY_KRB"
+	jqe "$TMP/okkdc.json" '.findings[0].verdict == "tls.ok"'
+}
