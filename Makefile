@@ -231,7 +231,9 @@ test-soak: deps $(BIN)
 # time beside one process per connection (socat, s_client; about 3 min).
 # SYN sweep: all 65,535 ports of the lab server, netprobe tcp --syn beside
 # nmap -sS -p- --min-rate 50000: time, RSS, capture drops, open ports
-# (BENCH_SYN_RUNS=1).
+# (BENCH_SYN_RUNS=1). Proxy authentication: 300 endpoints through the
+# lab's Kerberos squid, netprobe tls beside curl --proxy-negotiate
+# --parallel (BENCH_PROXYAUTH_RUNS=3).
 .PHONY: bench
 bench: deps $(BIN)
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_dns.sh
@@ -239,3 +241,4 @@ bench: deps $(BIN)
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_explain.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_syn.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_idle.sh
+	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_proxyauth.sh
