@@ -22,7 +22,9 @@ LIBNET_LIBS := $(shell libnet-config --libs 2>/dev/null || echo -lnet)
 # headers live under wireshark/ and need glib's.
 WIRETAP_CFLAGS := -I/usr/include/wireshark $(shell pkg-config --cflags glib-2.0 2>/dev/null)
 WIRETAP_LIBS := -lwiretap -lwsutil $(shell pkg-config --libs glib-2.0 2>/dev/null)
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LIBNET_LIBS) $(WIRETAP_LIBS) -lm
+# pacparser (PAC files, netprobe/pac.c) has no pkg-config file either.
+PACPARSER_LIBS := -lpacparser
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LIBNET_LIBS) $(WIRETAP_LIBS) $(PACPARSER_LIBS) -lm
 
 ifeq ($(SANITIZE),1)
 BUILD    := build/san
@@ -284,7 +286,9 @@ test-soak: deps $(BIN)
 # time beside one process per connection (socat, s_client; about 3 min).
 # SYN sweep: all 65,535 ports of the lab server, netprobe tcp --syn beside
 # nmap -sS -p- --min-rate 50000: time, RSS, capture drops, open ports
-# (BENCH_SYN_RUNS=1).
+# (BENCH_SYN_RUNS=1). Proxy authentication: 300 endpoints through the
+# lab's Kerberos squid, netprobe tls beside curl --proxy-negotiate
+# --parallel (BENCH_PROXYAUTH_RUNS=3).
 .PHONY: bench
 bench: deps $(BIN)
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_dns.sh
@@ -293,3 +297,4 @@ bench: deps $(BIN)
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_syn.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_idle.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_memory.sh
+	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_proxyauth.sh

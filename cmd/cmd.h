@@ -134,6 +134,10 @@ void np_cmd_proxy_auth_prepare(struct np_cmd_ctx *ctx, struct np_pauth_conf *con
 
 /* --proxy URL|auto|none, the nth of at most max paths; -1 after the error
  * line (credentials masked). */
+/* --proxy pac: read or fetch each PAC and evaluate it for every target
+ * before privileges go (-1: a PAC file that cannot be read, said). */
+int np_cmd_pac_prepare(struct np_cmd_ctx *ctx, const struct np_proxy *paths, const int *path_auto, size_t n_paths,
+		       const struct np_target *targets, size_t n_targets);
 int np_cmd_add_proxy(struct np_cmd_ctx *ctx, const char *arg, struct np_proxy *paths, int *path_auto,
 		     size_t *n, size_t max);
 

@@ -234,6 +234,14 @@ static int fail(struct np_cmd_ctx *ctx, const struct rcheck *c, const char *fmt,
 	return 2;
 }
 
+/* a profile's proxy_auth (checked when the profile was read) */
+static unsigned auth_scheme(const char *v)
+{
+	int s = np_pauth_scheme_parse(strcmp(v, "any") == 0 ? "auto" : v);
+
+	return s < 0 ? NP_PAUTH_AUTO : (unsigned)s;
+}
+
 static int set_paths(struct np_cmd_ctx *ctx, struct rcheck *c, const struct np_strv *proxies,
 		     struct np_proxy *paths, int *path_auto, size_t *n_paths, size_t max)
 {
@@ -246,6 +254,8 @@ static int set_paths(struct np_cmd_ctx *ctx, struct rcheck *c, const struct np_s
 			path_auto[*n_paths] = 1;
 		else if (np_proxy_parse(proxies->v[i], &paths[*n_paths], errbuf) < 0)
 			return fail(ctx, c, "proxy: %s", errbuf);
+		else if (paths[*n_paths].pac[0] && np_pac_load(paths[*n_paths].pac, errbuf) < 0)
+			return fail(ctx, c, "proxy: pac:%s: %s", paths[*n_paths].pac, errbuf);
 		snprintf(c->path_buf[c->n_paths], NP_TARGET_STR_MAX, "%s", path_auto[*n_paths] ? "auto" :
 			 paths[*n_paths].none ? "direct" : paths[*n_paths].shown);
 		c->paths[c->n_paths] = c->path_buf[c->n_paths];
@@ -337,6 +347,13 @@ static int build(struct np_cmd_ctx *ctx, struct run_cmd *r, struct rcheck *c)
 			t->expect_issuer[t->n_expect++] = o->expect_issuer.v[i];
 		t->targets = c->targets;
 		t->n_targets = c->n_targets;
+		if (o->proxy_auth) {
+			t->auth_set = 1;
+			t->auth_allowed = auth_scheme(o->proxy_auth);
+		}
+		/* a PAC evaluated for every target before privileges go */
+		if (np_cmd_pac_prepare(ctx, t->paths, t->path_auto, t->n_paths, t->targets, t->n_targets) < 0)
+			return 2;
 		/* The CA file is read now, before privileges go. */
 		if (np_tls_plan_ctx(t, errbuf) < 0)
 			return fail(ctx, c, "%s", errbuf);
@@ -365,6 +382,12 @@ static int build(struct np_cmd_ctx *ctx, struct run_cmd *r, struct rcheck *c)
 			p->token = o->token;
 			p->ca_file = o->ca;
 			p->sni = o->sni;
+			if (o->proxy_auth) {
+				p->auth_set = 1;
+				p->auth_allowed = auth_scheme(o->proxy_auth);
+			}
+			if (np_cmd_pac_prepare(ctx, p->paths, p->path_auto, p->n_paths, &p->target, 1) < 0)
+				return 2;
 			if (np_idle_plan_ctx(p, errbuf) < 0)
 				return fail(ctx, c, "%s", errbuf);
 		}

@@ -11,7 +11,7 @@ enum { OPT_PROXY = 0x300, OPT_CA, OPT_SNI, OPT_MIN_TLS, OPT_EXPECT_ISSUER, OPT_P
        OPT_PROXY_USER };
 
 static const struct np_cmd_opt tls_opts[] = {
-	{"proxy", required_argument, OPT_PROXY, "URL|auto|none|machine-config:FILE", "probe through this HTTP proxy (repeat: each path probed; auto: the environment as curl reads it; machine-config: a .NET machine.config's defaultProxy)"},
+	{"proxy", required_argument, OPT_PROXY, "URL|auto|none|machine-config:FILE|pac:URL|pac:FILE", "probe through this HTTP proxy (repeat: each path probed; auto: the environment as curl reads it; machine-config: a .NET machine.config's defaultProxy; pac: the proxy a PAC file chooses per target, its PROXY entries tried in order)"},
 	{"proxy-auth", required_argument, OPT_PROXY_AUTH, "negotiate|ntlm|basic|auto", "the proxy authentication scheme to use (auto: Negotiate, then NTLM, then Basic, among those offered with credentials)"},
 	{"proxy-keytab", required_argument, OPT_PROXY_KEYTAB, "FILE", "Kerberos client keytab for Negotiate (the principal: the proxy URL's user, else the keytab's first)"},
 	{"proxy-user", required_argument, OPT_PROXY_USER, "[DOMAIN\\]USER", "user for NTLM/Basic; the password from NETPROBE_PROXY_PASSWORD"},
@@ -115,6 +115,10 @@ static int tls_exec(struct np_cmd_ctx *ctx)
 	}
 	t->plan.targets = t->targets;
 	t->plan.n_targets = n;
+	if (np_cmd_pac_prepare(ctx, t->plan.paths, t->plan.path_auto, t->plan.n_paths, t->targets, n) < 0) {
+		rc = 2;
+		goto out;
+	}
 	np_cmd_proxy_auth_prepare(ctx, &t->auth, first_user(&t->plan));
 	rc = np_cmd_run(ctx, "tls", plan_tls, t);
 out:

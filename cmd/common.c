@@ -46,6 +46,31 @@ int np_cmd_add_proxy(struct np_cmd_ctx *ctx, const char *arg, struct np_proxy *p
 	return 0;
 }
 
+int np_cmd_pac_prepare(struct np_cmd_ctx *ctx, const struct np_proxy *paths, const int *path_auto, size_t n_paths,
+		       const struct np_target *targets, size_t n_targets)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+
+	/* The PAC fetched and evaluated now, while the evaluator can still be
+	 * given a network namespace of its own (root) and the answers kept;
+	 * a PAC URL that cannot be fetched becomes each target's finding. */
+	for (size_t k = 0; k < n_paths; k++) {
+		if (path_auto[k] || !paths[k].pac[0])
+			continue;
+		if (np_pac_load(paths[k].pac, errbuf) < 0) {
+			np_cmd_error(ctx, "--proxy pac:%s: %s", paths[k].pac, errbuf);
+			return -1;
+		}
+		for (size_t i = 0; i < n_targets; i++) {
+			struct np_proxy p = paths[k];
+
+			np_proxy_apply_bypass(&p, &targets[i]);
+			np_pac_apply(&p, &targets[i], errbuf);
+		}
+	}
+	return 0;
+}
+
 int np_cmd_proxy_auth_opt(struct np_cmd_ctx *ctx, const char *opt, const char *arg, struct np_pauth_conf *conf)
 {
 	if (strcmp(opt, "proxy-auth") == 0) {

@@ -472,6 +472,9 @@ static void on_io(struct np_watch *w, int fd, int events, void *arg)
 			break;
 		}
 		if (h.status != 200) {
+			/* as tls says it (RFC 9110 15.5.4, 15.5.8) */
+			r->proxy_verdict = h.status == 403 ? "proxy.denied" : h.status == 407 ? "proxy.auth_required" :
+					   "proxy.failed";
 			setup_failed(r, 0, "proxy answered CONNECT with '%.200s'", h.status_line);
 			break;
 		}

@@ -29,6 +29,9 @@ struct np_idle_plan {
 	const char *target_str;
 	struct np_proxy paths[NP_IDLE_MAX_PATHS];
 	int path_auto[NP_IDLE_MAX_PATHS];
+	/* a profile check's proxy_auth, for every proxied path (else --proxy-auth) */
+	int auth_set;
+	unsigned auth_allowed;
 	size_t n_paths;                 /* 0: direct */
 	unsigned ladder[NP_IDLE_MAX_RUNGS];     /* seconds, ascending, distinct */
 	size_t n_rungs;

@@ -57,6 +57,8 @@ int np_idle_auth_connect(struct iconn *r)
 		a = r->auth = calloc(1, sizeof(*a));
 		if (a)
 			a->s = np_pauth_new(r->p->proxy.host, r->p->proxy.user, r->p->proxy.pass);
+		if (a && a->s && r->p->proxy.auth_set)
+			np_pauth_set_allowed(a->s, r->p->proxy.auth_allowed);
 		if (!a || !a->s) {
 			np_idle_auth_free(r);
 			return -1;
@@ -105,6 +107,15 @@ int np_idle_auth_read(struct iconn *r, char *why, size_t whylen)
 		return -1;
 	}
 	k = np_pauth_step(a->s, &a->chal, a->authz, sizeof(a->authz));
+	if (k == NP_PAUTH_FAILED || k == NP_PAUTH_NONE) {
+		/* the verdict tls gives: the rung never had a tunnel to hold idle */
+		r->proxy_verdict = k == NP_PAUTH_FAILED ? "proxy.auth_failed" : "proxy.auth_required";
+		r->auth_scheme = k == NP_PAUTH_FAILED ? np_pauth_scheme(a->s) : 0;
+		free(r->auth_schemes);
+		free(r->auth_reason);
+		r->auth_schemes = strdup(a->chal.names);
+		r->auth_reason = np_pauth_why(a->s)[0] ? strdup(np_pauth_why(a->s)) : NULL;
+	}
 	if (k == NP_PAUTH_FAILED) {
 		snprintf(why, whylen, "proxy answered CONNECT with '%.80s': %s authentication failed: %.400s",
 			 h.status_line, np_pauth_scheme_name(np_pauth_scheme(a->s)), np_pauth_why(a->s));

@@ -71,6 +71,12 @@ struct iconn {
 	int http_status;            /* of the answer that ended the rung, 0 none */
 	unsigned unacked, retrans;  /* TCP_INFO when the rung ended */
 	char *detail;               /* why setup failed, NULL if nothing to say */
+	/* when the proxy refused the tunnel: the proxy.* verdict (auth_failed,
+	 * auth_required, denied, failed) instead of idle.no_connection, and
+	 * for authentication the scheme tried and the reason in words */
+	const char *proxy_verdict;
+	unsigned auth_scheme;
+	char *auth_schemes, *auth_reason;
 	/* what its finding said */
 	const char *verdict;
 	enum iclass cls;
@@ -110,6 +116,7 @@ struct idle_path {
 	char b64[400];              /* Basic credential as sent */
 	unsigned auth_used;         /* the proxy authentication scheme a tunnel opened with */
 	const char *shown;          /* "direct" or the proxy, credentials masked */
+	char pac_err[NP_ERRBUF_SIZE]; /* --proxy pac: why it chose no path, "" when it did */
 	struct sockaddr_storage dst;
 	double dns_ms;
 	struct np_resolve_req *req;

@@ -58,12 +58,23 @@ static void path_go(struct idle_path *p, const struct sockaddr *dst, double dns_
 		}
 }
 
+static void path_start(struct np_job *job);
+
 static void on_resolved(const struct np_resolve_result *res, void *arg)
 {
 	struct idle_path *p = arg;
 	char msg[512];
 
 	p->req = NULL;
+	if (!res->ok && !p->proxy.none && p->proxy.pac[0]) {
+		/* the PAC's next entry, as Windows tries them (the job goes on) */
+		snprintf(msg, sizeof(msg), "cannot resolve: %s", res->error);
+		if (np_pac_next(&p->proxy, msg)) {
+			p->shown = p->proxy.shown;
+			path_start(&p->job);
+			return;
+		}
+	}
 	np_run_job_done(p->st->run, &p->job);
 	if (!res->ok) {
 		snprintf(msg, sizeof(msg), "cannot resolve %s%.200s: %s", p->proxy.none ? "" : "the proxy ",
@@ -82,6 +93,11 @@ static void path_start(struct np_job *job)
 	char errbuf[NP_ERRBUF_SIZE];
 	struct np_resolver *rs;
 
+	if (p->pac_err[0]) {
+		np_run_job_done(p->st->run, job);
+		path_end_all(p, O_SETUP_FAILED, p->pac_err);
+		return;
+	}
 	if (family != AF_UNSPEC) {
 		struct sockaddr_storage ss;
 
@@ -196,6 +212,8 @@ static void state_free(void *arg)
 			for (size_t c = 0; g->conns && c < g->n_conns; c++) {
 				np_idle_drop_buffers(&g->conns[c]);
 				free(g->conns[c].detail);
+				free(g->conns[c].auth_schemes);
+				free(g->conns[c].auth_reason);
 			}
 			free(g->conns);
 			np_finding_free(g->rep);
@@ -236,6 +254,9 @@ int np_idle_submit(struct np_run *run, struct np_idle_plan *plan, char *errbuf)
 		else if (!plan->path_auto[k])
 			p->proxy = plan->paths[k];
 		np_proxy_apply_bypass(&p->proxy, &plan->target);
+		p->proxy.auth_set = plan->auth_set;
+		p->proxy.auth_allowed = plan->auth_allowed;
+		np_pac_apply(&p->proxy, &plan->target, p->pac_err);
 		p->shown = p->proxy.shown[0] ? p->proxy.shown : "direct";
 		if (p->proxy.user[0]) {
 			char cred[260];

@@ -91,6 +91,20 @@ static void when(const struct iconn *r, char *buf, size_t len)
 		snprintf(buf, len, "after %.1f s of silence", secs_between(r->t_silence, r->t_asked));
 }
 
+/* A tunnel the proxy refused: what tls's finding would carry (the schemes
+ * offered, the one tried, why it failed). */
+static void auth_metrics(const struct iconn *r, struct np_finding *f)
+{
+	if (!r->proxy_verdict)
+		return;
+	if (r->auth_schemes && r->auth_schemes[0])
+		np_finding_metric_str(f, "auth_schemes", r->auth_schemes);
+	if (r->auth_scheme && !r->p->auth_used)
+		np_finding_metric_str(f, "proxy_auth_scheme", np_pauth_scheme_name(r->auth_scheme));
+	if (r->auth_reason)
+		np_finding_metric_str(f, "reason", r->auth_reason);
+}
+
 static const char *decide(struct iconn *r, const struct seen *s)
 {
 	int proxied = !r->p->proxy.none;
@@ -102,7 +116,7 @@ static const char *decide(struct iconn *r, const struct seen *s)
 		return r->detail ? r->detail : "run.interrupted";
 	case O_SETUP_FAILED:
 		r->cls = C_NONE;
-		return "idle.no_connection";
+		return r->proxy_verdict ? r->proxy_verdict : "idle.no_connection";
 	case O_ANSWERED:
 		r->cls = C_KEPT;
 		return "idle.survived";
@@ -244,8 +258,10 @@ static struct np_finding *conn_finding(struct iconn *r)
 	np_finding_metric_int(f, "idle_s", r->idle_s);
 	np_finding_metric_int(f, "required_s", st->plan.required_s);
 	np_finding_metric_str(f, "path", p->shown);
+	np_pac_metrics(&p->proxy, f);
 	if (p->auth_used)
 		np_finding_metric_str(f, "proxy_auth_scheme", np_pauth_scheme_name(p->auth_used));
+	auth_metrics(r, f);
 	np_finding_metric_str(f, "scope", "rung");
 	np_finding_metric_str(f, "mode", st->plan.tcp ? "tcp" : idle_is_http(st) ? "http" : "tls");
 	if (r->t_ready) {
@@ -410,8 +426,9 @@ struct np_finding *np_idle_path_finding(struct idle_path *p)
 			below = p->rungs[i].idle_s;
 	verdict = lost ? lost->verdict : first_closed ? first_closed->verdict :
 		  kept ? "idle.survived" : "idle.no_connection";
+	/* no rung had a connection: the run's end, or the proxy's refusal */
 	if (!lost && !first_closed && !kept && n_none && p->rungs[0].verdict &&
-	    strncmp(p->rungs[0].verdict, "run.", 4) == 0)
+	    (strncmp(p->rungs[0].verdict, "run.", 4) == 0 || strncmp(p->rungs[0].verdict, "proxy.", 6) == 0))
 		verdict = p->rungs[0].verdict;
 	if (p->dst.ss_family)
 		np_addr_str((const struct sockaddr *)&p->dst, addr, sizeof(addr));
@@ -465,8 +482,11 @@ struct np_finding *np_idle_path_finding(struct idle_path *p)
 				   p->rungs[0].conns[0].detail : "the run ended first");
 	}
 	np_finding_metric_str(f, "path", p->shown);
+	np_pac_metrics(&p->proxy, f);
 	if (p->auth_used)
 		np_finding_metric_str(f, "proxy_auth_scheme", np_pauth_scheme_name(p->auth_used));
+	if (strncmp(verdict, "proxy.", 6) == 0)
+		auth_metrics(&p->rungs[0].conns[0], f);
 	np_finding_metric_int(f, "required_s", req);
 	np_finding_metric_int(f, "survived_s", kept);
 	np_finding_metric_opt_int(f, "lost_s", lost ? (int64_t)lost->idle_s : -1);

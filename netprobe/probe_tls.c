@@ -481,6 +481,8 @@ static void submit_attempt(struct tls_state *st, const char *target_str, const s
 	}
 	if (!p->none && !is_http(a))
 		a->pauth = np_pauth_new(p->host, p->user, p->pass);
+	if (a->pauth && p->auth_set)
+		np_pauth_set_allowed(a->pauth, p->auth_allowed);
 	a->auth_outcome = NP_PAUTH_SEND;
 	snprintf(a->job.label, sizeof(a->job.label), "%s %.200s (%s%s%.60s)", check_of(a), target_str,
 		 np_addr_str((struct sockaddr *)&a->dst, addr, sizeof(addr)), p->none ? "" : " via ",
@@ -500,6 +502,8 @@ struct path_job {
 	struct np_resolve_req *req;
 };
 
+static void submit_path(struct tls_state *st, const char *ts, const struct np_target *t, const struct np_proxy *p);
+
 static void path_fail(struct path_job *pj, const char *verdict, const char *summary, double ms)
 {
 	char addr[8] = "";
@@ -509,6 +513,7 @@ static void path_fail(struct path_job *pj, const char *verdict, const char *summ
 	if (f) {
 		np_finding_summary(f, "%s", summary);
 		np_finding_metric_str(f, "path", pj->proxy.shown[0] ? pj->proxy.shown : "direct");
+		np_pac_metrics(&pj->proxy, f);
 		if (ms >= 0)
 			np_finding_metric_real(f, "dns_ms", ms);
 		/* No address: nothing to connect to fails this check. */
@@ -531,6 +536,16 @@ static void on_resolved(const struct np_resolve_result *res, void *arg)
 	struct path_job *pj = arg;
 	char msg[512];
 
+	if (!res->ok && !pj->proxy.none && pj->proxy.pac[0]) {
+		struct np_proxy next = pj->proxy;
+
+		snprintf(msg, sizeof(msg), "cannot resolve: %s", res->error);
+		if (np_pac_next(&next, msg)) {
+			submit_path(pj->st, pj->target_str, &pj->t, &next);
+			path_done(pj);
+			return;
+		}
+	}
 	if (!res->ok) {
 		snprintf(msg, sizeof(msg), "cannot resolve %s%.200s: %s", pj->proxy.none ? "" : "the proxy ",
 			 pj->proxy.none ? pj->t.host : pj->proxy.host, res->error);
@@ -582,6 +597,35 @@ static void path_cancel(struct np_job *job, const char *verdict)
 }
 
 static const struct np_job_ops path_ops = {path_start, path_cancel, job_free};
+
+static void submit_path(struct tls_state *st, const char *ts, const struct np_target *t, const struct np_proxy *p)
+{
+	struct path_job *pj = calloc(1, sizeof(*pj));
+
+	if (!pj)
+		return;
+	pj->job.ops = &path_ops;
+	pj->st = st;
+	pj->target_str = ts;
+	pj->t = *t;
+	pj->proxy = *p;
+	snprintf(pj->job.label, sizeof(pj->job.label), "%s %.250s (resolving)",
+		 t->scheme == NP_SCHEME_HTTP ? "http" : "tls", ts);
+	st->outstanding++;
+	np_run_submit(st->run, &pj->job);
+}
+
+int np_tls_pac_fallback(struct attempt *a, const char *why)
+{
+	struct np_proxy next = a->proxy;
+
+	/* As Windows does: the next entry of the PAC's list when a proxy
+	 * cannot be reached. */
+	if (a->proxy.none || !a->proxy.pac[0] || a->variant != V_MAIN || !np_pac_next(&next, why))
+		return 0;
+	submit_path(a->st, a->target_str, &a->t, &next);
+	return 1;
+}
 
 /* --- cross-path ---------------------------------------------------------------- */
 
@@ -692,26 +736,31 @@ int np_tls_submit(struct np_run *run, struct np_tls_plan *plan, char *errbuf)
 		size_t n_paths = plan->n_paths ? plan->n_paths : 1;
 
 		for (size_t k = 0; ts && k < n_paths; k++) {
-			struct path_job *pj = calloc(1, sizeof(*pj));
+			struct np_proxy *px = malloc(sizeof(*px));
+			char pac_err[NP_ERRBUF_SIZE];
 
-			if (!pj)
+			if (!px)
 				break;
-			pj->job.ops = &path_ops;
-			pj->st = st;
-			pj->target_str = ts;
-			pj->t = plan->targets[i];
 			if (plan->n_paths == 0)
-				np_proxy_parse("none", &pj->proxy, errbuf);
-			else if (plan->path_auto[k] && np_proxy_from_env(&pj->t, &pj->proxy, errbuf) < 0) {
-				free(pj);
+				np_proxy_parse("none", px, errbuf);
+			else if (plan->path_auto[k] && np_proxy_from_env(&plan->targets[i], px, errbuf) < 0) {
+				free(px);
 				return NP_EINVAL;
 			} else if (!plan->path_auto[k])
-				pj->proxy = plan->paths[k];
-			np_proxy_apply_bypass(&pj->proxy, &pj->t);
-			snprintf(pj->job.label, sizeof(pj->job.label), "%s %.250s (resolving)",
-				 pj->t.scheme == NP_SCHEME_HTTP ? "http" : "tls", ts);
-			st->outstanding++;
-			np_run_submit(run, &pj->job);
+				*px = plan->paths[k];
+			np_proxy_apply_bypass(px, &plan->targets[i]);
+			px->auth_set = plan->auth_set;
+			px->auth_allowed = plan->auth_allowed;
+			/* a PAC that cannot be fetched or evaluated: this path's finding */
+			if (np_pac_apply(px, &plan->targets[i], pac_err) < 0) {
+				struct path_job fake = {.st = st, .target_str = ts, .t = plan->targets[i], .proxy = *px};
+
+				path_fail(&fake, "proxy.failed", pac_err, -1);
+				free(px);
+				continue;
+			}
+			submit_path(st, ts, &plan->targets[i], px);
+			free(px);
 		}
 	}
 	return 0;

@@ -21,6 +21,9 @@ struct np_tls_plan {
 	 * target from the environment. None given: direct. */
 	struct np_proxy paths[NP_TLS_MAX_PATHS];
 	int path_auto[NP_TLS_MAX_PATHS];
+	/* a profile check's proxy_auth, for every proxied path (else --proxy-auth) */
+	int auth_set;
+	unsigned auth_allowed;
 	size_t n_paths;
 	const char *ca_file;
 	/* Made by np_tls_plan_ctx() before privileges are dropped (the CA

@@ -148,6 +148,9 @@ void np_tls_phase(struct attempt *a, enum phase p);
 void np_tls_want(struct attempt *a, int events);
 void np_tls_stop(struct attempt *a, int err);
 void np_tls_reopen(struct attempt *a);
+/* A PAC path whose proxy could not be reached: the PAC's next entry is
+ * probed instead (1), or there is none (0). */
+int np_tls_pac_fallback(struct attempt *a, const char *why);
 
 /* probe_tls_auth.c: the CONNECT's authentication exchange */
 void np_tls_auth_connect(struct attempt *a);

@@ -48,6 +48,7 @@ struct np_finding *np_tls_new_finding(struct attempt *a, const char *verdict)
 	if (!f)
 		return NULL;
 	np_finding_metric_str(f, "path", a->proxy.shown[0] ? a->proxy.shown : "direct");
+	np_pac_metrics(&a->proxy, f);
 	/* the scheme that opened the tunnel, on every finding past it */
 	if (a->auth_used)
 		np_finding_metric_str(f, "proxy_auth_scheme", np_pauth_scheme_name(a->auth_used));
@@ -322,6 +323,10 @@ int np_tls_early_outcome(struct attempt *a)
 				v = r.verdict;
 				snprintf(summary, sizeof(summary), "%s", r.summary);
 			}
+		}
+		if (np_tls_pac_fallback(a, summary)) {
+			np_tls_attempt_finish(a);
+			return 1;
 		}
 		f = np_tls_new_finding(a, v);
 		if (f)

@@ -77,7 +77,8 @@ struct np_ladder {
  */
 struct np_check_opts {
 	double timeout_s;               /* all: seconds per probe; 0: default */
-	struct np_strv proxies;         /* tls http idle: "none", "auto" or http:// URLs */
+	struct np_strv proxies;         /* tls http idle: "none", "auto", http:// URLs, machine-config:, pac: */
+	const char *proxy_auth;         /* tls http idle: negotiate ntlm basic any; NULL: --proxy-auth's */
 	const char *ca;                 /* tls idle: CA file; NULL: the system store */
 	const char *sni;                /* tls idle */
 	const char *min_tls;            /* tls: "1.0" "1.1" "1.2" "1.3" */

@@ -39,6 +39,7 @@ enum vtype {
 
 static int check_proxy(struct np_pp *ps, const char **v, const yaml_mark_t *m, const char *path);
 static int check_host(struct np_pp *ps, const char **v, const yaml_mark_t *m, const char *path);
+static int check_proxy_auth(struct np_pp *ps, const char **v, const yaml_mark_t *m, const char *path);
 static int check_min_tls(struct np_pp *ps, const char **v, const yaml_mark_t *m, const char *path);
 static int check_resolver(struct np_pp *ps, const char **v, const yaml_mark_t *m, const char *path);
 static int check_type(struct np_pp *ps, const char **v, const yaml_mark_t *m, const char *path);
@@ -59,6 +60,7 @@ static const struct optdef {
 	{name, type, kinds, def, offsetof(struct np_check_opts, field), min, max, check}
 	O("timeout", V_SECONDS, ALL, 1, timeout_s, 0, MAX_TIMEOUT_S, NULL),
 	O("proxy", V_LIST, K(TLS) | K(HTTP) | K(IDLE), 1, proxies, 0, NP_PROFILE_MAX_PROXIES, check_proxy),
+	O("proxy_auth", V_STR, K(TLS) | K(HTTP) | K(IDLE), 1, proxy_auth, 0, 0, check_proxy_auth),
 	O("ca", V_STR, K(TLS) | K(IDLE), 1, ca, 0, 0, NULL),
 	O("sni", V_STR, K(TLS) | K(IDLE), 0, sni, 0, 0, check_host),
 	O("min_tls", V_STR, K(TLS), 1, min_tls, 0, 0, check_min_tls),
@@ -113,8 +115,21 @@ static int check_proxy(struct np_pp *ps, const char **v, const yaml_mark_t *m, c
 
 	/* The proxy's own message never repeats a password. */
 	if (strcmp(*v, "auto") != 0 && np_proxy_parse(*v, &p, eb) < 0)
-		return np_pp_error(ps, m, path, "%s (none, auto or http://[user:pass@]host:port)", eb);
+		return np_pp_error(ps, m, path,
+				   "%s (none, auto, http://[user:pass@]host:port, machine-config:FILE or pac:URL|FILE)", eb);
 	return 0;
+}
+
+/* The proxy authentication schemes a check may use (as --proxy-auth;
+ * "any" is its "auto"). */
+static int check_proxy_auth(struct np_pp *ps, const char **v, const yaml_mark_t *m, const char *path)
+{
+	static const char *const ok[] = {"negotiate", "ntlm", "basic", "any", "auto"};
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strcmp(*v, ok[i]) == 0)
+			return 0;
+	return np_pp_error(ps, m, path, "'%.60s': give negotiate, ntlm, basic or any", *v);
 }
 
 static int check_host(struct np_pp *ps, const char **v, const yaml_mark_t *m, const char *path)

@@ -47,6 +47,23 @@ int np_proxy_parse(const char *url, struct np_proxy *p, char *errbuf)
 	memset(p, 0, sizeof(*p));
 	if (strncmp(url, "machine-config:", 15) == 0)
 		return np_proxy_machine_config(url + 15, p, errbuf);
+	if (strncmp(url, "pac:", 4) == 0) {
+		/* the PAC is read and evaluated per target later (pac.c) */
+		const char *loc = url + 4;
+
+		if (!*loc || strlen(loc) >= sizeof(p->pac) || strpbrk(loc, "\r\n")) {
+			snprintf(errbuf, NP_ERRBUF_SIZE, "pac: give a URL (http://...) or a file, under %zu bytes",
+				 sizeof(p->pac));
+			return NP_EINVAL;
+		}
+		if (strstr(loc, "://") && strncasecmp(loc, "http://", 7) != 0) {
+			snprintf(errbuf, NP_ERRBUF_SIZE, "pac: only http:// URLs (or a file) are supported");
+			return NP_EINVAL;
+		}
+		snprintf(p->pac, sizeof(p->pac), "%s", loc);
+		snprintf(p->shown, sizeof(p->shown), "pac %.200s", loc);
+		return 0;
+	}
 	if (strcmp(url, "none") == 0) {
 		p->none = 1;
 		snprintf(p->shown, sizeof(p->shown), "direct");

@@ -22,7 +22,33 @@ struct np_proxy {
 	int bypass_local;
 	size_t n_bypass;
 	char bypass[NP_PROXY_MAX_BYPASS][128]; /* regular expressions, as .NET reads them */
+	/* --proxy pac:URL|FILE (netprobe/pac.c): where the PAC is, what its
+	 * FindProxyForURL answered for this target, the entry in use and the
+	 * entries that were tried before it ("PROXY a; PROXY b; DIRECT") */
+#define NP_PAC_RESULT_MAX 512
+	char pac[240];                  /* the URL or file, "" when not a PAC path */
+	char pac_result[NP_PAC_RESULT_MAX];
+	size_t pac_next;                /* the next entry of pac_result to try */
+	char pac_tried[320];            /* "PROXY a:3128 (connection refused)", ... */
+	/* a profile check's proxy_auth: the schemes allowed on this path */
+	int auth_set;
+	unsigned auth_allowed;          /* NP_PAUTH_* (proxy_auth.h) */
 };
+
+/* --proxy pac:URL|FILE (netprobe/pac.c). np_pac_apply evaluates the PAC
+ * for target t (once per URL: the answers are kept) and makes p the first
+ * usable entry it names; a PAC that cannot be fetched or evaluated is an
+ * error in errbuf (the caller's finding). np_pac_next moves p to the next
+ * entry after the current one failed (why: in words); 0 when none is
+ * left. np_pac_load reads or fetches the PAC once, before privileges go: a
+ * file that cannot be read is an error (bad input); a URL that cannot be
+ * fetched is only remembered, for each target's finding. */
+int np_pac_load(const char *loc, char *errbuf);
+int np_pac_apply(struct np_proxy *p, const struct np_target *t, char *errbuf);
+int np_pac_next(struct np_proxy *p, const char *why);
+struct np_finding;
+/* proxy_source, pac_url, pac_result, pac_tried on a finding */
+void np_pac_metrics(const struct np_proxy *p, struct np_finding *f);
 
 /* --proxy machine-config:FILE (netprobe/machine_config.c): the
  * <system.net><defaultProxy> of a .NET machine.config or web.config. */

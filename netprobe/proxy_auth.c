@@ -101,9 +101,20 @@ static krb5_error_code load_ccache(krb5_context kc, krb5_ccache mem, const char 
 		if (e == KRB5KRB_AP_ERR_SKEW)
 			snprintf(note, notelen, "clock skew: the KDC refused a ticket for the keytab %.120s because this "
 				 "host's clock and the KDC's differ by more than krb5 allows (5 minutes by default)", keytab);
-		else if (e == KRB5_KDC_UNREACH)
-			snprintf(note, notelen, "no KDC reachable for a ticket from the keytab %.120s (%.100s)", keytab, m);
-		else
+		else if (e == KRB5_KDC_UNREACH) {
+			char kdcs[400];
+			int k = snprintf(note, notelen, "no KDC reachable for a ticket from the keytab %.60s (%.100s)",
+					 keytab, m);
+
+			np_pauth_kdc_probe(kdcs, sizeof(kdcs));
+			if (kdcs[0] && k > 0 && (size_t)k + 3 < notelen) {
+				size_t room = notelen - (size_t)k - 3, kl = strlen(kdcs);
+
+				memcpy(note + k, ": ", 2);
+				memcpy(note + k + 2, kdcs, kl < room ? kl : room);
+				note[k + 2 + (kl < room ? kl : room)] = '\0';
+			}
+		} else
 			snprintf(note, notelen, "the keytab %.120s gave no ticket: %.140s", keytab, m);
 		krb5_free_error_message(kc, m);
 	}
@@ -150,6 +161,7 @@ struct np_pauth {
 	char host[300];
 	char user[256], pass[256];
 	unsigned scheme;           /* chosen, 0 until a 407 */
+	unsigned allowed;          /* --proxy-auth, or the profile's proxy_auth */
 	int legs, legs_total;
 	int have_krb;              /* -1 unknown */
 	char krb_why[300];
@@ -173,7 +185,14 @@ struct np_pauth *np_pauth_new(const char *proxy_host, const char *user, const ch
 		snprintf(s->pass, sizeof(s->pass), "%s", conf.password ? conf.password : "");
 	}
 	s->have_krb = -1;
+	s->allowed = conf.allowed;
 	return s;
+}
+
+void np_pauth_set_allowed(struct np_pauth *s, unsigned allowed)
+{
+	if (s)
+		s->allowed = allowed;
 }
 
 void np_pauth_free(struct np_pauth *s)
@@ -205,7 +224,7 @@ size_t np_pauth_first(struct np_pauth *s, char *val, size_t len)
 	/* Pre-emptive Basic only when asked for by name: in auto mode the
 	 * password is not sent in the clear to a proxy that may want
 	 * Negotiate (curl's --proxy-anyauth does the same). */
-	if (conf.allowed == NP_PAUTH_BASIC && s->user[0]) {
+	if (s->allowed == NP_PAUTH_BASIC && s->user[0]) {
 		s->scheme = NP_PAUTH_BASIC;
 		s->legs = s->legs_total = 1;
 		return basic_value(s, val, len);
@@ -276,14 +295,14 @@ int np_pauth_step(struct np_pauth *s, const struct np_pauth_challenges *c, char 
 		/* A keytab was there but the KDC gave no ticket for it: a
 		 * credential exists, authentication failed (clock skew, no KDC). */
 		if (!s->have_krb && krb_kt_err && (c->offered & NP_PAUTH_NEGOTIATE) &&
-		    (conf.allowed == NP_PAUTH_AUTO || conf.allowed == NP_PAUTH_NEGOTIATE) &&
-		    !(have & c->offered & (conf.allowed ? conf.allowed : 7u))) {
+		    (s->allowed == NP_PAUTH_AUTO || s->allowed == NP_PAUTH_NEGOTIATE) &&
+		    !(have & c->offered & (s->allowed ? s->allowed : 7u))) {
 			s->scheme = NP_PAUTH_NEGOTIATE;
 			return fail(s, "%s", krb_note);
 		}
 		missing[0] = missing[1] = nopass;
 		missing[2] = s->krb_why[0] ? s->krb_why : "no Kerberos ticket";
-		s->scheme = np_pauth_choose(c->offered, have, conf.allowed, missing, s->why, sizeof(s->why));
+		s->scheme = np_pauth_choose(c->offered, have, s->allowed, missing, s->why, sizeof(s->why));
 		s->legs = 0;
 		if (!s->scheme)
 			return NP_PAUTH_NONE;

@@ -95,6 +95,14 @@ struct np_pauth;
  * password variable apply when the URL has none. */
 struct np_pauth *np_pauth_new(const char *proxy_host, const char *user, const char *pass);
 void np_pauth_free(struct np_pauth *s);
+/* The schemes this exchange may use (a profile check's proxy_auth), in
+ * place of the process-wide --proxy-auth. */
+void np_pauth_set_allowed(struct np_pauth *s, unsigned allowed);
+
+/* After krb5 found no KDC: the realm's KDCs (krb5.conf) and what tcp/88
+ * and udp/88 of each address did, probed at once within 1 s, in words
+ * (netprobe/proxy_auth_kdc.c). */
+void np_pauth_kdc_probe(char *out, size_t len);
 
 enum { NP_PAUTH_SEND = 1, NP_PAUTH_NONE = 0, NP_PAUTH_FAILED = -1 };
 

@@ -79,7 +79,11 @@ static void explain(OM_uint32 maj, OM_uint32 min, gss_OID mech, const char *spn,
 		snprintf(why, whylen, "the Kerberos ticket has expired (kinit again)");
 	} else if (k == KRB5_KDC_UNREACH || k == KRB5_REALM_CANT_RESOLVE || strstr(nt, "Cannot contact any KDC") ||
 		   strstr(nt, "Cannot find KDC")) {
-		snprintf(why, whylen, "no KDC reachable for the realm (%s)", nt[0] ? nt : mt);
+		char kdcs[480];
+
+		np_pauth_kdc_probe(kdcs, sizeof(kdcs));
+		snprintf(why, whylen, "no KDC reachable for the realm (%.150s)%s%s", nt[0] ? nt : mt, kdcs[0] ? ": " : "",
+			 kdcs);
 	} else if (k == KRB5_FCC_NOFILE || k == KRB5_CC_NOTFOUND || k == KRB5_CC_NOSUPP ||
 		   GSS_ROUTINE_ERROR(maj) == GSS_S_NO_CRED) {
 		const char *cc = np_pauth_cache_name();

@@ -293,7 +293,7 @@ unsigned np_pauth_choose(unsigned offered, unsigned have, unsigned allowed, cons
 		if (allowed != NP_PAUTH_AUTO && allowed != s)
 			m = NULL;
 		n = snprintf(why + w, whylen > w ? whylen - w : 0, "%s%s: %s", w ? "; " : "", np_pauth_scheme_name(s),
-			     allowed != NP_PAUTH_AUTO && allowed != s ? "not allowed by --proxy-auth" :
+			     allowed != NP_PAUTH_AUTO && allowed != s ? "not allowed by --proxy-auth (or the profile's proxy_auth)" :
 			     m ? m : "no credentials");
 		if (n > 0)
 			w += (size_t)n;

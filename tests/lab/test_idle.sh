@@ -175,7 +175,7 @@ test_idle_no_connection_says_why() {
 	jq -e '.verdict == "idle.no_connection" and .status == "error" and (.summary | test("connect: Connection refused"))' \
 		<<<"$(idle_rung "$TMP/inoconn.json" direct 1)" >/dev/null || fail "closed port: $(idle_rung "$TMP/inoconn.json" direct 1)"
 	np inoconn2 idle --ca "$LAB_CA" "$TLS_GOOD_NAME:$PORT_IDLE_OPEN" -4 --ladder 1 --idle 1 --proxy "$PROXY_AUTH_NOCREDS"
-	jq -e '.verdict == "idle.no_connection" and (.summary | test("407"))' \
+	jq -e '.verdict == "proxy.auth_required" and .status == "fail" and (.summary | test("407"))' \
 		<<<"$(idle_rung "$TMP/inoconn2.json" "$PROXY_AUTH_NOCREDS" 1)" >/dev/null ||
 		fail "proxy: $(idle_rung "$TMP/inoconn2.json" "$PROXY_AUTH_NOCREDS" 1)"
 	# proxies that answer garbage, or a head that never ends: what came

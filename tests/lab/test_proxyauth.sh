@@ -147,10 +147,24 @@ test_proxyauth_idle_through_krb_and_ntlm() {
 	pa_np intlm "$AUTH_KRB5_CONFIG" none idle --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --ladder 2 --idle 2 --timeout 5 \
 		--proxy "$(pa_ntlm_url proxy-ntlm.lab "$AUTH_PASS")"
 	jqe "$TMP/intlm.json" '[.findings[] | select(.verdict == "idle.survived" and .metrics.proxy_auth_scheme == "NTLM")] | length == 2'
-	# no ticket: no tunnel, and the rung says why
+	# no ticket: no tunnel, and every finding says why as tls does
+	# (proxy.auth_required, not idle.no_connection)
 	pa_np inone "$AUTH_KRB5_CONFIG" none idle --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --ladder 2 --idle 2 --timeout 5 \
 		--proxy "$PROXY_KRB"
-	jqe "$TMP/inone.json" '.findings[0].verdict == "idle.no_connection" and (.findings[0].summary | test("Negotiate: no Kerberos ticket"))'
+	jqe "$TMP/inone.json" '(.findings | length == 2) and all(.findings[]; .verdict == "proxy.auth_required" and .status == "fail" and (.summary | test("Negotiate: no Kerberos ticket")) and .metrics.auth_schemes == "Negotiate")'
+}
+
+# An idle rung whose tunnel the proxy refuses after the exchange is
+# proxy.auth_failed with the scheme and the reason, as netprobe tls says it
+test_proxyauth_idle_auth_failed() {
+	pa_np ibad "$AUTH_KRB5_CONFIG" none idle --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --ladder 1,2 --idle 2 --timeout 5 \
+		--proxy "$(pa_ntlm_url proxy-ntlm.lab wrong-password)"
+	jqe "$TMP/ibad.json" '(.findings | length == 3) and all(.findings[]; .verdict == "proxy.auth_failed" and .metrics.proxy_auth_scheme == "NTLM" and (.metrics.reason | test("refused the NTLM answer after the full exchange")))'
+	jqe "$TMP/ibad.json" '[.findings[] | select(.metrics.scope == "overall")] | length == 1'
+	pa_kinit "$AUTH_KRB5_CONFIG" ispn
+	pa_np ispn "$AUTH_KRB5_CONFIG" ispn idle --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --ladder 1 --idle 1 --timeout 5 \
+		--proxy "$PROXY_NOSPN"
+	jqe "$TMP/ispn.json" 'all(.findings[]; .verdict == "proxy.auth_failed" and .metrics.proxy_auth_scheme == "Negotiate" and (.metrics.reason | test("SPN is missing")))'
 }
 
 # --proxy machine-config:FILE: the proxy the .NET service is told to use,
@@ -161,4 +175,117 @@ test_proxyauth_machine_config() {
 		--proxy "machine-config:$MACHINE_CONFIG"
 	jqe "$TMP/mc.json" ".findings[] | select(.target == \"$TLS_GOOD_NAME:443\") | .verdict == \"tls.ok\" and (.metrics.path | test(\"^direct .machine-config .* bypasses $TLS_GOOD_NAME\"))"
 	jqe "$TMP/mc.json" ".findings[] | select(.target == \"$PAC_PROXY_HOST:443\") | .verdict == \"tls.ok\" and (.metrics.path | startswith(\"$PROXY_KRB (machine-config\")) and .metrics.proxy_auth_scheme == \"Negotiate\""
+}
+
+# --proxy pac:URL: the PAC served by the lab, evaluated per target: tls.lab
+# DIRECT, blocked.lab through the Kerberos proxy (direct, the SNI filter
+# resets it), dropped.lab through the dead proxy first, then proxy-all
+test_proxyauth_pac() {
+	local sel
+	pa_kinit "$AUTH_KRB5_CONFIG" pac
+	pa_np pac "$AUTH_KRB5_CONFIG" pac tls --ca "$LAB_CA" "$PAC_DIRECT_HOST" "$PAC_PROXY_HOST" "$PAC_FAILOVER_HOST" \
+		-4 --timeout 5 --proxy "pac:$PAC_URL"
+	jqe "$TMP/pac.json" "(.findings | length == 3) and all(.findings[]; .verdict == \"tls.ok\" and .metrics.proxy_source == \"pac\" and .metrics.pac_url == \"$PAC_URL\")"
+	sel() { printf '.findings[] | select(.target == "%s:443")' "$1"; }
+	jqe "$TMP/pac.json" "$(sel "$PAC_DIRECT_HOST") | .metrics.pac_result == \"DIRECT\" and .metrics.path == \"direct (pac $PAC_URL)\""
+	jqe "$TMP/pac.json" "$(sel "$PAC_PROXY_HOST") | .metrics.pac_result == \"PROXY $PROXY_KRB_NAME:3128\" and .metrics.path == \"$PROXY_KRB (pac $PAC_URL)\" and .metrics.proxy_auth_scheme == \"Negotiate\""
+	jqe "$TMP/pac.json" "$(sel "$PAC_FAILOVER_HOST") | .metrics.pac_result == \"PROXY $PROXY_DEAD_NAME:3128; PROXY $PROXY_ALL_NAME:3128\" and .metrics.path == \"$PROXY_ALL (pac $PAC_URL)\" and (.metrics.pac_tried | startswith(\"PROXY $PROXY_DEAD_NAME:3128 (refused\"))"
+	# netprobe idle through the proxy the PAC chose
+	pa_np ipac "$AUTH_KRB5_CONFIG" pac idle --ca "$LAB_CA" "$PAC_PROXY_HOST" -4 --ladder 2 --idle 2 --timeout 5 \
+		--proxy "pac:$PAC_URL"
+	jqe "$TMP/ipac.json" "[.findings[] | select(.verdict == \"idle.survived\" and .metrics.proxy_auth_scheme == \"Negotiate\" and .metrics.proxy_source == \"pac\" and .metrics.path == \"$PROXY_KRB (pac $PAC_URL)\")] | length == 2"
+	# the same from the file
+	pa_np pacfile "$AUTH_KRB5_CONFIG" pac tls --ca "$LAB_CA" "$PAC_PROXY_HOST" -4 --timeout 5 --proxy "pac:$PAC_FILE"
+	jqe "$TMP/pacfile.json" ".findings[0].verdict == \"tls.ok\" and .findings[0].metrics.path == \"$PROXY_KRB (pac $PAC_FILE)\""
+}
+
+# Hostile PACs: an endless loop (the lab's), a syntax error, an answer of
+# megabytes, unreachable: each a proxy.failed finding that says so, in
+# seconds, never a hang; a PAC file that cannot be read is bad input
+test_proxyauth_pac_hostile() {
+	local t0 ms
+	t0=$(date +%s%N)
+	pa_np hostile "$AUTH_KRB5_CONFIG" none tls --ca "$LAB_CA" "$PAC_DIRECT_HOST" -4 --timeout 5 --proxy "pac:$PAC_HOSTILE_URL"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	jqe "$TMP/hostile.json" '.findings | length == 1 and .[0].verdict == "proxy.failed" and (.[0].summary | test("endless loop")) and .[0].metrics.pac_url != null'
+	[ "$ms" -lt 10000 ] || fail "the endless PAC took $ms ms"
+	pa_np ihostile "$AUTH_KRB5_CONFIG" none idle --ca "$LAB_CA" "$PAC_DIRECT_HOST" -4 --ladder 2 --idle 2 --timeout 5 \
+		--proxy "pac:$PAC_HOSTILE_URL"
+	jqe "$TMP/ihostile.json" '.findings[0].verdict == "idle.no_connection" and (.findings[0].summary | test("endless loop")) and .findings[0].metrics.proxy_source == "pac"'
+	printf 'function FindProxyForURL(url, host) { return "DIRECT"\n' >"$TMP/syntax.pac"
+	pa_np syntax "$AUTH_KRB5_CONFIG" none tls --ca "$LAB_CA" "$PAC_DIRECT_HOST" -4 --timeout 5 --proxy "pac:$TMP/syntax.pac"
+	jqe "$TMP/syntax.json" '.findings[0].verdict == "proxy.failed" and (.findings[0].summary | test("not valid JavaScript.*SyntaxError"))'
+	printf 'function FindProxyForURL(url, host) { var s = "PROXY a:1;"; while (s.length < 4000000) s += s; return s; }\n' >"$TMP/huge.pac"
+	pa_np huge "$AUTH_KRB5_CONFIG" none tls --ca "$LAB_CA" "$PAC_DIRECT_HOST" -4 --timeout 5 --proxy "pac:$TMP/huge.pac"
+	jqe "$TMP/huge.json" '.findings[0].verdict == "proxy.failed" and (.findings[0].summary | test("over 512 bytes"))'
+	# dnsResolve() has no network in the evaluator (a PAC cannot send
+	# anything), though the lab's resolver knows the name
+	expect "resolver" "$(ip netns exec "$NS_CLI" getent ahostsv4 "$PUBLIC_NAME" | awk 'NR == 1 {print $1}')" "$PUBLIC_NAME4"
+	printf 'function FindProxyForURL(url, host) { return "PROXY " + (dnsResolve("%s") || "none.invalid") + ":3128; DIRECT /* " + myIpAddress() + " */"; }\n' \
+		"$PUBLIC_NAME" >"$TMP/dns.pac"
+	pa_np dns "$AUTH_KRB5_CONFIG" none tls --ca "$LAB_CA" "$PAC_DIRECT_HOST" -4 --timeout 5 --proxy "pac:$TMP/dns.pac"
+	jqe "$TMP/dns.json" ".findings[0].metrics.pac_result | startswith(\"PROXY none.invalid:3128; DIRECT\")"
+	pa_np unreach "$AUTH_KRB5_CONFIG" none tls --ca "$LAB_CA" "$PAC_DIRECT_HOST" -4 --timeout 5 --proxy "pac:http://$PROXY_DEAD_NAME:3128/proxy.pac"
+	jqe "$TMP/unreach.json" '.findings[0].verdict == "proxy.failed" and (.findings[0].summary | test("could not be fetched: Connection refused"))'
+	local rc=0
+	ip netns exec "$NS_CLI" "$NETPROBE" tls "$PAC_DIRECT_HOST" --proxy "pac:$TMP/missing.pac" >"$TMP/missing.out" 2>&1 || rc=$?
+	expect "unreadable PAC exit" "$rc" 2
+	grep -q "pac:$TMP/missing.pac: No such file" "$TMP/missing.out" || fail "$(cat "$TMP/missing.out")"
+}
+
+# Profiles: proxy_auth per check, and the proxy a PAC or a machine.config
+# names (as the sync server's own configuration says)
+test_proxyauth_profile() {
+	pa_kinit "$AUTH_KRB5_CONFIG" prof
+	cat >"$TMP/corp.yaml" <<YAML
+name: corp
+defaults:
+  ca: "$LAB_CA"
+  timeout: 5
+  proxy: "pac:$PAC_URL"
+checks:
+  - tls: {targets: [$PAC_PROXY_HOST], proxy_auth: negotiate}
+  - tls: {targets: [$PAC_PROXY_HOST], proxy_auth: ntlm}
+  - tls: {targets: [$PAC_PROXY_HOST], proxy: "machine-config:$MACHINE_CONFIG", proxy_auth: any}
+  - idle: {target: $PAC_PROXY_HOST, proxy_auth: negotiate, idle: 1, ladder: [1]}
+YAML
+	pa_np prof "$AUTH_KRB5_CONFIG" prof run --profile "$TMP/corp.yaml" -4
+	# (three checks of one target: told apart by what they found)
+	jqe "$TMP/prof.json" "[.findings[] | select(.check == \"tls\")] | length == 3"
+	jqe "$TMP/prof.json" "[.findings[] | select(.check == \"tls\" and .verdict == \"tls.ok\" and .metrics.proxy_source == \"pac\")] | length == 1 and .[0].metrics.proxy_auth_scheme == \"Negotiate\" and .[0].metrics.path == \"$PROXY_KRB (pac $PAC_URL)\""
+	jqe "$TMP/prof.json" "[.findings[] | select(.check == \"tls\" and .verdict == \"proxy.auth_required\")] | length == 1 and (.[0].summary | test(\"Negotiate: not allowed\")) and .[0].metrics.proxy_source == \"pac\""
+	jqe "$TMP/prof.json" "[.findings[] | select(.check == \"tls\" and .verdict == \"tls.ok\" and (.metrics.path | startswith(\"$PROXY_KRB (machine-config\")))] | length == 1"
+	jqe "$TMP/prof.json" "[.findings[] | select(.check == \"idle\" and .metrics.scope == \"overall\")] | length == 1 and .[0].verdict == \"idle.survived\" and .[0].metrics.proxy_source == \"pac\" and .[0].metrics.proxy_auth_scheme == \"Negotiate\""
+	# a PAC file that cannot be read: bad input, named at its line
+	printf 'name: bad\nchecks:\n  - tls: {targets: [a.lab], proxy: "pac:%s/missing.pac"}\n' "$TMP" >"$TMP/bad.yaml"
+	local rc=0
+	ip netns exec "$NS_CLI" "$NETPROBE" run --profile "$TMP/bad.yaml" >"$TMP/bad.out" 2>&1 || rc=$?
+	expect "unreadable PAC exit" "$rc" 2
+	grep -q "bad.yaml:3:5: checks\[0\].tls: proxy: pac:$TMP/missing.pac: No such file" "$TMP/bad.out" || fail "$(cat "$TMP/bad.out")"
+}
+
+# No KDC reachable (the KDC's tcp/udp 88 dropped from the client): the
+# reason names the realm's KDCs from krb5.conf, their addresses and what
+# tcp/88 and udp/88 did, in netprobe tls and netprobe idle
+test_proxyauth_no_kdc_reachable() {
+	pa_kinit "$AUTH_KRB5_CONFIG" nokdc
+	ip netns exec "$NS_CLI" nft -f - <<NFT || fail "cannot block the KDC"
+table inet np_test_kdcblock {
+	chain out {
+		type filter hook output priority 0;
+		ip daddr $KDC4 meta l4proto { tcp, udp } th dport $KDC_PORT drop
+		ip6 daddr $KDC6 meta l4proto { tcp, udp } th dport $KDC_PORT drop
+	}
+}
+NFT
+	pa_tls nokdc "$AUTH_KRB5_CONFIG" nokdc "$PROXY_KRB"
+	pa_np inokdc "$AUTH_KRB5_CONFIG" nokdc idle --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --ladder 1 --idle 1 --timeout 5 \
+		--proxy "$PROXY_KRB"
+	ip netns exec "$NS_CLI" nft delete table inet np_test_kdcblock
+	local want="no KDC reachable for the realm .*$KDC_NAME \\\\($KDC4:$KDC_PORT\\\\): tcp no answer within 1 s, udp blocked by this host's firewall"
+	jqe "$TMP/nokdc.json" ".findings[0] | .verdict == \"proxy.auth_failed\" and .metrics.proxy_auth_scheme == \"Negotiate\" and (.metrics.reason | test(\"$want\")) and (.metrics.reason | contains(\"[$KDC6]:$KDC_PORT\"))"
+	jqe "$TMP/inokdc.json" "all(.findings[]; .verdict == \"proxy.auth_failed\" and (.metrics.reason | test(\"$want\")))"
+	# with the KDC back, the same ticket works
+	pa_tls okkdc "$AUTH_KRB5_CONFIG" nokdc "$PROXY_KRB"
+	jqe "$TMP/okkdc.json" '.findings[0].verdict == "tls.ok"'
 }

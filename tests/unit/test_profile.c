@@ -293,6 +293,38 @@ static void proxies_list_or_one(void **state)
 	      "t.yaml:2:44: defaults.proxy[8]: more than 8 values");
 }
 
+/* proxy_auth, and the proxies a .NET machine.config or a PAC file names */
+static void proxy_auth_pac_and_machine_config(void **state)
+{
+	struct np_profile *p;
+
+	(void)state;
+	p = parse_ok("name: px\n"
+		     "defaults: {proxy: \"pac:http://pac.example/proxy.pac\", proxy_auth: negotiate}\n"
+		     "checks:\n"
+		     "  - tls: [a.example]\n"
+		     "  - tls: {targets: [a.example], proxy: \"pac:/etc/proxy.pac\", proxy_auth: any}\n"
+		     "  - idle: {target: a.example, proxy_auth: ntlm}\n"
+		     "  - http: {targets: [\"http://a.example/\"], proxy_auth: basic}\n", NULL);
+	assert_string_equal(p->checks[0].opt.proxies.v[0], "pac:http://pac.example/proxy.pac");
+	assert_string_equal(p->checks[0].opt.proxy_auth, "negotiate");
+	assert_string_equal(p->checks[1].opt.proxies.v[0], "pac:/etc/proxy.pac");
+	assert_string_equal(p->checks[1].opt.proxy_auth, "any");
+	assert_string_equal(p->checks[2].opt.proxy_auth, "ntlm");
+	assert_string_equal(p->checks[3].opt.proxy_auth, "basic");
+	np_profile_free(p);
+	fails("name: x\ndefaults:\n  proxy_auth: kerberos\nchecks: [{tls: [a]}]\n",
+	      "t.yaml:3:15: defaults.proxy_auth: 'kerberos': give negotiate, ntlm, basic or any");
+	fails("name: x\nchecks:\n  - tcp: {targets: [a:1], proxy_auth: ntlm}\n",
+	      "t.yaml:3:27: checks[0].tcp: 'proxy_auth' is not an option of tcp");
+	fails("name: x\nchecks:\n  - tls: {targets: [a], proxy: \"pac:https://p/x.pac\"}\n",
+	      "t.yaml:3:32: checks[0].tls.proxy: pac: only http:// URLs (or a file) are supported "
+	      "(none, auto, http://[user:pass@]host:port, machine-config:FILE or pac:URL|FILE)");
+	fails("name: x\nchecks:\n  - tls: {targets: [a], proxy: \"machine-config:/nonexistent/machine.config\"}\n",
+	      "t.yaml:3:32: checks[0].tls.proxy: /nonexistent/machine.config: cannot be read "
+	      "(none, auto, http://[user:pass@]host:port, machine-config:FILE or pac:URL|FILE)");
+}
+
 static void defaults_inherited_and_overridden(void **state)
 {
 	struct np_profile *p;
@@ -603,6 +635,7 @@ int main(void)
 		cmocka_unit_test(lab_profile),
 		cmocka_unit_test(short_and_long_forms),
 		cmocka_unit_test(proxies_list_or_one),
+		cmocka_unit_test(proxy_auth_pac_and_machine_config),
 		cmocka_unit_test(defaults_inherited_and_overridden),
 		cmocka_unit_test(variables),
 		cmocka_unit_test(errors_name_file_line_column_and_key),
