@@ -23,6 +23,7 @@
 /* The command table: one entry per subcommand, each in its own file. */
 static const struct np_cmd_entry *const commands[] = {
 	&np_cmd_run_entry,
+	&np_cmd_watch_entry,
 	&np_cmd_tcp_entry,
 	&np_cmd_dns_entry,
 	&np_cmd_tls_entry,
