@@ -178,6 +178,12 @@ int np_cmd_prun_prepare(struct np_cmd_ctx *ctx, void *prun);
 /* Submit every check to run (as np_cmd_run_prepared's plan); may be
  * called once per run, for many runs. */
 int np_cmd_prun_plan(struct np_cmd_ctx *ctx, struct np_run *run, void *prun);
+/* One check against one of its targets (a probe on demand): module is the
+ * check's index in the profile or a tag only it carries, target one of its
+ * targets as the profile writes it or as findings show it. 0, or NP_EINVAL
+ * (why says what) / NP_ENOMEM. */
+int np_cmd_prun_plan_one(struct np_cmd_prun *r, struct np_run *run, const char *module, const char *target,
+			 char *why, size_t len);
 const char *np_cmd_prun_name(const struct np_cmd_prun *r);
 void np_cmd_prun_free(struct np_cmd_prun *r);
 

@@ -21,9 +21,11 @@
 #include "../netprobe/loop.h"
 #include "../netprobe/privdrop.h"
 #include "../netprobe/watch.h"
+#include "../netprobe/watch_http.h"
 #include "../netprobe/watch_log.h"
+#include "watch_int.h"
 
-enum { OPT_PROFILE = 0x400, OPT_SET, OPT_ONLY, OPT_EVERY, OPT_FOR, OPT_STATE_DIR, OPT_KEEP };
+enum { OPT_PROFILE = 0x400, OPT_SET, OPT_ONLY, OPT_EVERY, OPT_FOR, OPT_STATE_DIR, OPT_KEEP, OPT_LISTEN };
 
 static const struct np_cmd_opt watch_opts[] = {
 	{"profile", required_argument, OPT_PROFILE, "NAME|FILE", "the profile whose checks are watched (as netprobe run)"},
@@ -33,6 +35,7 @@ static const struct np_cmd_opt watch_opts[] = {
 	{"for", required_argument, OPT_FOR, "DURATION", "stop after this long (default: until SIGTERM/SIGINT)"},
 	{"state-dir", required_argument, OPT_STATE_DIR, "DIR", "where the event log and the evidence go (created 0700)"},
 	{"keep-evidence", required_argument, OPT_KEEP, "SIZE", "bytes of evidence pcapng kept, oldest dropped first (default 100M)"},
+	{"listen", required_argument, OPT_LISTEN, "ADDR:PORT", "serve /metrics and /probe (blackbox_exporter style) here; PORT alone: 127.0.0.1"},
 	{0},
 };
 
@@ -41,21 +44,6 @@ static const struct np_cmd_opt watch_opts[] = {
 #define DEFAULT_EVERY_US (60 * 1000000LL)
 #define DEFAULT_KEEP ((uint64_t)100 << 20)
 
-struct watch {
-	struct np_cmd_ctx *ctx;
-	struct np_cmd_prun *prun;
-	int64_t every_us, for_us;
-	uint64_t keep;
-	const char *dir;
-	int dirfd, evfd;
-	struct np_watch_log log;
-	struct np_watch_state state;
-	struct np_loop *loop;
-	struct np_capture *cap;
-	char note[NP_ERRBUF_SIZE + 128];
-	int signo;                      /* SIGTERM/SIGINT that ends the watch */
-	uint64_t cycles;                /* run by this process */
-};
 
 /* --- the state directory (privileged: before the drop) -------------------------------- */
 
@@ -294,6 +282,8 @@ static int record(struct watch *w, uint64_t cycle, struct np_report *report, int
 		snprintf(path, sizeof(path), "%s/%s", NP_WATCH_EVIDENCE_DIR, name);
 		ev = path;
 	}
+	if (!c.interrupted)
+		np_cmd_watch_note_cycle(w, report);
 	json_array_foreach(c.changes, i, ch) {
 		json_t *line = json_pack("{s:s, s:I}", "event", "change", "cycle", (json_int_t)cycle);
 
@@ -448,6 +438,9 @@ static int watch_exec(struct np_cmd_ctx *ctx)
 	const char *sets[MAX_SETS], *only[MAX_ONLY];
 	char errbuf[NP_ERRBUF_SIZE];
 	struct np_report *scratch = NULL;
+	struct sockaddr_storage listen_ss;
+	socklen_t listen_len = 0;
+	const char *listen = NULL;
 	int rc;
 
 	memset(&w, 0, sizeof(w));
@@ -464,6 +457,7 @@ static int watch_exec(struct np_cmd_ctx *ctx)
 		switch (ctx->args[i].val) {
 		case OPT_PROFILE: a.profile = v; break;
 		case OPT_STATE_DIR: w.dir = v; break;
+		case OPT_LISTEN: listen = v; break;
 		case OPT_SET:
 			if (a.n_sets == MAX_SETS) {
 				np_cmd_error(ctx, "--set: at most %d", MAX_SETS);
@@ -504,6 +498,8 @@ static int watch_exec(struct np_cmd_ctx *ctx)
 		np_cmd_error(ctx, "--every: at least 10ms");
 		return 2;
 	}
+	if (listen && (rc = np_cmd_watch_parse_listen(ctx, listen, &listen_ss, &listen_len)))
+		return rc;
 	rc = np_cmd_prun_load(ctx, &a, &w.prun);
 	if (rc)
 		return rc;
@@ -521,6 +517,15 @@ static int watch_exec(struct np_cmd_ctx *ctx)
 	rc = np_cmd_prun_prepare(ctx, w.prun);
 	if (rc)
 		goto out;
+	/* Bound while privileged: a port under 1024 is root's. */
+	if (listen) {
+		w.http = np_http_open((struct sockaddr *)&listen_ss, listen_len, np_cmd_watch_on_http, &w, errbuf);
+		if (!w.http) {
+			np_cmd_error(ctx, "%s", errbuf);
+			rc = 2;
+			goto out;
+		}
+	}
 	rc = 3;
 	if (np_priv_drop(ctx->user, errbuf) < 0) {
 		np_cmd_error(ctx, "%s", errbuf);
@@ -528,7 +533,7 @@ static int watch_exec(struct np_cmd_ctx *ctx)
 	}
 	w.loop = np_loop_new(errbuf);
 	if (!w.loop || (w.cap && np_capture_start(w.cap, w.loop, errbuf) < 0) ||
-	    np_loop_signals(w.loop, on_signal, &w) < 0) {
+	    np_loop_signals(w.loop, on_signal, &w) < 0 || (w.http && np_http_start(w.http, w.loop, errbuf) < 0)) {
 		np_cmd_error(ctx, "%s", w.loop ? errbuf : "out of memory");
 		goto out;
 	}
@@ -537,6 +542,10 @@ static int watch_exec(struct np_cmd_ctx *ctx)
 		goto out;
 	rc = watch_loop(&w);
 out:
+	np_cmd_watch_probes_stop(&w);
+	np_http_free(w.http);
+	json_decref(w.latest);
+	json_decref(w.failures);
 	np_report_free(scratch);
 	np_capture_free(w.cap);
 	np_loop_free(w.loop);
@@ -553,7 +562,7 @@ out:
 const struct np_cmd_entry np_cmd_watch_entry = {
 	.name = "watch",
 	.usage = "[OPTIONS] --profile NAME|FILE --state-dir DIR [--every DURATION] [--for DURATION] "
-		 "[--keep-evidence SIZE]",
+		 "[--keep-evidence SIZE] [--listen ADDR:PORT]",
 	.summary = "a profile's checks on a schedule for days: an event log of what changed, packets of what failed",
 	.help =
 	"Runs the profile's checks (as netprobe run) every DURATION, jittered by up to a tenth,\n"
@@ -563,7 +572,9 @@ const struct np_cmd_entry np_cmd_watch_entry = {
 	"and evidence/cycle-N.pcapng, the packets of the cycles where something failed or changed,\n"
 	"at most --keep-evidence bytes (oldest dropped first). The log is fsync'ed at every cycle's\n"
 	"end; after a crash the next start drops a torn last line and numbering continues.\n"
-	"Each change is also one line on stderr.\n"
+	"Each change is also one line on stderr. --listen serves /metrics (the last cycle, as --prom\n"
+	"writes it, and failure counters since start) and /probe?module=CHECK&target=T, which runs\n"
+	"one check of the profile at once, as blackbox_exporter's /probe does.\n"
 	"\n"
 	"Example:\n"
 	"  netprobe watch --profile sync.yaml --every 5m --state-dir /var/lib/netprobe",

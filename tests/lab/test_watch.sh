@@ -195,3 +195,166 @@ test_watch_bad_input_is_one_line_and_exit_2() {
 	grep -q 'line 1 is not a JSON object' <<<"$out" || fail "$out"
 	expect "damaged log untouched" "$(head -n 1 "$TMP/wbd/events.jsonl")" garbage
 }
+
+# watch_http_start NAME ARGS...: a watch of the lab profile with --listen
+# 127.0.0.1:9115 in the client namespace, in the background (pid in
+# $TMP/NAME.pid), once it answers
+watch_http_start() {
+	local name=$1
+	shift
+	watch_profile "$TMP/$name.yaml"
+	ip netns exec "$NS_CLI" "$NETPROBE" watch --profile "$TMP/$name.yaml" --state-dir "$TMP/$name" \
+		--listen 127.0.0.1:9115 -q "$@" 2>"$TMP/$name.err" &
+	echo $! >"$TMP/$name.pid"
+	local i
+	for i in $(seq 1 50); do
+		ip netns exec "$NS_CLI" curl -s -o /dev/null "http://127.0.0.1:9115/metrics" && return 0
+		sleep 0.1
+	done
+	fail "the endpoint never answered: $(cat "$TMP/$name.err")"
+}
+
+# watch_curl ARGS...: curl in the client namespace
+watch_curl() {
+	ip netns exec "$NS_CLI" curl -s -m 10 "$@"
+}
+
+test_watch_prometheus_scrapes_metrics_and_probe() {
+	command -v prometheus >/dev/null || fail "prometheus is not installed (fixtures/deps.sh)"
+	watch_fw_clear
+	watch_http_start wp --every 2s
+	mkdir -p "$TMP/prom"
+	# /probe as a blackbox_exporter configuration has it: the target as a
+	# parameter, the exporter's address put in by relabelling
+	cat >"$TMP/prom/prometheus.yml" <<YAML
+global:
+  scrape_interval: 2s
+  evaluation_interval: 2s
+scrape_configs:
+  - job_name: netprobe_watch
+    static_configs:
+      - targets: ['127.0.0.1:9115']
+  - job_name: blackbox
+    metrics_path: /probe
+    scrape_interval: 3s
+    scrape_timeout: 2500ms
+    params:
+      module: ['0']
+    static_configs:
+      - targets: ['$SRV4:$PORT_OPEN', '$SRV4:$PORT_OPEN2']
+    relabel_configs:
+      - source_labels: [__address__]
+        target_label: __param_target
+      - source_labels: [__param_target]
+        target_label: instance
+      - target_label: __address__
+        replacement: 127.0.0.1:9115
+YAML
+	promtool check config "$TMP/prom/prometheus.yml" >/dev/null || fail "promtool: config"
+	ip netns exec "$NS_CLI" prometheus --config.file="$TMP/prom/prometheus.yml" --storage.tsdb.path="$TMP/prom/data" \
+		--web.listen-address=127.0.0.1:9090 >"$TMP/prom/log" 2>&1 &
+	local ppid=$! q i ok=0
+	# the port drops while Prometheus scrapes
+	sleep 1
+	watch_fw_drop "$PORT_OPEN2"
+	for i in $(seq 1 40); do
+		q=$(watch_curl 'http://127.0.0.1:9090/api/v1/query' --data-urlencode 'query=probe_success{job="blackbox"}')
+		if jq -e --arg a "$SRV4:$PORT_OPEN" --arg b "$SRV4:$PORT_OPEN2" '.data.result as $r |
+			($r | map(select(.metric.instance == $a and .value[1] == "1" and .metric.verdict == "tcp.ok")) | length == 1) and
+			($r | map(select(.metric.instance == $b and .value[1] == "0" and .metric.verdict == "tcp.filtered")) | length == 1)' \
+			<<<"$q" >/dev/null; then
+			ok=1
+			break
+		fi
+		sleep 0.5
+	done
+	[ "$ok" = 1 ] || fail "probe_success never showed both: $q"
+	q=$(watch_curl 'http://127.0.0.1:9090/api/v1/query' --data-urlencode 'query=probe_duration_seconds{job="blackbox"}')
+	jq -e '.data.result | length == 2 and all(.value[1] | tonumber < 2.5)' <<<"$q" >/dev/null || fail "probe_duration_seconds: $q"
+	# /metrics: the watch's own cycles, each check's last state, the failures counted
+	for i in $(seq 1 40); do
+		q=$(watch_curl 'http://127.0.0.1:9090/api/v1/query' --data-urlencode 'query=netprobe_watch_failures_total{job="netprobe_watch",verdict="tcp.filtered"}')
+		jq -e '.data.result | length == 1 and (.[0].value[1] | tonumber >= 1)' <<<"$q" >/dev/null && break
+		sleep 0.5
+	done
+	jq -e '.data.result | length == 1' <<<"$q" >/dev/null || fail "failures counter: $q"
+	q=$(watch_curl 'http://127.0.0.1:9090/api/v1/query' --data-urlencode 'query=netprobe_watch_cycles_total{job="netprobe_watch"}')
+	jq -e '.data.result[0].value[1] | tonumber >= 1' <<<"$q" >/dev/null || fail "cycles: $q"
+	q=$(watch_curl 'http://127.0.0.1:9090/api/v1/query' --data-urlencode 'query=netprobe_check_success{job="netprobe_watch",check="tcp"}')
+	jq -e '.data.result | length == 2' <<<"$q" >/dev/null || fail "check success: $q"
+	q=$(watch_curl 'http://127.0.0.1:9090/api/v1/query' --data-urlencode 'query=up')
+	jq -e '.data.result | length == 3 and all(.value[1] == "1")' <<<"$q" >/dev/null || fail "up: $q"
+	kill "$ppid"
+	wait "$ppid" 2>/dev/null || true
+	# X-Prometheus-Scrape-Timeout-Seconds: the answer comes before it, the
+	# run cut short (the dropped port waits out its 1 s timeout otherwise)
+	local t0 t1 body
+	t0=$(date +%s%N)
+	body=$(watch_curl -H 'X-Prometheus-Scrape-Timeout-Seconds: 0.4' "http://127.0.0.1:9115/probe?module=0&target=$SRV4:$PORT_OPEN2")
+	t1=$(date +%s%N)
+	[ $(((t1 - t0) / 1000000)) -lt 900 ] || fail "the probe took $(((t1 - t0) / 1000000)) ms for a 0.4 s scrape timeout"
+	grep -q '^probe_success{verdict="run.deadline"} 0$' <<<"$body" || fail "short scrape: $body"
+	watch_fw_clear
+	kill -TERM "$(cat "$TMP/wp.pid")"
+	wait "$(cat "$TMP/wp.pid")" || fail "watch exit status $?"
+	watch_log_valid "$TMP/wp"
+}
+
+test_watch_bad_requests_get_4xx_and_change_nothing() {
+	watch_fw_clear
+	watch_http_start wbr --every 1s
+	local pid fds0 fds1 code
+	pid=$(cat "$TMP/wbr.pid")
+	sleep 1
+	fds0=$(ls "/proc/$pid/fd" | wc -l)
+	# a huge URL, an unknown module, a target the module does not name, an
+	# unknown path, another method, a bad scrape timeout
+	code=$(watch_curl -o /dev/null -w '%{http_code}' "http://127.0.0.1:9115/metrics?x=$(head -c 60000 /dev/zero | tr '\0' a)")
+	expect "huge URL" "$code" 414
+	code=$(watch_curl -o /dev/null -w '%{http_code}' "http://127.0.0.1:9115/probe?module=nosuch&target=$SRV4:$PORT_OPEN")
+	expect "unknown module" "$code" 400
+	code=$(watch_curl -o /dev/null -w '%{http_code}' "http://127.0.0.1:9115/probe?module=0&target=192.0.2.1:22")
+	expect "target not in the module" "$code" 400
+	code=$(watch_curl -o /dev/null -w '%{http_code}' "http://127.0.0.1:9115/probe?target=$SRV4:$PORT_OPEN")
+	expect "no module" "$code" 400
+	code=$(watch_curl -o /dev/null -w '%{http_code}' "http://127.0.0.1:9115/admin")
+	expect "unknown path" "$code" 404
+	code=$(watch_curl -o /dev/null -w '%{http_code}' -X POST -d x=1 "http://127.0.0.1:9115/metrics")
+	expect "POST" "$code" 405
+	code=$(watch_curl -o /dev/null -w '%{http_code}' -H 'X-Prometheus-Scrape-Timeout-Seconds: soon' "http://127.0.0.1:9115/probe?module=0&target=$SRV4:$PORT_OPEN")
+	expect "bad scrape timeout" "$code" 400
+	code=$(watch_curl -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 30000 /dev/zero | tr '\0' b)" "http://127.0.0.1:9115/metrics")
+	[ "$code" -ge 400 ] && [ "$code" -lt 500 ] || fail "huge header: $code"
+	# many connections held open: past the bound new ones are turned away,
+	# and once they go the endpoint answers as before
+	ip netns exec "$NS_CLI" python3 - <<'PY' >"$TMP/wbr.conns" || fail "python: $(cat "$TMP/wbr.conns")"
+import socket, time
+held, refused = [], 0
+for i in range(100):
+    s = socket.create_connection(("127.0.0.1", 9115), timeout=2)
+    held.append(s)
+time.sleep(0.5)
+for s in held:
+    s.setblocking(False)
+    try:
+        if s.recv(1) == b"":
+            refused += 1
+    except BlockingIOError:
+        pass
+print(len(held) - refused, refused)
+PY
+	read -r open refused <"$TMP/wbr.conns"
+	[ "$open" -le 32 ] && [ "$refused" -ge 68 ] || fail "100 connections: $open kept, $refused closed"
+	sleep 0.5
+	code=$(watch_curl -o /dev/null -w '%{http_code}' "http://127.0.0.1:9115/metrics")
+	expect "after the flood" "$code" 200
+	sleep 0.5
+	fds1=$(ls "/proc/$pid/fd" | wc -l)
+	expect "open descriptors" "$fds1" "$fds0"
+	kill -TERM "$pid"
+	wait "$pid" || fail "watch exit status $?"
+	watch_log_valid "$TMP/wbr"
+	# nothing the requests did reached the log: no failure, no change after the first cycle
+	watch_jq "$TMP/wbr/events.jsonl" '[.[] | select(.event == "change" and .previous != null)] | length == 0'
+	watch_jq "$TMP/wbr/events.jsonl" '[.[] | select(.event == "cycle" and .interrupted == false) | .failed] | all(. == false)'
+}
