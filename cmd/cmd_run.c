@@ -456,8 +456,12 @@ static int submit(struct np_cmd_ctx *ctx, struct np_cmd_prun *r, struct np_run *
 		e = np_tls_submit(run, &c->tls, errbuf);
 		break;
 	case NP_CHECK_IDLE:
+		/* A submit takes the plan's TLS context; a watch submits once a
+		 * cycle and the later ones read the CA file again (as tls does),
+		 * as the user the watch runs as. */
 		for (size_t i = 0; e == 0 && i < c->n_targets; i++)
-			e = np_idle_submit(run, &c->idle[i], errbuf);
+			if (c->idle[i].ctx || (e = np_idle_plan_ctx(&c->idle[i], errbuf)) == 0)
+				e = np_idle_submit(run, &c->idle[i], errbuf);
 		break;
 	case NP_CHECK_FAMILY:
 		e = np_family_submit(run, &c->family, errbuf);
@@ -571,7 +575,8 @@ int np_cmd_prun_plan_one(struct np_cmd_prun *r, struct np_run *run, const char *
 		break;
 	}
 	case NP_CHECK_IDLE:
-		e = np_idle_submit(run, &c->idle[i], errbuf);
+		if (c->idle[i].ctx || (e = np_idle_plan_ctx(&c->idle[i], errbuf)) == 0)
+			e = np_idle_submit(run, &c->idle[i], errbuf);
 		break;
 	case NP_CHECK_DNS: {
 		struct np_dns_plan d = c->dns;

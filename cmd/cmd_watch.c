@@ -23,6 +23,7 @@
 #include "../netprobe/watch.h"
 #include "../netprobe/watch_http.h"
 #include "../netprobe/watch_log.h"
+#include "../netprobe/watch_report.h"
 #include "watch_int.h"
 
 enum { OPT_PROFILE = 0x400, OPT_SET, OPT_ONLY, OPT_EVERY, OPT_FOR, OPT_STATE_DIR, OPT_KEEP, OPT_LISTEN };
@@ -431,6 +432,55 @@ static int start_line(struct watch *w)
 	return 0;
 }
 
+/* netprobe watch report DIR [--html FILE] [--json FILE]: the period, read
+ * from the log (the watch may still be running: its lock is not needed). */
+static int report_exec(struct np_cmd_ctx *ctx)
+{
+	const char *dir = ctx->targets[1];
+	char errbuf[NP_ERRBUF_SIZE];
+	FILE *html = NULL, *json = NULL;
+	json_t *doc = NULL;
+	int fd = -1, rc = 2;
+
+	if (ctx->junit_path || ctx->prom_path || ctx->pcap_path || ctx->n_args) {
+		np_cmd_error(ctx, "watch report DIR takes --html FILE and --json FILE only");
+		return 2;
+	}
+	if (!ctx->html_path && !ctx->json_path) {
+		np_cmd_error(ctx, "watch report %s: nothing to write: give --html FILE and/or --json FILE", dir);
+		return 2;
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		np_cmd_error(ctx, "watch report %s: %s", dir, strerror(errno));
+		return 2;
+	}
+	doc = np_watch_report_doc(fd, errbuf);
+	if (!doc) {
+		np_cmd_error(ctx, "watch report %s: %s", dir, errbuf);
+		goto out;
+	}
+	if ((ctx->html_path && !(html = np_cmd_open_output(ctx, "html", ctx->html_path))) ||
+	    (ctx->json_path && !(json = np_cmd_open_output(ctx, "json", ctx->json_path))))
+		goto out;
+	rc = 0;
+	if (html && np_watch_report_write_html(doc, html) < 0) {
+		np_cmd_error(ctx, "--html %s: write failed", ctx->html_path);
+		rc = 3;
+	}
+	if (json && np_report_write_doc(doc, json) < 0) {
+		np_cmd_error(ctx, "--json %s: write failed", ctx->json_path);
+		rc = 3;
+	}
+out:
+	if (np_cmd_close_output(ctx, "html", ctx->html_path, html) < 0 ||
+	    np_cmd_close_output(ctx, "json", ctx->json_path, json) < 0)
+		rc = 3;
+	json_decref(doc);
+	close(fd);
+	return rc;
+}
+
 static int watch_exec(struct np_cmd_ctx *ctx)
 {
 	struct watch w;
@@ -443,6 +493,13 @@ static int watch_exec(struct np_cmd_ctx *ctx)
 	const char *listen = NULL;
 	int rc;
 
+	if (ctx->n_targets) {
+		if (strcmp(ctx->targets[0], "report") == 0 && ctx->n_targets == 2)
+			return report_exec(ctx);
+		np_cmd_error(ctx, "'%s': watch takes no target (the profile names them); or: watch report DIR",
+			     ctx->targets[0]);
+		return 2;
+	}
 	memset(&w, 0, sizeof(w));
 	w.ctx = ctx;
 	w.dirfd = w.evfd = -1;
@@ -562,7 +619,7 @@ out:
 const struct np_cmd_entry np_cmd_watch_entry = {
 	.name = "watch",
 	.usage = "[OPTIONS] --profile NAME|FILE --state-dir DIR [--every DURATION] [--for DURATION] "
-		 "[--keep-evidence SIZE] [--listen ADDR:PORT]",
+		 "[--keep-evidence SIZE] [--listen ADDR:PORT] | report DIR [--html FILE] [--json FILE]",
 	.summary = "a profile's checks on a schedule for days: an event log of what changed, packets of what failed",
 	.help =
 	"Runs the profile's checks (as netprobe run) every DURATION, jittered by up to a tenth,\n"
@@ -576,10 +633,14 @@ const struct np_cmd_entry np_cmd_watch_entry = {
 	"writes it, and failure counters since start) and /probe?module=CHECK&target=T, which runs\n"
 	"one check of the profile at once, as blackbox_exporter's /probe does.\n"
 	"\n"
+	"netprobe watch report DIR: the whole period from DIR's log: availability per check, every\n"
+	"failure with its time and verdict, failures by time of day (SVG), idle survival per rung.\n"
+	"\n"
 	"Example:\n"
-	"  netprobe watch --profile sync.yaml --every 5m --state-dir /var/lib/netprobe",
+	"  netprobe watch --profile sync.yaml --every 5m --state-dir /var/lib/netprobe\n"
+	"  netprobe watch report /var/lib/netprobe --html week.html",
 	.opts = watch_opts,
 	.min_targets = 0,
-	.max_targets = 0,
+	.max_targets = 2,
 	.exec = watch_exec,
 };

@@ -96,6 +96,28 @@ test_watch_drop_and_recovery_are_logged_with_evidence() {
 	# state changes on stderr, one line each
 	grep -c "pass -> fail (tcp.filtered)" "$TMP/wd.err" | grep -qx 1 || fail "stderr: $(cat "$TMP/wd.err")"
 	grep -c "fail -> pass (tcp.ok)" "$TMP/wd.err" | grep -qx 1 || fail "stderr: $(cat "$TMP/wd.err")"
+
+	# the period as watch report tells it: availability, the failure with
+	# its times and verdict, the timeline
+	"$NETPROBE" watch report "$TMP/wd" --json "$TMP/wd.json" --html "$TMP/wd.html" ||
+		fail "watch report: exit status $?"
+	local cycles failed
+	cycles=$(jq -s '[.[] | select(.event == "cycle" and (.interrupted | not))] | length' "$log")
+	failed=$(jq -s '[.[] | select(.event == "cycle" and .failed)] | length' "$log")
+	jqe "$TMP/wd.json" '.kind == "watch" and .period.cycles == '"$cycles"
+	jqe "$TMP/wd.json" '[.checks[] | select(.target == "'"$SRV4:$PORT_OPEN2"'")][0] |
+		.cycles == '"$cycles"' and .failed == '"$failed"' and
+		(.availability - (('"$cycles"' - '"$failed"') / '"$cycles"') | fabs) < 0.0001 and .status == "pass"'
+	jqe "$TMP/wd.json" '[.checks[] | select(.target == "'"$SRV4:$PORT_OPEN"'")][0].availability == 1'
+	local from to
+	from=$(jq -r -s '[.[] | select(.event == "cycle" and .cycle == '"$fail_c"')][0].started' "$log")
+	to=$(jq -r -s '[.[] | select(.event == "cycle" and .cycle == '"$rec_c"')][0].started' "$log")
+	jqe "$TMP/wd.json" '.failures | length == 1 and (.[0] | .verdict == "tcp.filtered" and .from == "'"$from"'" and
+		.to == "'"$to"'" and .cycles == '"$((rec_c - fail_c))"' and (.evidence | startswith("evidence/")))'
+	xmllint --noout "$TMP/wd.html" || fail "the watch report's HTML is not well-formed"
+	grep -q 'Failures by time of day' "$TMP/wd.html" && grep -q '<rect class="bar lost"' "$TMP/wd.html" ||
+		fail "no failure timeline in the HTML"
+	grep -q "$from" "$TMP/wd.html" || fail "the failure's time is not in the HTML"
 }
 
 test_watch_evidence_ring_is_bounded_oldest_first() {
@@ -357,4 +379,49 @@ PY
 	# nothing the requests did reached the log: no failure, no change after the first cycle
 	watch_jq "$TMP/wbr/events.jsonl" '[.[] | select(.event == "change" and .previous != null)] | length == 0'
 	watch_jq "$TMP/wbr/events.jsonl" '[.[] | select(.event == "cycle" and .interrupted == false) | .failed] | all(. == false)'
+}
+
+test_watch_idle_timeout_changing_mid_run_shows_in_idle_survival() {
+	watch_fw_clear
+	cat >"$TMP/wi.yaml" <<YAML
+name: watch-idle
+checks:
+  - idle:
+      target: "tls.lab:$PORT_IDLE_OPEN"
+      ca: "$LAB_CA"
+      proxy: none
+      ladder: [1, 4]
+      idle: 4
+YAML
+	ip netns exec "$NS_CLI" "$NETPROBE" watch --profile "$TMP/wi.yaml" --every 1s --for 22s -4 \
+		--state-dir "$TMP/wi" -q 2>"$TMP/wi.err" &
+	local pid=$!
+	sleep 9
+	# the firewall starts forgetting port 88's flows after 2 s of silence
+	# (and answers what follows with a reset, as the lab's port 86 does)
+	ip netns exec "$NS_FW" nft -f - <<NFT
+table inet $WATCH_TABLE {
+    ct timeout short {
+        protocol tcp;
+        policy = { established: 2 }
+    }
+    chain idle_port {
+        type filter hook forward priority filter - 1; policy accept;
+        ct state invalid ip daddr $TLS_GOOD4 tcp dport $PORT_IDLE_OPEN reject with tcp reset
+        ct state invalid ip saddr $TLS_GOOD4 tcp sport $PORT_IDLE_OPEN reject with tcp reset
+        ip daddr $TLS_GOOD4 tcp dport $PORT_IDLE_OPEN ct timeout set "short"
+    }
+}
+NFT
+	wait "$pid" || fail "watch exit status $?: $(cat "$TMP/wi.err")"
+	watch_fw_clear
+	watch_log_valid "$TMP/wi"
+	"$NETPROBE" watch report "$TMP/wi" --json "$TMP/wi.json" --html "$TMP/wi.html" || fail "watch report"
+	# the 1 s rung survived every cycle; the 4 s one until the change
+	jqe "$TMP/wi.json" '[.idle[] | select(.idle_s == 1)][0] | .cycles >= 4 and .survival == 1'
+	jqe "$TMP/wi.json" '[.idle[] | select(.idle_s == 4)][0] | .cycles >= 4 and .survived >= 1 and .survival < 1'
+	jqe "$TMP/wi.json" '[.failures[] | select(.check == "idle" and (.key | test("idle_s=4")))] | length >= 1 and
+		(.[0].verdict == "idle.reset_by_path")'
+	grep -q 'Idle survival per rung' "$TMP/wi.html" || fail "no idle survival in the HTML"
+	xmllint --noout "$TMP/wi.html" || fail "the HTML is not well-formed"
 }

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "netprobe/watch.h"
 #include "netprobe/watch_log.h"
+#include "netprobe/watch_report.h"
 
 #define S 1000000LL
 
@@ -294,6 +296,59 @@ static void ring_drops_the_oldest_never_the_newest(void **state)
 	close(dfd);
 }
 
+#define CH(seq, c, st, v, t) "{\"seq\":" #seq ",\"time\":\"" t "\",\"event\":\"change\",\"cycle\":" #c \
+	",\"key\":\"tcp a:1 x\",\"check\":\"tcp\",\"target\":\"a:1\",\"address\":\"x\",\"status\":\"" st \
+	"\",\"verdict\":\"" v "\"}\n"
+#define HB(seq, c, t, cut) "{\"seq\":" #seq ",\"event\":\"cycle\",\"cycle\":" #c ",\"started\":\"" t \
+	"\",\"interrupted\":" cut "}\n"
+
+/* The period replayed: a finding's state in a cycle is its last change;
+ * cycles cut short do not count; a failure runs from the cycle that saw
+ * it to the one that saw it recover. */
+static void report_replays_the_period(void **state)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	json_t *doc, *c, *f;
+
+	(void)state;
+	write_file(NP_WATCH_LOG_NAME, "{\"seq\":1,\"event\":\"start\"}\n"
+		   CH(2, 1, "pass", "tcp.ok", "2026-01-01T00:00:01.000Z") HB(3, 1, "2026-01-01T00:00:00.000Z", "false")
+		   CH(4, 2, "fail", "tcp.filtered", "2026-01-01T03:00:11.000Z") HB(5, 2, "2026-01-01T03:00:10.000Z", "false")
+		   HB(6, 3, "2026-01-01T03:00:20.000Z", "true")
+		   HB(7, 4, "2026-01-01T03:00:30.000Z", "false")
+		   CH(8, 5, "pass", "tcp.ok", "2026-01-01T03:00:41.000Z") HB(9, 5, "2026-01-01T03:00:40.000Z", "false")
+		   HB(10, 6, "2026-01-01T03:00:50.000Z", "false")
+		   "{\"seq\":11,\"event\":\"cyc");
+	doc = np_watch_report_doc(dfd, errbuf);
+	assert_non_null(doc);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "period"), "cycles")), 5);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "period"), "cut_short")), 1);
+	c = json_array_get(json_object_get(doc, "checks"), 0);
+	assert_int_equal(json_integer_value(json_object_get(c, "cycles")), 5);
+	assert_int_equal(json_integer_value(json_object_get(c, "failed")), 2);
+	assert_true(fabs(json_real_value(json_object_get(c, "availability")) - 0.6) < 1e-9);
+	assert_int_equal(json_array_size(json_object_get(doc, "failures")), 1);
+	f = json_array_get(json_object_get(doc, "failures"), 0);
+	assert_string_equal(json_string_value(json_object_get(f, "from")), "2026-01-01T03:00:10.000Z");
+	assert_string_equal(json_string_value(json_object_get(f, "to")), "2026-01-01T03:00:40.000Z");
+	assert_int_equal(json_integer_value(json_object_get(f, "cycles")), 3);
+	assert_string_equal(json_string_value(json_object_get(f, "verdict")), "tcp.filtered");
+	{
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&buf, &len);
+
+		assert_int_equal(np_watch_report_write_html(doc, out), 0);
+		fclose(out);
+		assert_non_null(strstr(buf, "60.000 %"));
+		assert_non_null(strstr(buf, "<rect class=\"bar lost\""));
+		free(buf);
+	}
+	json_decref(doc);
+	close(dfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +358,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(torn_tail_is_cut_and_numbering_goes_on, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(damage_before_the_end_is_refused, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(ring_drops_the_oldest_never_the_newest, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(report_replays_the_period, dir_setup, dir_teardown),
 	};
 
 	return cmocka_run_group_tests_name("watch", tests, NULL, NULL);
