@@ -425,3 +425,44 @@ NFT
 	grep -q 'Idle survival per rung' "$TMP/wi.html" || fail "no idle survival in the HTML"
 	xmllint --noout "$TMP/wi.html" || fail "the HTML is not well-formed"
 }
+
+test_watch_service_unit_verifies_and_runs_with_net_raw_only() {
+	local unit here d
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	unit=$here/contrib/netprobe-watch.service
+	for k in 'DynamicUser=yes' 'AmbientCapabilities=CAP_NET_RAW' 'CapabilityBoundingSet=CAP_NET_RAW' \
+		'StateDirectory=netprobe'; do
+		grep -qx "$k" "$unit" || fail "the unit lacks $k"
+	done
+	if command -v systemd-analyze >/dev/null; then
+		d=$TMP/unit
+		mkdir -p "$d"
+		sed "s|/usr/local/bin/netprobe|$NETPROBE|" "$unit" >"$d/netprobe-watch.service"
+		systemd-analyze verify "$d/netprobe-watch.service" >"$d/verify.out" 2>&1 ||
+			fail "systemd-analyze verify: $(cat "$d/verify.out")"
+	fi
+	# What the unit runs: an unprivileged user with CAP_NET_RAW as its only
+	# (ambient) capability, in a state directory of its own. The capture
+	# still works (evidence of the dropped port), changes reach stderr.
+	watch_profile "$TMP/wu.yaml"
+	chmod 0644 "$TMP/wu.yaml"
+	mkdir -m 0755 "$TMP/wu"
+	chown nobody:nogroup "$TMP/wu"
+	watch_fw_clear
+	watch_fw_drop "$PORT_OPEN2"
+	ip netns exec "$NS_CLI" setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=+net_raw \
+		--ambient-caps=+net_raw --bounding-set=-all,+net_raw "$NETPROBE" watch --profile "$TMP/wu.yaml" \
+		--every 500ms --for 3s --state-dir "$TMP/wu" 2>"$TMP/wu.err" || fail "watch: $(cat "$TMP/wu.err")"
+	watch_fw_clear
+	watch_log_valid "$TMP/wu"
+	expect "state dir mode" "$(stat -c %a "$TMP/wu")" 700
+	watch_jq "$TMP/wu/events.jsonl" '[.[] | select(.event == "start") | has("capture")] == [false]'
+	local f
+	f=$(jq -r -s '[.[] | select(.event == "cycle" and .evidence != null)][0].evidence' "$TMP/wu/events.jsonl")
+	[ "$(tshark -r "$TMP/wu/$f" -Y "tcp.dstport == $PORT_OPEN2 && tcp.flags.syn == 1" 2>/dev/null | wc -l)" -ge 1 ] ||
+		fail "no SYN in $f: capture did not work with CAP_NET_RAW alone"
+	expect "evidence owner" "$(stat -c %U "$TMP/wu/$f")" nobody
+	# one line per change on stderr (journald keeps each as one entry)
+	grep -q "^netprobe watch: cycle 1: tcp $SRV4:$PORT_OPEN2 ($SRV4): new -> fail (tcp.filtered): " "$TMP/wu.err" ||
+		fail "stderr: $(cat "$TMP/wu.err")"
+}
