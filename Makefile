@@ -215,10 +215,13 @@ $(FUZZ_BIN): tests/fuzz/fuzz_dissect.c netprobe/dissect.c netprobe/dissect.h net
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_dissect.c netprobe/dissect.c
 
 # netprobe idle with its real defaults against the lab's firewall at 200 s
-# and 600 s (about 6.5 minutes, root): not part of `make test`.
+# and 600 s (about 6.5 minutes, root), then 3,000 short netprobe watch
+# cycles asserting flat RSS and descriptors (about 2 minutes): not part of
+# `make test`.
 .PHONY: test-soak
 test-soak: deps $(BIN)
 	@NETPROBE=$(abspath $(BIN)) tests/soak/idle_soak.sh
+	@NETPROBE=$(abspath $(BIN)) tests/soak/watch_soak.sh
 
 # Benchmarks, each beside a named peer measured in the same run; not part
 # of `make test`. DNS: 10,000 names against the lab's unbound beside dnsperf
@@ -229,7 +232,8 @@ test-soak: deps $(BIN)
 # time beside one process per connection (socat, s_client; about 3 min).
 # SYN sweep: all 65,535 ports of the lab server, netprobe tcp --syn beside
 # nmap -sS -p- --min-rate 50000: time, RSS, capture drops, open ports
-# (BENCH_SYN_RUNS=1).
+# (BENCH_SYN_RUNS=1). watch: CPU seconds per hour of watching 5 tcp checks
+# at --every 5s and 60s (BENCH_WATCH_SECONDS=60 of each).
 .PHONY: bench
 bench: deps $(BIN)
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_dns.sh
@@ -237,3 +241,4 @@ bench: deps $(BIN)
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_explain.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_syn.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_idle.sh
+	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_watch.sh
