@@ -444,16 +444,25 @@ test_watch_service_unit_verifies_and_runs_with_net_raw_only() {
 	# What the unit runs: an unprivileged user with CAP_NET_RAW as its only
 	# (ambient) capability, in a state directory of its own. The capture
 	# still works (evidence of the dropped port), changes reach stderr.
-	watch_profile "$TMP/wu.yaml"
-	chmod 0644 "$TMP/wu.yaml"
-	mkdir -m 0755 "$TMP/wu"
-	chown nobody:nogroup "$TMP/wu"
+	# (TMP is root's 0700: the unit's user gets a directory it can enter,
+	# as /etc/netprobe and /var/lib/netprobe are for the dynamic user)
+	local pub
+	pub=$(mktemp -d /tmp/netprobe-watch-unit.XXXXXX)
+	chmod 0755 "$pub"
+	watch_profile "$pub/wu.yaml"
+	chmod 0644 "$pub/wu.yaml"
+	mkdir -m 0755 "$pub/wu"
+	chown nobody:nogroup "$pub/wu"
 	watch_fw_clear
 	watch_fw_drop "$PORT_OPEN2"
+	local rc=0
 	ip netns exec "$NS_CLI" setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=+net_raw \
-		--ambient-caps=+net_raw --bounding-set=-all,+net_raw "$NETPROBE" watch --profile "$TMP/wu.yaml" \
-		--every 500ms --for 3s --state-dir "$TMP/wu" 2>"$TMP/wu.err" || fail "watch: $(cat "$TMP/wu.err")"
+		--ambient-caps=+net_raw --bounding-set=-all,+net_raw "$NETPROBE" watch --profile "$pub/wu.yaml" \
+		--every 500ms --for 3s --state-dir "$pub/wu" 2>"$TMP/wu.err" || rc=$?
 	watch_fw_clear
+	mv "$pub/wu" "$TMP/wu"
+	rm -rf "$pub"
+	expect "watch exit status ($(cat "$TMP/wu.err"))" "$rc" 0
 	watch_log_valid "$TMP/wu"
 	expect "state dir mode" "$(stat -c %a "$TMP/wu")" 700
 	watch_jq "$TMP/wu/events.jsonl" '[.[] | select(.event == "start") | has("capture")] == [false]'
