@@ -6,7 +6,7 @@ DESTDIR  ?=
 SANITIZE ?= 0
 
 CC       ?= cc
-PKGS     := libcares jansson libssl libcrypto libpcap libcap-ng yaml-0.1 krb5-gssapi krb5 libxml-2.0
+PKGS     := libcares jansson libssl libcrypto libpcap libcap-ng yaml-0.1 krb5-gssapi krb5 libxml-2.0 libmicrohttpd
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(CPPFLAGS) -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -D_GNU_SOURCE \
             -DNP_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -272,10 +272,13 @@ test-deb: deps $(BIN)
 	@NETPROBE=$(abspath $(BIN)) LAB_TESTS=deb tests/lab/run.sh
 
 # netprobe idle with its real defaults against the lab's firewall at 200 s
-# and 600 s (about 6.5 minutes, root): not part of `make test`.
+# and 600 s (about 6.5 minutes, root), then 3,000 short netprobe watch
+# cycles asserting flat RSS and descriptors (about 2 minutes): not part of
+# `make test`.
 .PHONY: test-soak
 test-soak: deps $(BIN)
 	@NETPROBE=$(abspath $(BIN)) tests/soak/idle_soak.sh
+	@NETPROBE=$(abspath $(BIN)) tests/soak/watch_soak.sh
 
 # Benchmarks, each beside a named peer measured in the same run; not part
 # of `make test`. DNS: 10,000 names against the lab's unbound beside dnsperf
@@ -288,7 +291,8 @@ test-soak: deps $(BIN)
 # nmap -sS -p- --min-rate 50000: time, RSS, capture drops, open ports
 # (BENCH_SYN_RUNS=1). Proxy authentication: 300 endpoints through the
 # lab's Kerberos squid, netprobe tls beside curl --proxy-negotiate
-# --parallel (BENCH_PROXYAUTH_RUNS=3).
+# --parallel (BENCH_PROXYAUTH_RUNS=3). watch: CPU seconds per hour of
+# watching 5 tcp checks at --every 5s and 60s (BENCH_WATCH_SECONDS=60 of each).
 .PHONY: bench
 bench: deps $(BIN)
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_dns.sh
@@ -298,3 +302,4 @@ bench: deps $(BIN)
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_idle.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_memory.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_proxyauth.sh
+	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_watch.sh

@@ -70,6 +70,7 @@ extern const struct np_cmd_entry np_cmd_responder_entry;
 extern const struct np_cmd_entry np_cmd_nat_entry;
 extern const struct np_cmd_entry np_cmd_run_entry;
 extern const struct np_cmd_entry np_cmd_merge_entry;
+extern const struct np_cmd_entry np_cmd_watch_entry;
 
 /* The tables the help, the man page and the completion are made from
  * (main.c): every command (NULL-terminated), the options every check
@@ -168,6 +169,45 @@ int np_cmd_run(struct np_cmd_ctx *ctx, const char *check,
 int np_cmd_run_prepared(struct np_cmd_ctx *ctx, const char *check,
 			int (*prepare)(struct np_cmd_ctx *ctx, void *arg),
 			int (*plan)(struct np_cmd_ctx *ctx, struct np_run *run, void *arg), void *arg);
+
+struct np_capture;
+/* Open the capture while privileged (the first step of np_cmd_run_prepared):
+ * 0 with *cap NULL and note saying why when there is none; an exit status
+ * after its error line when the options cannot be honoured without it. */
+int np_cmd_open_capture(struct np_cmd_ctx *ctx, struct np_report *report, struct np_capture **cap, char *note,
+			size_t note_len);
+/* After a run: read what the capture still holds, annotate the findings
+ * with their frames, fill the report's capture figures, and add a finding
+ * when the kernel dropped packets. */
+void np_cmd_capture_finish(struct np_capture *cap, struct np_report *r, struct np_run *run);
+
+/* A profile's checks, built for running (cmd_run.c): netprobe run runs
+ * them once, netprobe watch once a cycle. */
+struct np_cmd_prun;
+struct np_cmd_prun_args {
+	const char *profile;        /* NAME|FILE */
+	const char **sets;          /* KEY=VALUE */
+	size_t n_sets;
+	const char **only;          /* tags */
+	size_t n_only;
+};
+/* Load the profile and build every selected check (CA files read now,
+ * before privileges go); sets ctx's timeout to the profile's longest.
+ * 0, or the exit status after its one-line error. */
+int np_cmd_prun_load(struct np_cmd_ctx *ctx, const struct np_cmd_prun_args *a, struct np_cmd_prun **out);
+/* The privileged step (raw sockets for trace checks): as np_cmd_run_prepared's prepare. */
+int np_cmd_prun_prepare(struct np_cmd_ctx *ctx, void *prun);
+/* Submit every check to run (as np_cmd_run_prepared's plan); may be
+ * called once per run, for many runs. */
+int np_cmd_prun_plan(struct np_cmd_ctx *ctx, struct np_run *run, void *prun);
+/* One check against one of its targets (a probe on demand): module is the
+ * check's index in the profile or a tag only it carries, target one of its
+ * targets as the profile writes it or as findings show it. 0, or NP_EINVAL
+ * (why says what) / NP_ENOMEM. */
+int np_cmd_prun_plan_one(struct np_cmd_prun *r, struct np_run *run, const char *module, const char *target,
+			 char *why, size_t len);
+const char *np_cmd_prun_name(const struct np_cmd_prun *r);
+void np_cmd_prun_free(struct np_cmd_prun *r);
 
 /* A number of an option, 1 to max: "--OPT 'S': not a number [UNIT ]from 1
  * to MAX" and 2 otherwise. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "run_int.h"
 #include "../netprobe/proxy_auth.h"
 #include "../netprobe/probe_dns.h"
 #include "../netprobe/probe_family.h"
@@ -30,46 +31,6 @@ static const struct np_cmd_opt run_opts[] = {
 	{"list-profiles", no_argument, OPT_LIST, NULL, "list the built-in profiles and exit"},
 	{"show-profile", required_argument, OPT_SHOW, "NAME", "print a built-in profile's YAML (to copy and edit) and exit"},
 	{0},
-};
-
-#define MAX_SETS NP_PROFILE_MAX_VARS
-#define MAX_ONLY 16
-
-/* One check of the profile, ready to submit. */
-struct rcheck {
-	const struct np_profile_check *pc;
-	const char *file;               /* the profile's display name, for errors */
-	size_t index;
-	struct np_target *targets;      /* parsed, for submitting and attributing */
-	char (*shown)[NP_TARGET_STR_MAX];
-	size_t n_targets;
-	int selected;                   /* --only */
-	struct np_tls_plan tls;
-	struct np_idle_plan *idle;      /* one per target */
-	struct np_dns_plan dns;
-	char (*resolvers)[NP_TARGET_STR_MAX];
-	struct np_family_plan family;
-	struct np_trace_plan trace;
-	struct np_nat_plan nat;
-	/* the paths as findings name them: "direct", a proxy (credentials
-	 * masked) or "auto" */
-	const char *paths[NP_TLS_MAX_PATHS];
-	char path_buf[NP_TLS_MAX_PATHS][NP_TARGET_STR_MAX];
-	size_t n_paths;
-	size_t attributed;              /* findings given to it so far */
-};
-
-struct run_cmd {
-	struct np_profile *profile;
-	struct np_vars *vars;
-	struct rcheck *checks;
-	size_t n_checks;
-	const char *only[MAX_ONLY];
-	size_t n_only;
-	int need_raw;
-	int family_host;                /* a family check reports this host */
-	struct np_rawsend *raw;
-	char raw_unavailable[NP_ERRBUF_SIZE + 160];
 };
 
 static uint16_t default_port(enum np_check_kind k)
@@ -136,7 +97,7 @@ static int check_has_path(const struct rcheck *c, const struct np_finding *f)
  * path. Two checks may probe the same thing (an allow and a deny row of a
  * matrix): identical probes give identical findings, so they are shared
  * out, each check taking its turn. */
-static struct rcheck *attribute(struct run_cmd *r, const struct np_finding *f)
+static struct rcheck *attribute(struct np_cmd_prun *r, const struct np_finding *f)
 {
 	enum np_check_kind k = kind_of(f->check);
 	struct rcheck *best = NULL, *open = NULL, *only = NULL;
@@ -175,9 +136,9 @@ static int is_closed_verdict(const char *v)
 
 /* Deny: a closed path passes, an open one fails; a port nothing listens
  * on behind no firewall rule only warns. Not required: a failure warns. */
-static void apply(struct np_finding *f, void *arg)
+void np_cmd_prun_apply(struct np_finding *f, void *arg)
 {
-	struct run_cmd *r = arg;
+	struct np_cmd_prun *r = arg;
 	const struct rcheck *c;
 
 	if (strcmp(f->verdict->code, "profile.skipped") == 0)
@@ -265,7 +226,7 @@ static int set_paths(struct np_cmd_ctx *ctx, struct rcheck *c, const struct np_s
 	return 0;
 }
 
-static int build(struct np_cmd_ctx *ctx, struct run_cmd *r, struct rcheck *c)
+static int build(struct np_cmd_ctx *ctx, struct np_cmd_prun *r, struct rcheck *c)
 {
 	const struct np_profile_check *pc = c->pc;
 	const struct np_check_opts *o = &pc->opt;
@@ -413,7 +374,7 @@ static int build(struct np_cmd_ctx *ctx, struct run_cmd *r, struct rcheck *c)
 	return 0;
 }
 
-static int selected(const struct run_cmd *r, const struct np_profile_check *pc)
+static int selected(const struct np_cmd_prun *r, const struct np_profile_check *pc)
 {
 	if (!r->n_only)
 		return 1;
@@ -426,9 +387,9 @@ static int selected(const struct run_cmd *r, const struct np_profile_check *pc)
 
 /* --- running ------------------------------------------------------------------------- */
 
-static int run_prepare(struct np_cmd_ctx *ctx, void *arg)
+int np_cmd_prun_prepare(struct np_cmd_ctx *ctx, void *arg)
 {
-	struct run_cmd *r = arg;
+	struct np_cmd_prun *r = arg;
 	char errbuf[NP_ERRBUF_SIZE];
 	int perm = 0;
 
@@ -461,7 +422,7 @@ static void skipped(struct np_run *run, const struct rcheck *c)
 	np_run_finding(run, f);
 }
 
-static int submit(struct np_cmd_ctx *ctx, struct run_cmd *r, struct np_run *run, struct rcheck *c)
+static int submit(struct np_cmd_ctx *ctx, struct np_cmd_prun *r, struct np_run *run, struct rcheck *c)
 {
 	char errbuf[NP_ERRBUF_SIZE];
 	int e = 0;
@@ -479,8 +440,12 @@ static int submit(struct np_cmd_ctx *ctx, struct run_cmd *r, struct np_run *run,
 		e = np_tls_submit(run, &c->tls, errbuf);
 		break;
 	case NP_CHECK_IDLE:
+		/* A submit takes the plan's TLS context; a watch submits once a
+		 * cycle and the later ones read the CA file again (as tls does),
+		 * as the user the watch runs as. */
 		for (size_t i = 0; e == 0 && i < c->n_targets; i++)
-			e = np_idle_submit(run, &c->idle[i], errbuf);
+			if (c->idle[i].ctx || (e = np_idle_plan_ctx(&c->idle[i], errbuf)) == 0)
+				e = np_idle_submit(run, &c->idle[i], errbuf);
 		break;
 	case NP_CHECK_FAMILY:
 		e = np_family_submit(run, &c->family, errbuf);
@@ -504,12 +469,12 @@ static int submit(struct np_cmd_ctx *ctx, struct run_cmd *r, struct np_run *run,
 	return 0;
 }
 
-static int run_plan(struct np_cmd_ctx *ctx, struct np_run *run, void *arg)
+int np_cmd_prun_plan(struct np_cmd_ctx *ctx, struct np_run *run, void *arg)
 {
-	struct run_cmd *r = arg;
+	struct np_cmd_prun *r = arg;
 	int rc;
 
-	np_run_set_finding_filter(run, apply, r);
+	np_run_set_finding_filter(run, np_cmd_prun_apply, r);
 	for (size_t i = 0; i < r->n_checks; i++) {
 		struct rcheck *c = &r->checks[i];
 
@@ -525,8 +490,10 @@ static int run_plan(struct np_cmd_ctx *ctx, struct np_run *run, void *arg)
 	return 0;
 }
 
-static void run_free(struct run_cmd *r)
+void np_cmd_prun_free(struct np_cmd_prun *r)
 {
+	if (!r)
+		return;
 	for (size_t i = 0; r->checks && i < r->n_checks; i++) {
 		struct rcheck *c = &r->checks[i];
 
@@ -542,6 +509,12 @@ static void run_free(struct run_cmd *r)
 	np_rawsend_free(r->raw);
 	np_profile_free(r->profile);
 	np_vars_free(r->vars);
+	free(r);
+}
+
+const char *np_cmd_prun_name(const struct np_cmd_prun *r)
+{
+	return r->profile->file;
 }
 
 static int list_profiles(void)
@@ -566,88 +539,73 @@ static int show_profile(struct np_cmd_ctx *ctx, const char *name)
 	return fflush(stdout) == 0 ? 0 : 3;
 }
 
-static int run_exec(struct np_cmd_ctx *ctx)
+int np_cmd_prun_load(struct np_cmd_ctx *ctx, const struct np_cmd_prun_args *a, struct np_cmd_prun **out)
 {
-	struct run_cmd r;
-	const char *sets[MAX_SETS], *profile = NULL;
-	size_t n_sets = 0;
+	struct np_cmd_prun *r = calloc(1, sizeof(*r));
 	char errbuf[NP_ERRBUF_SIZE];
 	double timeout = 0;
 	int rc = 2;
 
-	memset(&r, 0, sizeof(r));
-	for (size_t i = 0; i < ctx->n_args; i++) {
-		const char *a = ctx->args[i].arg;
-
-		switch (ctx->args[i].val) {
-		case OPT_LIST:
-			return list_profiles();
-		case OPT_SHOW:
-			return show_profile(ctx, a);
-		case OPT_PROFILE:
-			profile = a;
-			break;
-		case OPT_SET:
-			if (n_sets == MAX_SETS) {
-				np_cmd_error(ctx, "--set: at most %d", MAX_SETS);
-				return 2;
-			}
-			sets[n_sets++] = a;
-			break;
-		case OPT_ONLY:
-			if (r.n_only == MAX_ONLY) {
-				np_cmd_error(ctx, "--only: at most %d", MAX_ONLY);
-				return 2;
-			}
-			r.only[r.n_only++] = a;
-			break;
-		}
+	*out = NULL;
+	if (!r) {
+		np_cmd_error(ctx, "out of memory");
+		return 3;
 	}
-	if (!profile) {
-		np_cmd_error(ctx, "give --profile NAME|FILE (built-in: --list-profiles)");
-		return 2;
+	if (a->n_only > MAX_ONLY) {
+		np_cmd_error(ctx, "--only: at most %d", MAX_ONLY);
+		goto out;
 	}
-	r.vars = np_vars_new(sets, n_sets, errbuf);
-	if (!r.vars) {
-		np_cmd_error(ctx, "%s", errbuf);
-		return 2;
+	if (a->n_sets > MAX_SETS) {
+		np_cmd_error(ctx, "--set: at most %d", MAX_SETS);
+		goto out;
 	}
-	r.profile = np_profile_load(profile, r.vars, errbuf);
-	if (!r.profile) {
+	for (size_t i = 0; i < a->n_only; i++)
+		r->only[r->n_only++] = a->only[i];
+	if (!a->profile) {
+		np_cmd_error(ctx, "give --profile NAME|FILE (built-in: netprobe run --list-profiles)");
+		goto out;
+	}
+	r->vars = np_vars_new(a->sets, a->n_sets, errbuf);
+	if (!r->vars) {
 		np_cmd_error(ctx, "%s", errbuf);
 		goto out;
 	}
-	if (np_vars_unused(r.vars)) {
-		np_cmd_error(ctx, "--set %s: the profile has no ${%s}", np_vars_unused(r.vars), np_vars_unused(r.vars));
+	r->profile = np_profile_load(a->profile, r->vars, errbuf);
+	if (!r->profile) {
+		np_cmd_error(ctx, "%s", errbuf);
 		goto out;
 	}
-	r.n_checks = r.profile->n_checks;
-	r.checks = calloc(r.n_checks ? r.n_checks : 1, sizeof(*r.checks));
-	if (!r.checks) {
+	if (np_vars_unused(r->vars)) {
+		np_cmd_error(ctx, "--set %s: the profile has no ${%s}", np_vars_unused(r->vars), np_vars_unused(r->vars));
+		goto out;
+	}
+	r->n_checks = r->profile->n_checks;
+	r->checks = calloc(r->n_checks ? r->n_checks : 1, sizeof(*r->checks));
+	if (!r->checks) {
 		np_cmd_error(ctx, "out of memory");
 		rc = 3;
 		goto out;
 	}
-	for (size_t i = 0; i < r.n_checks; i++) {
-		struct rcheck *c = &r.checks[i];
+	for (size_t i = 0; i < r->n_checks; i++) {
+		struct rcheck *c = &r->checks[i];
 
-		c->pc = &r.profile->checks[i];
-		c->file = r.profile->file;
+		c->pc = &r->profile->checks[i];
+		c->file = r->profile->file;
 		c->index = i;
-		c->selected = selected(&r, c->pc);
+		c->selected = selected(r, c->pc);
 		if (c->pc->opt.timeout_s > timeout)
 			timeout = c->pc->opt.timeout_s;
 		if (!c->selected || c->pc->skip != NP_SKIP_NONE)
 			continue;
-		if ((rc = build(ctx, &r, c)))
+		if ((rc = build(ctx, r, c)))
 			goto out;
 	}
+	rc = 2;
 	/* One timeout for the run: the profile's longest. */
 	if (timeout > 0)
 		ctx->opts.timeout_us = (int64_t)(timeout * 1e6);
-	if (r.need_raw && ctx->no_capture) {
+	if (r->need_raw && ctx->no_capture) {
 		np_cmd_error(ctx, "the profile has trace checks, which read the packet capture: --no-capture cannot be used");
-		rc = 2;
 		goto out;
 	}
 	{
@@ -657,9 +615,55 @@ static int run_exec(struct np_cmd_ctx *ctx)
 
 		np_cmd_proxy_auth_prepare(ctx, &auth, NULL);
 	}
-	rc = np_cmd_run_prepared(ctx, "run", run_prepare, run_plan, &r);
+	*out = r;
+	r = NULL;
+	rc = 0;
 out:
-	run_free(&r);
+	np_cmd_prun_free(r);
+	return rc;
+}
+
+static int run_exec(struct np_cmd_ctx *ctx)
+{
+	struct np_cmd_prun_args a = {0};
+	struct np_cmd_prun *r = NULL;
+	const char *sets[MAX_SETS + 1], *only[MAX_ONLY + 1];
+	int rc;
+
+	a.sets = sets;
+	a.only = only;
+	for (size_t i = 0; i < ctx->n_args; i++) {
+		const char *v = ctx->args[i].arg;
+
+		switch (ctx->args[i].val) {
+		case OPT_LIST:
+			return list_profiles();
+		case OPT_SHOW:
+			return show_profile(ctx, v);
+		case OPT_PROFILE:
+			a.profile = v;
+			break;
+		case OPT_SET:
+			if (a.n_sets == MAX_SETS) {
+				np_cmd_error(ctx, "--set: at most %d", MAX_SETS);
+				return 2;
+			}
+			sets[a.n_sets++] = v;
+			break;
+		case OPT_ONLY:
+			if (a.n_only == MAX_ONLY) {
+				np_cmd_error(ctx, "--only: at most %d", MAX_ONLY);
+				return 2;
+			}
+			only[a.n_only++] = v;
+			break;
+		}
+	}
+	rc = np_cmd_prun_load(ctx, &a, &r);
+	if (rc)
+		return rc;
+	rc = np_cmd_run_prepared(ctx, "run", np_cmd_prun_prepare, np_cmd_prun_plan, r);
+	np_cmd_prun_free(r);
 	return rc;
 }
 

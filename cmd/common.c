@@ -243,7 +243,7 @@ int np_cmd_close_output(struct np_cmd_ctx *ctx, const char *opt, const char *pat
 /* Open the capture while privileged. Without CAP_NET_RAW the run goes on
  * from the sockets alone, and says once how to grant it; --pcap without
  * capture cannot be honoured and is an error. */
-static int open_capture(struct np_cmd_ctx *ctx, struct np_report *report,
+int np_cmd_open_capture(struct np_cmd_ctx *ctx, struct np_report *report,
 			struct np_capture **cap, char *note, size_t note_len)
 {
 	struct np_capture_params cp = {ctx->pcap_max, ctx->capture_snaplen, ctx->capture_buffer, 0};
@@ -283,7 +283,7 @@ static int open_capture(struct np_cmd_ctx *ctx, struct np_report *report,
 	return 0;
 }
 
-static void capture_finish(struct np_capture *cap, struct np_report *r, struct np_run *run)
+void np_cmd_capture_finish(struct np_capture *cap, struct np_report *r, struct np_run *run)
 {
 	struct np_capture_stats st;
 	struct np_finding *f;
@@ -483,7 +483,7 @@ int np_cmd_run_prepared(struct np_cmd_ctx *ctx, const char *check,
 		np_cmd_error(ctx, "out of memory");
 		goto out;
 	}
-	rc = open_capture(ctx, report, &cap, note, sizeof(note));
+	rc = np_cmd_open_capture(ctx, report, &cap, note, sizeof(note));
 	if (rc)
 		goto out;
 	/* The check's own privileged step (raw sockets), before they go. */
@@ -541,7 +541,7 @@ int np_cmd_run_prepared(struct np_cmd_ctx *ctx, const char *check,
 		goto out;
 	}
 	if (cap)
-		capture_finish(cap, report, run);
+		np_cmd_capture_finish(cap, report, run);
 	rc = np_report_exit_status(report);
 	np_term_summary(term, report);
 	if (pcap) {

@@ -26,6 +26,7 @@
  * help, the man page and the bash completion (doc.c) all read it. */
 const struct np_cmd_entry *const np_cmd_table[] = {
 	&np_cmd_run_entry,
+	&np_cmd_watch_entry,
 	&np_cmd_tcp_entry,
 	&np_cmd_dns_entry,
 	&np_cmd_tls_entry,

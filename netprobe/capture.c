@@ -168,6 +168,25 @@ void np_capture_free(struct np_capture *c)
 	free(c);
 }
 
+int np_capture_reset(struct np_capture *c, char *errbuf)
+{
+	struct np_flow_budget b;
+	struct np_flow_table *t;
+
+	/* Packets of the round just saved (or not kept) are read first, so
+	 * none of them lands in the next round's evidence. */
+	np_capture_drain(c);
+	np_flow_budget(c->flows, &b);
+	t = np_flow_table_new(b.budget, errbuf);
+	if (!t)
+		return NP_ENOMEM;
+	np_flow_table_free(c->flows);
+	c->flows = t;
+	/* The secrets stay: a credential sent in one round is masked in
+	 * every later round's file too (they are deduplicated, so bounded). */
+	return 0;
+}
+
 struct np_flow_table *np_capture_flows(struct np_capture *c)
 {
 	return c->flows;

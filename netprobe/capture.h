@@ -79,6 +79,11 @@ int np_capture_start(struct np_capture *c, struct np_loop *loop, char *errbuf);
 void np_capture_drain(struct np_capture *c);
 
 struct np_flow_table *np_capture_flows(struct np_capture *c);
+
+/* Start a new round on the same capture (a watch's next cycle): every flow
+ * and kept packet is let go, the budget stays. Only between runs, when no
+ * probe holds a flow. NP_ENOMEM leaves the old table in place. */
+int np_capture_reset(struct np_capture *c, char *errbuf);
 int np_capture_stats(struct np_capture *c, struct np_capture_stats *st);
 
 /* Bytes that must never reach the saved file (a proxy's Basic credential

@@ -337,6 +337,13 @@ int np_loop_signals(struct np_loop *loop, np_signal_cb cb, void *arg)
 {
 	sigset_t set;
 
+	/* A second caller (a watch runs one run per cycle on one loop) takes
+	 * the signals over: one signalfd, the mask blocked once. */
+	if (loop->sigfd >= 0) {
+		loop->sigcb = cb;
+		loop->sigarg = arg;
+		return 0;
+	}
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);

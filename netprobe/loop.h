@@ -47,7 +47,7 @@ void np_timer_del(struct np_timer *t);
 int64_t np_timer_due_us(const struct np_timer *t);
 
 /* Route SIGINT and SIGTERM to cb (blocked for the process, read through
- * signalfd). */
+ * signalfd). Called again, it only changes cb and arg. */
 int np_loop_signals(struct np_loop *loop, np_signal_cb cb, void *arg);
 
 /* Dispatch until np_loop_stop(); returns 0, or NP_ESYS if epoll fails. */

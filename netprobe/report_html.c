@@ -79,13 +79,13 @@ const char *np_html_status_class(enum np_status s)
 	return s < NP_STATUS_COUNT ? status_classes[s] : "st-unknown";
 }
 
-static void badge(FILE *out, enum np_status s)
+void np_html_badge(FILE *out, enum np_status s)
 {
 	fprintf(out, "<span class=\"st %s\">%s</span>", np_html_status_class(s),
 		s < NP_STATUS_COUNT ? np_status_name(s) : "?");
 }
 
-static void head(FILE *out, const char *title, const char *host)
+void np_html_head(FILE *out, const char *title, const char *host)
 {
 	/* XHTML syntax in an HTML5 page: browsers read it as HTML, xmllint
 	 * can check that it is well-formed. */
@@ -100,7 +100,7 @@ static void head(FILE *out, const char *title, const char *host)
 	fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
 }
 
-static void foot(FILE *out, const char *what)
+void np_html_foot(FILE *out, const char *what)
 {
 	fprintf(out, "<footer>netprobe %s: rendered from %s (JSON schema 1). Status codes and verdicts are "
 		"explained in netprobe's README.</footer>\n</body>\n</html>\n", NP_VERSION, what);
@@ -139,7 +139,7 @@ static void counts_line(FILE *out, const size_t c[NP_STATUS_COUNT + 1])
 
 	fputs("<p class=\"counts\">", out);
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-		badge(out, order[i]);
+		np_html_badge(out, order[i]);
 		fprintf(out, "<span class=\"n\">%zu</span>", c[order[i]]);
 	}
 	fputs("</p>\n", out);
@@ -260,7 +260,7 @@ static void findings_table(FILE *out, const json_t *findings, int h)
 		const char *addr = np_doc_str(f, "address"), *advice = np_doc_str(f, "advice");
 
 		fputs("<tr><td>", out);
-		badge(out, np_doc_status(f));
+		np_html_badge(out, np_doc_status(f));
 		np_xml_fill(out, "</td><td>%s</td><td>%s", np_doc_str(f, "check"), np_doc_str(f, "target"));
 		if (addr[0] && strcmp(addr, np_doc_str(f, "target")) != 0)
 			np_xml_fill(out, "<br/><span class=\"note\">%s</span>", addr);
@@ -302,13 +302,13 @@ static int write_report(const json_t *doc, FILE *out)
 	size_t c[NP_STATUS_COUNT + 1];
 
 	count_findings(findings, c);
-	head(out, "netprobe report", hostname);
+	np_html_head(out, "netprobe report", hostname);
 	np_xml_fill(out, "<header>\n<h1>netprobe sign-off report</h1>\n<p class=\"lead\">netprobe %s on %s, "
 		    "started %s UTC</p>\n", np_doc_str(doc, "command"), hostname, np_doc_str(doc, "started"));
 	banner(out, c, json_array_size(findings));
 	fputs("</header>\n", out);
 	report_body(out, doc, 2);
-	foot(out, "the run's JSON report");
+	np_html_foot(out, "the run's JSON report");
 	return 0;
 }
 
@@ -379,7 +379,7 @@ static void matrix(FILE *out, const json_t *doc)
 				continue;
 			}
 			fputs("<td class=\"cell\">", out);
-			badge(out, np_doc_status(cell));
+			np_html_badge(out, np_doc_status(cell));
 			json_array_foreach(json_object_get(cell, "verdicts"), j, v)
 				np_xml_fill(out, "<span class=\"v\"><code>%s</code></span>",
 					    json_is_string(v) ? json_string_value(v) : "");
@@ -412,7 +412,7 @@ static int write_merge(const json_t *doc, FILE *out)
 	}
 	snprintf(title, sizeof(title), "netprobe sign-off: %zu host%s", json_array_size(hosts),
 		 json_array_size(hosts) == 1 ? "" : "s");
-	head(out, title, NULL);
+	np_html_head(out, title, NULL);
 	fprintf(out, "<header>\n<h1>%s</h1>\n<p class=\"lead\">%zu reports merged ", title, json_array_size(reports));
 	np_xml_fill(out, "%s UTC</p>\n", np_doc_str(doc, "created"));
 	banner(out, c, total);
@@ -430,7 +430,7 @@ static int write_merge(const json_t *doc, FILE *out)
 		}
 		fputs("</section>\n", out);
 	}
-	foot(out, "the merged JSON reports");
+	np_html_foot(out, "the merged JSON reports");
 	return 0;
 }
 

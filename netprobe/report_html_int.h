@@ -11,6 +11,13 @@
 
 #include "verdict.h"
 
+/* The page's start (doctype, title, the one stylesheet) and end: every
+ * page netprobe writes looks the same. */
+void np_html_head(FILE *out, const char *title, const char *host);
+void np_html_foot(FILE *out, const char *what);
+/* A status as a coloured badge. */
+void np_html_badge(FILE *out, enum np_status s);
+
 /* The CSS class of a status ("st-fail"...), "st-unknown" if none. */
 const char *np_html_status_class(enum np_status s);
 

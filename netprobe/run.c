@@ -36,6 +36,9 @@ struct np_run {
 	size_t n_at_free;
 	struct at_free on_idle[NP_RUN_MAX_HOOKS];
 	size_t n_on_idle;
+	void (*on_done)(struct np_run *run, void *arg);  /* np_run_start's */
+	void *done_arg;
+	int done_called;
 	void (*filter)(struct np_finding *f, void *arg);
 	void *filter_arg;
 	char capture_note[NP_ERRBUF_SIZE + 64];
@@ -281,8 +284,18 @@ static void pump(struct np_timer *t, void *arg)
 	if (!run->running && !run->queued && !run->ending)
 		for (size_t i = 0; i < run->n_on_idle; i++)
 			run->on_idle[i].fn(run->on_idle[i].arg);
-	if (!run->running && !run->queued)
+	if (run->running || run->queued)
+		return;
+	if (!run->on_done) {
 		np_loop_stop(run->loop);
+	} else if (!run->done_called && run->executing) {
+		/* The last act: done may free the run. */
+		run->done_called = 1;
+		run->executing = 0;
+		free_done(run);
+		np_report_finish(run->report);
+		run->on_done(run, run->done_arg);
+	}
 }
 
 static void end_run(struct np_run *run, const char *verdict)
@@ -318,6 +331,25 @@ static void on_signal(int signo, void *arg)
 	if (!run->report->signal)
 		run->report->signal = signo;
 	end_run(run, "run.interrupted");
+}
+
+int np_run_start(struct np_run *run, void (*done)(struct np_run *run, void *arg), void *arg)
+{
+	run->on_done = done;
+	run->done_arg = arg;
+	if (run->opts.deadline_us > 0) {
+		run->deadline = np_loop_timer(run->loop, run->opts.deadline_us, on_deadline, run);
+		if (!run->deadline)
+			return NP_ENOMEM;
+	}
+	run->executing = 1;
+	np_timer_reset(run->pump, 0);
+	return 0;
+}
+
+void np_run_cancel(struct np_run *run, const char *verdict)
+{
+	end_run(run, verdict);
 }
 
 int np_run_execute(struct np_run *run)

@@ -108,6 +108,15 @@ int np_run_on_idle(struct np_run *run, void (*fn)(void *arg), void *arg);
 /* Run every submitted job to completion, the deadline, or a signal. */
 int np_run_execute(struct np_run *run);
 
+/* The same on a loop that other code runs (netprobe watch's probes on
+ * demand): no signals taken, the loop never stopped; done(run, arg) is
+ * called once, from the loop, when every job has ended (the report
+ * finished), and may free the run. 0, or NP_ENOMEM. */
+int np_run_start(struct np_run *run, void (*done)(struct np_run *run, void *arg), void *arg);
+/* End every job of a run now, their findings carrying verdict
+ * ("run.interrupted", "run.deadline"). */
+void np_run_cancel(struct np_run *run, const char *verdict);
+
 /* The running jobs, for the live display. */
 struct np_job *np_run_running(struct np_run *run);
 size_t np_run_n_running(struct np_run *run);

@@ -648,6 +648,28 @@ static void signals_reach_the_callback(void **state)
 	assert_false(sigismember(&cur, SIGINT));
 }
 
+/* A watch runs one run per cycle on one loop: each takes the signals over,
+ * and the process still gets them back when the loop goes. */
+static void signals_taken_over_by_a_second_caller(void **state)
+{
+	struct np_loop *loop = *state;
+	struct sig_log first = {0}, second = {0};
+	sigset_t cur;
+
+	assert_int_equal(np_loop_signals(loop, sig_cb, &first), 0);
+	assert_int_equal(np_loop_signals(loop, sig_cb, &second), 0);
+	assert_int_equal(raise(SIGTERM), 0);
+	assert_int_equal(np_loop_once(loop, 2000000), 0);
+	assert_int_equal(first.n, 0);
+	assert_int_equal(second.n, 1);
+	assert_int_equal(second.signos[0], SIGTERM);
+	np_loop_free(loop);
+	*state = NULL;
+	assert_int_equal(sigprocmask(SIG_BLOCK, NULL, &cur), 0);
+	assert_false(sigismember(&cur, SIGTERM));
+	assert_false(sigismember(&cur, SIGINT));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -666,6 +688,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(stop_from_watch_ends_run, guard_setup, guard_teardown),
 		cmocka_unit_test_setup_teardown(stop_from_timer_ends_run, guard_setup, guard_teardown),
 		cmocka_unit_test_setup_teardown(signals_reach_the_callback, guard_setup, guard_teardown),
+		cmocka_unit_test_setup_teardown(signals_taken_over_by_a_second_caller, guard_setup, guard_teardown),
 	};
 
 	return cmocka_run_group_tests_name("loop", tests, NULL, NULL);
