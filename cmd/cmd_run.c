@@ -335,6 +335,8 @@ static int build(struct np_cmd_ctx *ctx, struct run_cmd *r, struct rcheck *c)
 		t->min_tls = o->min_tls ? 10 + (o->min_tls[2] - '0') : 12;
 		for (size_t i = 0; i < o->expect_issuer.n && i < NP_TLS_MAX_EXPECT; i++)
 			t->expect_issuer[t->n_expect++] = o->expect_issuer.v[i];
+		t->revocation = o->revocation && strcmp(o->revocation, "on") == 0 && pc->kind == NP_CHECK_TLS;
+		t->revocation_warn = o->revocation_unreachable && strcmp(o->revocation_unreachable, "warn") == 0;
 		t->targets = c->targets;
 		t->n_targets = c->n_targets;
 		/* The CA file is read now, before privileges go. */
