@@ -235,7 +235,9 @@ test-soak: deps $(BIN)
 # Benchmarks, each beside a named peer measured in the same run; not part
 # of `make test`. DNS: 10,000 names against the lab's unbound beside dnsperf
 # and a dig loop; TLS: 300 endpoints beside curl --parallel and an s_client
-# loop (both need root: the lab). explain: a large synthetic capture
+# loop (both need root: the lab). Revocation: 300 endpoints
+# naming 3 CRL URLs, --revocation on against off (overhead, goal
+# <= 10 %, and the CRLs fetched: once each). explain: a large synthetic capture
 # beside tcpdump -r, time and peak RSS (BENCH_MB=300, BENCH_RUNS=3). idle:
 # 10,000 connections held silent 60 s over TCP and TLS, peak RSS and wall
 # time beside one process per connection (socat, s_client; about 3 min).
@@ -246,6 +248,7 @@ test-soak: deps $(BIN)
 bench: deps $(BIN)
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_dns.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_tls.sh
+	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_revoc.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_explain.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_syn.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_idle.sh

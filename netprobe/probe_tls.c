@@ -375,9 +375,16 @@ static void attempt_next(struct attempt *a)
 		np_tls_classify(&in, &a->res);
 		if (a->res.signature == NP_TLS_SIG_NONE || np_run_ending(a->st->run)) {
 			a->main = a->c;
-			/* revocation: the attempt goes on, and ends there */
-			if (a->c.tls_done && !np_run_ending(a->st->run) && np_tls_revoc_start(a))
-				return;
+			/* revocation: the attempt goes on, and ends there. Its
+			 * connection (flow, TLS) stays a->c's alone, so that a
+			 * cancel meanwhile releases each once. */
+			if (a->c.tls_done && !np_run_ending(a->st->run) && a->chain) {
+				a->main.flow = NULL;
+				a->main.tls = NULL;
+				if (np_tls_revoc_start(a))
+					return;
+				a->main.flow = a->c.flow;
+			}
 			np_tls_emit(a);
 			a->main.flow = NULL;
 			a->main.tls = NULL;
@@ -631,6 +638,7 @@ static void state_free(void *arg)
 {
 	struct tls_state *st = arg;
 
+	np_tls_crl_cache_free(st->crls);
 	np_rfetch_free(st->rf);
 	np_tls_ctx_free(st->ctx);
 	for (size_t i = 0; i < st->n_targets; i++)
@@ -691,7 +699,7 @@ int np_tls_submit(struct np_run *run, struct np_tls_plan *plan, char *errbuf)
 		free(st);
 		return NP_EINVAL;
 	}
-	if (plan->revocation && !(st->rf = np_rfetch_new(run))) {
+	if (plan->revocation && (!(st->rf = np_rfetch_new(run)) || !(st->crls = np_tls_crl_cache_new()))) {
 		state_free(st);
 		snprintf(errbuf, NP_ERRBUF_SIZE, "out of memory");
 		return NP_ENOMEM;

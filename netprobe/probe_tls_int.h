@@ -50,6 +50,7 @@ struct tls_state {
 	size_t n_targets;
 	size_t outstanding;
 	struct np_rfetch *rf;      /* the run's revocation fetches, shared */
+	struct np_tls_crl_cache *crls;  /* their CRLs, parsed once */
 };
 
 /* One connection of an attempt (the main one, or a retry). */

@@ -127,7 +127,7 @@ static void on_answer(const struct np_rfetch_answer *ans, void *arg)
 		if (it->src == SRC_OCSP)
 			np_tls_ocsp_check(rv->a->chain, it->cert, ans->body, ans->len, &r);
 		else
-			np_tls_crl_check(rv->a->chain, it->cert, ans->body, ans->len, &r);
+			np_tls_crl_check(rv->a->chain, it->cert, ans->body, ans->len, rv->a->st->crls, &r);
 		it->st = from_tls(r.status);
 		snprintf(it->reason, sizeof(it->reason), "%s", r.reason);
 	}

@@ -116,21 +116,29 @@ static int fill_subjects(struct np_tls_chain *ch)
 	return 0;
 }
 
-static struct np_tls_chain *chain_new(STACK_OF(X509) *presented, X509_STORE *store)
+/* built: the chain as the handshake verified it, when it reached an
+ * anchor (taken over; NULL: built here). */
+static struct np_tls_chain *chain_new(STACK_OF(X509) *presented, X509_STORE *store, STACK_OF(X509) *built)
 {
 	struct np_tls_chain *ch = calloc(1, sizeof(*ch));
 	int err;
 
-	if (!ch)
+	if (!ch) {
+		sk_X509_pop_free(presented, X509_free);
+		sk_X509_pop_free(built, X509_free);
 		return NULL;
+	}
 	ch->presented = presented;
+	ch->certs = built;
 	if (store && X509_STORE_up_ref(store))
 		ch->store = store;
 	else
 		ch->store = X509_STORE_new();
 	if (!ch->store || !presented || sk_X509_num(presented) == 0)
 		goto fail;
-	if (build(ch, presented, &err) < 0 && !(ch->certs = X509_chain_up_ref(presented)))
+	/* The handshake's own verification already built a chain to an
+	 * anchor: not done twice (its signatures cost, for 300 endpoints). */
+	if (!ch->certs && build(ch, presented, &err) < 0 && !(ch->certs = X509_chain_up_ref(presented)))
 		goto fail;
 	if (fill_subjects(ch) < 0)
 		goto fail;
@@ -142,7 +150,7 @@ fail:
 
 struct np_tls_chain *np_tls_conn_chain(struct np_tls_conn *c)
 {
-	STACK_OF(X509) *peer, *copy;
+	STACK_OF(X509) *peer, *copy, *verified, *built = NULL;
 	struct np_tls_chain *ch;
 	const unsigned char *resp = NULL;
 	long n;
@@ -156,7 +164,10 @@ struct np_tls_chain *np_tls_conn_chain(struct np_tls_conn *c)
 	copy = X509_chain_up_ref(peer);
 	if (!copy)
 		return NULL;
-	ch = chain_new(copy, SSL_CTX_get_cert_store(c->ctx->ssl_ctx));
+	verified = c->no_anchor ? NULL : SSL_get0_verified_chain(c->ssl);
+	if (verified && sk_X509_num(verified) > 0)
+		built = X509_chain_up_ref(verified);
+	ch = chain_new(copy, SSL_CTX_get_cert_store(c->ctx->ssl_ctx), built);
 	if (!ch)
 		return NULL;
 	n = SSL_get_tlsext_status_ocsp_resp(c->ssl, &resp);
@@ -186,7 +197,7 @@ struct np_tls_chain *np_tls_chain_from_der(const unsigned char *const *der, cons
 	store = X509_STORE_new();
 	if (!store || (ca_file && X509_STORE_load_file(store, ca_file) != 1))
 		goto out;
-	ch = chain_new(sk, store);
+	ch = chain_new(sk, store, NULL);
 	sk = NULL;   /* the chain's now, freed with it on failure too */
 out:
 	sk_X509_pop_free(sk, X509_free);
@@ -569,6 +580,41 @@ int np_tls_chain_staple(const struct np_tls_chain *ch, struct np_tls_rev *out)
 
 /* ---- CRL ---- */
 
+#define CACHE_KEYS 4
+
+struct crl_entry {
+	const unsigned char *der;
+	size_t len;
+	X509_CRL *crl;                   /* NULL: not a CRL */
+	EVP_PKEY *verified[CACHE_KEYS];  /* issuer keys its signature verified under */
+	struct crl_entry *next;
+};
+
+struct np_tls_crl_cache {
+	struct crl_entry *entries;
+};
+
+struct np_tls_crl_cache *np_tls_crl_cache_new(void)
+{
+	return calloc(1, sizeof(struct np_tls_crl_cache));
+}
+
+void np_tls_crl_cache_free(struct np_tls_crl_cache *cache)
+{
+	struct crl_entry *e, *next;
+
+	if (!cache)
+		return;
+	for (e = cache->entries; e; e = next) {
+		next = e->next;
+		X509_CRL_free(e->crl);
+		for (int k = 0; k < CACHE_KEYS; k++)
+			EVP_PKEY_free(e->verified[k]);
+		free(e);
+	}
+	free(cache);
+}
+
 static X509_CRL *read_crl(const unsigned char *der, size_t len)
 {
 	const unsigned char *p = der;
@@ -587,11 +633,46 @@ static X509_CRL *read_crl(const unsigned char *der, size_t len)
 	return crl;
 }
 
+/* The cached entry of these bytes, made (parsed) on first sight; NULL
+ * only when out of memory. */
+static struct crl_entry *cached(struct np_tls_crl_cache *cache, const unsigned char *der, size_t len)
+{
+	struct crl_entry *e;
+
+	for (e = cache->entries; e; e = e->next)
+		if (e->der == der && e->len == len)
+			return e;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->der = der;
+	e->len = len;
+	e->crl = read_crl(der, len);
+	e->next = cache->entries;
+	cache->entries = e;
+	return e;
+}
+
+static int crl_verified(struct crl_entry *e, X509_CRL *crl, EVP_PKEY *key)
+{
+	int k;
+
+	for (k = 0; e && k < CACHE_KEYS && e->verified[k]; k++)
+		if (EVP_PKEY_eq(e->verified[k], key) == 1)
+			return 1;
+	if (X509_CRL_verify(crl, key) != 1)
+		return 0;
+	if (e && k < CACHE_KEYS && EVP_PKEY_up_ref(key))
+		e->verified[k] = key;
+	return 1;
+}
+
 void np_tls_crl_check(const struct np_tls_chain *ch, size_t i, const unsigned char *der, size_t len,
-                      struct np_tls_rev *out)
+                      struct np_tls_crl_cache *cache, struct np_tls_rev *out)
 {
 	X509 *x = cert_at(ch, i), *up = issuer_of(ch, i);
-	X509_CRL *crl = NULL;
+	struct crl_entry *e = NULL;
+	X509_CRL *crl = NULL, *own = NULL;
 	X509_REVOKED *r = NULL;
 	EVP_PKEY *key;
 	const ASN1_TIME *thisupd, *nextupd;
@@ -602,7 +683,10 @@ void np_tls_crl_check(const struct np_tls_chain *ch, size_t i, const unsigned ch
 		set_rev(out, NP_TLS_REV_MALFORMED, "the issuer of the certificate is not known");
 		goto out;
 	}
-	crl = read_crl(der, len);
+	if (cache && (e = cached(cache, der, len)))
+		crl = e->crl;
+	else
+		crl = own = read_crl(der, len);
 	if (!crl) {
 		set_rev(out, NP_TLS_REV_MALFORMED, "not a CRL (%zu bytes)", len);
 		goto out;
@@ -618,7 +702,7 @@ void np_tls_crl_check(const struct np_tls_chain *ch, size_t i, const unsigned ch
 		goto out;
 	}
 	key = X509_get0_pubkey(up);
-	if (!key || X509_CRL_verify(crl, key) != 1) {
+	if (!key || !crl_verified(e, crl, key)) {
 		set_rev(out, NP_TLS_REV_MALFORMED, "its signature does not verify against the issuer's key");
 		goto out;
 	}
@@ -652,6 +736,6 @@ void np_tls_crl_check(const struct np_tls_chain *ch, size_t i, const unsigned ch
 	}
 	set_rev(out, NP_TLS_REV_GOOD, "not listed (thisUpdate %s)", out->this_update);
 out:
-	X509_CRL_free(crl);
+	X509_CRL_free(own);
 	ERR_clear_error();
 }

@@ -88,10 +88,19 @@ const char *np_tls_rev_status_name(enum np_tls_rev_status s);
 void np_tls_ocsp_check(const struct np_tls_chain *ch, size_t i, const unsigned char *der, size_t len,
                        struct np_tls_rev *out);
 
+/* The CRLs of a run, parsed once each: a CRL is known by the address
+ * and length of its bytes (which the caller keeps unchanged while the
+ * cache lives), its signature verified once per issuer key. A big CA's
+ * CRL runs to megabytes; the endpoints that name it to hundreds. */
+struct np_tls_crl_cache;
+struct np_tls_crl_cache *np_tls_crl_cache_new(void);
+void np_tls_crl_cache_free(struct np_tls_crl_cache *cache);
+
 /* A CRL (DER; PEM accepted too) for certificate i: issued and signed by
- * its issuer, nextUpdate not passed, and whether i's serial is listed. */
+ * its issuer, nextUpdate not passed, and whether i's serial is listed.
+ * cache may be NULL (then parsed and verified each time). */
 void np_tls_crl_check(const struct np_tls_chain *ch, size_t i, const unsigned char *der, size_t len,
-                      struct np_tls_rev *out);
+                      struct np_tls_crl_cache *cache, struct np_tls_rev *out);
 
 /* The OCSP response the server stapled (RFC 6066 8), checked as above
  * for the leaf: 0 when none came, 1 with out filled. */

@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	switch (data[0] % 5) {
 	case 0:
-		np_tls_crl_check(full, 0, data + 1, size - 1, &r);
+		np_tls_crl_check(full, 0, data + 1, size - 1, NULL, &r);
 		check_rev(&r);
 		break;
 	case 1:

@@ -124,10 +124,17 @@ static void crl_check(const char *leaf, const char *crl, enum np_tls_rev_status 
 	struct blob b = rd(crl);
 	struct np_tls_rev r;
 
-	np_tls_crl_check(ch, 0, b.p, b.n, &r);
-	if (r.status != want || !strstr(r.reason, text))
-		fail_msg("%s by %s: %s '%s', expected %s '%s'", leaf, crl, np_tls_rev_status_name(r.status), r.reason,
-			 np_tls_rev_status_name(want), text);
+	struct np_tls_crl_cache *cache = np_tls_crl_cache_new();
+
+	/* the same answer without a cache, then twice from one (parsed and
+	 * verified the first time, remembered the second) */
+	for (int k = 0; k < 3; k++) {
+		np_tls_crl_check(ch, 0, b.p, b.n, k ? cache : NULL, &r);
+		if (r.status != want || !strstr(r.reason, text))
+			fail_msg("%s by %s (%d): %s '%s', expected %s '%s'", leaf, crl, k, np_tls_rev_status_name(r.status),
+				 r.reason, np_tls_rev_status_name(want), text);
+	}
+	np_tls_crl_cache_free(cache);
 	free(b.p);
 	np_tls_chain_free(ch);
 }
@@ -151,15 +158,37 @@ static void refuses_damaged_crls(void **state)
 	(void)state;
 	/* every cut is refused, never read past */
 	for (size_t n = 0; n < b.n; n++) {
-		np_tls_crl_check(ch, 0, b.p, n, &r);
+		np_tls_crl_check(ch, 0, b.p, n, NULL, &r);
 		assert_int_equal(r.status, NP_TLS_REV_MALFORMED);
 	}
 	/* the signature's last byte changed */
 	b.p[b.n - 1] ^= 0x01;
-	np_tls_crl_check(ch, 0, b.p, b.n, &r);
+	np_tls_crl_check(ch, 0, b.p, b.n, NULL, &r);
 	assert_int_equal(r.status, NP_TLS_REV_MALFORMED);
-	np_tls_crl_check(ch, 0, NULL, 0, &r);
+	np_tls_crl_check(ch, 0, NULL, 0, NULL, &r);
 	assert_int_equal(r.status, NP_TLS_REV_MALFORMED);
+	free(b.p);
+	np_tls_chain_free(ch);
+}
+
+/* A cached CRL verified under one issuer is not taken as verified under
+ * another key. */
+static void crl_cache_keeps_keys_apart(void **state)
+{
+	struct np_tls_chain *ch = chain_of("good.der", 0);
+	struct np_tls_crl_cache *cache = np_tls_crl_cache_new();
+	struct blob b = rd("int.crl");
+	struct np_tls_rev r;
+
+	(void)state;
+	np_tls_crl_check(ch, 0, b.p, b.n, cache, &r);
+	assert_int_equal(r.status, NP_TLS_REV_GOOD);
+	/* the intermediate's issuer is the root: another CA, refused */
+	np_tls_crl_check(ch, 1, b.p, b.n, cache, &r);
+	assert_int_equal(r.status, NP_TLS_REV_MALFORMED);
+	np_tls_crl_check(ch, 0, b.p, b.n, cache, &r);
+	assert_int_equal(r.status, NP_TLS_REV_GOOD);
+	np_tls_crl_cache_free(cache);
 	free(b.p);
 	np_tls_chain_free(ch);
 }
@@ -275,6 +304,7 @@ int main(void)
 		cmocka_unit_test(completes_a_chain_from_ca_issuers),
 		cmocka_unit_test(checks_crls),
 		cmocka_unit_test(refuses_damaged_crls),
+		cmocka_unit_test(crl_cache_keeps_keys_apart),
 		cmocka_unit_test(checks_ocsp_responses),
 		cmocka_unit_test(refuses_damaged_ocsp),
 		cmocka_unit_test(builds_ocsp_requests),
