@@ -474,9 +474,15 @@ struct np_rfetch_wait *np_rfetch_get(struct np_rfetch *rf, const char *url, cons
 		return NULL;
 	if (!e) {
 		e = calloc(1, sizeof(*e));
-		if (!e || !(e->url = strdup(url)) || (body && !(e->req_body = malloc(blen ? blen : 1)))) {
-			if (e)
+		if (e) {
+			e->url = strdup(url);
+			e->req_body = body ? malloc(blen ? blen : 1) : NULL;
+		}
+		if (!e || !e->url || (body && !e->req_body)) {
+			if (e) {
 				free(e->url);
+				free(e->req_body);
+			}
 			free(e);
 			free(w);
 			return NULL;

@@ -138,8 +138,11 @@ static struct np_tls_chain *chain_new(STACK_OF(X509) *presented, X509_STORE *sto
 		goto fail;
 	/* The handshake's own verification already built a chain to an
 	 * anchor: not done twice (its signatures cost, for 300 endpoints). */
-	if (!ch->certs && build(ch, presented, &err) < 0 && !(ch->certs = X509_chain_up_ref(presented)))
-		goto fail;
+	if (!ch->certs && build(ch, presented, &err) < 0) {
+		ch->certs = X509_chain_up_ref(presented);
+		if (!ch->certs)
+			goto fail;
+	}
 	if (fill_subjects(ch) < 0)
 		goto fail;
 	return ch;
@@ -475,7 +478,8 @@ unsigned char *np_tls_ocsp_request(const struct np_tls_chain *ch, size_t i, size
 		goto out;
 	}
 	n = i2d_OCSP_REQUEST(req, NULL);
-	if (n <= 0 || !(der = malloc((size_t)n)))
+	der = n > 0 ? malloc((size_t)n) : NULL;
+	if (!der)
 		goto out;
 	p = der;
 	i2d_OCSP_REQUEST(req, &p);
@@ -503,7 +507,9 @@ void np_tls_ocsp_check(const struct np_tls_chain *ch, size_t i, const unsigned c
 		set_rev(out, NP_TLS_REV_MALFORMED, "the issuer of the certificate is not known");
 		goto out;
 	}
-	if (!der || len == 0 || len > MAX_DER || !(resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len))) {
+	if (der && len > 0 && len <= MAX_DER)
+		resp = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
+	if (!resp) {
 		set_rev(out, NP_TLS_REV_MALFORMED, "not an OCSP response (%zu bytes)", len);
 		goto out;
 	}
@@ -561,7 +567,10 @@ int np_tls_chain_set_staple(struct np_tls_chain *ch, const unsigned char *der, s
 {
 	unsigned char *p;
 
-	if (!ch || !der || len == 0 || len > MAX_DER || !(p = malloc(len)))
+	if (!ch || !der || len == 0 || len > MAX_DER)
+		return -1;
+	p = malloc(len);
+	if (!p)
 		return -1;
 	memcpy(p, der, len);
 	free(ch->staple);
@@ -683,7 +692,9 @@ void np_tls_crl_check(const struct np_tls_chain *ch, size_t i, const unsigned ch
 		set_rev(out, NP_TLS_REV_MALFORMED, "the issuer of the certificate is not known");
 		goto out;
 	}
-	if (cache && (e = cached(cache, der, len)))
+	if (cache)
+		e = cached(cache, der, len);
+	if (e)
 		crl = e->crl;
 	else
 		crl = own = read_crl(der, len);

@@ -111,8 +111,10 @@ test_revoc_hostile_server() {
 	jq -e '.metrics.revocation | any(.url == "http://198.19.4.151/huge" and .status == "unreachable" and (.reason | test("too large")))' <<<"$f" >/dev/null || fail "huge: $f"
 	jq -e '.metrics.revocation | any(.url == "http://198.19.4.151/slow" and .status == "unreachable" and (.reason | test("timed out after 2.0 s")))' <<<"$f" >/dev/null || fail "slow: $f"
 	jq -e '.metrics.revocation | any(.url == "http://198.19.4.151/garbage" and .status == "malformed" and (.reason | test("not an OCSP response")))' <<<"$f" >/dev/null || fail "garbage: $f"
-	# decided within twice the timeout (plus the handshake and start-up)
-	[ $((t1 - t0)) -le 6 ] || fail "took $((t1 - t0)) s"
+	# decided within twice the timeout, by netprobe's own clock; the wall
+	# time (start-up and handshake on a loaded machine) only guards a hang
+	jq -e '.metrics.revocation_ms < 4000' <<<"$f" >/dev/null || fail "revocation took too long: $f"
+	[ $((t1 - t0)) -le 12 ] || fail "took $((t1 - t0)) s"
 }
 
 test_revoc_fetched_once_per_run() {
