@@ -367,6 +367,7 @@ static int build(struct np_cmd_ctx *ctx, struct run_cmd *r, struct rcheck *c)
 			p->token = o->token;
 			p->ca_file = o->ca;
 			p->sni = o->sni;
+			p->revocation = o->revocation && strcmp(o->revocation, "on") == 0;
 			if (np_idle_plan_ctx(p, errbuf) < 0)
 				return fail(ctx, c, "%s", errbuf);
 		}

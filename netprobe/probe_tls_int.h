@@ -105,7 +105,7 @@ struct attempt {
 	uint32_t retry_mss_frame, retry_sni_frame;
 	/* --revocation on (probe_tls_revoc.c) */
 	struct np_tls_chain *chain;
-	struct np_tls_revoc *rv;
+	struct np_revoc *rv;
 };
 
 

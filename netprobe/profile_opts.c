@@ -65,7 +65,7 @@ static const struct optdef {
 	O("sni", V_STR, K(TLS) | K(IDLE), 0, sni, 0, 0, check_host),
 	O("min_tls", V_STR, K(TLS), 1, min_tls, 0, 0, check_min_tls),
 	O("expect_issuer", V_LIST, K(TLS), 1, expect_issuer, 0, NP_PROFILE_MAX_ISSUERS, NULL),
-	O("revocation", V_STR, K(TLS), 1, revocation, 0, 0, check_onoff),
+	O("revocation", V_STR, K(TLS) | K(IDLE), 1, revocation, 0, 0, check_onoff),
 	O("revocation_unreachable", V_STR, K(TLS), 1, revocation_unreachable, 0, 0, check_failwarn),
 	O("ladder", V_LADDER, K(IDLE), 1, ladder, 1, NP_IDLE_MAX_S, check_rung),
 	O("idle", V_UINT, K(IDLE), 1, idle_s, 1, NP_IDLE_MAX_S, NULL),

@@ -143,6 +143,25 @@ EOF
 	jqe "$TMP/prof.json" '[.findings[] | select(.verdict == "tls.revocation_unreachable")] | length == 1 and .[0].status == "warn"'
 }
 
+test_revoc_idle_reports_revocation() {
+	revoc_ready
+	np idle idle --ca "$REVOC_DIR/root.pem" --revocation on --ladder 1 --idle 1 --timeout 2 -4 198.19.4.142:443
+	local f
+	f=$(jq -c '[.findings[] | select(.metrics.scope == "overall")] | .[0]' "$TMP/idle.json")
+	# idle judges the silence, not the certificate: said beside it
+	jq -e '.verdict == "idle.survived" and .metrics.revocation_verdict == "tls.revoked" and (.summary | test("revocation \\(as a Windows client checks it\\): tls.revoked: .*crlrevoked.revoc.lab.*is revoked: crl"))' <<<"$f" >/dev/null || fail "idle: $f"
+	jq -e '.metrics.revocation | any(.source == "crl" and .status == "revoked")' <<<"$f" >/dev/null || fail "idle metrics: $f"
+	np idleoff idle --ca "$REVOC_DIR/root.pem" --ladder 1 --idle 1 --timeout 2 -4 198.19.4.142:443
+	jqe "$TMP/idleoff.json" '[.findings[] | select(.metrics.scope == "overall")] | .[0].metrics | has("revocation") | not'
+}
+
+# Certificates that name no CRL, OCSP or caIssuers URL (the lab's usual
+# ones): nothing to fetch, verdicts unchanged, empty lists.
+test_revoc_no_sources_unchanged() {
+	np nosrc tls --ca "$LAB_CA" --revocation on -4 "$TLS_GOOD_NAME" "$TLS_SELF_NAME" "$TLS_EXPIRED_NAME"
+	jqe "$TMP/nosrc.json" '[.findings[] | [.verdict, .metrics.revocation, .metrics.ca_issuers]] | sort == [["tls.expired", [], []], ["tls.ok", [], []], ["tls.untrusted", [], []]]'
+}
+
 # Last (tests run in name order): the servers stopped by pid, the fw table gone.
 test_revoc_zz_down() {
 	[ -f "$REVOC_DIR/pids" ] || return 0
