@@ -160,8 +160,8 @@ clean:
 	rm -rf build bin
 
 # The packet dissector, the DNS answer reader, the NPR/1 parsers and the
-# HTTP response head reader, the TLS record walker and the
-# Proxy-Authenticate parser under libFuzzer (clang): `make fuzz`,
+# HTTP response head reader, the TLS record walker, the
+# Proxy-Authenticate parser and the revocation checks under libFuzzer (clang): `make fuzz`,
 # FUZZ_SECONDS=600 for a longer run. Each links its module alone, not the
 # library.
 FUZZ_CC      ?= clang
@@ -172,7 +172,7 @@ FUZZ_BIN     := build/fuzz/fuzz_dissect
 
 .PHONY: fuzz
 fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuzz_profile build/fuzz/fuzz_npr \
-      build/fuzz/fuzz_http_head build/fuzz/fuzz_tls_record build/fuzz/fuzz_proxy_auth
+      build/fuzz/fuzz_http_head build/fuzz/fuzz_tls_record build/fuzz/fuzz_proxy_auth build/fuzz/fuzz_revoc
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
 	@mkdir -p build/fuzz/dns_answer
 	@echo "fuzz_dns_answer: $(FUZZ_SECONDS) s"
@@ -209,7 +209,19 @@ fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuz
 	@echo "fuzz_proxy_auth: $(FUZZ_SECONDS) s"
 	@build/fuzz/fuzz_proxy_auth -max_total_time=$(FUZZ_SECONDS) -max_len=20000 -timeout=10 \
 		-artifact_prefix=build/fuzz/proxy_auth- build/fuzz/proxy_auth >build/fuzz/proxy_auth.log 2>&1; \
-		rc=$$?; tail -2 build/fuzz/proxy_auth.log; exit $$rc
+		rc=$$?; tail -2 build/fuzz/proxy_auth.log; [ $$rc -eq 0 ] || exit $$rc
+	@mkdir -p build/fuzz/revoc
+	@echo "fuzz_revoc: $(FUZZ_SECONDS) s, seeded with tests/fuzz/revoc_seeds"
+	@build/fuzz/fuzz_revoc -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 -print_final_stats=1 \
+		-artifact_prefix=build/fuzz/revoc- build/fuzz/revoc tests/fuzz/revoc_seeds >build/fuzz/revoc.log 2>&1; \
+		rc=$$?; grep -E '^stat::number_of_executed_units' build/fuzz/revoc.log; tail -2 build/fuzz/revoc.log; exit $$rc
+
+# What revocation checking reads from strangers (CRLs, OCSP responses,
+# caIssuers answers, certificate URLs): tls/ with OpenSSL.
+build/fuzz/fuzz_revoc: tests/fuzz/fuzz_revoc.c $(wildcard tls/*.c tls/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_revoc.c $(wildcard tls/*.c) \
+		$(shell pkg-config --libs libssl libcrypto)
 
 # The Proxy-Authenticate parser and the scheme choice, alone (no GSSAPI).
 build/fuzz/fuzz_proxy_auth: tests/fuzz/fuzz_proxy_auth.c netprobe/proxy_auth_parse.c netprobe/proxy_auth.h
@@ -283,7 +295,9 @@ test-soak: deps $(BIN)
 # Benchmarks, each beside a named peer measured in the same run; not part
 # of `make test`. DNS: 10,000 names against the lab's unbound beside dnsperf
 # and a dig loop; TLS: 300 endpoints beside curl --parallel and an s_client
-# loop (both need root: the lab). explain: a large synthetic capture
+# loop (both need root: the lab). Revocation: 300 endpoints
+# naming 3 CRL URLs, --revocation on against off (overhead, goal
+# <= 10 %, and the CRLs fetched: once each). explain: a large synthetic capture
 # beside tcpdump -r, time and peak RSS (BENCH_MB=300, BENCH_RUNS=3). idle:
 # 10,000 connections held silent 60 s over TCP and TLS, peak RSS and wall
 # time beside one process per connection (socat, s_client; about 3 min).
@@ -297,6 +311,7 @@ test-soak: deps $(BIN)
 bench: deps $(BIN)
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_dns.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_tls.sh
+	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_revoc.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_explain.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_syn.sh
 	@NETPROBE=$(abspath $(BIN)) tests/bench/bench_idle.sh

@@ -10,7 +10,7 @@
 #include "../netprobe/probe_idle.h"
 
 enum { OPT_IDLE = 0x300, OPT_LADDER, OPT_PROXY, OPT_TCP, OPT_CA, OPT_SNI, OPT_TOKEN, OPT_CONNS, OPT_PROXY_AUTH,
-       OPT_PROXY_KEYTAB, OPT_PROXY_USER };
+       OPT_PROXY_KEYTAB, OPT_PROXY_USER, OPT_REVOCATION };
 
 static const struct np_cmd_opt idle_opts[] = {
 	{"idle", required_argument, OPT_IDLE, "SECONDS", "the silence a connection must survive (default 300)"},
@@ -22,6 +22,7 @@ static const struct np_cmd_opt idle_opts[] = {
 	{"tcp", no_argument, OPT_TCP, NULL, "plain TCP to a netprobe responder (its echo) instead of TLS and HTTP"},
 	{"ca", required_argument, OPT_CA, "FILE", "trust these CA certificates instead of the system store"},
 	{"sni", required_argument, OPT_SNI, "NAME", "send this name in the ClientHello and verify the certificate against it (TARGET: one address of its service)"},
+	{"revocation", required_argument, OPT_REVOCATION, "off|on", "on: the chain's CRLs, OCSP responders and caIssuers fetched over each path, as tls --revocation on does; reported beside the silence (default off)"},
 	{"token", required_argument, OPT_TOKEN, "T", "the responder's shared token (with --tcp)"},
 	{"conns", required_argument, OPT_CONNS, "N", "connections per rung (default 1): paths that differ per flow (ECMP, load balancers) show as a share lost"},
 	{0},
@@ -124,6 +125,13 @@ static int idle_exec(struct np_cmd_ctx *ctx)
 		case OPT_CA:
 			c->plan.ca_file = a;
 			break;
+		case OPT_REVOCATION:
+			if (strcmp(a, "on") && strcmp(a, "off")) {
+				np_cmd_error(ctx, "--revocation '%s': give on or off", a);
+				goto out;
+			}
+			c->plan.revocation = strcmp(a, "on") == 0;
+			break;
 		case OPT_SNI:
 			if (np_hostname_check(a, errbuf) < 0) {
 				np_cmd_error(ctx, "--sni '%s': %s", a, errbuf);
@@ -208,7 +216,7 @@ out:
 
 const struct np_cmd_entry np_cmd_idle_entry = {
 	.name = "idle",
-	.usage = "[OPTIONS] TARGET [--idle SECONDS] [--ladder S1,S2,...] [--proxy URL|auto|none]... [--tcp] [--ca FILE] [--sni NAME]",
+	.usage = "[OPTIONS] TARGET [--idle SECONDS] [--ladder S1,S2,...] [--proxy URL|auto|none]... [--tcp] [--ca FILE] [--sni NAME] [--revocation off|on]",
 	.summary = "does a connection survive minutes of silence through firewalls and proxies; who ended it, when",
 	.help =
 	"One connection per rung of the ladder, all opened at once (the bracket costs the longest\n"

@@ -306,6 +306,8 @@ static int build(struct np_cmd_ctx *ctx, struct np_cmd_prun *r, struct rcheck *c
 		t->min_tls = o->min_tls ? 10 + (o->min_tls[2] - '0') : 12;
 		for (size_t i = 0; i < o->expect_issuer.n && i < NP_TLS_MAX_EXPECT; i++)
 			t->expect_issuer[t->n_expect++] = o->expect_issuer.v[i];
+		t->revocation = o->revocation && strcmp(o->revocation, "on") == 0 && pc->kind == NP_CHECK_TLS;
+		t->revocation_warn = o->revocation_unreachable && strcmp(o->revocation_unreachable, "warn") == 0;
 		t->targets = c->targets;
 		t->n_targets = c->n_targets;
 		if (o->proxy_auth) {
@@ -349,6 +351,7 @@ static int build(struct np_cmd_ctx *ctx, struct np_cmd_prun *r, struct rcheck *c
 			}
 			if (np_cmd_pac_prepare(ctx, p->paths, p->path_auto, p->n_paths, &p->target, 1) < 0)
 				return 2;
+			p->revocation = o->revocation && strcmp(o->revocation, "on") == 0;
 			if (np_idle_plan_ctx(p, errbuf) < 0)
 				return fail(ctx, c, "%s", errbuf);
 		}

@@ -8,7 +8,7 @@
 #include "../netprobe/proxy_auth.h"
 
 enum { OPT_PROXY = 0x300, OPT_CA, OPT_SNI, OPT_MIN_TLS, OPT_EXPECT_ISSUER, OPT_PROXY_AUTH, OPT_PROXY_KEYTAB,
-       OPT_PROXY_USER };
+       OPT_PROXY_USER, OPT_REVOCATION };
 
 static const struct np_cmd_opt tls_opts[] = {
 	{"proxy", required_argument, OPT_PROXY, "URL|auto|none|machine-config:FILE|pac:URL|pac:FILE", "probe through this HTTP proxy (repeat: each path probed; auto: the environment as curl reads it; machine-config: a .NET machine.config's defaultProxy; pac: the proxy a PAC file chooses per target, its PROXY entries tried in order)"},
@@ -19,6 +19,7 @@ static const struct np_cmd_opt tls_opts[] = {
 	{"sni", required_argument, OPT_SNI, "NAME", "send this name in the ClientHello and verify the certificate against it (TARGET: one address of its service)"},
 	{"min-tls", required_argument, OPT_MIN_TLS, "1.0|1.1|1.2|1.3", "lowest acceptable protocol (default 1.2)"},
 	{"expect-issuer", required_argument, OPT_EXPECT_ISSUER, "TEXT", "an acceptable issuer (substring; repeat): any other is tls.intercepted"},
+	{"revocation", required_argument, OPT_REVOCATION, "off|on", "on: fetch each chain's CRLs, OCSP responders and caIssuers over the same path, as Windows does (default off)"},
 	{0},
 };
 
@@ -102,6 +103,13 @@ static int tls_exec(struct np_cmd_ctx *ctx)
 			}
 			t->plan.expect_issuer[t->plan.n_expect++] = a;
 			break;
+		case OPT_REVOCATION:
+			if (strcmp(a, "on") && strcmp(a, "off")) {
+				np_cmd_error(ctx, "--revocation '%s': give on or off", a);
+				goto out;
+			}
+			t->plan.revocation = strcmp(a, "on") == 0;
+			break;
 		}
 	}
 	rc = np_cmd_parse_targets(ctx, 443, &t->targets, &n);
@@ -139,7 +147,8 @@ const struct np_cmd_entry np_cmd_tls_entry = {
 	"direct), so one report compares direct and proxied results.\n"
 	"\n"
 	"Verdicts: tls.ok, tls.intercepted, tls.untrusted, tls.expired, tls.not_yet_valid,\n"
-	"tls.hostname_mismatch, tls.old_protocol, tls.alert, tls.reset_after_hello,\n"
+	"tls.hostname_mismatch, tls.old_protocol, tls.revoked, tls.incomplete_chain,\n"
+	"tls.revocation_unreachable (these three with --revocation on), tls.alert, tls.reset_after_hello,\n"
 	"tls.dropped_after_hello, path.mtu_blackhole, tls.failed, http.ok, http.error,\n"
 	"proxy.auth_required, proxy.denied, proxy.failed, proxy.timeout, and tcp.*/dns.*.\n"
 	"\n"

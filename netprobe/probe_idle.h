@@ -41,6 +41,7 @@ struct np_idle_plan {
 	const char *token;              /* the responder's shared token, or NULL */
 	const char *ca_file;
 	const char *sni;
+	int revocation;                 /* --revocation on: the chain's CRLs, OCSP, caIssuers (revoc.h) */
 	struct np_tls_ctx *ctx;         /* made while privileged (np_idle_plan_ctx) */
 };
 

@@ -13,6 +13,7 @@
 #include "flow.h"
 #include "probe_idle.h"
 #include "proxy.h"
+#include "revoc.h"
 #include "run.h"
 
 struct np_watch;
@@ -131,6 +132,9 @@ struct idle_path {
 	size_t n_cert_problems;
 	char cert_problems[NP_IDLE_CERT_PROBLEMS][160];
 	char cert_subject[256];
+	/* --revocation on: that chain's revocation checks, over this path */
+	struct np_tls_chain *chain;
+	struct np_revoc *rv;
 	struct rung rungs[NP_IDLE_MAX_RUNGS];
 	size_t n_rungs, n_done;     /* rungs, rungs with every connection in */
 	int reported;
@@ -148,6 +152,8 @@ struct idle_state {
 	 * wait their turn, in order. */
 	size_t talking;
 	struct iconn *wait_head, *wait_tail;
+	struct np_rfetch *rf;           /* --revocation on: the fetches, shared by the paths */
+	struct np_tls_crl_cache *crls;
 };
 
 #define TALK_MAX 256

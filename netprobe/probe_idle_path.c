@@ -187,6 +187,7 @@ int np_idle_plan_ctx(struct np_idle_plan *plan, char *errbuf)
 	if (plan->tcp || plan->target.scheme == NP_SCHEME_HTTP)
 		return 0;
 	co.ca_file = plan->ca_file;
+	co.ocsp_staple = plan->revocation;
 	plan->ctx = np_tls_ctx_new(&co, err, sizeof(err));
 	if (!plan->ctx) {
 		snprintf(errbuf, NP_ERRBUF_SIZE, "%s", err);
@@ -218,8 +219,13 @@ static void state_free(void *arg)
 			free(g->conns);
 			np_finding_free(g->rep);
 		}
-	for (size_t k = 0; k < st->n_paths; k++)
+	for (size_t k = 0; k < st->n_paths; k++) {
 		np_tls_session_free(st->paths[k].resume);
+		np_revoc_free(st->paths[k].rv);
+		np_tls_chain_free(st->paths[k].chain);
+	}
+	np_tls_crl_cache_free(st->crls);
+	np_rfetch_free(st->rf);
 	np_tls_ctx_free(st->ctx);
 	free(st);
 }
@@ -237,6 +243,11 @@ int np_idle_submit(struct np_run *run, struct np_idle_plan *plan, char *errbuf)
 	st->plan = *plan;
 	st->ctx = plan->ctx;
 	plan->ctx = NULL;
+	if (plan->revocation && (!(st->rf = np_rfetch_new(run)) || !(st->crls = np_tls_crl_cache_new()))) {
+		state_free(st);
+		snprintf(errbuf, NP_ERRBUF_SIZE, "out of memory");
+		return NP_ENOMEM;
+	}
 	if (np_run_at_free(run, state_free, st) < 0) {
 		state_free(st);
 		snprintf(errbuf, NP_ERRBUF_SIZE, "out of memory");

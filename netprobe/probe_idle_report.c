@@ -339,6 +339,34 @@ int np_idle_conn_done(struct iconn *c)
 
 /* The first full handshake's certificate problems, for the path's finding
  * (resumed handshakes carry no certificate). */
+static void revocation_done(void *arg)
+{
+	(void)arg;   /* read when the path's finding is made */
+}
+
+/* --revocation on: the checks tls makes, over this path, while the
+ * silences run (they take longer than two fetch timeouts). */
+static void start_revocation(struct idle_path *p, struct iconn *r, const struct np_tls_facts *f)
+{
+	struct np_revoc_in in = {0};
+	int codes[NP_TLS_MAX_PROBLEMS];
+	size_t n = f->n_problems < NP_TLS_MAX_PROBLEMS ? f->n_problems : NP_TLS_MAX_PROBLEMS;
+
+	p->chain = np_tls_conn_chain(r->tls);
+	if (!p->chain)
+		return;
+	for (size_t i = 0; i < n; i++)
+		codes[i] = f->problems[i].code;
+	in.rf = p->st->rf;
+	in.crls = p->st->crls;
+	in.proxy = &p->proxy;
+	in.chain = p->chain;
+	in.complete = np_revoc_only_issuer_missing(codes, n);
+	in.done = revocation_done;
+	in.arg = p;
+	p->rv = np_revoc_start(&in);
+}
+
 void np_idle_note_certificate(struct iconn *r)
 {
 	struct idle_path *p = r->p;
@@ -352,6 +380,8 @@ void np_idle_note_certificate(struct iconn *r)
 		snprintf(p->cert_subject, sizeof(p->cert_subject), "%s", f.chain[0].subject);
 	for (size_t i = 0; i < f.n_problems && p->n_cert_problems < NP_IDLE_CERT_PROBLEMS; i++)
 		snprintf(p->cert_problems[p->n_cert_problems++], sizeof(p->cert_problems[0]), "%s", f.problems[i].text);
+	if (p->st->plan.revocation && p->st->rf)
+		start_revocation(p, r, &f);
 }
 
 /* Which name the certificate was verified against, and what is wrong with
@@ -377,6 +407,28 @@ static void certificate(const struct idle_path *p, struct np_finding *f)
 	if (was)
 		np_finding_summary(f, "%s; the certificate ('%.150s') verified against '%.200s': %s (netprobe tls "
 				   "tells more)", was, p->cert_subject, idle_name(st), list);
+	free(was);
+}
+
+/* What the revocation checks found, in metrics (as tls gives them) and,
+ * when Windows would object, in the summary: not idle's verdict either. */
+static void revocation(struct idle_path *p, struct np_finding *f)
+{
+	char text[600], *was;
+	const char *base, *v;
+
+	if (!p->rv)
+		return;
+	np_revoc_stop(p->rv, "no answer before the idle check ended");
+	np_revoc_metrics(p->rv, f->metrics);
+	base = p->n_cert_problems ? "tls.untrusted" : "tls.ok";
+	v = np_revoc_verdict(p->rv, base, text, sizeof(text));
+	np_finding_metric_str(f, "revocation_verdict", v);
+	if (v == base || !f->summary)
+		return;
+	was = strdup(f->summary);
+	if (was)
+		np_finding_summary(f, "%s; revocation (as a Windows client checks it): %s: %s", was, v, text);
 	free(was);
 }
 
@@ -493,7 +545,9 @@ struct np_finding *np_idle_path_finding(struct idle_path *p)
 	np_finding_metric_str(f, "scope", "overall");
 	if (rungs)
 		json_object_set_new(f->metrics, "rungs", rungs);
-	if (idle_is_tls(st))
+	if (idle_is_tls(st)) {
 		certificate(p, f);
+		revocation(p, f);
+	}
 	return f;
 }

@@ -12,6 +12,7 @@
 
 #include "../tls/tls.h"
 #include "../tls/tls_b64.h"
+#include "../tls/tls_revoc.h"
 #include "addr.h"
 #include "capture.h"
 #include "classify_tcp.h"
@@ -202,6 +203,8 @@ static void do_tls(struct attempt *a)
 		c->t_tls = np_now_us();
 		c->tls_done = 1;
 		np_tls_get_facts(c->tls, &c->facts);
+		if (a->st->plan.revocation && a->variant == V_MAIN && !a->chain)
+			a->chain = np_tls_conn_chain(c->tls);
 		conn_stop(a, 0);
 		break;
 	case NP_TLS_WANT_READ:
@@ -372,6 +375,16 @@ static void attempt_next(struct attempt *a)
 		np_tls_classify(&in, &a->res);
 		if (a->res.signature == NP_TLS_SIG_NONE || np_run_ending(a->st->run)) {
 			a->main = a->c;
+			/* revocation: the attempt goes on, and ends there. Its
+			 * connection (flow, TLS) stays a->c's alone, so that a
+			 * cancel meanwhile releases each once. */
+			if (a->c.tls_done && !np_run_ending(a->st->run) && a->chain) {
+				a->main.flow = NULL;
+				a->main.tls = NULL;
+				if (np_tls_revoc_start(a))
+					return;
+				a->main.flow = a->c.flow;
+			}
 			np_tls_emit(a);
 			a->main.flow = NULL;
 			a->main.tls = NULL;
@@ -433,6 +446,7 @@ static void att_cancel(struct np_job *job, const char *verdict)
 
 	conn_close(&a->c);
 	np_flow_detach(a->main.flow);
+	np_tls_revoc_free(a);
 	if (f)
 		np_finding_summary(f, job->running ? "ended before the probe had an outcome" : "never started");
 	np_run_finding(a->st->run, f);
@@ -449,6 +463,7 @@ static void job_free(struct np_job *job)
 
 static void att_free(struct np_job *job)
 {
+	np_tls_revoc_free((struct attempt *)job);
 	np_pauth_free(((struct attempt *)job)->pauth);
 	free(job);
 }
@@ -667,6 +682,8 @@ static void state_free(void *arg)
 {
 	struct tls_state *st = arg;
 
+	np_tls_crl_cache_free(st->crls);
+	np_rfetch_free(st->rf);
 	np_tls_ctx_free(st->ctx);
 	for (size_t i = 0; i < st->n_targets; i++)
 		free(st->targets[i]);
@@ -685,6 +702,7 @@ int np_tls_plan_ctx(struct np_tls_plan *plan, char *errbuf)
 
 	co.ca_file = plan->ca_file;
 	co.min_version = plan->min_tls;
+	co.ocsp_staple = plan->revocation;
 	plan->ctx = np_tls_ctx_new(&co, err, sizeof(err));
 	if (!plan->ctx) {
 		snprintf(errbuf, NP_ERRBUF_SIZE, "%s", err);
@@ -717,12 +735,18 @@ int np_tls_submit(struct np_run *run, struct np_tls_plan *plan, char *errbuf)
 	if (!st->ctx) {
 		co.ca_file = plan->ca_file;
 		co.min_version = plan->min_tls;
+		co.ocsp_staple = plan->revocation;
 		st->ctx = np_tls_ctx_new(&co, err, sizeof(err));
 	}
 	if (!st->ctx) {
 		snprintf(errbuf, NP_ERRBUF_SIZE, "%s", err);
 		free(st);
 		return NP_EINVAL;
+	}
+	if (plan->revocation && (!(st->rf = np_rfetch_new(run)) || !(st->crls = np_tls_crl_cache_new()))) {
+		state_free(st);
+		snprintf(errbuf, NP_ERRBUF_SIZE, "out of memory");
+		return NP_ENOMEM;
 	}
 	if (np_run_at_free(run, state_free, st) < 0) {
 		state_free(st);

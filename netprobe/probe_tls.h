@@ -33,6 +33,11 @@ struct np_tls_plan {
 	int min_tls;                    /* 10..13 */
 	const char *expect_issuer[NP_TLS_MAX_EXPECT];
 	size_t n_expect;
+	/* --revocation on: the CRLs, OCSP responders and caIssuers of each
+	 * presented chain, fetched over the handshake's path; with
+	 * revocation_warn, tls.revocation_unreachable is a warning. */
+	int revocation;
+	int revocation_warn;
 };
 
 /* Load the CA file (or the system store) into plan->ctx: call while still

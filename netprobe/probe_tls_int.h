@@ -15,6 +15,7 @@
 #include "probe_tls.h"
 #include "proxy.h"
 #include "proxy_auth.h"
+#include "revoc_fetch.h"
 #include "run.h"
 
 struct np_watch;
@@ -48,6 +49,8 @@ struct tls_state {
 	char **targets;           /* display strings, owned */
 	size_t n_targets;
 	size_t outstanding;
+	struct np_rfetch *rf;      /* the run's revocation fetches, shared */
+	struct np_tls_crl_cache *crls;  /* their CRLs, parsed once */
 };
 
 /* One connection of an attempt (the main one, or a retry). */
@@ -100,6 +103,9 @@ struct attempt {
 	struct np_tls_result res;
 	int retry_mss_ok, retry_sni_ok;
 	uint32_t retry_mss_frame, retry_sni_frame;
+	/* --revocation on (probe_tls_revoc.c) */
+	struct np_tls_chain *chain;
+	struct np_revoc *rv;
 };
 
 
@@ -151,6 +157,13 @@ void np_tls_reopen(struct attempt *a);
 /* A PAC path whose proxy could not be reached: the PAC's next entry is
  * probed instead (1), or there is none (0). */
 int np_tls_pac_fallback(struct attempt *a, const char *why);
+
+/* probe_tls_revoc.c: revocation and chain completion after a completed
+ * handshake. start: 1 when it took the attempt over (it emits and
+ * finishes it later), 0 when there is nothing to fetch. */
+int np_tls_revoc_start(struct attempt *a);
+void np_tls_revoc_metrics(struct attempt *a, struct np_finding *f);
+void np_tls_revoc_free(struct attempt *a);
 
 /* probe_tls_auth.c: the CONNECT's authentication exchange */
 void np_tls_auth_connect(struct attempt *a);

@@ -400,6 +400,8 @@ void np_tls_emit(struct attempt *a)
 		np_finding_metric_str(f, "verified_name", np_tls_verified_name(a));
 		if (c->tls_done || c->facts.n_chain)
 			cert_metrics(f, &c->facts);
+		if (a->rv)
+			np_tls_revoc_metrics(a, f);
 		if (r->signature != NP_TLS_SIG_NONE) {
 			np_finding_metric_int(f, "retry_small_mss_ok", a->retry_mss_ok);
 			np_finding_metric_int(f, "retry_other_sni_ok", a->retry_sni_ok);

@@ -83,6 +83,8 @@ struct np_check_opts {
 	const char *sni;                /* tls idle */
 	const char *min_tls;            /* tls: "1.0" "1.1" "1.2" "1.3" */
 	struct np_strv expect_issuer;   /* tls: issuer substrings */
+	const char *revocation;         /* tls idle: "on" or "off" (default) */
+	const char *revocation_unreachable; /* tls: "fail" (default) or "warn" */
 	struct np_ladder ladder;        /* idle */
 	unsigned idle_s;                /* idle: the silence required; 0: default */
 	unsigned conns;                 /* idle: connections per rung */

@@ -45,6 +45,8 @@ static int check_resolver(struct np_pp *ps, const char **v, const yaml_mark_t *m
 static int check_type(struct np_pp *ps, const char **v, const yaml_mark_t *m, const char *path);
 static int check_hostport(struct np_pp *ps, const char **v, const yaml_mark_t *m, const char *path);
 static int check_stun(struct np_pp *ps, const char **v, const yaml_mark_t *m, const char *path);
+static int check_onoff(struct np_pp *ps, const char **v, const yaml_mark_t *m, const char *path);
+static int check_failwarn(struct np_pp *ps, const char **v, const yaml_mark_t *m, const char *path);
 static int check_rung(struct np_pp *ps, const char **v, const yaml_mark_t *m, const char *path);
 
 static const struct optdef {
@@ -65,6 +67,8 @@ static const struct optdef {
 	O("sni", V_STR, K(TLS) | K(IDLE), 0, sni, 0, 0, check_host),
 	O("min_tls", V_STR, K(TLS), 1, min_tls, 0, 0, check_min_tls),
 	O("expect_issuer", V_LIST, K(TLS), 1, expect_issuer, 0, NP_PROFILE_MAX_ISSUERS, NULL),
+	O("revocation", V_STR, K(TLS) | K(IDLE), 1, revocation, 0, 0, check_onoff),
+	O("revocation_unreachable", V_STR, K(TLS), 1, revocation_unreachable, 0, 0, check_failwarn),
 	O("ladder", V_LADDER, K(IDLE), 1, ladder, 1, NP_IDLE_MAX_S, check_rung),
 	O("idle", V_UINT, K(IDLE), 1, idle_s, 1, NP_IDLE_MAX_S, NULL),
 	O("conns", V_UINT, K(IDLE), 0, conns, 1, 1024, NULL),
@@ -145,6 +149,20 @@ static int check_min_tls(struct np_pp *ps, const char **v, const yaml_mark_t *m,
 {
 	if (strcmp(*v, "1.0") && strcmp(*v, "1.1") && strcmp(*v, "1.2") && strcmp(*v, "1.3"))
 		return np_pp_error(ps, m, path, "'%.20s': expected 1.0, 1.1, 1.2 or 1.3", *v);
+	return 0;
+}
+
+static int check_onoff(struct np_pp *ps, const char **v, const yaml_mark_t *m, const char *path)
+{
+	if (strcmp(*v, "on") && strcmp(*v, "off"))
+		return np_pp_error(ps, m, path, "'%.20s': expected on or off", *v);
+	return 0;
+}
+
+static int check_failwarn(struct np_pp *ps, const char **v, const yaml_mark_t *m, const char *path)
+{
+	if (strcmp(*v, "fail") && strcmp(*v, "warn"))
+		return np_pp_error(ps, m, path, "'%.20s': expected fail or warn", *v);
 	return 0;
 }
 

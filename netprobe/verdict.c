@@ -76,6 +76,23 @@ static const struct np_verdict verdicts[] = {
 	{"tls.untrusted", NP_FAIL,
 	 "the certificate chain does not lead to a trusted root",
 	 "The summary names the verify error. Install the missing CA, or fix the server's chain."},
+	{"tls.revoked", NP_FAIL,
+	 "a certificate of the chain is revoked: its CA's OCSP responder, its CRL or the server's stapled "
+	 "OCSP response says so (tls --revocation on)",
+	 "The summary names the certificate and the source. Replace the certificate on the server (or the "
+	 "device presenting it); Windows clients refuse it."},
+	{"tls.incomplete_chain", NP_FAIL,
+	 "the server leaves out an intermediate certificate: OpenSSL-based clients fail; the summary says "
+	 "whether the certificate's caIssuers URL is reachable through this path, i.e. whether a Windows "
+	 "client completes the chain (tls --revocation on)",
+	 "Have the server send its whole chain (leaf and intermediates). Until then, Windows clients need "
+	 "the caIssuers URL reachable on their path."},
+	{"tls.revocation_unreachable", NP_FAIL,
+	 "no CRL or OCSP source answered for a certificate of the chain through this path (tls "
+	 "--revocation on): Windows stalls the handshake for its retrieval timeout, then fails or goes on "
+	 "without the check",
+	 "Allow the URLs named in the summary (port 80, plain HTTP) through this path: the firewall for "
+	 "direct clients, the proxy's rules for proxied ones."},
 	{"tls.expired", NP_FAIL,
 	 "a certificate of the chain has expired",
 	 "Renew the certificate on the server (or the device presenting it)."},

@@ -32,6 +32,8 @@ struct np_tls_ctx_opts {
 	                          * NOT what the client allows (always 1.0..1.3) */
 	const char *public_dir;  /* the OS's shipped public bundle, *.crt; NULL:
 	                          * /usr/share/ca-certificates/mozilla (Debian) */
+	int ocsp_staple;         /* ask for a stapled OCSP response (RFC 6066 8,
+	                          * status_request): tls_revoc.h reads it */
 };
 
 /* One per run, shared by its connections. NULL on failure, with one line in

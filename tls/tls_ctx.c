@@ -169,6 +169,9 @@ struct np_tls_ctx *np_tls_ctx_new(const struct np_tls_ctx_opts *o, char *err, si
 	/* The callback records each error and answers "go on": one handshake
 	 * shows every problem, and the verdict is netprobe's. */
 	SSL_CTX_set_verify(s, SSL_VERIFY_PEER, np_tls_verify_cb);
+	/* Without a status callback the client only keeps what comes. */
+	if (o->ocsp_staple)
+		SSL_CTX_set_tlsext_status_type(s, TLSEXT_STATUSTYPE_ocsp);
 	if (o->ca_file) {
 		if (load_ca_file(SSL_CTX_get_cert_store(s), o->ca_file, err, errlen) < 0)
 			goto fail;

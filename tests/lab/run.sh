@@ -42,7 +42,7 @@ trap 'exit 130' INT TERM
 # shellcheck disable=SC1091
 . "$NP_LAB/env"
 
-for group in ${LAB_TESTS:-tcp capture dns tls idle family trace syn nat run watch reports responder explain authlab proxyauth}; do
+for group in ${LAB_TESTS:-tcp capture dns tls revoc idle family trace syn nat run watch reports responder explain authlab proxyauth}; do
 	run_all "$group"
 done
 finish tests

@@ -110,10 +110,24 @@ static void builtin_aadconnect(void **state)
 			assert_string_equal(c->opt.min_tls, "1.2");
 			assert_int_equal(c->opt.proxies.n, 1);
 			assert_string_equal(c->opt.proxies.v[0], "auto");
+			/* Windows checks revocation through the same path */
+			assert_non_null(c->opt.revocation);
+			assert_string_equal(c->opt.revocation, "on");
+			if (has(&c->targets, "adhsprodweuehsazureservicebus.servicebus.windows.net:5671")) {
+				assert_true(has(&c->targets, "adhsprodweuehsazureservicebus.servicebus.windows.net:443"));
+				assert_false(c->required);
+			}
+			if (has(&c->targets, "cloudsync.msappproxy.net"))
+				assert_false(c->required);
 		}
-		if (c->kind == NP_CHECK_HTTP)
+		if (c->kind == NP_CHECK_HTTP) {
 			for (size_t k = 0; k < c->targets.n; k++)
 				assert_memory_equal(c->targets.v[k], "http://", 7);
+			/* the fixed CRL/OCSP list is the fallback: it warns only */
+			assert_false(c->required);
+			assert_true(has(&c->targets, "http://www.microsoft.com/"));
+			assert_true(has(&c->targets, "http://crl.d-trust.net/"));
+		}
 		if (c->kind == NP_CHECK_IDLE) {
 			assert_int_equal(c->opt.idle_s, 300);
 			assert_int_equal(c->opt.ladder.n, 6);
@@ -130,7 +144,7 @@ static void builtin_aadconnect(void **state)
 	for (int k = 0; k < NP_CHECK_KINDS; k++)
 		if (k != NP_CHECK_TRACE)
 			assert_true(seen[k] > 0);
-	assert_int_equal(tls, 18);
+	assert_int_equal(tls, 21);
 	assert_true(has(&p->checks[0].targets, "s1.adhybridhealth.azure.com"));
 	assert_true(has(&p->checks[0].targets, "crl4.digicert.com"));
 	np_profile_free(p);
