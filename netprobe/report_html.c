@@ -60,9 +60,10 @@ static const char css[] =
 	"svg .req{stroke:var(--fail);stroke-width:2;stroke-dasharray:6 3}svg .reqtext{fill:var(--fail);font-weight:600}\n"
 	".ph-dns{fill:#54aeff}.ph-connect{fill:#2da44e}.ph-proxy{fill:#bf8700}.ph-tls{fill:#8250df}\n"
 	"tr.changed td{background:#fff8c5}\n"
-	"table.checklist td.item{font-weight:600;width:210px}table.checklist td.st-cell{width:64px}"
-	"table.checklist td.links{width:170px;font-size:12px}table.checklist a{margin-right:6px}\n"
-	"caption{text-align:left;font-weight:600;padding:4px 0}\n"
+	"table.checklist{font-size:13px;line-height:1.35}table.checklist th.item{width:190px}"
+	"table.checklist td.st-cell{width:64px}table.checklist td.links{width:150px;font-size:12px}"
+	"table.checklist a{margin-right:6px}\n"
+	"caption{text-align:left;font-weight:600;padding:4px 0}caption.note{font-weight:400}\n"
 	"tr:target td{background:#fff8c5}\n"
 	"table.matrix td.cell{min-width:130px}table.matrix .v{display:block;font-size:12px}\n"
 	"td.none{color:var(--muted);font-style:italic}\n"
@@ -314,8 +315,8 @@ static void checklist_section(FILE *out, const json_t *doc, int h, const char *p
 		return;
 	}
 	fprintf(out, "<section class=\"checklist\" aria-labelledby=\"%schecklist\">\n<h%d id=\"%schecklist\">"
-		"Checklist</h%d>\n<table class=\"checklist\"><caption>Each prerequisite: its status (the worst of "
-		"its findings), what is wrong and who must act, and its findings</caption>\n<thead><tr>"
+		"Checklist</h%d>\n<table class=\"checklist\"><caption class=\"note\">Each prerequisite: the worst "
+		"status of its findings, what is wrong and who must act, links to its findings</caption>\n<thead><tr>"
 		"<th scope=\"col\">Status</th><th scope=\"col\">Prerequisite</th><th scope=\"col\">What is wrong, "
 		"who must act</th><th scope=\"col\">Findings</th></tr></thead>\n<tbody>\n", prefix, h, prefix, h);
 	json_array_foreach(list, i, it) {
@@ -334,7 +335,7 @@ static void checklist_section(FILE *out, const json_t *doc, int h, const char *p
 			/* Ids are "f" and a number: anything else is not linked. */
 			if (s[0] != 'f' || !s[1] || strspn(s + 1, "0123456789") != strlen(s + 1) || strlen(s) > 12)
 				continue;
-			if (k == 12) {
+			if (k == 8) {
 				fprintf(out, "and %zu more", json_array_size(links) - k);
 				break;
 			}
