@@ -357,7 +357,8 @@ static json_t *item_json(struct item *it)
 	const char *status;
 
 	line[0] = '\0';
-	qsort(it->g, it->n_g, sizeof(*it->g), group_cmp);
+	if (it->n_g)
+		qsort(it->g, it->n_g, sizeof(*it->g), group_cmp);
 	if (it->n_g == 0) {
 		status = "pass";
 		put(line, &len, "%s %zu finding%s pass%s", it->n == 1 ? "its" : "all", it->n, it->n == 1 ? "" : "s",
