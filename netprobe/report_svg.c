@@ -12,6 +12,7 @@
 
 #define MAX_RUNGS 32          /* the ladder has at most 16; --conns adds none */
 #define MAX_TIMING_ROWS 200
+#define TIMING_CHUNK 25       /* rows per drawing: well within an A4 page */
 #define LABEL_MAX 64          /* bytes of a label drawn; the whole in <title> */
 
 enum outcome { OUT_KEPT, OUT_LOST, OUT_CLOSED, OUT_NONE };
@@ -357,58 +358,34 @@ static int by_sum(const void *a, const void *b)
 	return x->sum < y->sum ? 1 : x->sum > y->sum ? -1 : 0;
 }
 
+/* The log scale of a chart: whole decades from lo to lo + span. */
+struct tscale {
+	double lo, span;
+};
+
+#define X(ms) (TX0 + (log10(ms) - sc->lo) / sc->span * (TX1 - TX0))
+
 /*
- * One row per endpoint, on a logarithmic scale: a 1-second DNS query and
- * a 0.05 ms connect on the same chart both stay visible (on a linear
- * scale the first flattens the rest). Each bar's length is its total;
- * its phases share the bar in proportion to their times.
+ * Rows [from, to) as one drawing, its own axis on top (the legend too on
+ * the first): an SVG is never split across printed pages, so a chart cut
+ * into drawings of TIMING_CHUNK rows prints on A4 without a row cut.
  */
-void np_html_timing_section(FILE *out, const json_t *findings, int h)
+static void timing_svg(FILE *out, const struct trow *v, size_t from, size_t to, size_t rows,
+		       const struct tscale *sc, int h)
 {
-	double lo, hi, height, span;
-	size_t rows = 0, more = 0, i;
-	struct trow *v = calloc(MAX_TIMING_ROWS, sizeof(*v));
-	const json_t *f;
+	double height = TTOP + TROW * (double)(to - from) + 8;
 
-	if (!v)
-		return;
-	json_array_foreach(findings, i, f) {
-		struct trow r = {.f = f};
-
-		if (!timed(f, r.ms, &r.sum) || r.sum <= 0)
-			continue;
-		if (rows == MAX_TIMING_ROWS) {
-			more++;
-			continue;
-		}
-		v[rows++] = r;
-	}
-	if (rows == 0) {
-		free(v);
-		return;
-	}
-	qsort(v, rows, sizeof(*v), by_sum);
-	/* Whole decades around the fastest and the slowest, from 1 us. */
-	hi = ceil(log10(v[0].sum));
-	lo = floor(log10(fmax(v[rows - 1].sum, 0.001)));
-	if (hi <= lo)
-		hi = lo + 1;
-	span = hi - lo;
-	height = TTOP + TROW * (double)rows + 8;
-	fprintf(out, "<section class=\"timing\">\n<h%d>Timing per endpoint</h%d>\n<figure class=\"chart\">"
-		"<figcaption>Time to each endpoint, slowest first, on a logarithmic scale (each bar is the "
-		"total; its colours, the phases in proportion). Slowest %.2f ms, fastest %.2f ms.</figcaption>\n"
-		"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
-		"height=\"%.0f\" role=\"img\" aria-labelledby=\"timing-title-%d\">\n"
-		"<title id=\"timing-title-%d\">Time to each of %zu endpoints, slowest first: %.2f ms to %.2f ms "
-		"(the times of each are in its row's tooltip and in the findings table)</title>\n",
-		h, h, v[0].sum, v[rows - 1].sum, TW, height, TW, height, h, h, rows, v[0].sum, v[rows - 1].sum);
-	for (size_t k = 0; k < N_PHASES; k++)
-		fprintf(out, "<rect class=\"%s\" x=\"%.0f\" y=\"4\" width=\"12\" height=\"12\"/>"
-			"<text class=\"tick\" x=\"%.0f\" y=\"14\">%s</text>\n", phases[k].cls,
-			TX0 + 110.0 * (double)k, TX0 + 110.0 * (double)k + 16, phases[k].name);
-#define X(ms) (TX0 + (log10(ms) - lo) / span * (TX1 - TX0))
-	for (double d = lo; d <= hi + 1e-9; d++) {
+	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 %.0f %.0f\" "
+		"width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-labelledby=\"timing-title-%d-%zu\">\n"
+		"<title id=\"timing-title-%d-%zu\">Time to endpoints %zu to %zu of %zu, slowest first: %.2f ms to "
+		"%.2f ms (each row's times are in its tooltip and in the findings table)</title>\n",
+		TW, height, TW, height, h, from, h, from, from + 1, to, rows, v[from].sum, v[to - 1].sum);
+	if (from == 0)
+		for (size_t k = 0; k < N_PHASES; k++)
+			fprintf(out, "<rect class=\"%s\" x=\"%.0f\" y=\"4\" width=\"12\" height=\"12\"/>"
+				"<text class=\"tick\" x=\"%.0f\" y=\"14\">%s</text>\n", phases[k].cls,
+				TX0 + 110.0 * (double)k, TX0 + 110.0 * (double)k + 16, phases[k].name);
+	for (double d = sc->lo; d <= sc->lo + sc->span + 1e-9; d++) {
 		double t = pow(10, d);
 
 		fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
@@ -420,8 +397,8 @@ void np_html_timing_section(FILE *out, const json_t *findings, int h)
 			fprintf(out, "%g ms", t);
 		fputs("</text>\n", out);
 	}
-	for (i = 0; i < rows; i++) {
-		double y = TTOP + TROW * (double)i, x = TX0;
+	for (size_t i = from; i < to; i++) {
+		double y = TTOP + TROW * (double)(i - from), x = TX0;
 		/* The fastest row still shows a sliver. */
 		double total = fmax(X(v[i].sum) - TX0, 2.0);
 		char *label = endpoint_label(v[i].f);
@@ -447,8 +424,56 @@ void np_html_timing_section(FILE *out, const json_t *findings, int h)
 		fprintf(out, "\n<text class=\"tick\" x=\"%.1f\" y=\"%.1f\">%.2f ms</text></g>\n", x + 6, y + 13,
 			v[i].sum);
 	}
+	fputs("</svg>\n", out);
+}
+
 #undef X
-	fputs("</svg></figure>\n", out);
+
+/*
+ * One row per endpoint, on a logarithmic scale: a 1-second DNS query and
+ * a 0.05 ms connect on the same chart both stay visible (on a linear
+ * scale the first flattens the rest). Each bar's length is its total;
+ * its phases share the bar in proportion to their times.
+ */
+void np_html_timing_section(FILE *out, const json_t *findings, int h)
+{
+	struct tscale sc;
+	double hi;
+	size_t rows = 0, more = 0, i;
+	struct trow *v = calloc(MAX_TIMING_ROWS, sizeof(*v));
+	const json_t *f;
+
+	if (!v)
+		return;
+	json_array_foreach(findings, i, f) {
+		struct trow r = {.f = f};
+
+		if (!timed(f, r.ms, &r.sum) || r.sum <= 0)
+			continue;
+		if (rows == MAX_TIMING_ROWS) {
+			more++;
+			continue;
+		}
+		v[rows++] = r;
+	}
+	if (rows == 0) {
+		free(v);
+		return;
+	}
+	qsort(v, rows, sizeof(*v), by_sum);
+	/* Whole decades around the fastest and the slowest, from 1 us. */
+	hi = ceil(log10(v[0].sum));
+	sc.lo = floor(log10(fmax(v[rows - 1].sum, 0.001)));
+	if (hi <= sc.lo)
+		hi = sc.lo + 1;
+	sc.span = hi - sc.lo;
+	fprintf(out, "<section class=\"timing\">\n<h%d>Timing per endpoint</h%d>\n<figure class=\"chart timing\">"
+		"<figcaption>Time to each endpoint, slowest first, on a logarithmic scale (each bar is the "
+		"total; its colours, the phases in proportion). Slowest %.2f ms, fastest %.2f ms.</figcaption>\n",
+		h, h, v[0].sum, v[rows - 1].sum);
+	for (i = 0; i < rows; i += TIMING_CHUNK)
+		timing_svg(out, v, i, i + TIMING_CHUNK < rows ? i + TIMING_CHUNK : rows, rows, &sc, h);
+	fputs("</figure>\n", out);
 	if (more)
 		fprintf(out, "<p class=\"note\">%zu more endpoints are not drawn; their times are in the JSON "
 			"report.</p>\n", more);

@@ -189,7 +189,7 @@ static void checklist_first_and_timing_slowest_first(void **state)
 	/* screen readers: headers, captions, the charts named */
 	assert_non_null(strstr(s, "<th scope=\"col\">Status</th>"));
 	assert_non_null(strstr(s, "<caption>Every finding, problems first</caption>"));
-	assert_non_null(strstr(s, "role=\"img\" aria-labelledby=\"timing-title-2\""));
+	assert_non_null(strstr(s, "role=\"img\" aria-labelledby=\"timing-title-2-0\""));
 	/* the slowest first, on a log scale; the query type said once */
 	slow = strstr(s, ">a.example A @198.51.100.53</text>");
 	fast = strstr(s, ">b.example:443 198.51.100.2</text>");
@@ -199,6 +199,30 @@ static void checklist_first_and_timing_slowest_first(void **state)
 	assert_null(strstr(s, "a.example A A"));
 	assert_non_null(strstr(s, "logarithmic scale"));
 	assert_non_null(strstr(s, ">1 s</text>"));
+	free(s);
+}
+
+/* Printed, an SVG is never split: a long chart comes as drawings of 25
+ * rows at most, each whole on its page. */
+static void timing_chart_prints_in_pieces(void **state)
+{
+	json_t *fs = json_array();
+	char *s;
+
+	(void)state;
+	for (int i = 0; i < 60; i++) {
+		char t[32];
+
+		snprintf(t, sizeof(t), "h%d.example:443", i);
+		json_array_append_new(fs, doc_finding("tcp", t, "198.51.100.9", "pass", "tcp.ok",
+						      json_pack("{s:f}", "connect_ms", 0.01 * (i + 1))));
+	}
+	s = html_of(doc_report("tcp", "client", "198.18.1.2", fs));
+	assert_int_equal(count_of(s, "aria-labelledby=\"timing-title-2-"), 3);
+	assert_non_null(strstr(s, "Time to endpoints 26 to 50 of 60"));
+	assert_int_equal(count_of(s, "<g><title>"), 60);
+	/* slowest first */
+	assert_true(strstr(s, ">h59.example:443 198.51.100.9</text>") < strstr(s, ">h0.example:443 198.51.100.9</text>"));
 	free(s);
 }
 
@@ -363,6 +387,7 @@ int main(void)
 		cmocka_unit_test(idle_timeline_from_the_overall_finding_alone),
 		cmocka_unit_test(no_timeline_without_rungs_and_timing_bars),
 		cmocka_unit_test(checklist_first_and_timing_slowest_first),
+		cmocka_unit_test(timing_chart_prints_in_pieces),
 		cmocka_unit_test(path_trace_when_hops_exist),
 		cmocka_unit_test(not_a_report),
 		cmocka_unit_test(merge_has_a_column_per_host),
