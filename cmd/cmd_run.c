@@ -103,6 +103,8 @@ static struct rcheck *attribute(struct np_cmd_prun *r, const struct np_finding *
 	struct rcheck *best = NULL, *open = NULL, *only = NULL;
 	size_t n_kind = 0;
 
+	struct rcheck *named = NULL;
+
 	for (size_t i = 0; i < r->n_checks; i++) {
 		struct rcheck *c = &r->checks[i];
 
@@ -117,10 +119,17 @@ static struct rcheck *attribute(struct np_cmd_prun *r, const struct np_finding *
 				best = c;
 		} else if (!c->n_targets && !open) {
 			open = c;       /* a check without targets (a dns domain, nat) */
+		} else if (!named && ((k == NP_CHECK_DNS && metric(f, "resolver") && c->dns.n_resolvers) ||
+				      (k == NP_CHECK_FAMILY && strcmp(f->target, "this host") == 0 &&
+				       !c->family.no_host))) {
+			/* A finding of the check's own making: the probe of a
+			 * resolver it names (NXDOMAIN rewriting), the host's
+			 * readiness its family check reports. */
+			named = c;
 		}
 	}
 	if (!best)
-		best = open ? open : n_kind == 1 ? only : NULL;
+		best = open ? open : named ? named : n_kind == 1 ? only : NULL;
 	if (best)
 		best->attributed++;
 	return best;
@@ -170,6 +179,7 @@ void np_cmd_prun_apply(struct np_finding *f, void *arg)
 		if (f->status == NP_FAIL)
 			f->status = NP_WARN;
 	}
+	np_finding_metric_str(f, "section", c->section);
 	tags = json_array();
 	for (size_t i = 0; tags && i < c->pc->tags.n; i++)
 		json_array_append_new(tags, json_string(c->pc->tags.v[i]));
@@ -377,6 +387,25 @@ static int build(struct np_cmd_ctx *ctx, struct np_cmd_prun *r, struct rcheck *c
 	return 0;
 }
 
+/* The checklist item of a check: its section:, else its tags as its
+ * author grouped them, else its kind. */
+static void set_section(struct rcheck *c)
+{
+	const struct np_profile_check *pc = c->pc;
+	size_t len = 0;
+
+	if (pc->section) {
+		snprintf(c->section, sizeof(c->section), "%s", pc->section);
+		return;
+	}
+	snprintf(c->section, sizeof(c->section), "%s", np_check_kind_name(pc->kind));
+	for (size_t i = 0; i < pc->tags.n && len < sizeof(c->section); i++) {
+		int n = snprintf(c->section + len, sizeof(c->section) - len, "%s%s", i ? ", " : "", pc->tags.v[i]);
+
+		len += n > 0 ? (size_t)n : 0;
+	}
+}
+
 static int selected(const struct np_cmd_prun *r, const struct np_profile_check *pc)
 {
 	if (!r->n_only)
@@ -421,6 +450,7 @@ static void skipped(struct np_run *run, const struct rcheck *c)
 		np_finding_summary(f, "check %zu (line %d) is skipped because --set gave %s", c->index, pc->line,
 				   pc->skip_var);
 	np_finding_metric_int(f, "profile_check", (int64_t)c->index);
+	np_finding_metric_str(f, "section", c->section);
 	np_finding_metric_str(f, "variable", pc->skip_var ? pc->skip_var : "");
 	np_run_finding(run, f);
 }
@@ -483,6 +513,12 @@ int np_cmd_prun_plan(struct np_cmd_ctx *ctx, struct np_run *run, void *arg)
 
 		if (!c->selected)
 			continue;
+		/* The checklist lists the prerequisites in the profile's order,
+		 * whatever order their findings come in. */
+		if (np_report_add_section(np_run_report(run), c->section) < 0) {
+			np_cmd_error(ctx, "out of memory");
+			return 3;
+		}
 		if (c->pc->skip != NP_SKIP_NONE) {
 			skipped(run, c);
 			continue;
@@ -596,6 +632,7 @@ int np_cmd_prun_load(struct np_cmd_ctx *ctx, const struct np_cmd_prun_args *a, s
 		c->file = r->profile->file;
 		c->index = i;
 		c->selected = selected(r, c->pc);
+		set_section(c);
 		if (c->pc->opt.timeout_s > timeout)
 			timeout = c->pc->opt.timeout_s;
 		if (!c->selected || c->pc->skip != NP_SKIP_NONE)

@@ -39,6 +39,7 @@ struct rcheck {
 	char path_buf[NP_TLS_MAX_PATHS][NP_TARGET_STR_MAX];
 	size_t n_paths;
 	size_t attributed;              /* findings given to it so far */
+	char section[256];              /* its checklist item */
 };
 
 struct np_cmd_prun {

@@ -6,8 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../netprobe/checklist.h"
 #include "../netprobe/clock.h"
 #include "../netprobe/loop.h"
+#include "../netprobe/report_doc.h"
 
 #define LIVE_MAX 6              /* running probes shown at once */
 #define REDRAW_US 100000
@@ -248,7 +250,29 @@ void np_term_note(struct np_term *t, const char *fmt, ...)
 	fflush(t->out);
 }
 
-/* Problems first, each verdict once with its advice, then its findings. */
+/* The checklist (checklist.h) the JSON's summary.checklist holds: each
+ * prerequisite with its status, what is wrong and who must act. */
+static void checklist(struct np_term *t, const struct np_report *r)
+{
+	json_t *doc = r->n_findings ? np_report_json(r) : NULL;
+	const json_t *list = json_object_get(json_object_get(doc, "summary"), "checklist"), *it;
+	char tag[32];
+	size_t i;
+
+	if (json_array_size(list)) {
+		fputs("\nChecklist:\n", t->out);
+		json_array_foreach(list, i, it) {
+			enum np_status st = np_doc_status(it);
+
+			status_tag(t, st < NP_STATUS_COUNT ? st : NP_ERROR, tag, sizeof(tag));
+			fprintf(t->out, "%s %s: %s\n", tag, np_doc_str(it, "item"), np_doc_str(it, "line"));
+		}
+	}
+	json_decref(doc);
+}
+
+/* The checklist, then problems first, each verdict once with its advice,
+ * then its findings. */
 void np_term_summary(struct np_term *t, const struct np_report *r)
 {
 	static const enum np_status order[] = {NP_FAIL, NP_ERROR, NP_WARN, NP_SKIP};
@@ -256,6 +280,7 @@ void np_term_summary(struct np_term *t, const struct np_report *r)
 	char tag[32];
 
 	np_report_counts(r, counts);
+	checklist(t, r);
 	fputc('\n', t->out);
 	for (size_t s = 0; s < sizeof(order) / sizeof(order[0]); s++) {
 		enum np_status st = order[s];

@@ -284,10 +284,30 @@ static int check_target(struct np_pp *ps, const char **value, const yaml_mark_t 
 /* --- checks ------------------------------------------------------------------- */
 
 /* Keys of a check's mapping besides its options. */
-enum { CK_TARGET, CK_TARGETS, CK_EXPECT, CK_REQUIRED, CK_TAGS, CK_UNLESS, CK_N };
+enum { CK_TARGET, CK_TARGETS, CK_EXPECT, CK_REQUIRED, CK_TAGS, CK_UNLESS, CK_SECTION, CK_N };
 static const char *const check_keys[CK_N] = {
-	"target", "targets", "expect", "required", "tags", "unless_set",
+	"target", "targets", "expect", "required", "tags", "unless_set", "section",
 };
+
+/* The checklist item a check belongs to: a heading the reader reads, so
+ * printable text of a line's length, as written (no ${}). */
+static int section_read(struct np_pp *ps, struct np_profile_check *c, const char *path)
+{
+	const char *v = (const char *)ps->ev.data.scalar.value;
+	size_t n;
+
+	if (ps->ev.type != YAML_SCALAR_EVENT || np_pp_is_null(ps))
+		return np_pp_error(ps, &ps->ev.start_mark, path, "expected a heading, not %s", np_pp_what(ps));
+	n = ps->ev.data.scalar.length;
+	if (n == 0 || n > NP_PROFILE_SECTION_MAX)
+		return np_pp_error(ps, &ps->ev.start_mark, path, "a heading of 1 to %d bytes",
+				   NP_PROFILE_SECTION_MAX);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return np_pp_error(ps, &ps->ev.start_mark, path, "a control character in the heading");
+	c->section = np_arena_strndup(&ps->p->arena, v, n);
+	return c->section ? 0 : np_pp_error(ps, &ps->ev.start_mark, path, "profile too large");
+}
 
 static int tag_ok(struct np_pp *ps, const char **v, const yaml_mark_t *m, const char *path)
 {
@@ -386,6 +406,10 @@ static int check_mapping(struct np_pp *ps, struct np_profile_check *c, uint64_t 
 		case CK_TAGS:
 			/* Labels, not values: no ${}. */
 			if (np_pp_list(ps, kpath, NP_PP_LITERAL, NP_PROFILE_MAX_LIST, tag_ok, &c->tags, unset) < 0)
+				return NP_EINVAL;
+			break;
+		case CK_SECTION:
+			if (section_read(ps, c, kpath) < 0)
 				return NP_EINVAL;
 			break;
 		case CK_UNLESS: {

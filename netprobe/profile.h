@@ -32,6 +32,7 @@
 #define NP_PROFILE_VAR_NAME_MAX 64
 #define NP_PROFILE_VAR_VALUE_MAX 1024
 #define NP_PROFILE_NAME_MAX 64
+#define NP_PROFILE_SECTION_MAX 120              /* a checklist heading, bytes */
 
 enum np_check_kind {
 	NP_CHECK_DNS = 0,
@@ -111,6 +112,7 @@ struct np_profile_check {
 	enum np_expect expect;
 	int required;                   /* default 1; 0: a failure only warns */
 	struct np_strv tags;
+	const char *section;            /* the checklist item (section:), or NULL */
 	int line, column;               /* of the check's list item, 1-based */
 	enum np_skip skip;
 	const char *skip_var;           /* the variable the skip names */

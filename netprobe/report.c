@@ -87,6 +87,7 @@ void np_report_free(struct np_report *r)
 	strlist_free(&r->sources);
 	strlist_free(&r->resolvers);
 	strlist_free(&r->proxy_env);
+	strlist_free(&r->sections);
 	free(r->capture.file);
 	free(r->capture.unavailable);
 	free(r->capture.format);
@@ -119,6 +120,11 @@ int np_report_add_source(struct np_report *r, const char *addr)
 int np_report_add_resolver(struct np_report *r, const char *addr)
 {
 	return strlist_add_unique(&r->resolvers, addr);
+}
+
+int np_report_add_section(struct np_report *r, const char *name)
+{
+	return strlist_add_unique(&r->sections, name);
 }
 
 void np_report_finish(struct np_report *r)

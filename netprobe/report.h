@@ -42,6 +42,7 @@ struct np_report {
 	struct np_strlist sources;      /* local addresses the probes used */
 	struct np_strlist resolvers;
 	struct np_strlist proxy_env;    /* "NAME=value", passwords masked */
+	struct np_strlist sections;     /* checklist items in the profile's order */
 	int signal;                     /* SIGINT/SIGTERM that ended the run, or 0 */
 	struct np_report_capture capture;
 	struct np_finding **findings;
@@ -54,6 +55,8 @@ void np_report_free(struct np_report *r);
 int np_report_add(struct np_report *r, struct np_finding *f);
 int np_report_add_source(struct np_report *r, const char *addr);
 int np_report_add_resolver(struct np_report *r, const char *addr);
+/* A checklist item (a profile's section), in order; once each. */
+int np_report_add_section(struct np_report *r, const char *name);
 void np_report_finish(struct np_report *r);
 void np_report_counts(const struct np_report *r, size_t counts[NP_STATUS_COUNT]);
 /* 1 if any finding failed, else 3 if any could not run, else 0;

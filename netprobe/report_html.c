@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checklist.h"
 #include "error.h"
 #include "merge.h"
 #include "report_doc.h"
@@ -48,7 +49,8 @@ static const char css[] =
 	".note{color:var(--muted);font-size:12px}\n"
 	"figure.chart{margin:8px 0 16px}\n"
 	"figcaption{font-weight:600;margin-bottom:4px}\n"
-	"svg.chart{max-width:100%;height:auto;font:11px system-ui,sans-serif}\n"
+	"svg.chart{max-width:100%;height:auto;font:11px system-ui,sans-serif}"
+	"figure.timing svg.chart{display:block;break-inside:avoid}\n"
 	"svg .grid{stroke:#e1e4e8}svg .tick{fill:var(--muted)}svg .rung{fill:var(--ink)}\n"
 	"svg .plan{fill:#f6f8fa;stroke:#8c959f;stroke-dasharray:4 3}\n"
 	"svg .bar.kept{fill:var(--pass)}svg .bar.lost{fill:var(--fail)}svg .bar.closed{fill:var(--warn)}"
@@ -59,12 +61,19 @@ static const char css[] =
 	"svg .req{stroke:var(--fail);stroke-width:2;stroke-dasharray:6 3}svg .reqtext{fill:var(--fail);font-weight:600}\n"
 	".ph-dns{fill:#54aeff}.ph-connect{fill:#2da44e}.ph-proxy{fill:#bf8700}.ph-tls{fill:#8250df}\n"
 	"tr.changed td{background:#fff8c5}\n"
+	"table.checklist{font-size:13px;line-height:1.35}table.checklist th.item{width:190px}"
+	"table.checklist td.st-cell{width:64px}table.checklist td.links{width:150px;font-size:12px}"
+	"table.checklist a{margin-right:6px}\n"
+	"caption{text-align:left;font-weight:600;padding:4px 0}caption.note{font-weight:400}\n"
+	"tr:target td{background:#fff8c5}\n"
 	"table.matrix td.cell{min-width:130px}table.matrix .v{display:block;font-size:12px}\n"
 	"td.none{color:var(--muted);font-style:italic}\n"
 	"section.host{margin-top:36px}\n"
 	"footer{margin-top:32px;color:var(--muted);font-size:12px;border-top:1px solid var(--line);padding-top:8px}\n"
 	"@media print{body{max-width:none;padding:0;font-size:10pt}h2,h3,figcaption{break-after:avoid}"
-	"tr,figure,.banner{break-inside:avoid}thead{display:table-header-group}"
+	"tr,figure,.banner,svg{break-inside:avoid}figure.timing{break-inside:auto}"
+	"thead{display:table-header-group}"
+	"section.checklist a{color:inherit;text-decoration:none}"
 	"section.host{break-before:page}"
 	".banner,.st,svg,tr.changed td{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n"
 	"@page{size:A4;margin:14mm}\n";
@@ -161,7 +170,7 @@ static void str_list(FILE *out, const json_t *a)
 
 static void fact(FILE *out, const char *name)
 {
-	fprintf(out, "<tr><th>%s</th><td>", name);
+	fprintf(out, "<tr><th scope=\"row\">%s</th><td>", name);
 }
 
 static void facts(FILE *out, const json_t *doc)
@@ -172,8 +181,8 @@ static void facts(FILE *out, const json_t *doc)
 	double d;
 	int n = 0;
 
-	np_xml_fill(out, "<table class=\"facts\"><tbody>\n<tr><th>Host</th><td>%s</td></tr>\n",
-		    np_doc_str(host, "hostname"));
+	np_xml_fill(out, "<table class=\"facts\"><caption>Where and how it ran</caption><tbody>\n"
+		    "<tr><th scope=\"row\">Host</th><td>%s</td></tr>\n", np_doc_str(host, "hostname"));
 	fact(out, "Source addresses");
 	str_list(out, json_object_get(host, "sources"));
 	fputs("</td></tr>\n", out);
@@ -188,8 +197,8 @@ static void facts(FILE *out, const json_t *doc)
 		np_xml_escaped(out, json_is_string(v) ? json_string_value(v) : "");
 	}
 	fprintf(out, "%s</td></tr>\n", n ? "" : "none");
-	np_xml_fill(out, "<tr><th>Command</th><td>netprobe %s (version %s)</td></tr>\n"
-		    "<tr><th>Started (UTC)</th><td>%s</td></tr>\n", np_doc_str(doc, "command"),
+	np_xml_fill(out, "<tr><th scope=\"row\">Command</th><td>netprobe %s (version %s)</td></tr>\n"
+		    "<tr><th scope=\"row\">Started (UTC)</th><td>%s</td></tr>\n", np_doc_str(doc, "command"),
 		    np_doc_str(doc, "version"), np_doc_str(doc, "started"));
 	fact(out, "Duration");
 	if (np_doc_num(doc, "duration_ms", &d))
@@ -211,7 +220,7 @@ static void facts(FILE *out, const json_t *doc)
 	}
 	fputs("</td></tr>\n", out);
 	if (np_doc_str(doc, "interrupted")[0])
-		np_xml_fill(out, "<tr><th>Interrupted</th><td>%s: results cover what was known then</td></tr>\n",
+		np_xml_fill(out, "<tr><th scope=\"row\">Interrupted</th><td>%s: results cover what was known then</td></tr>\n",
 			    np_doc_str(doc, "interrupted"));
 	fputs("</tbody></table>\n", out);
 }
@@ -237,29 +246,38 @@ static void evidence(FILE *out, const json_t *ev)
 	fputs("</ul>", out);
 }
 
-static void findings_table(FILE *out, const json_t *findings, int h)
+static void findings_table(FILE *out, const json_t *findings, int h, const char *prefix)
 {
 	size_t n = json_array_size(findings), k = 0;
 	const json_t **v = calloc(n ? n : 1, sizeof(*v));
+	size_t *at = calloc(n ? n : 1, sizeof(*at));
 
 	fprintf(out, "<section class=\"findings\">\n<h%d>Findings</h%d>\n", h, h);
-	if (!v || n == 0) {
-		fprintf(out, "<p class=\"note\">%s</p>\n</section>\n", v ? "No findings." : "Out of memory.");
+	if (!v || !at || n == 0) {
+		fprintf(out, "<p class=\"note\">%s</p>\n</section>\n", v && at ? "No findings." : "Out of memory.");
 		free(v);
+		free(at);
 		return;
 	}
 	/* Problems first (fail, error, warn, skip, pass), report order within. */
 	for (int sev = 4; sev >= -1; sev--)
 		for (size_t i = 0; i < n; i++)
-			if (np_doc_severity(np_doc_status(json_array_get(findings, i))) == sev)
+			if (np_doc_severity(np_doc_status(json_array_get(findings, i))) == sev) {
+				at[k] = i;
 				v[k++] = json_array_get(findings, i);
-	fputs("<table class=\"findings\"><thead><tr><th>Status</th><th>Check</th><th>Target</th><th>Path</th>"
-	      "<th>Verdict</th><th>Summary and advice</th><th>Evidence (frame)</th></tr></thead>\n<tbody>\n", out);
+			}
+	fputs("<table class=\"findings\"><caption>Every finding, problems first</caption><thead><tr>"
+	      "<th scope=\"col\">Status</th><th scope=\"col\">Check</th><th scope=\"col\">Target</th>"
+	      "<th scope=\"col\">Path</th><th scope=\"col\">Verdict</th><th scope=\"col\">Summary and advice</th>"
+	      "<th scope=\"col\">Evidence (frame)</th></tr></thead>\n<tbody>\n", out);
 	for (size_t i = 0; i < n; i++) {
 		const json_t *f = v[i];
 		const char *addr = np_doc_str(f, "address"), *advice = np_doc_str(f, "advice");
+		char id[32];
 
-		fputs("<tr><td>", out);
+		/* The checklist links here by the finding's place in the report. */
+		np_checklist_id(at[i], id, sizeof(id));
+		fprintf(out, "<tr id=\"%s%s\"><td>", prefix, id);
 		np_html_badge(out, np_doc_status(f));
 		np_xml_fill(out, "</td><td>%s</td><td>%s", np_doc_str(f, "check"), np_doc_str(f, "target"));
 		if (addr[0] && strcmp(addr, np_doc_str(f, "target")) != 0)
@@ -274,15 +292,73 @@ static void findings_table(FILE *out, const json_t *findings, int h)
 	}
 	fputs("</tbody></table>\n</section>\n", out);
 	free(v);
+	free(at);
 }
 
-/* Everything about one report, under headings of level h. */
-static void report_body(FILE *out, const json_t *doc, int h)
+/*
+ * The checklist, before anything else: each prerequisite with its status,
+ * what is wrong and who must act, and links to its findings (those that
+ * did not pass, or all when all passed). The JSON's summary.checklist when
+ * the document has one, else built from its findings.
+ */
+static void checklist_section(FILE *out, const json_t *doc, int h, const char *prefix)
+{
+	const json_t *findings = json_object_get(doc, "findings");
+	json_t *list = json_object_get(json_object_get(doc, "summary"), "checklist");
+	const json_t *it, *id;
+	size_t i, k;
+
+	if (json_is_array(list))
+		json_incref(list);
+	else
+		list = np_checklist_build(findings, NULL);
+	if (!json_array_size(list)) {
+		json_decref(list);
+		return;
+	}
+	fprintf(out, "<section class=\"checklist\" aria-labelledby=\"%schecklist\">\n<h%d id=\"%schecklist\">"
+		"Checklist</h%d>\n<table class=\"checklist\"><caption class=\"note\">Each prerequisite: the worst "
+		"status of its findings, what is wrong and who must act, links to its findings</caption>\n<thead><tr>"
+		"<th scope=\"col\">Status</th><th scope=\"col\">Prerequisite</th><th scope=\"col\">What is wrong, "
+		"who must act</th><th scope=\"col\">Findings</th></tr></thead>\n<tbody>\n", prefix, h, prefix, h);
+	json_array_foreach(list, i, it) {
+		const json_t *links = json_object_get(it, "problems");
+		enum np_status st = np_doc_status(it);
+
+		if (!json_array_size(links))
+			links = json_object_get(it, "findings");
+		fputs("<tr><td class=\"st-cell\">", out);
+		badge(out, st);
+		np_xml_fill(out, "</td><th scope=\"row\" class=\"item\">%s</th><td>%s</td><td class=\"links\">",
+			    np_doc_str(it, "item"), np_doc_str(it, "line"));
+		json_array_foreach(links, k, id) {
+			const char *s = json_is_string(id) ? json_string_value(id) : "";
+
+			/* Ids are "f" and a number: anything else is not linked. */
+			if (s[0] != 'f' || !s[1] || strspn(s + 1, "0123456789") != strlen(s + 1) || strlen(s) > 12)
+				continue;
+			if (k == 8) {
+				fprintf(out, "and %zu more", json_array_size(links) - k);
+				break;
+			}
+			fprintf(out, "<a href=\"#%s%s\">%s</a>", prefix, s, s);
+		}
+		fputs("</td></tr>\n", out);
+	}
+	fputs("</tbody></table>\n</section>\n", out);
+	json_decref(list);
+}
+
+/* Everything about one report, under headings of level h; prefix makes
+ * its anchors unique on a page of several. */
+static void report_body(FILE *out, const json_t *doc, int h, const char *prefix)
 {
 	const json_t *findings = json_object_get(doc, "findings");
 	size_t c[NP_STATUS_COUNT + 1];
 
 	count_findings(findings, c);
+	/* The answer first: which prerequisites hold, and who must act. */
+	checklist_section(out, doc, h, prefix);
 	fprintf(out, "<section class=\"run\">\n<h%d>Host and run</h%d>\n", h, h);
 	facts(out, doc);
 	counts_line(out, c);
@@ -292,7 +368,7 @@ static void report_body(FILE *out, const json_t *doc, int h)
 	np_html_idle_section(out, findings, h);
 	np_html_timing_section(out, findings, h);
 	np_html_trace_section(out, findings, h);
-	findings_table(out, findings, h);
+	findings_table(out, findings, h, prefix);
 }
 
 static int write_report(const json_t *doc, FILE *out)
@@ -307,7 +383,7 @@ static int write_report(const json_t *doc, FILE *out)
 		    "started %s UTC</p>\n", np_doc_str(doc, "command"), hostname, np_doc_str(doc, "started"));
 	banner(out, c, json_array_size(findings));
 	fputs("</header>\n", out);
-	report_body(out, doc, 2);
+	report_body(out, doc, 2, "");
 	np_html_foot(out, "the run's JSON report");
 	return 0;
 }
@@ -328,8 +404,8 @@ static void hosts_table(FILE *out, const json_t *doc)
 	const json_t *host, *ri;
 	size_t i, k;
 
-	fputs("<section class=\"hosts\">\n<h2>Hosts</h2>\n<table class=\"hosts\"><thead><tr><th>Host and "
-	      "source addresses</th><th>Reports</th><th>Findings</th></tr></thead>\n<tbody>\n", out);
+	fputs("<section class=\"hosts\">\n<h2>Hosts</h2>\n<table class=\"hosts\"><thead><tr><th scope=\"col\">Host and "
+	      "source addresses</th><th scope=\"col\">Reports</th><th scope=\"col\">Findings</th></tr></thead>\n<tbody>\n", out);
 	json_array_foreach(hosts, i, host) {
 		size_t c[NP_STATUS_COUNT + 1] = {0}, all[NP_STATUS_COUNT + 1];
 
@@ -363,9 +439,9 @@ static void matrix(FILE *out, const json_t *doc)
 	fputs("<section class=\"matrix\">\n<h2>Results per host</h2>\n<p class=\"note\">One row per check, "
 	      "target and path; one column per host: the worst status of its findings there, their verdicts "
 	      "and the addresses probed (idle ladders by their overall finding).</p>\n"
-	      "<table class=\"matrix\"><thead><tr><th>Check</th><th>Target</th><th>Path</th>", out);
+	      "<table class=\"matrix\"><thead><tr><th scope=\"col\">Check</th><th scope=\"col\">Target</th><th scope=\"col\">Path</th>", out);
 	json_array_foreach(hosts, i, host) {
-		fputs("<th>", out);
+		fputs("<th scope=\"col\">", out);
 		host_name(out, host, i);
 		fputs("</th>", out);
 	}
@@ -400,7 +476,7 @@ static int write_merge(const json_t *doc, FILE *out)
 	const json_t *hosts = json_object_get(doc, "hosts"), *reports = json_object_get(doc, "reports");
 	const json_t *host, *ri, *entry;
 	size_t c[NP_STATUS_COUNT + 1] = {0}, one[NP_STATUS_COUNT + 1], total = 0, i, k;
-	char title[64];
+	char title[64], prefix[32];
 
 	json_array_foreach(reports, i, entry) {
 		const json_t *findings = json_object_get(json_object_get(entry, "report"), "findings");
@@ -426,7 +502,8 @@ static int write_merge(const json_t *doc, FILE *out)
 			entry = json_array_get(reports, (size_t)json_integer_value(ri));
 			np_xml_fill(out, "<h3>netprobe %s from <code>%s</code></h3>\n",
 				    np_doc_str(json_object_get(entry, "report"), "command"), np_doc_str(entry, "file"));
-			report_body(out, json_object_get(entry, "report"), 4);
+			snprintf(prefix, sizeof(prefix), "r%zu-", (size_t)json_integer_value(ri) + 1);
+			report_body(out, json_object_get(entry, "report"), 4, prefix);
 		}
 		fputs("</section>\n", out);
 	}

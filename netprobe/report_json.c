@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 
+#include "checklist.h"
 #include "error.h"
 #include "report.h"
 
@@ -30,11 +31,15 @@ static json_t *strlist_json(const struct np_strlist *l)
 	return a;
 }
 
-static json_t *finding_json(const struct np_finding *f)
+static json_t *finding_json(const struct np_finding *f, size_t index)
 {
 	json_t *o = json_object();
 	json_t *ev = json_array();
+	char id[32];
 
+	/* What the checklist and the HTML link to. */
+	np_checklist_id(index, id, sizeof(id));
+	json_object_set_new(o, "id", json_string(id));
 	json_object_set_new(o, "check", str_or_marker(f->check));
 	json_object_set_new(o, "target", str_or_marker(f->target));
 	json_object_set_new(o, "address", str_or_marker(f->address));
@@ -91,7 +96,7 @@ json_t *np_report_json(const struct np_report *r)
 {
 	static const char *const sig_names[] = {[SIGINT] = "SIGINT", [SIGTERM] = "SIGTERM"};
 	json_t *root = json_object(), *host = json_object(), *env = json_object();
-	json_t *findings = json_array(), *summary = json_object();
+	json_t *findings = json_array(), *summary = json_object(), *order;
 	size_t counts[NP_STATUS_COUNT];
 	char ts[64], when[96];
 	struct tm tm;
@@ -125,13 +130,16 @@ json_t *np_report_json(const struct np_report *r)
 			    json_string(sig_names[r->signal]) : json_null());
 
 	for (size_t i = 0; i < r->n_findings; i++)
-		json_array_append_new(findings, finding_json(r->findings[i]));
+		json_array_append_new(findings, finding_json(r->findings[i], i));
 	json_object_set_new(root, "findings", findings);
 
 	np_report_counts(r, counts);
 	for (int s = 0; s < NP_STATUS_COUNT; s++)
 		json_object_set_new(summary, np_status_name((enum np_status)s), json_integer((json_int_t)counts[s]));
 	json_object_set_new(summary, "total", json_integer((json_int_t)r->n_findings));
+	order = strlist_json(&r->sections);
+	json_object_set_new(summary, "checklist", np_checklist_build(findings, order));
+	json_decref(order);
 	json_object_set_new(root, "summary", summary);
 	return root;
 }

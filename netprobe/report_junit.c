@@ -4,6 +4,7 @@
 
 #include "error.h"
 #include "report.h"
+#include "report_doc.h"
 #include "xml.h"
 
 static void testcase(FILE *out, const struct np_finding *f)
@@ -42,31 +43,40 @@ static void testcase(FILE *out, const struct np_finding *f)
 	fputs("</system-out>\n    </testcase>\n", out);
 }
 
+/* The finding a checklist id ("f12") names, or NULL. */
+static const struct np_finding *by_id(const struct np_report *r, const json_t *id)
+{
+	const char *s = json_string_value(id);
+	char *end;
+	unsigned long n;
+
+	if (!s || s[0] != 'f')
+		return NULL;
+	n = strtoul(s + 1, &end, 10);
+	return *end || n == 0 || n > r->n_findings ? NULL : r->findings[n - 1];
+}
+
+/* One testsuite per checklist item (checklist.h), in its order: a CI
+ * page then reads as the profile's prerequisites, each with its cases. */
 int np_report_write_junit(const struct np_report *r, FILE *out)
 {
-	const char **checks = calloc(r->n_findings + 1, sizeof(*checks));
-	size_t n_checks = 0;
+	json_t *doc = np_report_json(r);
+	const json_t *list = json_object_get(json_object_get(doc, "summary"), "checklist"), *it, *id;
+	size_t i, k;
 
-	if (!checks)
+	if (!json_is_array(list)) {
+		json_decref(doc);
 		return NP_ENOMEM;
-	/* One testsuite per check, in order of first appearance. */
-	for (size_t i = 0; i < r->n_findings; i++) {
-		size_t j;
-
-		for (j = 0; j < n_checks; j++)
-			if (strcmp(checks[j], r->findings[i]->check) == 0)
-				break;
-		if (j == n_checks)
-			checks[n_checks++] = r->findings[i]->check;
 	}
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"netprobe\">\n", out);
-	for (size_t j = 0; j < n_checks; j++) {
+	json_array_foreach(list, i, it) {
+		const json_t *ids = json_object_get(it, "findings");
 		size_t tests = 0, failures = 0, errors = 0, skipped = 0;
 
-		for (size_t i = 0; i < r->n_findings; i++) {
-			const struct np_finding *f = r->findings[i];
+		json_array_foreach(ids, k, id) {
+			const struct np_finding *f = by_id(r, id);
 
-			if (strcmp(f->check, checks[j]) != 0)
+			if (!f)
 				continue;
 			tests++;
 			failures += f->status == NP_FAIL;
@@ -74,18 +84,20 @@ int np_report_write_junit(const struct np_report *r, FILE *out)
 			skipped += f->status == NP_SKIP;
 		}
 		fputs("  <testsuite name=\"", out);
-		np_xml_escaped(out, checks[j]);
+		np_xml_escaped(out, np_doc_str(it, "item"));
 		fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" hostname=\"",
 			tests, failures, errors, skipped);
 		np_xml_escaped(out, r->hostname);
-		fputs("\">\n", out);
-		for (size_t i = 0; i < r->n_findings; i++)
-			if (strcmp(r->findings[i]->check, checks[j]) == 0)
-				testcase(out, r->findings[i]);
+		fputs("\">\n    <properties><property name=\"checklist\" value=\"", out);
+		np_xml_escaped(out, np_doc_str(it, "line"));
+		fputs("\"/></properties>\n", out);
+		json_array_foreach(ids, k, id)
+			if (by_id(r, id))
+				testcase(out, by_id(r, id));
 		fputs("  </testsuite>\n", out);
 	}
 	fputs("</testsuites>\n", out);
-	free(checks);
+	json_decref(doc);
 	if (fflush(out) == EOF || ferror(out))
 		return NP_EIO;
 	return 0;

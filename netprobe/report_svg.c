@@ -12,6 +12,7 @@
 
 #define MAX_RUNGS 32          /* the ladder has at most 16; --conns adds none */
 #define MAX_TIMING_ROWS 200
+#define TIMING_CHUNK 25       /* rows per drawing: well within an A4 page */
 #define LABEL_MAX 64          /* bytes of a label drawn; the whole in <title> */
 
 enum outcome { OUT_KEPT, OUT_LOST, OUT_CLOSED, OUT_NONE };
@@ -314,90 +315,170 @@ static int timed(const json_t *f, double ms[N_PHASES], double *sum)
 	return any;
 }
 
-/* "target address path" (or "name type @resolver" for a DNS query). */
+/* "target address path" (or "name type @resolver" for a DNS query): each
+ * fact once (a DNS target names its type already, an address target is
+ * its address). */
 static char *endpoint_label(const json_t *f)
 {
 	char *s = NULL;
-	const char *addr = np_doc_str(f, "address"), *path = np_doc_metric_str(f, "path");
-	const char *type = np_doc_metric_str(f, "type");
+	const char *target = np_doc_str(f, "target"), *addr = np_doc_str(f, "address");
+	const char *path = np_doc_metric_str(f, "path"), *type = np_doc_metric_str(f, "type");
+	size_t tn = strlen(target), yn = strlen(type);
+	int via = path[0] && strcmp(path, "direct") != 0;
 
-	if (strcmp(np_doc_str(f, "check"), "dns") == 0)
-		return asprintf(&s, "%s %s @%s", np_doc_str(f, "target"), type, addr) < 0 ? NULL : s;
-	if (asprintf(&s, "%s%s%s%s%s", np_doc_str(f, "target"), addr[0] ? " " : "", addr,
-		     path[0] && strcmp(path, "direct") != 0 ? " via " : "",
-		     path[0] && strcmp(path, "direct") != 0 ? path : "") < 0)
+	if (strcmp(np_doc_str(f, "check"), "dns") == 0) {
+		int has_type = yn && tn > yn && target[tn - yn - 1] == ' ' && strcmp(target + tn - yn, type) == 0;
+
+		return asprintf(&s, "%s%s%s%s%s", target, has_type || !yn ? "" : " ", has_type ? "" : type,
+				addr[0] ? " @" : "", addr) < 0 ? NULL : s;
+	}
+	if (strstr(target, addr))
+		addr = "";
+	if (asprintf(&s, "%s%s%s%s%s", target, addr[0] ? " " : "", addr, via ? " via " : "", via ? path : "") < 0)
 		return NULL;
 	return s;
 }
 
-#define TW 860.0
-#define TX0 330.0
-#define TX1 770.0
+#define TW 940.0
+#define TX0 380.0
+#define TX1 830.0
 #define TROW 22.0
-#define TTOP 30.0
+#define TTOP 44.0
 
-void np_html_timing_section(FILE *out, const json_t *findings, int h)
-{
-	double ms[N_PHASES], sum, max = 0, height;
-	size_t rows = 0, more = 0, i;
+struct trow {
 	const json_t *f;
+	double ms[N_PHASES], sum;
+};
 
-	json_array_foreach(findings, i, f)
-		if (timed(f, ms, &sum)) {
-			if (rows == MAX_TIMING_ROWS) {
-				more++;
-				continue;
-			}
-			rows++;
-			max = fmax(max, sum);
-		}
-	if (rows == 0)
-		return;
-	if (max <= 0)
-		max = 1;
-	height = TTOP + TROW * (double)rows + 8;
-	fprintf(out, "<section class=\"timing\">\n<h%d>Timing per endpoint</h%d>\n<figure class=\"chart\">"
-		"<figcaption>Time to each endpoint, phase by phase (longest %.2f ms)</figcaption>\n"
-		"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 %.0f %.0f\" width=\"%.0f\" "
-		"height=\"%.0f\" role=\"img\" aria-label=\"timing per endpoint\">\n", h, h, max, TW, height, TW, height);
-	for (size_t k = 0; k < N_PHASES; k++)
-		fprintf(out, "<rect class=\"%s\" x=\"%.0f\" y=\"6\" width=\"12\" height=\"12\"/>"
-			"<text class=\"tick\" x=\"%.0f\" y=\"16\">%s</text>\n", phases[k].cls,
-			TX0 + 110.0 * (double)k, TX0 + 110.0 * (double)k + 16, phases[k].name);
-	rows = 0;
-	json_array_foreach(findings, i, f) {
-		double y = TTOP + TROW * (double)rows, x = TX0;
-		char *label;
+/* Slowest first: the rows a reader looks for are on top. */
+static int by_sum(const void *a, const void *b)
+{
+	const struct trow *x = a, *y = b;
 
-		if (!timed(f, ms, &sum) || rows == MAX_TIMING_ROWS)
-			continue;
-		rows++;
-		label = endpoint_label(f);
+	return x->sum < y->sum ? 1 : x->sum > y->sum ? -1 : 0;
+}
+
+/* The log scale of a chart: whole decades from lo to lo + span. */
+struct tscale {
+	double lo, span;
+};
+
+#define X(ms) (TX0 + (log10(ms) - sc->lo) / sc->span * (TX1 - TX0))
+
+/*
+ * Rows [from, to) as one drawing, its own axis on top (the legend too on
+ * the first): an SVG is never split across printed pages, so a chart cut
+ * into drawings of TIMING_CHUNK rows prints on A4 without a row cut.
+ */
+static void timing_svg(FILE *out, const struct trow *v, size_t from, size_t to, size_t rows,
+		       const struct tscale *sc, int h)
+{
+	double height = TTOP + TROW * (double)(to - from) + 8;
+
+	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 %.0f %.0f\" "
+		"width=\"%.0f\" height=\"%.0f\" role=\"img\" aria-labelledby=\"timing-title-%d-%zu\">\n"
+		"<title id=\"timing-title-%d-%zu\">Time to endpoints %zu to %zu of %zu, slowest first: %.2f ms to "
+		"%.2f ms (each row's times are in its tooltip and in the findings table)</title>\n",
+		TW, height, TW, height, h, from, h, from, from + 1, to, rows, v[from].sum, v[to - 1].sum);
+	if (from == 0)
+		for (size_t k = 0; k < N_PHASES; k++)
+			fprintf(out, "<rect class=\"%s\" x=\"%.0f\" y=\"4\" width=\"12\" height=\"12\"/>"
+				"<text class=\"tick\" x=\"%.0f\" y=\"14\">%s</text>\n", phases[k].cls,
+				TX0 + 110.0 * (double)k, TX0 + 110.0 * (double)k + 16, phases[k].name);
+	for (double d = sc->lo; d <= sc->lo + sc->span + 1e-9; d++) {
+		double t = pow(10, d);
+
+		fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+			"<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", X(t), TTOP - 4, X(t),
+			height - 4, X(t), TTOP - 8);
+		if (t >= 1000)
+			fprintf(out, "%g s", t / 1000);
+		else
+			fprintf(out, "%g ms", t);
+		fputs("</text>\n", out);
+	}
+	for (size_t i = from; i < to; i++) {
+		double y = TTOP + TROW * (double)(i - from), x = TX0;
+		/* The fastest row still shows a sliver. */
+		double total = fmax(X(v[i].sum) - TX0, 2.0);
+		char *label = endpoint_label(v[i].f);
+
 		fputs("<g><title>", out);
 		np_xml_escaped(out, label ? label : "");
 		for (size_t k = 0; k < N_PHASES; k++)
-			if (ms[k] > 0)
-				fprintf(out, ", %s %.2f ms", phases[k].name, ms[k]);
+			if (v[i].ms[k] > 0)
+				fprintf(out, ", %s %.2f ms", phases[k].name, v[i].ms[k]);
 		fprintf(out, "</title>\n<text class=\"rung\" x=\"4\" y=\"%.1f\">", y + 13);
 		short_text(out, label ? label : "");
 		fputs("</text>\n", out);
 		free(label);
 		for (size_t k = 0; k < N_PHASES; k++) {
-			double w = ms[k] / max * (TX1 - TX0);
+			double w = v[i].ms[k] / v[i].sum * total;
 
-			if (ms[k] <= 0)
+			if (v[i].ms[k] <= 0)
 				continue;
 			fprintf(out, "<rect class=\"%s\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"14\"/>",
 				phases[k].cls, x, y + 2, w);
 			x += w;
 		}
-		fprintf(out, "\n<text class=\"tick\" x=\"%.1f\" y=\"%.1f\">%.2f ms</text></g>\n", x + 6, y + 13, sum);
+		fprintf(out, "\n<text class=\"tick\" x=\"%.1f\" y=\"%.1f\">%.2f ms</text></g>\n", x + 6, y + 13,
+			v[i].sum);
 	}
-	fputs("</svg></figure>\n", out);
+	fputs("</svg>\n", out);
+}
+
+#undef X
+
+/*
+ * One row per endpoint, on a logarithmic scale: a 1-second DNS query and
+ * a 0.05 ms connect on the same chart both stay visible (on a linear
+ * scale the first flattens the rest). Each bar's length is its total;
+ * its phases share the bar in proportion to their times.
+ */
+void np_html_timing_section(FILE *out, const json_t *findings, int h)
+{
+	struct tscale sc;
+	double hi;
+	size_t rows = 0, more = 0, i;
+	struct trow *v = calloc(MAX_TIMING_ROWS, sizeof(*v));
+	const json_t *f;
+
+	if (!v)
+		return;
+	json_array_foreach(findings, i, f) {
+		struct trow r = {.f = f};
+
+		if (!timed(f, r.ms, &r.sum) || r.sum <= 0)
+			continue;
+		if (rows == MAX_TIMING_ROWS) {
+			more++;
+			continue;
+		}
+		v[rows++] = r;
+	}
+	if (rows == 0) {
+		free(v);
+		return;
+	}
+	qsort(v, rows, sizeof(*v), by_sum);
+	/* Whole decades around the fastest and the slowest, from 1 us. */
+	hi = ceil(log10(v[0].sum));
+	sc.lo = floor(log10(fmax(v[rows - 1].sum, 0.001)));
+	if (hi <= sc.lo)
+		hi = sc.lo + 1;
+	sc.span = hi - sc.lo;
+	fprintf(out, "<section class=\"timing\">\n<h%d>Timing per endpoint</h%d>\n<figure class=\"chart timing\">"
+		"<figcaption>Time to each endpoint, slowest first, on a logarithmic scale (each bar is the "
+		"total; its colours, the phases in proportion). Slowest %.2f ms, fastest %.2f ms.</figcaption>\n",
+		h, h, v[0].sum, v[rows - 1].sum);
+	for (i = 0; i < rows; i += TIMING_CHUNK)
+		timing_svg(out, v, i, i + TIMING_CHUNK < rows ? i + TIMING_CHUNK : rows, rows, &sc, h);
+	fputs("</figure>\n", out);
 	if (more)
 		fprintf(out, "<p class=\"note\">%zu more endpoints are not drawn; their times are in the JSON "
 			"report.</p>\n", more);
 	fputs("</section>\n", out);
+	free(v);
 }
 
 /* --- path trace --------------------------------------------------------------- */
@@ -432,8 +513,8 @@ void np_html_trace_section(FILE *out, const json_t *findings, int h)
 		any = 1;
 		fprintf(out, "<table class=\"trace\"><caption><span class=\"st %s\">",
 			np_html_status_class(np_doc_status(f)));
-		np_xml_fill(out, "%s</span> %s %s: <code>%s</code></caption>\n<thead><tr><th>hop</th><th>address</th>"
-			    "<th>RTT</th><th>changed</th><th>unknown</th></tr></thead><tbody>\n", np_doc_str(f, "status"),
+		np_xml_fill(out, "%s</span> %s %s: <code>%s</code></caption>\n<thead><tr><th scope=\"col\">hop</th><th scope=\"col\">address</th>"
+			    "<th scope=\"col\">RTT</th><th scope=\"col\">changed</th><th scope=\"col\">unknown</th></tr></thead><tbody>\n", np_doc_str(f, "status"),
 			    np_doc_str(f, "target"), np_doc_str(f, "address"), np_doc_str(f, "verdict"));
 		json_array_foreach(hops, k, hop) {
 			const char *addr = np_doc_str(hop, "address");

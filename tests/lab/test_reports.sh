@@ -11,7 +11,7 @@ CAPTURES=$here/../../fixtures/captures
 # html_ok FILE: well-formed XHTML, self-contained (nothing to fetch or run).
 html_ok() {
 	xmllint --noout "$1" || fail "$1 is not well-formed"
-	! grep -Eq '<script|<link|src=|href=|url\(|@import' "$1" || fail "$1 is not self-contained"
+	! grep -Eq '<script|<link|src=|href="[^#]|url\(|@import' "$1" || fail "$1 is not self-contained"
 	grep -q '@media print' "$1" || fail "$1 has no print stylesheet"
 }
 
@@ -28,19 +28,116 @@ prom_ok() {
 	grep -q '^# TYPE netprobe_check_success gauge$' "$1" || fail "no netprobe_check_success in $1"
 }
 
-# screenshot HTML PNG: headless Chromium draws the page (inside the lab's
-# client namespace, so that nothing it tries leaves the lab) into a
-# 1280-pixel-wide PNG, far larger than an empty page's.
+# screenshot HTML PNG [HEIGHT]: headless Chromium draws the page (inside
+# the lab's client namespace, so that nothing it tries leaves the lab) into
+# a 1280-pixel-wide PNG, far larger than an empty page's.
 screenshot() {
 	command -v chromium >/dev/null || fail "chromium is not installed (make deps)"
 	"$LAB" exec cli timeout 90 chromium --headless --no-sandbox --disable-gpu --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync --disable-extensions \
-		--user-data-dir="$TMP/chromium" --screenshot="$2" --window-size=1280,2000 "file://$1" \
+		--user-data-dir="$TMP/chromium" --screenshot="$2" --window-size="1280,${3:-2000}" "file://$1" \
 		>"$TMP/chromium.log" 2>&1 || fail "chromium failed: $(tail -3 "$TMP/chromium.log")"
 	[ "$(head -c 8 "$2" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ] || fail "$2 is not a PNG"
 	[ "$(od -An -tu1 -j16 -N4 "$2" | awk '{print $1*16777216+$2*65536+$3*256+$4}')" = 1280 ] ||
 		fail "$2 is not 1280 pixels wide"
 	[ "$(stat -c %s "$2")" -gt 30000 ] || fail "$2 looks empty ($(stat -c %s "$2") bytes)"
+}
+
+# first_screen_bottom HTML: where the checklist table ends and how tall the
+# first screen is ("BOTTOM HEIGHT", CSS pixels), as Chromium lays the page
+# out in a 1280x1024 window; measured through chromedriver (WebDriver),
+# in the client namespace.
+first_screen_bottom() {
+	local port=9515 sid pid
+	"$LAB" exec cli chromedriver --port=$port >"$TMP/chromedriver.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 50); do
+		"$LAB" exec cli curl -sf "http://127.0.0.1:$port/status" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	sid=$("$LAB" exec cli curl -s -X POST "http://127.0.0.1:$port/session" -H 'Content-Type: application/json' \
+		-d "{\"capabilities\":{\"alwaysMatch\":{\"goog:chromeOptions\":{\"binary\":\"$(command -v chromium)\",
+		\"args\":[\"--headless\",\"--no-sandbox\",\"--disable-gpu\",\"--window-size=1280,1024\",
+		\"--user-data-dir=$TMP/chromium-wd\"]}}}}" | jq -r .value.sessionId)
+	"$LAB" exec cli curl -s -X POST "http://127.0.0.1:$port/session/$sid/url" -H 'Content-Type: application/json' \
+		-d "{\"url\":\"file://$1\"}" >/dev/null
+	"$LAB" exec cli curl -s -X POST "http://127.0.0.1:$port/session/$sid/execute/sync" \
+		-H 'Content-Type: application/json' -d '{"args":[],"script":"var r = document.querySelector(\"section.checklist table\").getBoundingClientRect(); return Math.ceil(r.bottom) + \" \" + window.innerHeight;"}' |
+		jq -r .value
+	"$LAB" exec cli curl -s -X DELETE "http://127.0.0.1:$port/session/$sid" >/dev/null || true
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+# The lab profile's sign-off report answers the change board first: the
+# prerequisites as the profile groups them (section:), each with the worst
+# status of its findings, who must act, and links to its findings; in the
+# JSON, the terminal, the JUnit suites and the HTML's first screen.
+test_reports_lab_profile_checklist() {
+	local profile="$here/../../fixtures/profiles/lab.yaml" c='.summary.checklist'
+	np rlab run --profile "$profile" --set lab_ca="$LAB_CA" --html "$TMP/rlab.html" --junit "$TMP/rlab.xml"
+	expect "exit status" "$(rc_of rlab)" 1
+	jqe "$TMP/rlab.json" "[$c[].item] == [\"external DNS\", \"domain controllers\", \"firewall rule matrix\",
+		\"TLS endpoints\", \"proxies\", \"revocation over HTTP\", \"idle \u2265 4 s\", \"proxy idle \u2265 4 s\",
+		\"no NAT\", \"address families\", \"path trace\"]"
+	# every finding in one item, which links to it by its id
+	jqe "$TMP/rlab.json" "([$c[].findings[]] | sort) == ([.findings[].id] | sort) and ([.findings[].id] | unique | length) == (.findings | length)"
+	# an item's status is the worst of its findings'
+	jqe "$TMP/rlab.json" "def sev: {\"fail\": 4, \"error\": 3, \"warn\": 2, \"skip\": 1, \"pass\": 0}[.];
+		(.findings | map({(.id): (.status | sev)}) | add) as \$s | all($c[]; (.status | sev) == ([.findings[] | \$s[.]] | max))"
+	# who must act, from the evidence: the firewall at hop 2 (its address
+	# from the trace), the proxy, the resolver, the endpoint's operator
+	jqe "$TMP/rlab.json" "$c[] | select(.item == \"idle \u2265 4 s\") | .status == \"fail\" and
+		(.who | index(\"the firewall at hop 2 ($FW6)\")) and
+		(.line | startswith(\"the firewall at hop 2 ($FW6) must act: idle.reset_by_path at $TLS_GOOD_NAME:$PORT_IDLE_RESET\"))"
+	jqe "$TMP/rlab.json" "$c[] | select(.item == \"firewall rule matrix\") | .status == \"fail\" and
+		(.who | index(\"the firewall at hop 2 ($FW4)\")) and (.who | index(\"the firewall on the path to $SRV4 (it must close this flow)\"))"
+	jqe "$TMP/rlab.json" "$c[] | select(.item == \"proxies\") | .status == \"fail\" and
+		(.who | index(\"the proxy $PROXY_AUTH4:$PROXY_PORT\"))"
+	jqe "$TMP/rlab.json" "$c[] | select(.item == \"external DNS\") | .status == \"fail\" and
+		(.who | index(\"the DNS resolver $DNS_REFUSE\"))"
+	jqe "$TMP/rlab.json" "$c[] | select(.item == \"TLS endpoints\") | .status == \"fail\" and
+		(.who | index(\"the operator of $TLS_EXPIRED_NAME:443\"))"
+	jqe "$TMP/rlab.json" "$c[] | select(.item == \"proxy idle \u2265 4 s\") | .status == \"warn\""
+	jqe "$TMP/rlab.json" "$c[] | select(.item == \"no NAT\") | .status == \"skip\" and
+		.line == \"not run: whoever runs netprobe (--set responder=...) must act\""
+	jqe "$TMP/rlab.json" "$c[] | select(.item == \"path trace\") | .status == \"pass\" and .line == \"all 4 findings pass\" and .who == []"
+	# each problem linked is a finding of that item that did not pass
+	jqe "$TMP/rlab.json" "(.findings | map({(.id): .}) | add) as \$f |
+		all($c[]; .item as \$i | all(.problems[]; \$f[.].metrics.section == \$i and \$f[.].status != \"pass\"))"
+	# the terminal summary opens with it
+	grep -A1 '^Checklist:$' "$TMP/rlab.out" | grep -q '^FAIL  external DNS: ' || fail "no checklist in the terminal summary"
+	# JUnit: one suite per item, in order
+	expect "first JUnit suite" "$(xmllint --xpath 'string(//testsuite[1]/@name)' "$TMP/rlab.xml")" "external DNS"
+	expect "JUnit suites" "$(xmllint --xpath 'count(//testsuite)' "$TMP/rlab.xml")" 11
+	# HTML: the checklist before everything else, its links lead to rows
+	html_ok "$TMP/rlab.html"
+	[ "$(grep -o '<section class="[a-z]*"' "$TMP/rlab.html" | head -1)" = '<section class="checklist"' ] ||
+		fail "the checklist is not the first section"
+	grep -q "class=\"item\">idle ≥ 4 s</th><td>the firewall at hop 2 ($FW6) must act" "$TMP/rlab.html" ||
+		fail "the idle item does not say who must act"
+	local id
+	for id in $(grep -o 'href="#f[0-9]*"' "$TMP/rlab.html" | sed 's/href="#//; s/"//' | sort -u); do
+		grep -q "<tr id=\"$id\">" "$TMP/rlab.html" || fail "link #$id leads nowhere"
+	done
+	# the timing chart: every endpoint, slowest first, each label once
+	grep -q 'slowest first, on a logarithmic scale' "$TMP/rlab.html" || fail "timing chart not on a log scale"
+	! grep -Eq '>[^<]* (A A|AAAA AAAA|TXT TXT) @' "$TMP/rlab.html" || fail "a timing label repeats its query type"
+	# in print, no row cut across pages
+	grep -q 'break-inside:avoid' "$TMP/rlab.html" || fail "no print rule against cut rows"
+	# the whole checklist on the first screen (1280x1024), as Chromium lays it out
+	if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
+		echo "    skipped the first-screen check: chromium or chromedriver is not installed (make deps)" >&2
+	else
+		local m
+		m=$(first_screen_bottom "$TMP/rlab.html")
+		[[ "$m" =~ ^[0-9]+\ [0-9]+$ ]] || fail "could not measure the page: '$m' ($(tail -3 "$TMP/chromedriver.log"))"
+		[ "${m% *}" -le "${m#* }" ] || fail "the checklist ends at ${m% *} px, below the first screen (${m#* } px)"
+	fi
+	screenshot "$TMP/rlab.html" "$TMP/rlab.png" 1024
+	if [ -n "${NP_SCREENSHOT_DIR:-}" ]; then
+		cp "$TMP/rlab.png" "$NP_SCREENSHOT_DIR/signoff-lab.png"
+	fi
 }
 
 test_reports_tcp_html_prom() {
@@ -117,7 +214,7 @@ test_reports_merge_two_hosts() {
 	jqe "$TMP/merge.json" '.summary.total == 4 and .summary.fail == 2'
 	html_ok "$TMP/merge.html"
 	grep -q 'netprobe sign-off: 2 hosts' "$TMP/merge.html" || fail "no title"
-	expect "host columns" "$(grep -o '<th><strong>' "$TMP/merge.html" | wc -l)" 2
+	expect "host columns" "$(grep -o '<th scope="col"><strong>' "$TMP/merge.html" | wc -l)" 2
 	grep -q "$C6_6" "$TMP/merge.html" || fail "the IPv6-only client's address is not shown"
 	expect "host sections" "$(grep -c '<section class="host">' "$TMP/merge.html")" 2
 	grep -q 'merged 2 reports of 2 hosts into 2 rows' "$TMP/merge.out" || fail "$(cat "$TMP/merge.out")"

@@ -22,7 +22,9 @@ test_tcp_ok() {
 	jqe "$TMP/ok.json" "[.findings[] | select(.verdict == \"tcp.ok\" and .status == \"pass\" and (.metrics.connect_ms | type) == \"number\")] | length == 2"
 	jqe "$TMP/ok.json" ".findings[0].address == \"$SRV4\" and .findings[1].address == \"$SRV6\""
 	jqe "$TMP/ok.json" ".host.sources | index(\"$CLI4\") and index(\"$CLI6\")"
-	jqe "$TMP/ok.json" '.summary == {"pass":2,"warn":0,"fail":0,"error":0,"skip":0,"total":2}'
+	jqe "$TMP/ok.json" '.summary | del(.checklist) == {"pass":2,"warn":0,"fail":0,"error":0,"skip":0,"total":2}'
+	# without a profile the checklist has an item per check kind
+	jqe "$TMP/ok.json" '.summary.checklist == [{"item":"tcp","status":"pass","line":"all 2 findings pass","who":[],"findings":["f1","f2"],"problems":[]}]'
 }
 
 test_tcp_filtered_by_drop() {
@@ -162,5 +164,8 @@ test_tcp_plain_output_has_no_escapes() {
 	"$LAB" exec cli "$NETPROBE" tcp "$SRV4:$PORT_OPEN" "$SRV4:$PORT_CLOSED" >"$TMP/plain.txt" 2>&1 || true
 	! grep -q $'\033' "$TMP/plain.txt" || fail "control sequences on a non-terminal"
 	grep -q "Results hold for this host" "$TMP/plain.txt" || fail "no scope line"
-	expect "finding lines" "$(grep -c '^\(PASS\|FAIL\) ' "$TMP/plain.txt")" 3
+	# a line per finding, the checklist's line, the summary's verdict line
+	expect "finding lines" "$(grep -c '^\(PASS\|FAIL\) ' "$TMP/plain.txt")" 4
+	grep -q "^FAIL  tcp: the operator of $SRV4:$PORT_CLOSED must act: tcp.refused (1 of 2 findings pass)$" "$TMP/plain.txt" ||
+		fail "no checklist line"
 }

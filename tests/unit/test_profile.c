@@ -79,10 +79,15 @@ static int has(const struct np_strv *sv, const char *s)
 static void builtin_aadconnect(void **state)
 {
 	static const char *const sets[] = {"ad_domain=corp.example", "dc=dc1.corp.example, dc2.corp.example",
-					   "responder=198.51.100.7:7777", NULL};
+					   "responder=198.51.100.7:7777", "proxy=http://198.51.100.8:3128", NULL};
 	struct np_profile *p;
 	const char *text;
-	size_t len = 0, tls = 0, dc_ports = 0;
+	static const char *const want[] = {
+		"external DNS", "cloud endpoints over TLS 1.2", "revocation over HTTP", "idle \u2265 300 s",
+		"proxy idle > 5 min", "IPv4 available", "no NAT between forests", "domain controllers",
+	};
+	const char *sections[NP_PROFILE_MAX_CHECKS];
+	size_t len = 0, tls = 0, dc_ports = 0, n_sections = 0;
 	int seen[NP_CHECK_KINDS] = {0};
 
 	(void)state;
@@ -133,18 +138,26 @@ static void builtin_aadconnect(void **state)
 			assert_int_equal(c->opt.ladder.n, 6);
 			assert_int_equal(c->opt.ladder.s[5], 360);
 		}
-		/* Without --set only the on-premises part and the responder
-		 * wait, each naming its variable. */
+		/* Without --set only the on-premises part, the responder and
+		 * the proxy's own idle limit wait, each naming its variable. */
 		if (c->skip)
 			assert_true(strcmp(c->skip_var, "ad_domain") == 0 || strcmp(c->skip_var, "dc") == 0 ||
-				    strcmp(c->skip_var, "responder") == 0);
+				    strcmp(c->skip_var, "responder") == 0 || strcmp(c->skip_var, "proxy") == 0);
 		else
 			assert_null(c->skip_var);
+		/* Every check names the prerequisite it proves: the report's
+		 * checklist, in the order Microsoft's list gives them. */
+		assert_non_null(c->section);
+		if (!n_sections || strcmp(sections[n_sections - 1], c->section) != 0)
+			sections[n_sections++] = c->section;
 	}
 	for (int k = 0; k < NP_CHECK_KINDS; k++)
 		if (k != NP_CHECK_TRACE)
 			assert_true(seen[k] > 0);
 	assert_int_equal(tls, 21);
+	assert_int_equal(n_sections, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < n_sections; i++)
+		assert_string_equal(sections[i], want[i]);
 	assert_true(has(&p->checks[0].targets, "s1.adhybridhealth.azure.com"));
 	assert_true(has(&p->checks[0].targets, "crl4.digicert.com"));
 	np_profile_free(p);
@@ -525,6 +538,14 @@ static void errors_name_file_line_column_and_key(void **state)
 	      "t.yaml:3:36: checks[0].tcp.tags[0]: tag 'bad tag': letters, digits and _.:- only");
 	fails("name: x\nchecks:\n  - tcp: {targets: [\"a:1\"], tags: [\"${x}\"]}\n",
 	      "t.yaml:3:36: checks[0].tcp.tags[0]: tag '${x}': letters, digits and _.:- only");
+	fails("name: x\nchecks:\n  - tcp: {targets: [\"a:1\"], section: [a, b]}\n",
+	      "t.yaml:3:38: checks[0].tcp.section: expected a heading, not a list");
+	fails("name: x\nchecks:\n  - tcp: {targets: [\"a:1\"], section: \"\"}\n",
+	      "t.yaml:3:38: checks[0].tcp.section: a heading of 1 to 120 bytes");
+	fails("name: x\nchecks:\n  - tcp: {targets: [\"a:1\"], section: \"a\\tb\"}\n",
+	      "t.yaml:3:38: checks[0].tcp.section: a control character in the heading");
+	fails("name: x\nchecks:\n  - tcp:\n      targets: [a:1]\n      section: x\n      section: y\n",
+	      "t.yaml:6:7: checks[0].tcp: duplicate key 'section'");
 	fails("name: x\nchecks:\n  - tcp: {targets: [\"a:1\"], unless_set: \"no-t\"}\n",
 	      "t.yaml:3:41: checks[0].tcp.unless_set: expected a variable name");
 	fails("name: x\nchecks:\n  - tcp: [\"${dc:389\"]\n", "t.yaml:3:11: checks[0].tcp[0]: '${' without '}'");

@@ -465,6 +465,41 @@ static struct np_report *junit_report(const char *nasty_summary)
 	return r;
 }
 
+/* A profile's run: one suite per checklist item, in the profile's order,
+ * named as its author named the prerequisite, the item's line with it. */
+static void junit_suites_are_the_checklist(void **state)
+{
+	struct np_report *r = np_report_new("run");
+	struct np_finding *f;
+	char *xml, *tag;
+	int lint;
+
+	(void)state;
+	assert_non_null(r);
+	assert_int_equal(np_report_add_section(r, "external DNS"), 0);
+	assert_int_equal(np_report_add_section(r, "cloud endpoints over TLS 1.2"), 0);
+	f = finding("tcp", "b.example:443", "192.0.2.2", "tcp.refused");
+	np_finding_metric_str(f, "section", "cloud endpoints over TLS 1.2");
+	add(r, f);
+	f = finding("dns", "c.example", "", "dns.ok");
+	np_finding_metric_str(f, "section", "external DNS");
+	add(r, f);
+	np_report_finish(r);
+	xml = junit_of(r, &lint);
+	if (lint != 0)
+		fail_msg("xmllint exit %d on:\n%s", lint, xml);
+	assert_int_equal(count_of(xml, "<testsuite "), 2);
+	assert_true(strstr(xml, "<testsuite name=\"external DNS\"") <
+		    strstr(xml, "<testsuite name=\"cloud endpoints over TLS 1.2\""));
+	tag = suite_tag(xml, "cloud endpoints over TLS 1.2");
+	expect_attr(tag, " failures=\"1\"");
+	free(tag);
+	assert_non_null(strstr(xml, "<property name=\"checklist\" value=\"the operator of b.example:443 must act: "
+				    "tcp.refused\"/>"));
+	free(xml);
+	np_report_free(r);
+}
+
 static void junit_is_well_formed_and_complete(void **state)
 {
 	struct np_report *r = junit_report("peer said <&>\"' and \x01 then left");
@@ -571,6 +606,7 @@ int main(void)
 		cmocka_unit_test(exit_status_warn_only_is_zero),
 		cmocka_unit_test(json_names_the_interrupting_signal),
 		cmocka_unit_test(junit_is_well_formed_and_complete),
+		cmocka_unit_test(junit_suites_are_the_checklist),
 		cmocka_unit_test(junit_with_invalid_utf8_is_well_formed),
 		cmocka_unit_test(proxy_password_never_written),
 	};

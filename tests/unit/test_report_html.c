@@ -37,7 +37,17 @@ static char *html_of(json_t *doc)
 	/* Nothing to fetch, nothing to run. */
 	assert_null(strstr(s, "<script"));
 	assert_null(strstr(s, "src="));
-	assert_null(strstr(s, "href="));
+	/* Links only within the page: the checklist to its findings, each
+	 * to a row that is there. */
+	for (p = strstr(s, "href="); p; p = strstr(p + 1, "href=")) {
+		char id[48], want[64];
+
+		if (sscanf(p, "href=\"#%40[a-z0-9-]\"", id) != 1)
+			fail_msg("a link out of the page: %.60s", p);
+		snprintf(want, sizeof(want), "<tr id=\"%s\">", id);
+		if (!strstr(s, want))
+			fail_msg("a link to nothing: %.60s", p);
+	}
 	assert_null(strstr(s, "url("));
 	assert_null(strstr(s, "@import"));
 	assert_null(strstr(s, "<link"));
@@ -148,6 +158,74 @@ static void no_timeline_without_rungs_and_timing_bars(void **state)
 	free(s);
 }
 
+/* The checklist opens the page: each prerequisite, who must act, links
+ * to its findings; the timing chart slowest first, each label once. */
+static void checklist_first_and_timing_slowest_first(void **state)
+{
+	json_t *fs = json_array();
+	char *s;
+	const char *check, *run, *slow, *fast;
+
+	(void)state;
+	json_array_append_new(fs, doc_finding("dns", "a.example A", "198.51.100.53", "pass", "dns.ok",
+					      json_pack("{s:s, s:s, s:f, s:s}", "resolver", "198.51.100.53", "type", "A",
+							"dns_ms", 1000.0, "section", "external DNS")));
+	json_array_append_new(fs, doc_finding("tcp", "b.example:443", "198.51.100.2", "fail", "tcp.rejected",
+					      json_pack("{s:i, s:s, s:f, s:s}", "sender_hop", 2, "sender",
+							"198.51.100.254", "connect_ms", 0.05, "section", "cloud endpoints")));
+	json_array_append_new(fs, doc_tls_finding("c.example:443", "198.51.100.3", "direct", 0.5));
+	s = html_of(doc_report("run", "client", "198.18.1.2", fs));
+	check = strstr(s, "<section class=\"checklist\"");
+	run = strstr(s, "<section class=\"run\">");
+	assert_non_null(check);
+	assert_non_null(run);
+	assert_true(check < run);
+	assert_non_null(strstr(check, "<th scope=\"row\" class=\"item\">cloud endpoints</th><td>the firewall at "
+				      "hop 2 (198.51.100.254) must act: tcp.rejected at b.example:443</td>"));
+	assert_non_null(strstr(check, "<a href=\"#f2\">f2</a>"));
+	assert_non_null(strstr(s, "<tr id=\"f2\">"));
+	/* without a section: the check kind */
+	assert_non_null(strstr(check, "class=\"item\">tls</th>"));
+	/* screen readers: headers, captions, the charts named */
+	assert_non_null(strstr(s, "<th scope=\"col\">Status</th>"));
+	assert_non_null(strstr(s, "<caption>Every finding, problems first</caption>"));
+	assert_non_null(strstr(s, "role=\"img\" aria-labelledby=\"timing-title-2-0\""));
+	/* the slowest first, on a log scale; the query type said once */
+	slow = strstr(s, ">a.example A @198.51.100.53</text>");
+	fast = strstr(s, ">b.example:443 198.51.100.2</text>");
+	assert_non_null(slow);
+	assert_non_null(fast);
+	assert_true(slow < fast);
+	assert_null(strstr(s, "a.example A A"));
+	assert_non_null(strstr(s, "logarithmic scale"));
+	assert_non_null(strstr(s, ">1 s</text>"));
+	free(s);
+}
+
+/* Printed, an SVG is never split: a long chart comes as drawings of 25
+ * rows at most, each whole on its page. */
+static void timing_chart_prints_in_pieces(void **state)
+{
+	json_t *fs = json_array();
+	char *s;
+
+	(void)state;
+	for (int i = 0; i < 60; i++) {
+		char t[32];
+
+		snprintf(t, sizeof(t), "h%d.example:443", i);
+		json_array_append_new(fs, doc_finding("tcp", t, "198.51.100.9", "pass", "tcp.ok",
+						      json_pack("{s:f}", "connect_ms", 0.01 * (i + 1))));
+	}
+	s = html_of(doc_report("tcp", "client", "198.18.1.2", fs));
+	assert_int_equal(count_of(s, "aria-labelledby=\"timing-title-2-"), 3);
+	assert_non_null(strstr(s, "Time to endpoints 26 to 50 of 60"));
+	assert_int_equal(count_of(s, "<g><title>"), 60);
+	/* slowest first */
+	assert_true(strstr(s, ">h59.example:443 198.51.100.9</text>") < strstr(s, ">h0.example:443 198.51.100.9</text>"));
+	free(s);
+}
+
 static void path_trace_when_hops_exist(void **state)
 {
 	json_t *fs = json_array();
@@ -237,7 +315,7 @@ static void merge_has_a_column_per_host(void **state)
 	s = html_of(doc);
 	assert_non_null(strstr(s, "netprobe sign-off: 2 hosts"));
 	assert_non_null(strstr(s, "<section class=\"matrix\">"));
-	assert_int_equal(count_of(s, "<th><strong>"), 2);
+	assert_int_equal(count_of(s, "<th scope=\"col\"><strong>"), 2);
 	assert_non_null(strstr(s, "not run"));
 	assert_non_null(strstr(s, "<code>tls.intercepted</code>"));
 	/* each host's own sections follow, the idle ladder among them */
@@ -308,6 +386,8 @@ int main(void)
 		cmocka_unit_test(idle_rungs_drawn_shortest_first),
 		cmocka_unit_test(idle_timeline_from_the_overall_finding_alone),
 		cmocka_unit_test(no_timeline_without_rungs_and_timing_bars),
+		cmocka_unit_test(checklist_first_and_timing_slowest_first),
+		cmocka_unit_test(timing_chart_prints_in_pieces),
 		cmocka_unit_test(path_trace_when_hops_exist),
 		cmocka_unit_test(not_a_report),
 		cmocka_unit_test(merge_has_a_column_per_host),
