@@ -328,7 +328,7 @@ static void checklist_section(FILE *out, const json_t *doc, int h, const char *p
 		if (!json_array_size(links))
 			links = json_object_get(it, "findings");
 		fputs("<tr><td class=\"st-cell\">", out);
-		badge(out, st);
+		np_html_badge(out, st);
 		np_xml_fill(out, "</td><th scope=\"row\" class=\"item\">%s</th><td>%s</td><td class=\"links\">",
 			    np_doc_str(it, "item"), np_doc_str(it, "line"));
 		json_array_foreach(links, k, id) {
