@@ -270,6 +270,13 @@ static void packet_options(struct np_capfile_rec *r, wtap_block_t b)
 		r->dir = (enum np_capfile_dir)(flags & 3) == NP_CAPFILE_DIR_IN ? NP_CAPFILE_DIR_IN :
 			 (flags & 3) == NP_CAPFILE_DIR_OUT ? NP_CAPFILE_DIR_OUT : NP_CAPFILE_DIR_UNKNOWN;
 	r->has_verdict = wtap_block_count_option(b, OPT_PKT_VERDICT) > 0;
+	{
+		char *c = NULL;
+
+		if (wtap_block_get_nth_string_option_value(b, OPT_COMMENT, 0, &c) == WTAP_OPTTYPE_SUCCESS &&
+		    c && strncmp(c, "PID=", 4) == 0)
+			r->pid_comment = 1;
+	}
 }
 
 int np_capfile_next(struct np_capfile *f, struct np_capfile_rec *r, char *errbuf)

@@ -41,6 +41,8 @@ struct np_capfile_rec {
 	uint64_t packet_id;
 	enum np_capfile_dir dir;    /* from epb_flags */
 	int has_verdict;            /* pcapng epb_verdict present (a drop record) */
+	int pid_comment;            /* a comment "PID=… TID=…", as netsh traces
+				     * converted by etl2pcapng carry */
 };
 
 /* Opens PATH; FILTER (a BPF expression, may be NULL) is compiled for each

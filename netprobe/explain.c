@@ -359,6 +359,8 @@ static void tcp_segment(struct np_explain *e, const struct np_packet *p, const u
 	tp.ack = p->tcp.ack;
 	tp.len = np_tcp_seg_len(p, wirelen);
 	tp.win0 = p->tcp.window == 0 && !(p->tcp.flags & (NP_TCP_SYN | NP_TCP_RST));
+	if (e->cur_dir == NP_CAPFILE_DIR_OUT)
+		f->outbound |= (uint8_t)(1 << dir);
 	np_tcp_track_add(&f->trk, &tp);
 	np_explain_tls_segment(&f->tls, &tp, data + p->payload_off, p->payload_len);
 	e->st.tcp++;
@@ -660,6 +662,7 @@ static void remember_id(struct np_explain *e, uint64_t id)
 static int file_packet(struct np_explain *e, const struct np_capfile_rec *rec)
 {
 	struct np_packet probe;
+	int rc;
 
 	if (!rec->ts_ok) {
 		bad_time(e);
@@ -684,7 +687,12 @@ static int file_packet(struct np_explain *e, const struct np_capfile_rec *rec)
 	}
 	if (rec->has_packet_id)
 		remember_id(e, rec->packet_id);
-	return np_explain_frame(e, rec->dlt, rec->ts_ns, rec->data, rec->caplen, rec->wirelen);
+	if (rec->has_packet_id || rec->pid_comment)
+		e->windows_tool = 1;
+	e->cur_dir = rec->dir;
+	rc = np_explain_frame(e, rec->dlt, rec->ts_ns, rec->data, rec->caplen, rec->wirelen);
+	e->cur_dir = NP_CAPFILE_DIR_UNKNOWN;
+	return rc;
 }
 
 int np_explain_run(struct np_explain *e, struct np_report *r)

@@ -522,6 +522,10 @@ static struct np_finding *flow_finding(struct np_explain *e, const struct np_exp
 		break;
 	default: f = np_explain_end_finding(e, x, &nm); break;
 	}
+	if (f && np_explain_windows_note(e, x, &nm, f) < 0) {
+		np_finding_free(f);
+		f = NULL;
+	}
 	if (f && !w.known && np_finding_summary(f, "%s (no SYN in the capture: the higher port is "
 						"taken for the client)", f->summary) < 0) {
 		np_finding_free(f);

@@ -58,6 +58,8 @@ struct np_explain_flow {
 	uint8_t rst_pick;
 	uint8_t rst_match;                          /* enum np_ttl_match */
 	uint8_t rst_elsewhere;                      /* decided by the address's other connections */
+	uint8_t outbound;                           /* bit d: side d sent a packet the capture flagged
+						     * outbound (pcapng epb_flags) */
 	int64_t last_ns;
 	struct np_explain_icmp icmp;
 	struct np_explain_tls tls;                  /* zeroed with the fields above it */
@@ -113,6 +115,11 @@ struct np_explain {
 	unsigned n_ids, next_id;
 	uint64_t copies_folded, not_packets, other_link;
 	int other_dlt;              /* the first link type not read, -1 none */
+	/* the file was written by a Windows tool (pktmon's packet ids,
+	 * netsh's PID= comments): the end whose packets it flags outbound
+	 * is that Windows host */
+	int windows_tool;
+	int cur_dir;                /* the current record's enum np_capfile_dir */
 	char *name;
 	/* frames */
 	uint64_t frame;
@@ -183,6 +190,15 @@ struct np_finding *np_explain_end_finding(struct np_explain *e, const struct np_
  * there were none and the file was read whole (!np_explain_partial).
  * NP_ENOMEM when memory runs out. */
 int np_explain_add_findings(struct np_explain *e, struct np_report *r);
+
+/* explain_windows.c: what the application on a connection's Windows end
+ * saw (the Winsock error) and, when its packets follow them, Windows's
+ * retransmission and SYN-retry schedules, added to finding f's summary
+ * and metrics. An end is Windows when its own packets start at TTL 128,
+ * or when a Windows tool (pktmon, netsh) captured on it. Nothing is added
+ * when no end is known to be Windows. 0 or NP_ENOMEM. */
+int np_explain_windows_note(const struct np_explain *e, const struct np_explain_flow *x,
+			    const struct np_explain_names *nm, struct np_finding *f);
 
 /* explain.c: 1 when the reading stopped early or frames were left out
  * (explain.partial says which, after the other findings). */

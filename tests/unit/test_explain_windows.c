@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "netprobe/explain.h"
 #include "netprobe/finding.h"
 #include "netprobe/report.h"
@@ -98,10 +100,77 @@ static void windows_captures_as_their_plain_twins(void **state)
 		one(&cases[i]);
 }
 
+/* What the application on the Windows end saw, in each finding's summary
+ * and metrics: the Winsock error, and Windows's own schedules named. */
+struct winsock {
+	const char *file;
+	size_t finding;
+	int code;                   /* metrics.winsock_error; -1: no such metric */
+	const char *says;           /* in the summary */
+};
+
+static const struct winsock winsock_cases[] = {
+	{"idle_reset_fw.pktmon.pcapng", 0, 10054, "Winsock error 10054 (WSAECONNRESET"},
+	{"idle_reset_fw.pcap", 0, 10054, "Winsock error 10054 (WSAECONNRESET"},
+	{"idle_reset_fw.netsh.pcapng", 0, 10054, "on the Windows end (the client"},
+	{"idle_dropped.pktmon.pcapng", 0, 10060,
+	 "gave up after 5 retransmissions, doubling from 0.3 s, as Windows does"},
+	{"idle_dropped.pcap", 0, 10060, "Winsock error 10060 (WSAETIMEDOUT)"},
+	{"syn_unanswered.pktmon.pcapng", 0, 10060, "2 SYN retries from 3 s, as older Windows"},
+	{"syn_unanswered.pcap", 1, 10060, "4 SYN retries from 1 s, as newer Windows"},
+	{"syn_unanswered.pcap", 1, 10060, "connect() failed with Winsock error 10060"},
+	{"server_close_240.pktmon.pcapng", 0, 0, "recv() returned 0"},
+	{"tls_alert.pcap", 0, 0, "no Winsock error"},
+	{"../retransmit_windows.pcap", 0, 10060, "as Windows does"},
+	/* captures between Linux hosts (TTL 64): no Windows end */
+	{"../reset_by_peer.pcap", 0, -1, NULL},
+	{"../idle_reset_path.pcap", 0, -1, NULL},
+};
+
+static void winsock_one(const struct winsock *x)
+{
+	struct np_explain_opts o = {0};
+	struct np_explain *e = NULL;
+	struct np_report *r = np_report_new("explain");
+	char errbuf[NP_ERRBUF_SIZE], path[256];
+	const struct np_finding *f;
+	json_t *m;
+
+	snprintf(path, sizeof(path), DIR "%s", x->file);
+	assert_non_null(r);
+	if (np_explain_open(path, &o, &e, errbuf) < 0)
+		fail_msg("%s: %s", x->file, errbuf);
+	assert_int_equal(np_explain_run(e, r), 0);
+	if (r->n_findings <= x->finding)
+		fail_msg("%s: no finding %zu", x->file, x->finding);
+	f = r->findings[x->finding];
+	m = json_object_get(f->metrics, "winsock_error");
+	if (x->code < 0 && m)
+		fail_msg("%s: winsock_error %lld on a capture with no Windows end", x->file,
+			 (long long)json_integer_value(m));
+	if (x->code >= 0 && (!m || json_integer_value(m) != x->code))
+		fail_msg("%s: finding %zu winsock_error %lld, expected %d (%s)", x->file, x->finding,
+			 m ? (long long)json_integer_value(m) : -1LL, x->code, f->summary);
+	if (x->says && !strstr(f->summary, x->says))
+		fail_msg("%s: finding %zu does not say '%s': %s", x->file, x->finding, x->says, f->summary);
+	if (!x->says && strstr(f->summary, "Winsock"))
+		fail_msg("%s: names a Winsock error with no Windows end: %s", x->file, f->summary);
+	np_explain_free(e);
+	np_report_free(r);
+}
+
+static void windows_end_names_the_winsock_error(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(winsock_cases) / sizeof(winsock_cases[0]); i++)
+		winsock_one(&winsock_cases[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(windows_captures_as_their_plain_twins),
+		cmocka_unit_test(windows_end_names_the_winsock_error),
 	};
 
 	return cmocka_run_group_tests_name("explain_windows", tests, NULL, NULL);
