@@ -229,6 +229,8 @@ static void finish_flow(struct np_explain *e, struct np_explain_flow *f)
 	oc = np_explain_outcome(e, f);
 	f->outcome = (uint8_t)oc;
 	np_explain_tally(e, f, oc);
+	if (e->want_conns && np_explain_conn_note(e, f) < 0)
+		e->err = NP_ENOMEM;
 	if (oc != NP_EXPLAIN_OUT_NONE) {
 		e->st.problems++;
 		/* Each kind keeps its first ones, so a flood of one kind
@@ -359,6 +361,7 @@ static void tcp_segment(struct np_explain *e, const struct np_packet *p, const u
 	tp.ack = p->tcp.ack;
 	tp.len = np_tcp_seg_len(p, wirelen);
 	tp.win0 = p->tcp.window == 0 && !(p->tcp.flags & (NP_TCP_SYN | NP_TCP_RST));
+	f->bytes[dir] += tp.len;
 	if (e->cur_dir == NP_CAPFILE_DIR_OUT)
 		f->outbound |= (uint8_t)(1 << dir);
 	np_tcp_track_add(&f->trk, &tp);
@@ -545,6 +548,8 @@ int np_explain_finish(struct np_explain *e, struct np_report *r)
 	e->err = np_explain_add_findings(e, r);
 	if (!e->err)
 		e->err = add_partial(e, r);
+	if (!e->err && e->want_conns)
+		e->err = np_explain_conns_report(e, r);
 	return e->err;
 }
 
@@ -562,6 +567,8 @@ struct np_explain *np_explain_new(const struct np_explain_opts *o, char *errbuf)
 	e->linger_ns = (int64_t)(linger * 1e9);
 	e->max_flows = o && o->max_flows ? o->max_flows : NP_EXPLAIN_MAX_FLOWS;
 	e->max_findings = o && o->max_findings ? o->max_findings : NP_EXPLAIN_MAX_FINDINGS;
+	e->want_conns = o && o->connections;
+	e->max_conns = o && o->max_connections ? o->max_connections : NP_EXPLAIN_MAX_CONNECTIONS;
 	e->n_buckets = MIN_BUCKETS;
 	e->buckets = calloc(e->n_buckets, sizeof(*e->buckets));
 	if (!e->buckets)
@@ -590,6 +597,7 @@ void np_explain_free(struct np_explain *e)
 	free(e->buckets);
 	free(e->hosts);
 	free(e->out);
+	free(e->conns);
 	np_capfile_close(e->pf);
 	free(e->name);
 	free(e);

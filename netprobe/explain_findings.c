@@ -134,7 +134,7 @@ enum np_ttl_match np_explain_reset_match(const struct np_explain *e, const struc
 
 /* The client: the side that sent the SYN, else the one a SYN-ACK went
  * to; without either, the side with the higher port (*known = 0). */
-static int client_side(const struct np_explain_flow *f, int *known)
+int np_explain_client_side(const struct np_explain_flow *f, int *known)
 {
 	const struct np_tcp_track *t = &f->trk;
 
@@ -500,7 +500,7 @@ static struct np_finding *flow_finding(struct np_explain *e, const struct np_exp
 	char target[2 * NP_ADDR_STR_MAX + 8];
 	int fam = x->key.family;
 
-	w.c = client_side(x, &w.known);
+	w.c = np_explain_client_side(x, &w.known);
 	w.s = !w.c;
 	endpoint_str(fam, x->key.addr[w.c], x->key.port[w.c], w.client, sizeof(w.client));
 	endpoint_str(fam, x->key.addr[w.s], x->key.port[w.s], w.server, sizeof(w.server));
