@@ -138,6 +138,15 @@ struct np_explain {
 	 * it crosses, each copy with the same id): a copy is folded */
 	uint64_t recent_ids[64];
 	unsigned n_ids, next_id;
+	/* without packet ids: the last packets' bytes (a hash of them from
+	 * the IP header on), interface and time, for copies of one packet
+	 * logged on several interfaces (explain.c, fold_copy) */
+	struct np_explain_seen {
+		uint64_t hash;
+		int64_t t_ns;
+		uint32_t len, iface;
+	} recent[64];
+	unsigned n_recent, next_recent;
 	uint64_t copies_folded, not_packets, other_link;
 	int other_dlt;              /* the first link type not read, -1 none */
 	/* the file was written by a Windows tool (pktmon's packet ids,
