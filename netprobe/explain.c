@@ -366,6 +366,11 @@ static void tcp_segment(struct np_explain *e, const struct np_packet *p, const u
 		f->outbound |= (uint8_t)(1 << dir);
 	np_tcp_track_add(&f->trk, &tp);
 	np_explain_tls_segment(&f->tls, &tp, data + p->payload_off, p->payload_len);
+	if ((f->tls.cut & (1 << dir)) && !f->cut_frame[dir]) {
+		f->cut_frame[dir] = e->frame;
+		f->cut_kept[dir] = (uint32_t)p->payload_len;
+		f->cut_len[dir] = tp.len;
+	}
 	e->st.tcp++;
 	touch(e, f);
 }

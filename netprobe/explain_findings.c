@@ -492,6 +492,49 @@ static struct np_finding *finding_idle_dropped(struct np_explain *e, const struc
 	return f;
 }
 
+/* A verdict about an end's own act (its reset, its FIN) that a TLS alert
+ * from it could have explained, when the capture did not keep the bytes
+ * that alert would be in: that end's TLS walk lost a record header to the
+ * snapshot length (pktmon keeps 128 bytes) and never found one again.
+ * The TCP facts stand (they come from headers, lengths from the IP
+ * header); the finding says what could not be read. */
+static int cut_note(const struct np_explain_flow *x, const struct who *w, struct np_finding *f)
+{
+	const struct np_tcp_track *t = &x->trk;
+	struct np_tcp_reset rs[4], r;
+	size_t n;
+	int d = -1;
+
+	switch ((enum np_explain_outcome)x->outcome) {
+	case NP_EXPLAIN_OUT_RST_PEER:
+	case NP_EXPLAIN_OUT_RST:
+		n = np_tcp_resets(t, rs);
+		if (x->rst_pick < n)
+			d = rs[x->rst_pick].dir;
+		break;
+	case NP_EXPLAIN_OUT_IDLE_RESET:
+		if (np_tcp_first_reset(t, 1, &r) && r.match != NP_TTL_OTHER)
+			d = r.dir;
+		break;
+	case NP_EXPLAIN_OUT_IDLE_FIN:
+		d = t->seg.fin.dir;
+		break;
+	default:
+		break;
+	}
+	if (d < 0 || !(x->tls.cut & (1 << d)) || !x->cut_frame[d])
+		return 0;
+	if (np_finding_summary(f, "%s; needed bytes not kept: the capture kept %u of the %u payload "
+			       "bytes of frame %llu (a short snapshot length), and the %s's TLS records "
+			       "after it could not be read: a TLS alert among them would name the cause "
+			       "(capture whole packets: pktmon --pkt-size 0)", f->summary, x->cut_kept[d],
+			       x->cut_len[d], (unsigned long long)x->cut_frame[d], side_name(w, d)) < 0 ||
+	    np_finding_metric_int(f, "needed_bytes_not_kept", 1) < 0 ||
+	    np_finding_metric_int(f, "not_kept_frame", (int64_t)x->cut_frame[d]) < 0)
+		return NP_ENOMEM;
+	return 0;
+}
+
 static struct np_finding *flow_finding(struct np_explain *e, const struct np_explain_flow *x)
 {
 	struct np_finding *f;
@@ -522,7 +565,7 @@ static struct np_finding *flow_finding(struct np_explain *e, const struct np_exp
 		break;
 	default: f = np_explain_end_finding(e, x, &nm); break;
 	}
-	if (f && np_explain_windows_note(e, x, &nm, f) < 0) {
+	if (f && (cut_note(x, &w, f) < 0 || np_explain_windows_note(e, x, &nm, f) < 0)) {
 		np_finding_free(f);
 		f = NULL;
 	}

@@ -62,6 +62,11 @@ struct np_explain_flow {
 						     * outbound (pcapng epb_flags) */
 	uint64_t bytes[2];                          /* TCP payload bytes side d sent (on the wire,
 						     * retransmissions included) */
+	/* the first segment of side d in which its TLS walk lost a record
+	 * header to the snapshot length: bytes kept of its payload, and on
+	 * the wire (tls.cut says whether the walk is still lost) */
+	uint64_t cut_frame[2];
+	uint32_t cut_kept[2], cut_len[2];
 	int64_t last_ns;
 	struct np_explain_icmp icmp;
 	struct np_explain_tls tls;                  /* zeroed with the fields above it */

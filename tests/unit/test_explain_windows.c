@@ -67,6 +67,13 @@ static const struct expect cases[] = {
 	{"rtx_identical.pktmon.pcapng", "explain.clean", 59, 38, 2, 0, {0, 0}},
 	{"rtx_identical.noid.pcapng", "explain.clean", 59, 38, 2, 0, {0, 0}},
 	{"rtx_identical.pcap", "explain.clean", 19, 0, 0, 0, {0, 0}},
+	/* TLS 1.2 cut at 128 bytes: the server's walk loses the Certificate's
+	 * header; its alert, in a segment of its own, is still read */
+	{"tls12_cut_alert.pktmon.pcapng", "tls.alert", 38, 24, 2, 0, {27, 0}},
+	{"tls12_cut_alert.noid.pcapng", "tls.alert", 38, 24, 2, 0, {27, 0}},
+	{"tls12_cut_alert.pcap", "tls.alert", 12, 0, 0, 0, {9, 0}},
+	{"tls12_cut_reset.pktmon.pcapng", "tcp.reset_by_peer", 29, 18, 2, 0, {27, 0}},
+	{"tls12_cut_reset.pcap", "tcp.reset_by_peer", 9, 0, 0, 0, {9, 0}},
 };
 
 static void one(const struct expect *x)
@@ -289,12 +296,57 @@ static void connection_table(void **state)
 	np_report_free(r);
 }
 
+/* A verdict that needed bytes the capture did not keep says so: the
+ * server's reset could have been explained by an alert in the TLS records
+ * the 128-byte snaps lost; the whole-packet twin has no such words. */
+static void needed_bytes_not_kept(void **state)
+{
+	static const struct {
+		const char *file;
+		int cut;
+	} c[] = {
+		{"tls12_cut_reset.pktmon.pcapng", 1},
+		{"tls12_cut_reset.noid.pcapng", 1},
+		{"tls12_cut_reset.pcap", 0},
+		/* the alert was read past the cut: nothing missing */
+		{"tls12_cut_alert.pktmon.pcapng", 0},
+		/* the server's FIN: its later records were found again */
+		{"server_close_240.pktmon.pcapng", 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct np_explain_opts o = {0};
+		struct np_explain *e = NULL;
+		struct np_report *r = np_report_new("explain");
+		char errbuf[NP_ERRBUF_SIZE], path[256];
+		const struct np_finding *f;
+		json_t *m;
+
+		snprintf(path, sizeof(path), DIR "%s", c[i].file);
+		assert_int_equal(np_explain_open(path, &o, &e, errbuf), 0);
+		assert_int_equal(np_explain_run(e, r), 0);
+		f = r->findings[0];
+		m = json_object_get(f->metrics, "needed_bytes_not_kept");
+		if (c[i].cut != (m && json_integer_value(m) == 1) ||
+		    c[i].cut != (strstr(f->summary, "needed bytes not kept") != NULL))
+			fail_msg("%s: %s", c[i].file, f->summary);
+		if (c[i].cut) {
+			assert_int_equal(json_integer_value(json_object_get(f->metrics, "not_kept_frame")), 15);
+			assert_non_null(strstr(f->summary, "kept 74 of the 1460 payload bytes of frame 15"));
+		}
+		np_explain_free(e);
+		np_report_free(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(windows_captures_as_their_plain_twins),
 		cmocka_unit_test(windows_end_names_the_winsock_error),
 		cmocka_unit_test(connection_table),
+		cmocka_unit_test(needed_bytes_not_kept),
 	};
 
 	return cmocka_run_group_tests_name("explain_windows", tests, NULL, NULL);
