@@ -39,6 +39,7 @@ struct np_capfile {
 	struct linkfilter lf[MAX_LINKTYPES];
 	size_t n_lf;
 	uint64_t frame, packets;
+	unsigned n_ifaces;          /* interfaces described so far */
 	char path[128];
 	char *full_path;
 };
@@ -169,6 +170,17 @@ struct np_capfile *np_capfile_open(const char *path, const char *filter, char *e
 	}
 	wtap_rec_init(&f->rec);
 	ws_buffer_init(&f->buf, 1514);
+	/* The interfaces described before the first packet (pktmon and
+	 * etl2pcapng write them all there); one for pcap and its kin. */
+	{
+		wtapng_iface_descriptions_t *idb = wtap_file_get_idb_info(f->w);
+
+		f->n_ifaces = idb && idb->interface_data ? idb->interface_data->len : 0;
+		if (idb)
+			g_free(idb);       /* its interface_data is the reader's own */
+		if (f->n_ifaces == 0)
+			f->n_ifaces = 1;
+	}
 	/* A filter that does not compile is the user's typo: say so now, for
 	 * the file's link type (Ethernet's when packets may differ; other
 	 * link types compile as they appear). */
@@ -323,6 +335,8 @@ int np_capfile_next(struct np_capfile *f, struct np_capfile_rec *r, char *errbuf
 	r->data = ws_buffer_start_ptr(&f->buf);
 	if (f->rec.presence_flags & WTAP_HAS_INTERFACE_ID)
 		r->interface_id = f->rec.rec_header.packet_header.interface_id;
+	if (r->interface_id >= f->n_ifaces)
+		f->n_ifaces = r->interface_id + 1;
 	r->dlt = encap_to_dlt(f->rec.rec_header.packet_header.pkt_encap);
 	packet_options(r, f->rec.block);
 	if (f->filter) {
@@ -353,6 +367,11 @@ int np_capfile_dlt(const struct np_capfile *f)
 	int e = wtap_file_encap(f->w);
 
 	return e == WTAP_ENCAP_PER_PACKET ? -1 : encap_to_dlt(e);
+}
+
+unsigned np_capfile_interfaces(const struct np_capfile *f)
+{
+	return f->n_ifaces;
 }
 
 const char *np_capfile_format(const struct np_capfile *f)

@@ -62,6 +62,10 @@ int np_capfile_dlt(const struct np_capfile *f);
 /* libpcap's name of a link type, "unknown" when it has none. */
 const char *np_capfile_dlt_name(int dlt);
 
+/* Interfaces the file describes: those before its first packet, or more
+ * once a packet names a later one (at least 1). */
+unsigned np_capfile_interfaces(const struct np_capfile *f);
+
 /* The file's format as Wireshark names it ("pcapng", "pcap", …). */
 const char *np_capfile_format(const struct np_capfile *f);
 

@@ -769,7 +769,9 @@ static int file_packet(struct np_explain *e, const struct np_capfile_rec *rec)
 		np_explain_skip(e, rec->ts_ns);
 		return 0;
 	}
-	if (!rec->has_packet_id && fold_copy(e, rec, &p)) {
+	/* One interface never holds two copies: a pcap is never folded (and
+	 * pays nothing for it). */
+	if (!rec->has_packet_id && np_capfile_interfaces(e->pf) > 1 && fold_copy(e, rec, &p)) {
 		e->copies_folded++;
 		np_explain_skip(e, rec->ts_ns);
 		return 0;
