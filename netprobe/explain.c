@@ -664,8 +664,9 @@ int np_explain_open(const char *path, const struct np_explain_opts *o,
  * of the last ones. Ids are kept only for packets that were analysed. */
 static int seen_id(struct np_explain *e, uint64_t id)
 {
+	/* newest first: a packet's copies follow each other */
 	for (unsigned i = 0; i < e->n_ids; i++)
-		if (e->recent_ids[i] == id)
+		if (e->recent_ids[(e->next_id + 64 - 1 - i) % 64] == id)
 			return 1;
 	return 0;
 }
