@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # netprobe explain on a large capture, next to `tcpdump -r FILE -w /dev/null`
-# on the same file: wall time and peak RSS side by side. `make bench`; not
-# part of `make test`. The promise: within 2x of tcpdump, memory bounded.
+# on the same file, then the same packets as a pktmon-shaped pcapng next to
+# `capinfos -c`: wall time and peak RSS side by side. `make bench`; not part
+# of `make test`. The goals: within 1.5x of tcpdump and of capinfos, memory
+# bounded (explain holds no packet bytes: its peak RSS is the flow table's,
+# NP_EXPLAIN_MAX_FLOWS connections at most, whatever the file's size).
 #
 #   NETPROBE=bin/netprobe tests/bench/bench_explain.sh
-#   BENCH_MB=300   size of the capture made in /tmp (deleted afterwards)
+#   BENCH_MB=1024  size of the capture made in /tmp (deleted afterwards;
+#                  scaled down to 200 when /tmp has less than 5 GB free)
 #   BENCH_RUNS=3   timed runs each (hyperfine, when installed)
 #
 # The capture is synthetic but shaped like the lab's recordings: IPv4 over
@@ -21,7 +25,12 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 NETPROBE=${NETPROBE:-$here/../../bin/netprobe}
-MB=${BENCH_MB:-300}
+MB=${BENCH_MB:-1024}
+free_kb=$(df -Pk /tmp | awk 'NR == 2 {print $4}')
+if [ "${free_kb:-0}" -lt $((5 * 1024 * 1024)) ] && [ "$MB" -gt 200 ]; then
+	echo "bench: /tmp has $((free_kb / 1024)) MB free (less than 5 GB): scaling the capture down to 200 MB"
+	MB=200
+fi
 RUNS=${BENCH_RUNS:-3}
 [ -x "$NETPROBE" ] || { echo "bench: no $NETPROBE (make first)" >&2; exit 2; }
 command -v tcpdump >/dev/null || { echo "bench: tcpdump is needed" >&2; exit 2; }
@@ -194,9 +203,9 @@ printf '\n%-40s %12s %14s\n' "command ($how)" "time (s)" "peak RSS (MB)"
 printf '%-40s %12.3f %14.1f\n' "tcpdump -r F -w /dev/null" "$td_t" "$(awk -v k="$td_rss" 'BEGIN{print k/1024}')"
 printf '%-40s %12.3f %14.1f\n' "netprobe explain F --json /dev/null" "$np_t" "$(awk -v k="$np_rss" 'BEGIN{print k/1024}')"
 ratio=$(awk -v a="$np_t" -v b="$td_t" 'BEGIN{printf "%.2f", a/b}')
-echo "F = $f (${MB} MB); explain / tcpdump = ${ratio}x (the promise: at most 2x)"
+echo "F = $f (${MB} MB); explain / tcpdump = ${ratio}x (the goal: at most 1.5x)"
 status=0
-awk -v r="$ratio" 'BEGIN{exit !(r <= 2.0)}' || { echo "bench: slower than 2x tcpdump" >&2; status=1; }
+awk -v r="$ratio" 'BEGIN{exit !(r <= 1.5)}' || { echo "bench: slower than 1.5x tcpdump" >&2; status=1; }
 
 # The same packets as pktmon + etl2pcapng write them: pcapng, three
 # interfaces (two Ethernet components, TCPIP raw IP), every packet logged
