@@ -172,8 +172,10 @@ FUZZ_BIN     := build/fuzz/fuzz_dissect
 
 .PHONY: fuzz
 fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuzz_profile build/fuzz/fuzz_npr \
-      build/fuzz/fuzz_http_head build/fuzz/fuzz_tls_record build/fuzz/fuzz_proxy_auth build/fuzz/fuzz_revoc
+      build/fuzz/fuzz_http_head build/fuzz/fuzz_tls_record build/fuzz/fuzz_proxy_auth build/fuzz/fuzz_revoc \
+      build/fuzz/fuzz_capfile
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh build/fuzz/fuzz_capfile
 	@mkdir -p build/fuzz/dns_answer
 	@echo "fuzz_dns_answer: $(FUZZ_SECONDS) s"
 	@build/fuzz/fuzz_dns_answer -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -print_final_stats=1 \
@@ -222,6 +224,19 @@ build/fuzz/fuzz_revoc: tests/fuzz/fuzz_revoc.c $(wildcard tls/*.c tls/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_revoc.c $(wildcard tls/*.c) \
 		$(shell pkg-config --libs libssl libcrypto)
+
+# The capture-file path of explain: libwiretap (not instrumented: a system
+# library) through capfile.c, and the explain engine over what it reads.
+FUZZ_CAPFILE_SRC := netprobe/capfile.c netprobe/explain.c netprobe/explain_ends.c netprobe/explain_findings.c \
+                    netprobe/explain_tls.c netprobe/explain_windows.c netprobe/explain_conns.c \
+                    netprobe/dissect.c netprobe/tcp_events.c netprobe/tls_record.c netprobe/finding.c \
+                    netprobe/report.c netprobe/report_json.c netprobe/verdict.c netprobe/addr.c \
+                    netprobe/error.c netprobe/redact.c netprobe/flow.c tls/tls_alert.c
+build/fuzz/fuzz_capfile: tests/fuzz/fuzz_capfile.c $(FUZZ_CAPFILE_SRC) $(wildcard netprobe/explain*.h netprobe/capfile.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -DNP_VERSION='"$(VERSION)"' -I. $(WIRETAP_CFLAGS) \
+		$(shell pkg-config --cflags jansson libpcap) -o $@ tests/fuzz/fuzz_capfile.c $(FUZZ_CAPFILE_SRC) \
+		$(WIRETAP_LIBS) $(shell pkg-config --libs jansson libpcap)
 
 # The Proxy-Authenticate parser and the scheme choice, alone (no GSSAPI).
 build/fuzz/fuzz_proxy_auth: tests/fuzz/fuzz_proxy_auth.c netprobe/proxy_auth_parse.c netprobe/proxy_auth.h

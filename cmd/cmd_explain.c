@@ -10,7 +10,7 @@
 #include "term.h"
 #include "../netprobe/explain.h"
 
-enum { OPT_MIN_IDLE = 0x300 };
+enum { OPT_MIN_IDLE = 0x300, OPT_CONNECTIONS };
 
 #define JSON_BUFFER (1 << 20)
 
@@ -18,6 +18,9 @@ static const struct np_cmd_opt explain_opts[] = {
 	{"min-idle", required_argument, OPT_MIN_IDLE, "SECONDS",
 	 "a silence at least this long is an idle gap (default 30): it names ends idle.*, "
 	 "never hides them"},
+	{"connections", no_argument, OPT_CONNECTIONS, NULL,
+	 "list every connection (endpoints, first/last frame, longest silence, bytes each way, "
+	 "how it ended), also as the JSON's connections array"},
 	{0},
 };
 
@@ -47,6 +50,8 @@ static int parse_opts(struct np_cmd_ctx *ctx, struct np_explain_opts *o)
 		char *end;
 		double v;
 
+		if (ctx->args[i].val == OPT_CONNECTIONS)
+			o->connections = 1;
 		if (ctx->args[i].val != OPT_MIN_IDLE)
 			continue;
 		errno = 0;
@@ -63,6 +68,64 @@ static int parse_opts(struct np_cmd_ctx *ctx, struct np_explain_opts *o)
 		return 2;
 	}
 	return 0;
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+
+	return v ? v : "";
+}
+
+static double jreal(const json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+static long long jint(const json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* The connection table, one line a connection, columns as wide as their
+ * widest cell. */
+static void print_connections(FILE *out, const struct np_report *r)
+{
+	const json_t *a = r->connections, *c;
+	int wc = (int)strlen("CLIENT"), ws = (int)strlen("SERVER");
+	size_t i;
+
+	if (!a)
+		return;
+	json_array_foreach(a, i, c) {
+		int lc = (int)strlen(jstr(c, "client")), ls = (int)strlen(jstr(c, "server"));
+
+		wc = lc > wc ? lc : wc;
+		ws = ls > ws ? ls : ws;
+	}
+	fprintf(out, "\n%-*s  %-*s  %17s  %17s  %9s  %11s  %11s  %s\n", wc, "CLIENT", ws, "SERVER",
+		"FIRST frame@s", "LAST frame@s", "SILENCE", "BYTES C>S", "BYTES S>C", "ENDED");
+	json_array_foreach(a, i, c) {
+		const json_t *f = json_object_get(c, "first"), *l = json_object_get(c, "last");
+		const char *by = jstr(c, "ended_by");
+		char first[32], last[32], ended[48];
+
+		snprintf(first, sizeof(first), "%lld@%.3f", jint(f, "frame"), jreal(f, "since_start_s"));
+		snprintf(last, sizeof(last), "%lld@%.3f", jint(l, "frame"), jreal(l, "since_start_s"));
+		if (strcmp(jstr(c, "ended"), "reset_by_path") == 0)
+			snprintf(ended, sizeof(ended), "reset by the path");
+		else if (by[0])
+			snprintf(ended, sizeof(ended), "%s (%s)", jstr(c, "ended"), by);
+		else
+			snprintf(ended, sizeof(ended), "%s", strcmp(jstr(c, "ended"), "open") == 0 ?
+				 "open at end of capture" : jstr(c, "ended"));
+		fprintf(out, "%-*s  %-*s  %17s  %17s  %8.1fs  %11lld  %11lld  %s\n", wc, jstr(c, "client"),
+			ws, jstr(c, "server"), first, last, jreal(c, "longest_silence_s"),
+			jint(c, "bytes_client_to_server"), jint(c, "bytes_server_to_client"), ended);
+	}
+	if (r->connections_unlisted)
+		fprintf(out, "(%llu more connections not listed: at most %d are)\n",
+			(unsigned long long)r->connections_unlisted, NP_EXPLAIN_MAX_CONNECTIONS);
 }
 
 static int explain_exec(struct np_cmd_ctx *ctx)
@@ -121,6 +184,8 @@ static int explain_exec(struct np_cmd_ctx *ctx)
 			     filter[0] ? " (filter '" : "", filter, filter[0] ? "')" : "",
 			     (unsigned long long)st.flows, st.flows == 1 ? "" : "s",
 			     (unsigned long long)st.problems);
+	if (o.connections)
+		print_connections(np_cmd_reports_on_stdout(&outs) ? stderr : stdout, report);
 	np_term_summary(term, report);
 	if (np_cmd_write_reports(ctx, term, report, &outs) < 0)
 		rc = 3;
@@ -163,6 +228,10 @@ const struct np_cmd_entry np_cmd_explain_entry = {
 	"(no data, SYN or FIN unacknowledged) and not ended by a retransmission.\n"
 	"Which end is the client: the one that sent the SYN; without one in the capture the\n"
 	"higher port (metrics.client_known is 0). Memory stays bounded on large files.\n"
+	"--connections lists every connection, failed or not (at most 20000; the JSON's\n"
+	"connections array: endpoints, first/last frame and time, longest silence, bytes\n"
+	"each way, ended: fin, half_closed, reset (by client/server), reset_by_path,\n"
+	"timeout, refused, icmp or open at the end of the capture).\n"
 	"\n"
 	"Example:\n"
 	"  tcpdump -i eth0 -w sync.pcap 'tcp port 443'\n"

@@ -39,6 +39,7 @@ struct np_capfile {
 	struct linkfilter lf[MAX_LINKTYPES];
 	size_t n_lf;
 	uint64_t frame, packets;
+	unsigned n_ifaces;          /* interfaces described so far */
 	char path[128];
 	char *full_path;
 };
@@ -179,6 +180,17 @@ struct np_capfile *np_capfile_open(const char *path, const char *filter, char *e
 	}
 	wtap_rec_init(&f->rec);
 	ws_buffer_init(&f->buf, 1514);
+	/* The interfaces described before the first packet (pktmon and
+	 * etl2pcapng write them all there); one for pcap and its kin. */
+	{
+		wtapng_iface_descriptions_t *idb = wtap_file_get_idb_info(f->w);
+
+		f->n_ifaces = idb && idb->interface_data ? idb->interface_data->len : 0;
+		if (idb)
+			g_free(idb);       /* its interface_data is the reader's own */
+		if (f->n_ifaces == 0)
+			f->n_ifaces = 1;
+	}
 	/* A filter that does not compile is the user's typo: say so now, for
 	 * the file's link type (Ethernet's when packets may differ; other
 	 * link types compile as they appear). */
@@ -264,22 +276,46 @@ out:
 	return rc;
 }
 
+/* One pass over the packet's options (a lookup per option asked for
+ * costs a hash lookup each: a tenth of the reading on a pktmon file). */
+static gboolean packet_option(wtap_block_t b, guint id, wtap_opttype_e type, wtap_optval_t *v,
+			      void *user)
+{
+	struct np_capfile_rec *r = user;
+
+	(void)b;
+	switch (id) {
+	case OPT_PKT_PACKETID:
+		if (type == WTAP_OPTTYPE_UINT64) {
+			r->has_packet_id = 1;
+			r->packet_id = v->uint64val;
+		}
+		break;
+	case OPT_PKT_FLAGS:
+		/* pcapng epb_flags: bits 0-1 the direction (1 inbound, 2 outbound). */
+		if (type == WTAP_OPTTYPE_UINT32)
+			r->dir = (v->uint32val & 3) == NP_CAPFILE_DIR_IN ? NP_CAPFILE_DIR_IN :
+				 (v->uint32val & 3) == NP_CAPFILE_DIR_OUT ? NP_CAPFILE_DIR_OUT :
+				 NP_CAPFILE_DIR_UNKNOWN;
+		break;
+	case OPT_PKT_VERDICT:
+		r->has_verdict = 1;
+		break;
+	case OPT_COMMENT:
+		/* netsh traces converted by etl2pcapng: "PID=… TID=…" */
+		if (type == WTAP_OPTTYPE_STRING && v->stringval && strncmp(v->stringval, "PID=", 4) == 0)
+			r->pid_comment = 1;
+		break;
+	default:
+		break;
+	}
+	return TRUE;
+}
+
 static void packet_options(struct np_capfile_rec *r, wtap_block_t b)
 {
-	guint32 flags;
-	guint64 id;
-
-	if (!b)
-		return;
-	if (wtap_block_get_uint64_option_value(b, OPT_PKT_PACKETID, &id) == WTAP_OPTTYPE_SUCCESS) {
-		r->has_packet_id = 1;
-		r->packet_id = id;
-	}
-	/* pcapng epb_flags: bits 0-1 the direction (1 inbound, 2 outbound). */
-	if (wtap_block_get_uint32_option_value(b, OPT_PKT_FLAGS, &flags) == WTAP_OPTTYPE_SUCCESS)
-		r->dir = (enum np_capfile_dir)(flags & 3) == NP_CAPFILE_DIR_IN ? NP_CAPFILE_DIR_IN :
-			 (flags & 3) == NP_CAPFILE_DIR_OUT ? NP_CAPFILE_DIR_OUT : NP_CAPFILE_DIR_UNKNOWN;
-	r->has_verdict = wtap_block_count_option(b, OPT_PKT_VERDICT) > 0;
+	if (b)
+		wtap_block_foreach_option(b, packet_option, r);
 }
 
 int np_capfile_next(struct np_capfile *f, struct np_capfile_rec *r, char *errbuf)
@@ -326,6 +362,8 @@ int np_capfile_next(struct np_capfile *f, struct np_capfile_rec *r, char *errbuf
 	r->data = ws_buffer_start_ptr(&f->buf);
 	if (f->rec.presence_flags & WTAP_HAS_INTERFACE_ID)
 		r->interface_id = f->rec.rec_header.packet_header.interface_id;
+	if (r->interface_id >= f->n_ifaces)
+		f->n_ifaces = r->interface_id + 1;
 	r->dlt = encap_to_dlt(f->rec.rec_header.packet_header.pkt_encap);
 	packet_options(r, f->rec.block);
 	if (f->filter) {
@@ -356,6 +394,11 @@ int np_capfile_dlt(const struct np_capfile *f)
 	int e = wtap_file_encap(f->w);
 
 	return e == WTAP_ENCAP_PER_PACKET ? -1 : encap_to_dlt(e);
+}
+
+unsigned np_capfile_interfaces(const struct np_capfile *f)
+{
+	return f->n_ifaces;
 }
 
 const char *np_capfile_format(const struct np_capfile *f)

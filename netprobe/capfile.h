@@ -41,6 +41,8 @@ struct np_capfile_rec {
 	uint64_t packet_id;
 	enum np_capfile_dir dir;    /* from epb_flags */
 	int has_verdict;            /* pcapng epb_verdict present (a drop record) */
+	int pid_comment;            /* a comment "PID=… TID=…", as netsh traces
+				     * converted by etl2pcapng carry */
 };
 
 /* Opens PATH; FILTER (a BPF expression, may be NULL) is compiled for each
@@ -59,6 +61,10 @@ int np_capfile_dlt(const struct np_capfile *f);
 
 /* libpcap's name of a link type, "unknown" when it has none. */
 const char *np_capfile_dlt_name(int dlt);
+
+/* Interfaces the file describes: those before its first packet, or more
+ * once a packet names a later one (at least 1). */
+unsigned np_capfile_interfaces(const struct np_capfile *f);
 
 /* The file's format as Wireshark names it ("pcapng", "pcap", …). */
 const char *np_capfile_format(const struct np_capfile *f);

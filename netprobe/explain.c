@@ -229,6 +229,8 @@ static void finish_flow(struct np_explain *e, struct np_explain_flow *f)
 	oc = np_explain_outcome(e, f);
 	f->outcome = (uint8_t)oc;
 	np_explain_tally(e, f, oc);
+	if (e->want_conns && np_explain_conn_note(e, f) < 0)
+		e->err = NP_ENOMEM;
 	if (oc != NP_EXPLAIN_OUT_NONE) {
 		e->st.problems++;
 		/* Each kind keeps its first ones, so a flood of one kind
@@ -359,8 +361,16 @@ static void tcp_segment(struct np_explain *e, const struct np_packet *p, const u
 	tp.ack = p->tcp.ack;
 	tp.len = np_tcp_seg_len(p, wirelen);
 	tp.win0 = p->tcp.window == 0 && !(p->tcp.flags & (NP_TCP_SYN | NP_TCP_RST));
+	f->bytes[dir] += tp.len;
+	if (e->cur_dir == NP_CAPFILE_DIR_OUT)
+		f->outbound |= (uint8_t)(1 << dir);
 	np_tcp_track_add(&f->trk, &tp);
 	np_explain_tls_segment(&f->tls, &tp, data + p->payload_off, p->payload_len);
+	if ((f->tls.cut & (1 << dir)) && !f->cut_frame[dir]) {
+		f->cut_frame[dir] = e->frame;
+		f->cut_kept[dir] = (uint32_t)p->payload_len;
+		f->cut_len[dir] = tp.len;
+	}
 	e->st.tcp++;
 	touch(e, f);
 }
@@ -450,23 +460,30 @@ static void bad_time(struct np_explain *e)
 		e->st.bad_time_frame = e->frame;
 }
 
+/* A dissected packet (frame_time already counted it). */
+static int explain_packet(struct np_explain *e, const struct np_packet *p, const uint8_t *data,
+			  uint32_t wirelen)
+{
+	e->st.matched++;
+	/* An atomic fragment (offset 0, no more: RFC 6946) is a whole segment. */
+	if (p->has_ip && !(p->ip.is_fragment && (p->ip.mf || p->ip.frag_off)) && p->l4 == IPPROTO_TCP &&
+	    p->tcp.has_ack_flags_win)
+		tcp_segment(e, p, data, wirelen);
+	else if (p->has_ip && (p->l4 == IPPROTO_ICMP || p->l4 == IPPROTO_ICMPV6) && p->icmp_is_error &&
+		 p->has_inner_ip && p->inner_l4 == IPPROTO_TCP && p->inner_has_ports)
+		icmp_error(e, p);
+	expire(e);
+	return e->err;
+}
+
 int np_explain_frame(struct np_explain *e, int dlt, int64_t ts_ns, const uint8_t *data,
 		     uint32_t caplen, uint32_t wirelen)
 {
 	struct np_packet p;
 
 	frame_time(e, ts_ns);
-	e->st.matched++;
 	np_dissect(dlt, data, caplen, wirelen, &p);
-	/* An atomic fragment (offset 0, no more: RFC 6946) is a whole segment. */
-	if (p.has_ip && !(p.ip.is_fragment && (p.ip.mf || p.ip.frag_off)) && p.l4 == IPPROTO_TCP &&
-	    p.tcp.has_ack_flags_win)
-		tcp_segment(e, &p, data, wirelen);
-	else if (p.has_ip && (p.l4 == IPPROTO_ICMP || p.l4 == IPPROTO_ICMPV6) && p.icmp_is_error &&
-		 p.has_inner_ip && p.inner_l4 == IPPROTO_TCP && p.inner_has_ports)
-		icmp_error(e, &p);
-	expire(e);
-	return e->err;
+	return explain_packet(e, &p, data, wirelen);
 }
 
 /* --- the end ------------------------------------------------------------ */
@@ -543,6 +560,8 @@ int np_explain_finish(struct np_explain *e, struct np_report *r)
 	e->err = np_explain_add_findings(e, r);
 	if (!e->err)
 		e->err = add_partial(e, r);
+	if (!e->err && e->want_conns)
+		e->err = np_explain_conns_report(e, r);
 	return e->err;
 }
 
@@ -560,6 +579,8 @@ struct np_explain *np_explain_new(const struct np_explain_opts *o, char *errbuf)
 	e->linger_ns = (int64_t)(linger * 1e9);
 	e->max_flows = o && o->max_flows ? o->max_flows : NP_EXPLAIN_MAX_FLOWS;
 	e->max_findings = o && o->max_findings ? o->max_findings : NP_EXPLAIN_MAX_FINDINGS;
+	e->want_conns = o && o->connections;
+	e->max_conns = o && o->max_connections ? o->max_connections : NP_EXPLAIN_MAX_CONNECTIONS;
 	e->n_buckets = MIN_BUCKETS;
 	e->buckets = calloc(e->n_buckets, sizeof(*e->buckets));
 	if (!e->buckets)
@@ -588,6 +609,7 @@ void np_explain_free(struct np_explain *e)
 	free(e->buckets);
 	free(e->hosts);
 	free(e->out);
+	free(e->conns);
 	np_capfile_close(e->pf);
 	free(e->name);
 	free(e);
@@ -642,8 +664,9 @@ int np_explain_open(const char *path, const struct np_explain_opts *o,
  * of the last ones. Ids are kept only for packets that were analysed. */
 static int seen_id(struct np_explain *e, uint64_t id)
 {
+	/* newest first: a packet's copies follow each other */
 	for (unsigned i = 0; i < e->n_ids; i++)
-		if (e->recent_ids[i] == id)
+		if (e->recent_ids[(e->next_id + 64 - 1 - i) % 64] == id)
 			return 1;
 	return 0;
 }
@@ -656,10 +679,75 @@ static void remember_id(struct np_explain *e, uint64_t id)
 		e->n_ids++;
 }
 
+/* Copies without packet ids (an older pktmon, a Wireshark/Npcap capture
+ * on several interfaces, a merge of per-interface files): the same bytes
+ * from the IP header on (so an Ethernet and a raw-IP copy match; the
+ * Ethernet padding after the IP length is left out), logged on ANOTHER
+ * interface within FOLD_WINDOW_NS of a packet already read, are that
+ * packet again. One interface never holds two copies of one packet.
+ *
+ * The window: pktmon logs each component's copy synchronously as the
+ * packet crosses it, and etl2pcapng writes the ETW event times (100 ns
+ * units) as microseconds, so the copies of one packet are microseconds
+ * apart (tens under load); 1 ms leaves room for that. A sender resends
+ * identical bytes no sooner than its retransmission timeout (RFC 6298
+ * 2.4: 1 s; Linux 200 ms, Windows 300 ms at the least) or, fast
+ * retransmit (RFC 5681 3.2), three duplicate ACKs after the original: a
+ * round trip at least, and an IPv4 resend carries a new IP ID on Windows
+ * and Linux. Only the first FOLD_BYTES bytes are compared: every IPv6 +
+ * TCP header with the most options fits (40 + 60), and 128-byte snaps
+ * leave an Ethernet copy 114 of them. */
+#define FOLD_WINDOW_NS 1000000
+#define FOLD_BYTES 100
+
+static uint64_t fold_hash(const uint8_t *b, uint32_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;       /* FNV-1a */
+
+	for (uint32_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static int fold_copy(struct np_explain *e, const struct np_capfile_rec *rec, const struct np_packet *p)
+{
+	uint32_t n, off;
+	uint64_t h;
+	struct np_explain_seen *x;
+
+	if (!p->has_ip || p->l3_off >= rec->caplen)
+		return 0;
+	off = (uint32_t)p->l3_off;
+	n = rec->caplen - off;
+	if (p->ip.tot_len && p->ip.tot_len < n)
+		n = p->ip.tot_len;
+	if (n > FOLD_BYTES)
+		n = FOLD_BYTES;
+	h = fold_hash(rec->data + off, n);
+	/* newest first: copies follow each other */
+	for (unsigned i = 0; i < e->n_recent; i++) {
+		x = &e->recent[(e->next_recent + 64 - 1 - i) % 64];
+		if (rec->ts_ns - x->t_ns > FOLD_WINDOW_NS || x->t_ns - rec->ts_ns > FOLD_WINDOW_NS)
+			break;
+		if (x->hash == h && x->len == n && x->iface != rec->interface_id)
+			return 1;
+	}
+	x = &e->recent[e->next_recent];
+	x->hash = h;
+	x->len = n;
+	x->iface = rec->interface_id;
+	x->t_ns = rec->ts_ns;
+	e->next_recent = (e->next_recent + 1) % 64;
+	if (e->n_recent < 64)
+		e->n_recent++;
+	return 0;
+}
+
 /* One packet record of the file. */
 static int file_packet(struct np_explain *e, const struct np_capfile_rec *rec)
 {
-	struct np_packet probe;
+	struct np_packet p;
+	int rc;
 
 	if (!rec->ts_ok) {
 		bad_time(e);
@@ -674,17 +762,30 @@ static int file_packet(struct np_explain *e, const struct np_capfile_rec *rec)
 		np_explain_skip(e, rec->ts_ns);
 		return 0;
 	}
-	np_dissect(rec->dlt, NULL, 0, 0, &probe);
-	if (rec->dlt < 0 || probe.status == NP_PKT_UNSUPPORTED) {
+	if (rec->dlt < 0 || np_dissect(rec->dlt, rec->data, rec->caplen, rec->wirelen, &p) < 0 ||
+	    p.status == NP_PKT_UNSUPPORTED) {
 		e->other_link++;
 		if (e->other_dlt < 0)
 			e->other_dlt = rec->dlt;
 		np_explain_skip(e, rec->ts_ns);
 		return 0;
 	}
+	/* One interface never holds two copies: a pcap is never folded (and
+	 * pays nothing for it). */
+	if (!rec->has_packet_id && np_capfile_interfaces(e->pf) > 1 && fold_copy(e, rec, &p)) {
+		e->copies_folded++;
+		np_explain_skip(e, rec->ts_ns);
+		return 0;
+	}
 	if (rec->has_packet_id)
 		remember_id(e, rec->packet_id);
-	return np_explain_frame(e, rec->dlt, rec->ts_ns, rec->data, rec->caplen, rec->wirelen);
+	if (rec->has_packet_id || rec->pid_comment)
+		e->windows_tool = 1;
+	e->cur_dir = rec->dir;
+	frame_time(e, rec->ts_ns);
+	rc = explain_packet(e, &p, rec->data, rec->wirelen);
+	e->cur_dir = NP_CAPFILE_DIR_UNKNOWN;
+	return rc;
 }
 
 int np_explain_run(struct np_explain *e, struct np_report *r)

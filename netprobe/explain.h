@@ -30,6 +30,7 @@
 #define NP_EXPLAIN_MAX_FLOWS     65536   /* connections followed at once */
 #define NP_EXPLAIN_MAX_FINDINGS  2000    /* listed of each kind; the rest are counted */
 #define NP_EXPLAIN_LINGER_S      30.0    /* a closed connection's quiet time before it is finished */
+#define NP_EXPLAIN_MAX_CONNECTIONS 20000  /* rows of the connection table; the rest are counted */
 
 struct np_explain_opts {
 	double min_idle_s;          /* a silence this long is an idle gap; 0: default */
@@ -37,6 +38,10 @@ struct np_explain_opts {
 	size_t max_flows;           /* 0: NP_EXPLAIN_MAX_FLOWS */
 	size_t max_findings;        /* per kind of finding; 0: NP_EXPLAIN_MAX_FINDINGS */
 	double linger_s;            /* 0: NP_EXPLAIN_LINGER_S */
+	/* the connection table (explain --connections): every connection,
+	 * as r->connections, not only those with a finding */
+	int connections;
+	size_t max_connections;     /* rows kept; 0: NP_EXPLAIN_MAX_CONNECTIONS */
 };
 
 struct np_explain_stats {

@@ -134,7 +134,7 @@ enum np_ttl_match np_explain_reset_match(const struct np_explain *e, const struc
 
 /* The client: the side that sent the SYN, else the one a SYN-ACK went
  * to; without either, the side with the higher port (*known = 0). */
-static int client_side(const struct np_explain_flow *f, int *known)
+int np_explain_client_side(const struct np_explain_flow *f, int *known)
 {
 	const struct np_tcp_track *t = &f->trk;
 
@@ -492,6 +492,49 @@ static struct np_finding *finding_idle_dropped(struct np_explain *e, const struc
 	return f;
 }
 
+/* A verdict about an end's own act (its reset, its FIN) that a TLS alert
+ * from it could have explained, when the capture did not keep the bytes
+ * that alert would be in: that end's TLS walk lost a record header to the
+ * snapshot length (pktmon keeps 128 bytes) and never found one again.
+ * The TCP facts stand (they come from headers, lengths from the IP
+ * header); the finding says what could not be read. */
+static int cut_note(const struct np_explain_flow *x, const struct who *w, struct np_finding *f)
+{
+	const struct np_tcp_track *t = &x->trk;
+	struct np_tcp_reset rs[4], r;
+	size_t n;
+	int d = -1;
+
+	switch ((enum np_explain_outcome)x->outcome) {
+	case NP_EXPLAIN_OUT_RST_PEER:
+	case NP_EXPLAIN_OUT_RST:
+		n = np_tcp_resets(t, rs);
+		if (x->rst_pick < n)
+			d = rs[x->rst_pick].dir;
+		break;
+	case NP_EXPLAIN_OUT_IDLE_RESET:
+		if (np_tcp_first_reset(t, 1, &r) && r.match != NP_TTL_OTHER)
+			d = r.dir;
+		break;
+	case NP_EXPLAIN_OUT_IDLE_FIN:
+		d = t->seg.fin.dir;
+		break;
+	default:
+		break;
+	}
+	if (d < 0 || !(x->tls.cut & (1 << d)) || !x->cut_frame[d])
+		return 0;
+	if (np_finding_summary(f, "%s; needed bytes not kept: the capture kept %u of the %u payload "
+			       "bytes of frame %llu (a short snapshot length), and the %s's TLS records "
+			       "after it could not be read: a TLS alert among them would name the cause "
+			       "(capture whole packets: pktmon --pkt-size 0)", f->summary, x->cut_kept[d],
+			       x->cut_len[d], (unsigned long long)x->cut_frame[d], side_name(w, d)) < 0 ||
+	    np_finding_metric_int(f, "needed_bytes_not_kept", 1) < 0 ||
+	    np_finding_metric_int(f, "not_kept_frame", (int64_t)x->cut_frame[d]) < 0)
+		return NP_ENOMEM;
+	return 0;
+}
+
 static struct np_finding *flow_finding(struct np_explain *e, const struct np_explain_flow *x)
 {
 	struct np_finding *f;
@@ -500,7 +543,7 @@ static struct np_finding *flow_finding(struct np_explain *e, const struct np_exp
 	char target[2 * NP_ADDR_STR_MAX + 8];
 	int fam = x->key.family;
 
-	w.c = client_side(x, &w.known);
+	w.c = np_explain_client_side(x, &w.known);
 	w.s = !w.c;
 	endpoint_str(fam, x->key.addr[w.c], x->key.port[w.c], w.client, sizeof(w.client));
 	endpoint_str(fam, x->key.addr[w.s], x->key.port[w.s], w.server, sizeof(w.server));
@@ -521,6 +564,10 @@ static struct np_finding *flow_finding(struct np_explain *e, const struct np_exp
 		f = np_explain_tls_finding(e, x, w.c, w.known, target, w.saddr);
 		break;
 	default: f = np_explain_end_finding(e, x, &nm); break;
+	}
+	if (f && (cut_note(x, &w, f) < 0 || np_explain_windows_note(e, x, &nm, f) < 0)) {
+		np_finding_free(f);
+		f = NULL;
 	}
 	if (f && !w.known && np_finding_summary(f, "%s (no SYN in the capture: the higher port is "
 						"taken for the client)", f->summary) < 0) {

@@ -58,6 +58,15 @@ struct np_explain_flow {
 	uint8_t rst_pick;
 	uint8_t rst_match;                          /* enum np_ttl_match */
 	uint8_t rst_elsewhere;                      /* decided by the address's other connections */
+	uint8_t outbound;                           /* bit d: side d sent a packet the capture flagged
+						     * outbound (pcapng epb_flags) */
+	uint64_t bytes[2];                          /* TCP payload bytes side d sent (on the wire,
+						     * retransmissions included) */
+	/* the first segment of side d in which its TLS walk lost a record
+	 * header to the snapshot length: bytes kept of its payload, and on
+	 * the wire (tls.cut says whether the walk is still lost) */
+	uint64_t cut_frame[2];
+	uint32_t cut_kept[2], cut_len[2];
 	int64_t last_ns;
 	struct np_explain_icmp icmp;
 	struct np_explain_tls tls;                  /* zeroed with the fields above it */
@@ -102,6 +111,29 @@ struct np_explain_one_sided {
 	uint8_t missing;            /* the side not captured */
 };
 
+/* How a connection ended, for the connection table. */
+enum np_explain_end {
+	NP_EXPLAIN_END_OPEN = 0,            /* nothing ended it in the capture */
+	NP_EXPLAIN_END_FIN,                 /* FINs both ways */
+	NP_EXPLAIN_END_HALF,                /* one end's FIN only */
+	NP_EXPLAIN_END_RESET,               /* an end's own reset (by: that end) */
+	NP_EXPLAIN_END_RESET_PATH,          /* a reset a device on the path sent */
+	NP_EXPLAIN_END_TIMEOUT,             /* retransmitted or SYNs sent, never answered */
+	NP_EXPLAIN_END_REFUSED,             /* a reset answered the SYN */
+	NP_EXPLAIN_END_ICMP,                /* an ICMP error about it */
+};
+
+/* One row of the connection table: kept for every connection finished
+ * while the table is asked for, up to max_connections. */
+struct np_explain_conn {
+	struct np_explain_key key;
+	struct np_tcp_mark first, last;
+	int64_t max_gap_ns;
+	uint64_t bytes[2], pkts[2];
+	uint8_t client, known, end, end_by;     /* end_by: a side, or 2 when none */
+	uint8_t outcome;                        /* enum np_explain_outcome */
+};
+
 struct np_explain {
 	int64_t min_idle_ns, linger_ns;
 	size_t max_flows, max_findings;
@@ -111,8 +143,22 @@ struct np_explain {
 	 * it crosses, each copy with the same id): a copy is folded */
 	uint64_t recent_ids[64];
 	unsigned n_ids, next_id;
+	/* without packet ids: the last packets' bytes (a hash of them from
+	 * the IP header on), interface and time, for copies of one packet
+	 * logged on several interfaces (explain.c, fold_copy) */
+	struct np_explain_seen {
+		uint64_t hash;
+		int64_t t_ns;
+		uint32_t len, iface;
+	} recent[64];
+	unsigned n_recent, next_recent;
 	uint64_t copies_folded, not_packets, other_link;
 	int other_dlt;              /* the first link type not read, -1 none */
+	/* the file was written by a Windows tool (pktmon's packet ids,
+	 * netsh's PID= comments): the end whose packets it flags outbound
+	 * is that Windows host */
+	int windows_tool;
+	int cur_dir;                /* the current record's enum np_capfile_dir */
 	char *name;
 	/* frames */
 	uint64_t frame;
@@ -131,6 +177,12 @@ struct np_explain {
 	struct np_explain_one_sided one_sided[NP_EXPLAIN_ONE_SIDED_EX];
 	struct np_explain_flow *spare;      /* finished entries for reuse (chained by hnext) */
 	size_t n_spare;
+	/* the connection table */
+	int want_conns;
+	size_t max_conns;
+	struct np_explain_conn *conns;
+	size_t n_conns, cap_conns;
+	uint64_t conns_unlisted;
 	struct np_explain_stats st;
 	int err;
 	int finished;
@@ -183,6 +235,27 @@ struct np_finding *np_explain_end_finding(struct np_explain *e, const struct np_
  * there were none and the file was read whole (!np_explain_partial).
  * NP_ENOMEM when memory runs out. */
 int np_explain_add_findings(struct np_explain *e, struct np_report *r);
+
+/* explain_windows.c: what the application on a connection's Windows end
+ * saw (the Winsock error) and, when its packets follow them, Windows's
+ * retransmission and SYN-retry schedules, added to finding f's summary
+ * and metrics. An end is Windows when its own packets start at TTL 128,
+ * or when a Windows tool (pktmon, netsh) captured on it. Nothing is added
+ * when no end is known to be Windows. 0 or NP_ENOMEM. */
+int np_explain_windows_note(const struct np_explain *e, const struct np_explain_flow *x,
+			    const struct np_explain_names *nm, struct np_finding *f);
+
+/* explain_findings.c: the client's side (the SYN's sender, else the one
+ * a SYN-ACK went to, else the higher port: *known 0). */
+int np_explain_client_side(const struct np_explain_flow *f, int *known);
+
+/* explain_conns.c: a finished connection's row (when the table is
+ * asked for); its outcome is decided. NP_ENOMEM or 0. */
+int np_explain_conn_note(struct np_explain *e, const struct np_explain_flow *f);
+
+/* explain_conns.c: the table as r->connections, in the order the
+ * connections began. NP_ENOMEM or 0. */
+int np_explain_conns_report(struct np_explain *e, struct np_report *r);
 
 /* explain.c: 1 when the reading stopped early or frames were left out
  * (explain.partial says which, after the other findings). */

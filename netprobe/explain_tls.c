@@ -57,8 +57,11 @@ static void on_alert(struct np_explain_tls *t, const struct np_tcp_pkt *p,
 	int d = p->dir;
 
 	memset(&a, 0, sizeof(a));
-	a.encrypted = r->encrypted;
-	if (!r->encrypted) {
+	/* Past a stretch the capture lost, a ChangeCipherSpec may have been
+	 * in it: only a two-byte body is taken for a plaintext alert (an
+	 * encrypted one carries a MAC or tag besides). */
+	a.encrypted = r->encrypted || ((t->cut & (4 << d)) && r->length != 2);
+	if (!a.encrypted) {
 		/* Plaintext: level and description, two bytes (RFC 5246 7.2).
 		 * TLS 1.2 may put several in one record (6.2.1); an odd length
 		 * is no alert at all. */
@@ -153,8 +156,22 @@ void np_explain_tls_segment(struct np_explain_tls *t, const struct np_tcp_pkt *p
 	size_t seen;
 	int32_t off;
 
-	if (t->done || t->dir[d].state == NP_TLS_DIR_DONE)
+	if (t->done)
 		return;
+	if (t->dir[d].state == NP_TLS_DIR_DONE) {
+		struct np_tls_record r;
+
+		/* Lost to the snapshot length: a segment that begins with a
+		 * record header takes the walk up again (alerts, 7 bytes,
+		 * come in segments of their own and fit any snap). */
+		if (!(t->cut & (1 << d)) || p->len == 0 || (p->flags & NP_TCP_SYN) ||
+		    np_tls_record_header(payload, caplen < p->len ? caplen : p->len, &r) != 1 ||
+		    (uint32_t)r.length + NP_TLS_HEADER_LEN > p->len)
+			return;
+		np_tls_dir_init(&t->dir[d]);
+		t->next_seq[d] = seq;
+		t->cut = (uint8_t)((t->cut & ~(1 << d)) | (4 << d));
+	}
 	if (p->flags & NP_TCP_SYN) {
 		/* The SYN takes one sequence number (RFC 9293 3.4); data after
 		 * it, if any (TCP Fast Open), is the stream's first byte. */
@@ -193,8 +210,8 @@ void np_explain_tls_segment(struct np_explain_tls *t, const struct np_tcp_pkt *p
 		feed(t, p, payload, from, caplen);
 	/* Past the snapshot length: bytes on the wire, not in the file. */
 	seen = from > caplen ? from : caplen;
-	if (len > seen && !t->done)
-		np_tls_dir_skip(&t->dir[d], len - seen);
+	if (len > seen && !t->done && np_tls_dir_skip(&t->dir[d], len - seen) < 0)
+		t->cut |= (uint8_t)(1 << d);
 	t->next_seq[d] = seq + len;
 }
 

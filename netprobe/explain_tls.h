@@ -56,6 +56,12 @@ struct np_explain_tls {
 	uint8_t done;               /* nothing more to learn: records no longer read */
 	struct np_tcp_mark hello;   /* the ClientHello: its side is the TLS client */
 	struct np_explain_alert alert;  /* the one that tells: the first, or the first fatal */
+	/* Bit d: direction d's walk lost a record header in bytes the
+	 * capture did not keep (a short snapshot length: pktmon keeps 128),
+	 * and is lost now (a later segment that begins with a record header
+	 * takes it up again); bit d + 2: it was taken up again so, and
+	 * whether a ChangeCipherSpec was lost meanwhile is unknown. */
+	uint8_t cut;
 };
 
 /* One TCP segment of the connection (p->len payload bytes on the wire,

@@ -91,6 +91,7 @@ void np_report_free(struct np_report *r)
 	free(r->capture.file);
 	free(r->capture.unavailable);
 	free(r->capture.format);
+	json_decref(r->connections);
 	free(r->command);
 	free(r);
 }

@@ -45,6 +45,11 @@ struct np_report {
 	struct np_strlist sections;     /* checklist items in the profile's order */
 	int signal;                     /* SIGINT/SIGTERM that ended the run, or 0 */
 	struct np_report_capture capture;
+	/* explain --connections: every connection of the file (a JSON array,
+	 * owned), NULL when not asked for; connections_unlisted: past its
+	 * bound, counted only */
+	json_t *connections;
+	uint64_t connections_unlisted;
 	struct np_finding **findings;
 	size_t n_findings, cap_findings;
 };

@@ -132,6 +132,11 @@ json_t *np_report_json(const struct np_report *r)
 	for (size_t i = 0; i < r->n_findings; i++)
 		json_array_append_new(findings, finding_json(r->findings[i], i));
 	json_object_set_new(root, "findings", findings);
+	if (r->connections) {
+		json_object_set(root, "connections", r->connections);
+		json_object_set_new(root, "connections_unlisted",
+				    json_integer((json_int_t)r->connections_unlisted));
+	}
 
 	np_report_counts(r, counts);
 	for (int s = 0; s < NP_STATUS_COUNT; s++)

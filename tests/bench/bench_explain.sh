@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # netprobe explain on a large capture, next to `tcpdump -r FILE -w /dev/null`
-# on the same file: wall time and peak RSS side by side. `make bench`; not
-# part of `make test`. The promise: within 2x of tcpdump, memory bounded.
+# on the same file, then the same packets as a pktmon-shaped pcapng next to
+# `capinfos -c`: wall time and peak RSS side by side. `make bench`; not part
+# of `make test`. The goals: within 1.5x of tcpdump and of capinfos, memory
+# bounded (explain holds no packet bytes: its peak RSS is the flow table's,
+# NP_EXPLAIN_MAX_FLOWS connections at most, whatever the file's size).
 #
 #   NETPROBE=bin/netprobe tests/bench/bench_explain.sh
-#   BENCH_MB=300   size of the capture made in /tmp (deleted afterwards)
+#   BENCH_MB=1024  size of the capture made in /tmp (deleted afterwards;
+#                  scaled down to 200 when /tmp has less than 5 GB free)
 #   BENCH_RUNS=3   timed runs each (hyperfine, when installed)
 #
 # The capture is synthetic but shaped like the lab's recordings: IPv4 over
@@ -21,7 +25,12 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 NETPROBE=${NETPROBE:-$here/../../bin/netprobe}
-MB=${BENCH_MB:-300}
+MB=${BENCH_MB:-1024}
+free_kb=$(df -Pk /tmp | awk 'NR == 2 {print $4}')
+if [ "${free_kb:-0}" -lt $((5 * 1024 * 1024)) ] && [ "$MB" -gt 200 ]; then
+	echo "bench: /tmp has $((free_kb / 1024)) MB free (less than 5 GB): scaling the capture down to 200 MB"
+	MB=200
+fi
 RUNS=${BENCH_RUNS:-3}
 [ -x "$NETPROBE" ] || { echo "bench: no $NETPROBE (make first)" >&2; exit 2; }
 command -v tcpdump >/dev/null || { echo "bench: tcpdump is needed" >&2; exit 2; }
@@ -194,5 +203,92 @@ printf '\n%-40s %12s %14s\n' "command ($how)" "time (s)" "peak RSS (MB)"
 printf '%-40s %12.3f %14.1f\n' "tcpdump -r F -w /dev/null" "$td_t" "$(awk -v k="$td_rss" 'BEGIN{print k/1024}')"
 printf '%-40s %12.3f %14.1f\n' "netprobe explain F --json /dev/null" "$np_t" "$(awk -v k="$np_rss" 'BEGIN{print k/1024}')"
 ratio=$(awk -v a="$np_t" -v b="$td_t" 'BEGIN{printf "%.2f", a/b}')
-echo "F = $f (${MB} MB); explain / tcpdump = ${ratio}x (the promise: at most 2x)"
-awk -v r="$ratio" 'BEGIN{exit !(r <= 2.0)}' || { echo "bench: slower than 2x tcpdump" >&2; exit 1; }
+echo "F = $f (${MB} MB); explain / tcpdump = ${ratio}x (the goal: at most 1.5x)"
+status=0
+awk -v r="$ratio" 'BEGIN{exit !(r <= 1.5)}' || { echo "bench: slower than 1.5x tcpdump" >&2; status=1; }
+
+# The same packets as pktmon + etl2pcapng write them: pcapng, three
+# interfaces (two Ethernet components, TCPIP raw IP), every packet logged
+# once per component with one epb_packetid, cut at 128 bytes, microsecond
+# times 3 us apart. Beside `capinfos -c` (libwiretap reading every record:
+# the floor for a libwiretap reader); the goal: at most 1.5x.
+cat >"$dir/pktmon.c" <<'EOF'
+/* pcap (nanosecond, Ethernet) on stdin -> pktmon-shaped pcapng on stdout. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+static void blk(uint32_t type, const void *body, uint32_t n)
+{
+	uint32_t len = 12 + n;
+	fwrite(&type, 4, 1, stdout); fwrite(&len, 4, 1, stdout);
+	fwrite(body, 1, n, stdout); fwrite(&len, 4, 1, stdout);
+}
+
+static void idb(uint16_t link)
+{
+	unsigned char b[8] = {0};
+	uint32_t snap = 65535;
+	memcpy(b, &link, 2); memcpy(b + 4, &snap, 4);
+	blk(1, b, 8);
+}
+
+int main(void)
+{
+	static unsigned char pkt[65536];
+	unsigned char gh[24], ph[16], b[20 + 128 + 4 + 8 + 12 + 4 + 4];
+	uint32_t shb[4] = {0x1A2B3C4D, 1, 0xffffffff, 0xffffffff};
+	uint64_t group = 2ULL << 48;
+	if (fread(gh, 1, 24, stdin) != 24) return 1;
+	blk(0x0A0D0D0A, shb, 16);
+	idb(1); idb(1); idb(101);
+	while (fread(ph, 1, 16, stdin) == 16) {
+		uint32_t sec, ns, cap, len;
+		memcpy(&sec, ph, 4); memcpy(&ns, ph + 4, 4); memcpy(&cap, ph + 8, 4); memcpy(&len, ph + 12, 4);
+		if (cap > sizeof(pkt) || fread(pkt, 1, cap, stdin) != cap) return 1;
+		group++;
+		for (uint32_t i = 0; i < 3; i++) {
+			uint64_t us = (uint64_t)sec * 1000000 + ns / 1000 + 3 * i;
+			const unsigned char *d = i < 2 ? pkt : pkt + 14;
+			uint32_t c = i < 2 ? cap : cap - 14, o = i < 2 ? len : len - 14, n = 0;
+			uint32_t hi = (uint32_t)(us >> 32), lo = (uint32_t)us, flags = 2;
+			if (c > 128) c = 128;
+			memcpy(b, &i, 4); memcpy(b + 4, &hi, 4); memcpy(b + 8, &lo, 4);
+			memcpy(b + 12, &c, 4); memcpy(b + 16, &o, 4); n = 20;
+			memcpy(b + n, d, c); n += c;
+			while (n % 4) b[n++] = 0;
+			b[n] = 2; b[n + 1] = 0; b[n + 2] = 4; b[n + 3] = 0; memcpy(b + n + 4, &flags, 4); n += 8;
+			b[n] = 5; b[n + 1] = 0; b[n + 2] = 8; b[n + 3] = 0; memcpy(b + n + 4, &group, 8); n += 12;
+			memset(b + n, 0, 4); n += 4;
+			blk(6, b, n);
+		}
+	}
+	return fflush(stdout) != 0;
+}
+EOF
+cc -O2 -o "$dir/pktmon" "$dir/pktmon.c"
+g=$dir/big.pktmon.pcapng
+"$dir/pktmon" <"$f" >"$g"
+rm -f "$f"       # one big file on the disk at a time
+echo "bench: $(stat -c %s "$g") bytes of pktmon-shaped pcapng (3 copies a packet, 128-byte snaps)"
+cp=(capinfos -c "$g")
+np2=("$NETPROBE" explain "$g" --json /dev/null -q)
+read -r cp_t1 cp_rss < <(rss "${cp[@]}")
+read -r np2_t1 np2_rss < <(rss "${np2[@]}")
+if command -v hyperfine >/dev/null; then
+	hyperfine -N -i --warmup 1 --runs "$RUNS" --export-json "$dir/hf2.json" \
+		-n capinfos "${cp[*]}" -n "netprobe explain" "${np2[*]}" >/dev/null 2>"$dir/hf2.err" ||
+		{ cat "$dir/hf2.err" >&2; exit 1; }
+	cp_t=$(jq -r '.results[0].mean' "$dir/hf2.json")
+	np2_t=$(jq -r '.results[1].mean' "$dir/hf2.json")
+else
+	cp_t=$cp_t1
+	np2_t=$np2_t1
+fi
+printf '\n%-40s %12s %14s\n' "command ($how)" "time (s)" "peak RSS (MB)"
+printf '%-40s %12.3f %14.1f\n' "capinfos -c G" "$cp_t" "$(awk -v k="$cp_rss" 'BEGIN{print k/1024}')"
+printf '%-40s %12.3f %14.1f\n' "netprobe explain G --json /dev/null" "$np2_t" "$(awk -v k="$np2_rss" 'BEGIN{print k/1024}')"
+ratio2=$(awk -v a="$np2_t" -v b="$cp_t" 'BEGIN{printf "%.2f", a/b}')
+echo "G = $g; explain / capinfos = ${ratio2}x (the goal: at most 1.5x)"
+awk -v r="$ratio2" 'BEGIN{exit !(r <= 1.5)}' || { echo "bench: slower than 1.5x capinfos" >&2; status=1; }
+exit "$status"

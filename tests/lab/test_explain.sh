@@ -194,3 +194,24 @@ test_cli_explain_outputs_and_cut_file() {
 	expect "header-only file" "$rc" 0
 	jqe "$TMP/empty.json" '.findings[0].verdict == "explain.clean" and .findings[0].metrics.frames == 0'
 }
+
+test_cli_explain_connections_table() {
+	local rc w=$EXPLAIN_FIXTURES/windows
+	# A clean session logged three times a packet by pktmon: one row.
+	rc=0; "$NETPROBE" explain "$w/clean_session.pktmon.pcapng" --connections --json "$TMP/c.json" >"$TMP/c.out" 2>&1 || rc=$?
+	expect "exit status" "$rc" 0
+	jqe "$TMP/c.json" '(.connections | length) == 1 and .connections_unlisted == 0'
+	jqe "$TMP/c.json" '.connections[0] | .client == "198.18.10.5:50417" and .server == "198.19.20.7:443" and .ended == "fin" and .ended_by == "client" and .first.frame == 1 and .last.frame == 48 and .bytes_client_to_server == 877 and .bytes_server_to_client == 4555'
+	grep -q "^CLIENT .*SERVER .*ENDED" "$TMP/c.out" || fail "no table header: $(cat "$TMP/c.out")"
+	grep -Eq "^198\.18\.10\.5:50417 +198\.19\.20\.7:443 +1@0\.000 +48@2\.063 .* 877 +4555 +fin \(client\)$" "$TMP/c.out" ||
+		fail "no row: $(cat "$TMP/c.out")"
+	# The firewall's reset, and SYNs into silence.
+	"$NETPROBE" explain "$w/idle_reset_fw.pktmon.pcapng" --connections >"$TMP/r.out" 2>&1 || true
+	grep -q "reset by the path$" "$TMP/r.out" || fail "$(cat "$TMP/r.out")"
+	"$NETPROBE" explain "$w/syn_unanswered.pcap" --connections --json "$TMP/s.json" >/dev/null 2>&1 || true
+	jqe "$TMP/s.json" '[.connections[] | .ended == "timeout" and .ended_by == "client"] == [true, true]'
+	# Not asked for: no table.
+	"$NETPROBE" explain "$w/clean_session.pcap" --json "$TMP/n.json" >"$TMP/n.out" 2>&1 || true
+	jqe "$TMP/n.json" 'has("connections") | not'
+	! grep -q "^CLIENT " "$TMP/n.out" || fail "a table nobody asked for"
+}

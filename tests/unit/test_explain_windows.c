@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "netprobe/explain.h"
 #include "netprobe/finding.h"
 #include "netprobe/report.h"
@@ -49,6 +51,29 @@ static const struct expect cases[] = {
 	/* large send offload: IP total length 0, a segment past the MSS */
 	{"lso.pktmon.pcapng", "explain.clean", 68, 44, 2, 0, {0, 0}},
 	{"lso.pcap", "explain.clean", 22, 0, 0, 0, {0, 0}},
+	/* The same pktmon blocks without packet ids: copies told by their
+	 * bytes from the IP header on, across interfaces, within 1 ms. Same
+	 * verdicts, deciding frames and copies folded as with the ids. */
+	{"idle_reset_fw.noid.pcapng", "idle.reset_by_path", 50, 32, 2, 0, {45, 0}},
+	{"idle_dropped.noid.pcapng", "idle.dropped", 82, 60, 2, 0, {75, 0}},
+	{"server_close_240.noid.pcapng", "idle.closed_by_peer", 36, 17, 2, 0, {29, 0}},
+	{"syn_unanswered.noid.pcapng", "tcp.filtered tcp.filtered", 26, 16, 2, 0, {9, 24}},
+	{"tls_alert.noid.pcapng", "tls.alert", 26, 16, 2, 0, {15, 0}},
+	{"lso.noid.pcapng", "explain.clean", 68, 44, 2, 0, {0, 0}},
+	/* the 802.11 copies are not read, so not compared: counted apart */
+	{"clean_session.noid.pcapng", "explain.clean", 50, 16, 2, 16, {0, 0}},
+	/* a retransmission byte for byte the original (IPv6), 200 ms later on
+	 * the same interfaces: folded with ids or without, it stays one */
+	{"rtx_identical.pktmon.pcapng", "explain.clean", 59, 38, 2, 0, {0, 0}},
+	{"rtx_identical.noid.pcapng", "explain.clean", 59, 38, 2, 0, {0, 0}},
+	{"rtx_identical.pcap", "explain.clean", 19, 0, 0, 0, {0, 0}},
+	/* TLS 1.2 cut at 128 bytes: the server's walk loses the Certificate's
+	 * header; its alert, in a segment of its own, is still read */
+	{"tls12_cut_alert.pktmon.pcapng", "tls.alert", 38, 24, 2, 0, {27, 0}},
+	{"tls12_cut_alert.noid.pcapng", "tls.alert", 38, 24, 2, 0, {27, 0}},
+	{"tls12_cut_alert.pcap", "tls.alert", 12, 0, 0, 0, {9, 0}},
+	{"tls12_cut_reset.pktmon.pcapng", "tcp.reset_by_peer", 29, 18, 2, 0, {27, 0}},
+	{"tls12_cut_reset.pcap", "tcp.reset_by_peer", 9, 0, 0, 0, {9, 0}},
 };
 
 static void one(const struct expect *x)
@@ -98,10 +123,230 @@ static void windows_captures_as_their_plain_twins(void **state)
 		one(&cases[i]);
 }
 
+/* What the application on the Windows end saw, in each finding's summary
+ * and metrics: the Winsock error, and Windows's own schedules named. */
+struct winsock {
+	const char *file;
+	size_t finding;
+	int code;                   /* metrics.winsock_error; -1: no such metric */
+	const char *says;           /* in the summary */
+};
+
+static const struct winsock winsock_cases[] = {
+	{"idle_reset_fw.pktmon.pcapng", 0, 10054, "Winsock error 10054 (WSAECONNRESET"},
+	{"idle_reset_fw.pcap", 0, 10054, "Winsock error 10054 (WSAECONNRESET"},
+	{"idle_reset_fw.netsh.pcapng", 0, 10054, "on the Windows end (the client"},
+	{"idle_dropped.pktmon.pcapng", 0, 10060,
+	 "gave up after 5 retransmissions, doubling from 0.3 s, as Windows does"},
+	{"idle_dropped.pcap", 0, 10060, "Winsock error 10060 (WSAETIMEDOUT)"},
+	{"syn_unanswered.pktmon.pcapng", 0, 10060, "2 SYN retries from 3 s, as older Windows"},
+	{"syn_unanswered.pcap", 1, 10060, "4 SYN retries from 1 s, as newer Windows"},
+	{"syn_unanswered.pcap", 1, 10060, "connect() failed with Winsock error 10060"},
+	{"server_close_240.pktmon.pcapng", 0, 0, "recv() returned 0"},
+	{"tls_alert.pcap", 0, 0, "no Winsock error"},
+	{"../retransmit_windows.pcap", 0, 10060, "as Windows does"},
+	/* captures between Linux hosts (TTL 64): no Windows end */
+	{"../reset_by_peer.pcap", 0, -1, NULL},
+	{"../idle_reset_path.pcap", 0, -1, NULL},
+};
+
+static void winsock_one(const struct winsock *x)
+{
+	struct np_explain_opts o = {0};
+	struct np_explain *e = NULL;
+	struct np_report *r = np_report_new("explain");
+	char errbuf[NP_ERRBUF_SIZE], path[256];
+	const struct np_finding *f;
+	json_t *m;
+
+	snprintf(path, sizeof(path), DIR "%s", x->file);
+	assert_non_null(r);
+	if (np_explain_open(path, &o, &e, errbuf) < 0)
+		fail_msg("%s: %s", x->file, errbuf);
+	assert_int_equal(np_explain_run(e, r), 0);
+	if (r->n_findings <= x->finding)
+		fail_msg("%s: no finding %zu", x->file, x->finding);
+	f = r->findings[x->finding];
+	m = json_object_get(f->metrics, "winsock_error");
+	if (x->code < 0 && m)
+		fail_msg("%s: winsock_error %lld on a capture with no Windows end", x->file,
+			 (long long)json_integer_value(m));
+	if (x->code >= 0 && (!m || json_integer_value(m) != x->code))
+		fail_msg("%s: finding %zu winsock_error %lld, expected %d (%s)", x->file, x->finding,
+			 m ? (long long)json_integer_value(m) : -1LL, x->code, f->summary);
+	if (x->says && !strstr(f->summary, x->says))
+		fail_msg("%s: finding %zu does not say '%s': %s", x->file, x->finding, x->says, f->summary);
+	if (!x->says && strstr(f->summary, "Winsock"))
+		fail_msg("%s: names a Winsock error with no Windows end: %s", x->file, f->summary);
+	np_explain_free(e);
+	np_report_free(r);
+}
+
+static void windows_end_names_the_winsock_error(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(winsock_cases) / sizeof(winsock_cases[0]); i++)
+		winsock_one(&winsock_cases[i]);
+}
+
+/* explain --connections: every connection, with how it ended; the
+ * copies of a pktmon file fold into the same rows as its plain twin. */
+struct conn_case {
+	const char *file;
+	size_t n;                   /* rows */
+	const char *ended, *by;     /* of row 0; by NULL: null in the JSON */
+	int64_t first, last;        /* frames of row 0 */
+	int64_t bytes_cs, bytes_sc;
+	double silence_s;           /* at least */
+};
+
+static const struct conn_case conn_cases[] = {
+	/* a clean session is exactly one connection, however many copies */
+	{"clean_session.pktmon.pcapng", 1, "fin", "client", 1, 48, 877, 4555, 2.0},
+	{"clean_session.pcap", 1, "fin", "client", 1, 16, 877, 4555, 2.0},
+	{"idle_reset_fw.pktmon.pcapng", 1, "reset_by_path", "path", 1, 48, -1, -1, 320.0},
+	{"idle_dropped.pcap", 1, "timeout", "client", 1, 20, -1, 4555, 320.0},
+	{"server_close_240.pktmon.pcapng", 1, "fin", "server", 1, 35, 877, 4555, 240.0},
+	{"syn_unanswered.pktmon.pcapng", 2, "timeout", "client", 1, 9, 0, 0, 6.0},
+	{"lso.pktmon.pcapng", 1, "fin", "client", 1, 66, 6257, 5155, 1.0},
+	/* the retransmission is not taken for a copy: 11 packets and 1497
+	 * bytes from the client, as in the plain pcap (10 and 1187 if it were) */
+	{"rtx_identical.noid.pcapng", 1, "fin", "client", 1, 57, 1497, -1, 1.0},
+	{"rtx_identical.pcap", 1, "fin", "client", 1, 19, 1497, -1, 1.0},
+	{"idle_reset_fw.noid.pcapng", 1, "reset_by_path", "path", 1, 48, -1, -1, 320.0},
+};
+
+static void conn_one(const struct conn_case *x)
+{
+	struct np_explain_opts o = {.connections = 1};
+	struct np_explain *e = NULL;
+	struct np_report *r = np_report_new("explain");
+	char errbuf[NP_ERRBUF_SIZE], path[256];
+	json_t *c, *doc;
+	const char *by;
+
+	snprintf(path, sizeof(path), DIR "%s", x->file);
+	assert_non_null(r);
+	if (np_explain_open(path, &o, &e, errbuf) < 0)
+		fail_msg("%s: %s", x->file, errbuf);
+	assert_int_equal(np_explain_run(e, r), 0);
+	/* the JSON document carries the table */
+	doc = np_report_json(r);
+	assert_non_null(doc);
+	if (json_array_size(json_object_get(doc, "connections")) != x->n)
+		fail_msg("%s: %zu connections, expected %zu", x->file,
+			 json_array_size(json_object_get(doc, "connections")), x->n);
+	c = json_array_get(json_object_get(doc, "connections"), 0);
+	by = json_string_value(json_object_get(c, "ended_by"));
+	if (strcmp(json_string_value(json_object_get(c, "ended")), x->ended) != 0 ||
+	    strcmp(by ? by : "(null)", x->by ? x->by : "(null)") != 0)
+		fail_msg("%s: ended %s by %s, expected %s by %s", x->file,
+			 json_string_value(json_object_get(c, "ended")), by ? by : "(null)", x->ended,
+			 x->by ? x->by : "(null)");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "first"), "frame")), x->first);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "last"), "frame")), x->last);
+	if (x->bytes_cs >= 0)
+		assert_int_equal(json_integer_value(json_object_get(c, "bytes_client_to_server")), x->bytes_cs);
+	if (x->bytes_sc >= 0)
+		assert_int_equal(json_integer_value(json_object_get(c, "bytes_server_to_client")), x->bytes_sc);
+	if (strstr(x->file, "rtx_identical"))
+		assert_int_equal(json_integer_value(json_object_get(c, "packets_client_to_server")), 11);
+	if (json_real_value(json_object_get(c, "longest_silence_s")) < x->silence_s - 0.05)
+		fail_msg("%s: longest silence %.3f s, expected %.1f", x->file,
+			 json_real_value(json_object_get(c, "longest_silence_s")), x->silence_s);
+	/* the Windows host is the client (the README's addresses) */
+	if (strncmp(json_string_value(json_object_get(c, "client")), "198.18.10.5:", 12) != 0 &&
+	    strncmp(json_string_value(json_object_get(c, "client")), "[2001:db8:10::5]:", 17) != 0)
+		fail_msg("%s: client %s", x->file, json_string_value(json_object_get(c, "client")));
+	json_decref(doc);
+	np_explain_free(e);
+	np_report_free(r);
+}
+
+static void connection_table(void **state)
+{
+	struct np_explain_opts o = {0};
+	struct np_explain *e = NULL;
+	struct np_report *r = np_report_new("explain");
+	char errbuf[NP_ERRBUF_SIZE];
+	json_t *doc;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(conn_cases) / sizeof(conn_cases[0]); i++)
+		conn_one(&conn_cases[i]);
+	/* not asked for: no table in the JSON */
+	assert_int_equal(np_explain_open(DIR "clean_session.pcap", &o, &e, errbuf), 0);
+	assert_int_equal(np_explain_run(e, r), 0);
+	doc = np_report_json(r);
+	assert_null(json_object_get(doc, "connections"));
+	json_decref(doc);
+	np_explain_free(e);
+	np_report_free(r);
+	/* bounded: past max_connections rows are counted, not kept */
+	o.connections = 1;
+	o.max_connections = 1;
+	r = np_report_new("explain");
+	assert_int_equal(np_explain_open(DIR "syn_unanswered.pcap", &o, &e, errbuf), 0);
+	assert_int_equal(np_explain_run(e, r), 0);
+	doc = np_report_json(r);
+	assert_int_equal(json_array_size(json_object_get(doc, "connections")), 1);
+	assert_int_equal(json_integer_value(json_object_get(doc, "connections_unlisted")), 1);
+	json_decref(doc);
+	np_explain_free(e);
+	np_report_free(r);
+}
+
+/* A verdict that needed bytes the capture did not keep says so: the
+ * server's reset could have been explained by an alert in the TLS records
+ * the 128-byte snaps lost; the whole-packet twin has no such words. */
+static void needed_bytes_not_kept(void **state)
+{
+	static const struct {
+		const char *file;
+		int cut;
+	} c[] = {
+		{"tls12_cut_reset.pktmon.pcapng", 1},
+		{"tls12_cut_reset.noid.pcapng", 1},
+		{"tls12_cut_reset.pcap", 0},
+		/* the alert was read past the cut: nothing missing */
+		{"tls12_cut_alert.pktmon.pcapng", 0},
+		/* the server's FIN: its later records were found again */
+		{"server_close_240.pktmon.pcapng", 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct np_explain_opts o = {0};
+		struct np_explain *e = NULL;
+		struct np_report *r = np_report_new("explain");
+		char errbuf[NP_ERRBUF_SIZE], path[256];
+		const struct np_finding *f;
+		json_t *m;
+
+		snprintf(path, sizeof(path), DIR "%s", c[i].file);
+		assert_int_equal(np_explain_open(path, &o, &e, errbuf), 0);
+		assert_int_equal(np_explain_run(e, r), 0);
+		f = r->findings[0];
+		m = json_object_get(f->metrics, "needed_bytes_not_kept");
+		if (c[i].cut != (m && json_integer_value(m) == 1) ||
+		    c[i].cut != (strstr(f->summary, "needed bytes not kept") != NULL))
+			fail_msg("%s: %s", c[i].file, f->summary);
+		if (c[i].cut) {
+			assert_int_equal(json_integer_value(json_object_get(f->metrics, "not_kept_frame")), 15);
+			assert_non_null(strstr(f->summary, "kept 74 of the 1460 payload bytes of frame 15"));
+		}
+		np_explain_free(e);
+		np_report_free(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(windows_captures_as_their_plain_twins),
+		cmocka_unit_test(windows_end_names_the_winsock_error),
+		cmocka_unit_test(connection_table),
+		cmocka_unit_test(needed_bytes_not_kept),
 	};
 
 	return cmocka_run_group_tests_name("explain_windows", tests, NULL, NULL);
