@@ -254,8 +254,8 @@ void np_term_note(struct np_term *t, const char *fmt, ...)
  * prerequisite with its status, what is wrong and who must act. */
 static void checklist(struct np_term *t, const struct np_report *r)
 {
-	json_t *doc = r->n_findings ? np_report_json(r) : NULL;
-	const json_t *list = json_object_get(json_object_get(doc, "summary"), "checklist"), *it;
+	json_t *list = r->n_findings ? np_report_checklist(r) : NULL;
+	const json_t *it;
 	char tag[32];
 	size_t i;
 
@@ -268,7 +268,7 @@ static void checklist(struct np_term *t, const struct np_report *r)
 			fprintf(t->out, "%s %s: %s\n", tag, np_doc_str(it, "item"), np_doc_str(it, "line"));
 		}
 	}
-	json_decref(doc);
+	json_decref(list);
 }
 
 /* The checklist, then problems first, each verdict once with its advice,

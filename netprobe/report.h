@@ -72,6 +72,9 @@ int np_report_exit_status(const struct np_report *r);
  * when memory runs out): the HTML and Prometheus writers render it, so one
  * renderer serves a single run and a merge of many. */
 json_t *np_report_json(const struct np_report *r);
+/* Just the checklist the JSON's summary.checklist holds (checklist.h),
+ * without building the whole document. NULL when memory runs out. */
+json_t *np_report_checklist(const struct np_report *r);
 
 /* Writers check every write and the final flush; NP_EIO on failure. */
 int np_report_write_json(const struct np_report *r, FILE *out);
