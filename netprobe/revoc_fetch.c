@@ -17,6 +17,7 @@
 #include "capture.h"
 #include "clock.h"
 #include "loop.h"
+#include "proxy_auth.h"
 #include "resolve.h"
 #include "run.h"
 #include "target.h"
@@ -55,7 +56,16 @@ struct entry {
 	struct np_rfetch_answer ans;
 	unsigned char *body;            /* the decoded body, when ok */
 	struct np_rfetch_wait *waiters;
+	/* A proxy that answers 407: its exchange (proxy_auth.h), as the
+	 * handshake's CONNECT has it, each leg on a new connection. */
+	struct np_pauth *pauth;
+	int legs;
+	const char *content_type;
+	struct sockaddr_storage dst;
 };
+
+/* Legs of one proxy exchange at most (Negotiate takes one, Basic one). */
+#define AUTH_LEGS_MAX 3
 
 struct np_rfetch {
 	struct np_run *run;
@@ -184,6 +194,68 @@ static double timeout_s(const struct entry *e)
 	return (double)np_run_opts(e->rf->run)->timeout_us / 1e6;
 }
 
+static void start_connect(struct entry *e, const struct sockaddr *sa);
+static int make_request(struct entry *e, const char *content_type, const char *authz);
+
+/* A 407: answer the proxy's challenges with the same credentials the
+ * handshake's CONNECT uses (Negotiate through GSSAPI, Basic), on a new
+ * connection, as Windows would fetch a CRL through the proxy with its
+ * default credentials. Returns 1 when the exchange goes on or has failed
+ * (e failed with the reason), 0 to report the 407 as it is. NTLM is not
+ * offered here: its legs must share one connection and these requests
+ * close theirs. */
+static int proxy_auth(struct entry *e, const struct np_http_head *h)
+{
+	struct np_pauth_challenges *c = calloc(1, sizeof(*c));
+	char *val = malloc(NP_PAUTH_TOKEN_MAX * 4);
+	int k;
+
+	if (!c || !val || e->legs >= AUTH_LEGS_MAX) {
+		free(c);
+		free(val);
+		return 0;
+	}
+	np_pauth_reset(c);
+	if (np_pauth_parse_head((const char *)e->in, h->length, c) < 0) {
+		fail(e, "proxy 407 with a malformed challenge: %s", c->why ? c->why : "?");
+		goto done;
+	}
+	/* NTLM's legs must share one connection, and these requests close
+	 * theirs: it is left out, and said so when it was all there was. */
+	if ((c->offered & NP_PAUTH_NTLM) && !(c->offered & ~(unsigned)NP_PAUTH_NTLM)) {
+		fail(e, "proxy 407 (%s): a revocation fetch cannot keep its connection for NTLM's legs", c->names);
+		goto done;
+	}
+	c->offered &= ~(unsigned)NP_PAUTH_NTLM;
+	if (!e->pauth) {
+		e->pauth = np_pauth_new(e->proxy.host, e->proxy.user, e->proxy.pass);
+		if (!e->pauth) {
+			fail(e, "out of memory");
+			goto done;
+		}
+	}
+	k = np_pauth_step(e->pauth, c, val, NP_PAUTH_TOKEN_MAX * 4);
+	if (k != NP_PAUTH_SEND) {
+		fail(e, "proxy 407 (%s): %s", c->names, np_pauth_why(e->pauth));
+		goto done;
+	}
+	e->legs++;
+	if (make_request(e, e->content_type, val) < 0) {
+		fail(e, "out of memory");
+		goto done;
+	}
+	np_watch_del(e->w);
+	e->w = NULL;
+	close(e->fd);
+	e->fd = -1;
+	e->in_len = 0;
+	start_connect(e, (const struct sockaddr *)&e->dst);
+done:
+	free(c);
+	free(val);
+	return 1;
+}
+
 /* The whole answer is in (the peer closed, or Content-Length reached):
  * judge it. */
 static void judge(struct entry *e, int closed)
@@ -202,6 +274,8 @@ static void judge(struct entry *e, int closed)
 		return;
 	}
 	if (r == 0)
+		return;
+	if (h.status == 407 && !e->proxy.none && proxy_auth(e, &h))
 		return;
 	if (h.status != 200) {
 		if (!e->proxy.none && (h.status == 403 || h.status == 407))
@@ -342,6 +416,7 @@ static void start_connect(struct entry *e, const struct sockaddr *sa)
 
 	memcpy(&dst, sa, np_addr_len(sa));
 	np_addr_set_port((struct sockaddr *)&dst, port);
+	e->dst = dst;
 	np_addr_str((struct sockaddr *)&dst, addr, sizeof(addr));
 	snprintf(e->conn_to, sizeof(e->conn_to), dst.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr, port);
 	e->stage = S_CONNECT;
@@ -377,31 +452,39 @@ static void on_resolved(const struct np_resolve_result *res, void *arg)
 	start_connect(e, (const struct sockaddr *)&res->addrs[0]);
 }
 
-static int make_request(struct entry *e, const char *content_type)
+/* The request; authz the Proxy-Authorization value ("" none, NULL: Basic
+ * from the proxy URL's user, sent at once as the handshake's CONNECT
+ * does). */
+static int make_request(struct entry *e, const char *content_type, const char *authz)
 {
-	char b64[400] = "", host[NP_HOST_MAX + 16];
-	size_t cap = 2048 + strlen(e->url) + e->blen;
+	char basic[400] = "", host[NP_HOST_MAX + 16];
+	size_t cap;
 	int n;
 
+	if (!authz && e->proxy.user[0]) {
+		char cred[260], b64[340];
+		int m = snprintf(cred, sizeof(cred), "%s:%s", e->proxy.user, e->proxy.pass);
+
+		np_tls_base64(cred, (size_t)(m > 0 ? m : 0), b64, sizeof(b64));
+		np_capture_add_secret(np_run_capture(e->rf->run), b64);
+		snprintf(basic, sizeof(basic), "Basic %s", b64);
+	}
+	if (!authz)
+		authz = basic;
+	cap = 2048 + strlen(e->url) + e->blen + strlen(authz);
+	free(e->out);
 	e->out = malloc(cap);
 	if (!e->out)
 		return -1;
 	snprintf(host, sizeof(host), strchr(e->t.host, ':') ? "[%s]" : "%s", e->t.host);
 	if (e->t.port != 80)
 		snprintf(host + strlen(host), sizeof(host) - strlen(host), ":%u", e->t.port);
-	if (e->proxy.user[0]) {
-		char cred[260];
-		int m = snprintf(cred, sizeof(cred), "%s:%s", e->proxy.user, e->proxy.pass);
-
-		np_tls_base64(cred, (size_t)(m > 0 ? m : 0), b64, sizeof(b64));
-		np_capture_add_secret(np_run_capture(e->rf->run), b64);
-	}
 	/* Through a proxy the absolute form (RFC 9112 3.2.2), as for the
 	 * plain-HTTP targets: proxies refuse CONNECT to port 80. */
 	n = snprintf(e->out, cap, "%s %s%s%s HTTP/1.1\r\nHost: %s\r\n%s%s%sUser-Agent: netprobe/%s\r\n"
 		     "Accept: */*\r\nConnection: close\r\n", e->req_body ? "POST" : "GET",
 		     e->proxy.none ? "" : "http://", e->proxy.none ? "" : host, e->t.path[0] ? e->t.path : "/",
-		     host, b64[0] ? "Proxy-Authorization: Basic " : "", b64, b64[0] ? "\r\n" : "", NP_VERSION);
+		     host, authz[0] ? "Proxy-Authorization: " : "", authz, authz[0] ? "\r\n" : "", NP_VERSION);
 	if (n > 0 && e->req_body)
 		n += snprintf(e->out + n, cap - (size_t)n, "Content-Type: %s\r\nContent-Length: %zu\r\n",
 			      content_type ? content_type : "application/octet-stream", e->blen);
@@ -412,6 +495,7 @@ static int make_request(struct entry *e, const char *content_type)
 	if (e->req_body)
 		memcpy(e->out + n, e->req_body, e->blen);
 	e->out_len = (size_t)n + e->blen;
+	e->out_off = 0;
 	return 0;
 }
 
@@ -431,7 +515,8 @@ static void start(struct entry *e, const char *content_type)
 		finish(e);
 		return;
 	}
-	if (make_request(e, content_type) < 0) {
+	e->content_type = content_type;
+	if (make_request(e, content_type, NULL) < 0) {
 		snprintf(e->ans.reason, sizeof(e->ans.reason), "out of memory");
 		finish(e);
 		return;
@@ -538,6 +623,7 @@ void np_rfetch_free(struct np_rfetch *rf)
 		free(e->out);
 		free(e->in);
 		free(e->body);
+		np_pauth_free(e->pauth);
 		free(e);
 	}
 	free(rf);

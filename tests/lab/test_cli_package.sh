@@ -125,8 +125,12 @@ test_cli_help_explains_verdict_codes() {
 		echo "$out" | head -1 | grep -qE "^$code \((pass|warn|fail|error|skip)\): ." ||
 			fail "netprobe help $code: $out"
 	done
-	"$NETPROBE" help tls.intercepted | grep -q 'exempt these endpoints' || fail "no advice for tls.intercepted"
-	usage_error help tls.nosuch | grep -q "unknown command or verdict code 'tls.nosuch'"
+	# (captured first: grep -q stops reading at its match, and with
+	# pipefail the writer's SIGPIPE would fail the check at random)
+	out=$("$NETPROBE" help tls.intercepted)
+	grep -q 'exempt these endpoints' <<<"$out" || fail "no advice for tls.intercepted"
+	out=$(usage_error help tls.nosuch)
+	grep -q "unknown command or verdict code 'tls.nosuch'" <<<"$out" || fail "help tls.nosuch: $out"
 }
 
 # complete_line WORD...: what the completion offers for the last word.

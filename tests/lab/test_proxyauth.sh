@@ -289,3 +289,26 @@ NFT
 	pa_tls okkdc "$AUTH_KRB5_CONFIG" nokdc "$PROXY_KRB"
 	jqe "$TMP/okkdc.json" '.findings[0].verdict == "tls.ok"'
 }
+
+# Revocation through the Kerberos proxy: the CRLs the chain names are
+# fetched through the same proxy with the same ticket as the handshake's
+# CONNECT (Windows fetches them with its default credentials), not
+# reported unreachable on the proxy's 407. The PKI of fixtures/lab/pki.sh,
+# in a directory of its own, stopped by pid at the end.
+test_proxyauth_revocation_through_negotiate() {
+	local d=$TMP/revoc-krb log="$NP_LAB/auth/squid-krb/access.log"
+	mkdir -p "$d"
+	# shellcheck disable=SC2064
+	trap "revoc_down '$d'" EXIT
+	revoc_up "$d" || fail "the revocation lab did not come up"
+	pa_kinit "$AUTH_KRB5_CONFIG" rkrb
+	pa_np rkrb "$AUTH_KRB5_CONFIG" rkrb tls --ca "$d/root.pem" --revocation on --timeout 3 -4 198.19.4.140 \
+		--proxy "$PROXY_KRB"
+	jq -e '.findings | length == 1 and .[0].verdict == "tls.ok" and
+		.[0].metrics.proxy_auth_scheme == "Negotiate" and
+		(.[0].metrics.revocation | any(.source == "crl" and .status == "good" and (.url | test("^http://198.19.4.141/crl/"))))' \
+		"$TMP/rkrb.json" >/dev/null ||
+		fail "not tls.ok with a CRL through the proxy: $(jq -c '.findings[] | {verdict, summary, r: .metrics.revocation}' "$TMP/rkrb.json")"
+	grep -q "GET http://198.19.4.141/crl/.*alice@LAB.EXAMPLE" "$log" ||
+		fail "squid did not log alice's CRL request: $(grep crl "$log" | tail -3)"
+}
