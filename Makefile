@@ -105,7 +105,7 @@ lab-test: $(BIN)
 	@NETPROBE=$(abspath $(BIN)) NP_SANITIZE=$(SANITIZE) tests/lab/run.sh
 
 test: deps
-	@$(MAKE) --no-print-directory $(BIN) $(UNIT_BIN)
+	@$(MAKE) --no-print-directory -j$$(nproc) $(BIN) $(UNIT_BIN)
 	@tests/run-unit.sh $(UNIT_BIN)
 	@NETPROBE=$(abspath $(BIN)) NP_SANITIZE=$(SANITIZE) tests/lab/run.sh
 
