@@ -261,4 +261,10 @@ int np_explain_conns_report(struct np_explain *e, struct np_report *r);
  * (explain.partial says which, after the other findings). */
 int np_explain_partial(const struct np_explain *e);
 
+/* explain.c, for explain_file.c: a record whose time cannot be held (it
+ * takes its number, nothing else of it is used); a dissected packet whose
+ * number and time np_explain_skip() has already counted. */
+void np_explain_bad_time(struct np_explain *e);
+int np_explain_packet(struct np_explain *e, const struct np_packet *p, const uint8_t *data, uint32_t wirelen);
+
 #endif

@@ -642,40 +642,6 @@ int np_tls_pac_fallback(struct attempt *a, const char *why)
 	return 1;
 }
 
-/* --- cross-path ---------------------------------------------------------------- */
-
-/* The same endpoint's issuer or trust anchor differs between the direct
- * and a proxied path: something on the proxied path re-signs TLS. Leaf
- * certificates are not compared (they vary across CDN edges). */
-static void compare_paths(void *arg)
-{
-	struct tls_state *st = arg;
-
-	for (size_t i = 0; i < st->n_results; i++) {
-		const struct path_result *d = &st->results[i];
-
-		if (d->proxied)
-			continue;
-		for (size_t k = 0; k < st->n_results; k++) {
-			const struct path_result *p = &st->results[k];
-			struct np_finding *f;
-
-			if (!p->proxied || p->target != d->target ||
-			    (strcmp(p->issuer, d->issuer) == 0 && strcmp(p->anchor, d->anchor) == 0))
-				continue;
-			f = np_finding_new("tls", p->target, "", "tls.intercepted");
-			if (!f)
-				continue;
-			np_finding_metric_str(f, "path", p->path);
-			np_finding_metric_str(f, "issuer", p->issuer);
-			np_finding_metric_str(f, "issuer_direct", d->issuer);
-			np_finding_summary(f, "through %s the certificate comes from '%.150s', directly from "
-					   "'%.150s': the proxy inspects TLS", p->path, p->issuer, d->issuer);
-			np_run_finding(st->run, f);
-		}
-	}
-}
-
 /* --- the plan ----------------------------------------------------------------- */
 
 static void state_free(void *arg)
@@ -795,7 +761,7 @@ static void on_run_idle(void *arg)
 	struct tls_state *st = arg;
 
 	if (st->outstanding == 0 && !np_run_ending(st->run)) {
-		compare_paths(st);
+		np_tls_compare_paths(st);
 		st->outstanding = (size_t)-1;   /* once */
 	}
 }

@@ -148,6 +148,9 @@ void np_tls_attempt_input(struct attempt *a, struct conn *c, struct np_tls_input
 			  const struct np_flow_pkt **pkts, size_t max);
 void np_tls_emit(struct attempt *a);
 void np_tls_attempt_finish(struct attempt *a);
+/* Once every path has ended: tls.intercepted where a proxied path's issuer
+ * or anchor differs from the direct one's. */
+void np_tls_compare_paths(struct tls_state *st);
 
 /* probe_tls.c's connection steps, for probe_tls_auth.c */
 void np_tls_phase(struct attempt *a, enum phase p);

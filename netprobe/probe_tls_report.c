@@ -418,3 +418,35 @@ void np_tls_emit(struct attempt *a)
 	if (c->tls_done)
 		np_tls_record_path(a, &c->facts);
 }
+
+/* --- cross-path ---------------------------------------------------------------- */
+
+/* The same endpoint's issuer or trust anchor differs between the direct
+ * and a proxied path: something on the proxied path re-signs TLS. Leaf
+ * certificates are not compared (they vary across CDN edges). */
+void np_tls_compare_paths(struct tls_state *st)
+{
+	for (size_t i = 0; i < st->n_results; i++) {
+		const struct path_result *d = &st->results[i];
+
+		if (d->proxied)
+			continue;
+		for (size_t k = 0; k < st->n_results; k++) {
+			const struct path_result *p = &st->results[k];
+			struct np_finding *f;
+
+			if (!p->proxied || p->target != d->target ||
+			    (strcmp(p->issuer, d->issuer) == 0 && strcmp(p->anchor, d->anchor) == 0))
+				continue;
+			f = np_finding_new("tls", p->target, "", "tls.intercepted");
+			if (!f)
+				continue;
+			np_finding_metric_str(f, "path", p->path);
+			np_finding_metric_str(f, "issuer", p->issuer);
+			np_finding_metric_str(f, "issuer_direct", d->issuer);
+			np_finding_summary(f, "through %s the certificate comes from '%.150s', directly from "
+					   "'%.150s': the proxy inspects TLS", p->path, p->issuer, d->issuer);
+			np_run_finding(st->run, f);
+		}
+	}
+}

@@ -42,30 +42,9 @@ pki=$NP_LAB/pki
 BASE=$AUTH_BENCH_PORT_LO
 [ $((AUTH_BENCH_PORT_HI - BASE + 1)) -ge "$N" ] || { echo "bench_proxyauth: the lab allows too few ports" >&2; exit 3; }
 
-# A second nginx in srv for the bench alone: 300 TLS ports on tls.lab's address.
-{
-	echo "daemon off; master_process on; worker_processes 2; pid $work/nginx.pid;"
-	echo "error_log $work/error.log; events { worker_connections 2048; }"
-	echo "http { access_log off; client_body_temp_path $work/cb; proxy_temp_path $work/px;"
-	echo "  fastcgi_temp_path $work/fc; uwsgi_temp_path $work/uw; scgi_temp_path $work/sc;"
-	echo "  ssl_certificate $pki/$TLS_GOOD_NAME.chain.pem; ssl_certificate_key $pki/leaf.key;"
-	echo "  server {"
-	for p in $(seq "$BASE" $((BASE + N - 1))); do echo "    listen $TLS_GOOD4:$p ssl;"; done
-	echo "    location / { return 200 \"ok\\n\"; } } }"
-} >"$work/nginx.conf"
-ip netns exec "$NS_SRV" nginx -c "$work/nginx.conf" >/dev/null 2>&1 </dev/null &
-ngx_pid=$!
-for _ in $(seq 1 200); do
-	[ "$(ip netns exec "$NS_SRV" ss -ltnH "sport >= :$BASE and sport < :$((BASE + N))" | wc -l)" -ge "$N" ] && break
-	sleep 0.05
-done
-
-: >"$work/targets"
-: >"$work/urls"
-for p in $(seq "$BASE" $((BASE + N - 1))); do
-	echo "$TLS_GOOD_NAME:$p" >>"$work/targets"
-	echo "https://$TLS_GOOD_NAME:$p/" >>"$work/urls"
-done
+# shellcheck source=tls_ports.sh
+. "$here/tls_ports.sh"
+bench_tls_ports "$work" "$pki" "$BASE" "$N"
 mapfile -t urls <"$work/urls"
 
 # one ticket for both clients
