@@ -206,6 +206,20 @@ int np_cmd_prun_plan(struct np_cmd_ctx *ctx, struct np_run *run, void *prun);
  * (why says what) / NP_ENOMEM. */
 int np_cmd_prun_plan_one(struct np_cmd_prun *r, struct np_run *run, const char *module, const char *target,
 			 char *why, size_t len);
+/* A watch's idle rungs, each asked on its own and again as it ends (an
+ * idle track): after np_cmd_prun_idle_apart, np_cmd_prun_plan leaves the
+ * idle checks out; tracks are numbered 0 .. the count returned - 1, one
+ * per idle check, target and rung. */
+size_t np_cmd_prun_idle_apart(struct np_cmd_prun *r);
+struct np_cmd_idle_track {
+	size_t check;                   /* its index in the profile */
+	const char *target;             /* as findings show it */
+	unsigned idle_s;
+};
+void np_cmd_prun_idle_track(const struct np_cmd_prun *r, size_t i, struct np_cmd_idle_track *t);
+/* Submit track i's rung (every path, every connection) to run: rung
+ * findings only, no overall one. 0, or NP_EINVAL/NP_ENOMEM with why. */
+int np_cmd_prun_plan_rung(struct np_cmd_prun *r, struct np_run *run, size_t i, char *why, size_t len);
 const char *np_cmd_prun_name(const struct np_cmd_prun *r);
 void np_cmd_prun_free(struct np_cmd_prun *r);
 

@@ -511,7 +511,7 @@ int np_cmd_prun_plan(struct np_cmd_ctx *ctx, struct np_run *run, void *arg)
 	for (size_t i = 0; i < r->n_checks; i++) {
 		struct rcheck *c = &r->checks[i];
 
-		if (!c->selected)
+		if (!c->selected || (r->idle_apart && c->pc->kind == NP_CHECK_IDLE && c->pc->skip == NP_SKIP_NONE))
 			continue;
 		/* The checklist lists the prerequisites in the profile's order,
 		 * whatever order their findings come in. */

@@ -185,7 +185,7 @@ static uint32_t random32(void)
 	return r;
 }
 
-static int log_line(struct watch *w, json_t *obj)
+int np_cmd_watch_log_line(struct watch *w, json_t *obj)
 {
 	char errbuf[NP_ERRBUF_SIZE];
 	int err = obj ? np_watch_log_append(&w->log, obj, errbuf) : NP_ENOMEM;
@@ -200,15 +200,14 @@ static int log_line(struct watch *w, json_t *obj)
 	return err;
 }
 
-/* The cycle's packets as evidence/NAME, written as NAME.tmp, fsync'ed,
- * then renamed: the ring never holds half a file. */
-static int save_evidence(struct watch *w, uint64_t cycle, char *name, size_t len)
+/* A round's packets as evidence/NAME, written as NAME.tmp, fsync'ed, then
+ * renamed: the ring never holds half a file. */
+static int save_evidence(struct watch *w, struct np_capture *cap, const char *name)
 {
 	char tmp[96], errbuf[NP_ERRBUF_SIZE];
 	int fd, fd2 = -1, err;
 	FILE *f;
 
-	np_watch_evidence_name(cycle, name, len);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
 	fd = openat(w->evfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd >= 0)
@@ -221,7 +220,7 @@ static int save_evidence(struct watch *w, uint64_t cycle, char *name, size_t len
 		err = NP_ESYS;
 		goto out;
 	}
-	err = np_capture_save(w->cap, f, errbuf);  /* closes f */
+	err = np_capture_save(cap, f, errbuf);  /* closes f */
 	if (err < 0) {
 		np_cmd_error(w->ctx, "--state-dir %s: %s/%s: %s", w->dir, NP_WATCH_EVIDENCE_DIR, name, errbuf);
 		goto out;
@@ -239,18 +238,23 @@ out:
 }
 
 /* One line on stderr per change (journald keeps it as one entry). */
-static void say_change(struct watch *w, uint64_t cycle, const json_t *c)
+static void say_change(const json_t *head, const json_t *c)
 {
 	const json_t *prev = json_object_get(c, "previous");
 	const char *addr = json_string_value(json_object_get(c, "address"));
+	char what[64];
 
-	fprintf(stderr, "netprobe watch: cycle %llu: %s %s%s%s%s: %s -> %s (%s): %s\n", (unsigned long long)cycle,
+	if (json_object_get(head, "cycle"))
+		snprintf(what, sizeof(what), "cycle %lld", (long long)json_integer_value(json_object_get(head, "cycle")));
+	else
+		snprintf(what, sizeof(what), "idle %llds rung",
+			 (long long)json_integer_value(json_object_get(head, "idle_s")));
+	fprintf(stderr, "netprobe watch: %s: %s %s%s%s%s: %s -> %s (%s): %s\n", what,
 		json_string_value(json_object_get(c, "check")), json_string_value(json_object_get(c, "target")),
 		addr && *addr ? " (" : "", addr && *addr ? addr : "", addr && *addr ? ")" : "",
 		json_is_object(prev) ? json_string_value(json_object_get(prev, "status")) : "new",
 		json_string_value(json_object_get(c, "status")), json_string_value(json_object_get(c, "verdict")),
 		json_string_value(json_object_get(c, "summary")));
-	(void)w;
 }
 
 static json_t *counts_of(const struct np_watch_cycle *c)
@@ -262,46 +266,72 @@ static json_t *counts_of(const struct np_watch_cycle *c)
 	return o;
 }
 
-/* What the cycle found, against what the log knew: change lines, the
- * evidence when something failed or changed, the heartbeat, fsync. */
-static int record(struct watch *w, uint64_t cycle, struct np_report *report, int64_t started_wall,
-		  int64_t duration_us)
+int np_cmd_watch_record(struct watch *w, json_t *head, struct np_report *report, struct np_capture *cap,
+			int64_t started_wall, int64_t duration_us)
 {
 	struct np_watch_cycle c;
 	char name[64] = "", path[96], when[40], errbuf[NP_ERRBUF_SIZE];
 	const char *ev = NULL;
+	json_t *cycle = json_object_get(head, "cycle"), *ch, *line, *keys = NULL;
 	size_t i;
-	json_t *ch;
 	int err;
 
-	err = np_watch_evaluate(&w->state, report, &c);
+	err = head ? np_watch_evaluate(&w->state, report, &c) : NP_ENOMEM;
 	if (err < 0) {
 		np_cmd_error(w->ctx, "out of memory");
+		json_decref(head);
 		return 3;
 	}
-	if (w->cap && !c.interrupted && (c.failed || c.changed) && save_evidence(w, cycle, name, sizeof(name)) == 0) {
+	/* A cycle's file by its number; a rung's by the log line that
+	 * starts its record (numbers that go on across restarts). */
+	if (cycle)
+		np_watch_evidence_name("cycle", (uint64_t)json_integer_value(cycle), name, sizeof(name));
+	else
+		np_watch_evidence_name("idle", w->log.next_seq, name, sizeof(name));
+	if (cap && !c.interrupted && (c.failed || c.changed) && save_evidence(w, cap, name) == 0) {
 		snprintf(path, sizeof(path), "%s/%s", NP_WATCH_EVIDENCE_DIR, name);
 		ev = path;
 	}
 	if (!c.interrupted)
-		np_cmd_watch_note_cycle(w, report);
+		np_cmd_watch_note_findings(w, report, cycle != NULL);
 	json_array_foreach(c.changes, i, ch) {
-		json_t *line = json_pack("{s:s, s:I}", "event", "change", "cycle", (json_int_t)cycle);
-
+		line = json_copy(head);
 		if (line) {
+			json_object_set_new(line, "event", json_string("change"));
 			json_object_update(line, ch);
 			json_object_set_new(line, "evidence", ev ? json_string(ev) : json_null());
 		}
-		log_line(w, line);
+		np_cmd_watch_log_line(w, line);
 		if (!w->ctx->quiet || json_is_object(json_object_get(ch, "previous")))
-			say_change(w, cycle, ch);
+			say_change(head, ch);
 	}
+	/* A rung's line lists its findings' keys: the report counts each
+	 * asking of a rung from them, whatever the cycles do. */
+	if (!cycle && !c.interrupted && (keys = json_array()) != NULL)
+		for (size_t k = 0; k < report->n_findings; k++) {
+			char key[1024];
+
+			np_watch_finding_key(report->findings[k], key, sizeof(key));
+			json_array_append_new(keys, json_string(key));
+		}
 	np_watch_time_str(started_wall, when, sizeof(when));
-	log_line(w, json_pack("{s:s, s:I, s:s, s:I, s:I, s:o, s:I, s:b, s:b, s:b, s:o}", "event", "cycle", "cycle",
-			      (json_int_t)cycle, "started", when, "duration_ms", (json_int_t)(duration_us / 1000),
-			      "findings", (json_int_t)c.n_findings, "counts", counts_of(&c), "changes",
-			      (json_int_t)json_array_size(c.changes), "failed", c.failed, "changed", c.changed,
-			      "interrupted", c.interrupted, "evidence", ev ? json_string(ev) : json_null()));
+	line = json_copy(head);
+	if (line && json_object_update_new(line, json_pack("{s:s, s:I, s:I, s:o, s:I, s:b, s:b, s:b, s:o}", "started",
+				when, "duration_ms", (json_int_t)(duration_us / 1000), "findings",
+				(json_int_t)c.n_findings, "counts", counts_of(&c), "changes",
+				(json_int_t)json_array_size(c.changes), "failed", c.failed, "changed", c.changed,
+				"interrupted", c.interrupted, "evidence", ev ? json_string(ev) : json_null())) < 0) {
+		json_decref(line);
+		line = NULL;
+	}
+	if (line) {
+		if (keys)
+			json_object_set_new(line, "keys", keys);
+		keys = NULL;
+	}
+	json_decref(keys);
+	json_decref(head);
+	np_cmd_watch_log_line(w, line);
 	if (np_watch_log_sync(&w->log, errbuf) < 0)
 		np_cmd_error(w->ctx, "--state-dir %s: %s", w->dir, errbuf);
 	if (ev && np_watch_evidence_prune(w->evfd, w->keep, errbuf) < 0)
@@ -348,7 +378,8 @@ static int cycle_once(struct watch *w, uint64_t cycle, int64_t end_us)
 		w->signo = report->signal;
 	if (w->cap)
 		np_cmd_capture_finish(w->cap, report, run);
-	rc = record(w, cycle, report, wall0, np_now_us() - t0);
+	rc = np_cmd_watch_record(w, json_pack("{s:s, s:I}", "event", "cycle", "cycle", (json_int_t)cycle), report,
+				 w->cap, wall0, np_now_us() - t0);
 out:
 	np_run_free(run);
 	np_report_free(report);
@@ -363,7 +394,7 @@ out:
 
 static int watch_loop(struct watch *w)
 {
-	int64_t t0 = np_now_us(), end_us = w->for_us ? t0 + w->for_us : 0, next = t0;
+	int64_t t0 = np_now_us(), end_us = w->end_us, next = t0;
 	uint64_t slot = 0, cycle = w->log.last_cycle;
 	const char *reason = "for";
 	int rc = 0;
@@ -377,15 +408,22 @@ static int watch_loop(struct watch *w)
 			break;
 		rc = cycle_once(w, ++cycle, end_us);
 		w->cycles++;
+		/* The cycle's run took the signals; they are the watch's again
+		 * (the rungs go on while it waits). */
+		if (np_loop_signals(w->loop, on_signal, w) < 0 && !rc) {
+			np_cmd_error(w->ctx, "event loop failed: %s", strerror(errno));
+			rc = 3;
+		}
 		if (rc || w->signo)
 			break;
 		next = np_watch_next_start(t0, w->every_us, &slot, np_now_us(), random32());
 	}
+	np_cmd_watch_tracks_stop(w);
 	if (w->signo)
 		reason = w->signo == SIGTERM ? "SIGTERM" : "SIGINT";
 	else if (rc)
 		reason = "error";
-	log_line(w, json_pack("{s:s, s:s, s:I}", "event", "stop", "reason", reason, "cycles", (json_int_t)w->cycles));
+	np_cmd_watch_log_line(w, json_pack("{s:s, s:s, s:I}", "event", "stop", "reason", reason, "cycles", (json_int_t)w->cycles));
 	{
 		char errbuf[NP_ERRBUF_SIZE];
 
@@ -423,7 +461,7 @@ static int start_line(struct watch *w)
 
 	if (o && !w->cap)
 		json_object_set_new(o, "capture", json_string(w->note));
-	if (log_line(w, o) < 0 || np_watch_log_sync(&w->log, errbuf) < 0)
+	if (np_cmd_watch_log_line(w, o) < 0 || np_watch_log_sync(&w->log, errbuf) < 0)
 		return 3;
 	if (!w->ctx->quiet)
 		fprintf(stderr, "netprobe watch: %s every %gs, log %s/%s%s%s\n", np_cmd_prun_name(w->prun),
@@ -583,6 +621,9 @@ static int watch_exec(struct np_cmd_ctx *ctx)
 			goto out;
 		}
 	}
+	rc = np_cmd_watch_tracks_open(&w);
+	if (rc)
+		goto out;
 	rc = 3;
 	if (np_priv_drop(ctx->user, errbuf) < 0) {
 		np_cmd_error(ctx, "%s", errbuf);
@@ -597,9 +638,12 @@ static int watch_exec(struct np_cmd_ctx *ctx)
 	rc = start_line(&w);
 	if (rc)
 		goto out;
+	w.end_us = w.for_us ? np_now_us() + w.for_us : 0;
+	np_cmd_watch_tracks_start(&w);
 	rc = watch_loop(&w);
 out:
 	np_cmd_watch_probes_stop(&w);
+	np_cmd_watch_tracks_free(&w);
 	np_http_free(w.http);
 	json_decref(w.latest);
 	json_decref(w.failures);
@@ -629,6 +673,8 @@ const struct np_cmd_entry np_cmd_watch_entry = {
 	"and evidence/cycle-N.pcapng, the packets of the cycles where something failed or changed,\n"
 	"at most --keep-evidence bytes (oldest dropped first). The log is fsync'ed at every cycle's\n"
 	"end; after a crash the next start drops a torn last line and numbering continues.\n"
+	"An idle check's rungs run apart from the cycles: each is asked again as soon as it ends\n"
+	"(a rung line each, evidence/idle-N.pcapng when one failed or changed).\n"
 	"Each change is also one line on stderr. --listen serves /metrics (the last cycle, as --prom\n"
 	"writes it, and failure counters since start) and /probe?module=CHECK&target=T, which runs\n"
 	"one check of the profile at once, as blackbox_exporter's /probe does.\n"

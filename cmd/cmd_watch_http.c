@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "watch_int.h"
+#include "../netprobe/capture.h"
 #include "../netprobe/clock.h"
 #include "../netprobe/report_prom.h"
 #include "../netprobe/watch_http.h"
@@ -19,7 +20,6 @@
 #define PROM_TYPE "text/plain; version=0.0.4; charset=utf-8"
 /* Probes on demand at once: a scraper retrying in a loop cannot pile up
  * runs on the watch. */
-#define MAX_PROBES 8
 /* Without X-Prometheus-Scrape-Timeout-Seconds, Prometheus' own default. */
 #define DEFAULT_SCRAPE_S 10.0
 
@@ -28,6 +28,7 @@ struct watch_probe {
 	struct np_http_req *req;
 	struct np_run *run;
 	struct np_report *report;
+	struct np_capture *cap;         /* its session of the watch's capture */
 	int64_t t0;
 	struct watch_probe *prev, *next;
 };
@@ -88,7 +89,7 @@ bad:
 	return 2;
 }
 
-void np_cmd_watch_note_cycle(struct watch *w, const struct np_report *r)
+void np_cmd_watch_note_findings(struct watch *w, const struct np_report *r, int whole_cycle)
 {
 	if (!w->http)
 		return;
@@ -104,6 +105,8 @@ void np_cmd_watch_note_cycle(struct watch *w, const struct np_report *r)
 		json_object_set_new(w->failures, key,
 				    json_integer(json_integer_value(json_object_get(w->failures, key)) + 1));
 	}
+	if (!whole_cycle)
+		return;
 	json_decref(w->latest);
 	w->latest = np_report_json(r);
 }
@@ -134,6 +137,7 @@ static void metrics(struct watch *w, struct np_http_req *req)
 	fprintf(f, "# HELP netprobe_watch_cycles_total Cycles this watch has run.\n"
 		   "# TYPE netprobe_watch_cycles_total counter\nnetprobe_watch_cycles_total %llu\n",
 		(unsigned long long)w->cycles);
+	np_cmd_watch_tracks_metrics(w, f);
 	fprintf(f, "# HELP netprobe_watch_failures_total Findings that failed or could not run since the watch "
 		   "started, by check and verdict.\n# TYPE netprobe_watch_failures_total counter\n");
 	json_object_foreach(w->failures, key, v) {
@@ -171,6 +175,7 @@ static void probe_free(struct watch_probe *p)
 {
 	np_run_free(p->run);
 	np_report_free(p->report);
+	np_capture_free(p->cap);
 	free(p);
 }
 
@@ -181,14 +186,20 @@ static void probe_done(struct np_run *run, void *arg)
 {
 	struct watch_probe *p = arg;
 	const struct np_report *r = p->report;
-	const struct np_finding *shown = r->n_findings ? r->findings[0] : NULL;
-	json_t *doc = np_report_json(r);
+	const struct np_finding *shown;
+	json_t *doc;
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int success = r->n_findings > 0;
+	FILE *f;
+	int success;
 
-	(void)run;
+	/* Evidence frames and the capture's figures, as a run's. */
+	if (p->cap)
+		np_cmd_capture_finish(p->cap, p->report, run);
+	shown = r->n_findings ? r->findings[0] : NULL;
+	doc = np_report_json(r);
+	f = open_memstream(&buf, &len);
+	success = r->n_findings > 0;
 	for (size_t i = 0; i < r->n_findings; i++) {
 		if (r->findings[i]->status == NP_FAIL || r->findings[i]->status == NP_ERROR) {
 			if (success)
@@ -240,7 +251,7 @@ static void probe(struct watch *w, struct np_http_req *req)
 			return;
 		}
 	}
-	if (w->n_probes >= MAX_PROBES) {
+	if (w->n_probes >= NP_WATCH_MAX_PROBES) {
 		reply_text(req, 429, "too many probes running at once\n");
 		return;
 	}
@@ -264,9 +275,15 @@ static void probe(struct watch *w, struct np_http_req *req)
 		np_http_reply(req, 500, NULL, NULL, 0);
 		return;
 	}
-	/* The capture belongs to the cycles (it is reset between them): a
-	 * probe on demand answers from its sockets. */
-	np_run_set_capture(p->run, NULL, "packet evidence unavailable: a probe on demand keeps none");
+	/* Its own session of the capture: its verdicts read the packets as a
+	 * cycle's do (who sent the reset), whatever the cycles reset meanwhile.
+	 * Nothing of it is saved. */
+	if (w->cap && !(p->cap = np_capture_session(w->cap, w->session_budget, errbuf))) {
+		probe_free(p);
+		np_http_reply(req, 500, NULL, NULL, 0);
+		return;
+	}
+	np_run_set_capture(p->run, p->cap, w->note);
 	e = np_cmd_prun_plan_one(w->prun, p->run, module, target, why, sizeof(why));
 	if (e == 0)
 		e = np_run_start(p->run, probe_done, p);

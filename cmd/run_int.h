@@ -49,6 +49,7 @@ struct np_cmd_prun {
 	size_t n_checks;
 	const char *only[MAX_ONLY];
 	size_t n_only;
+	int idle_apart;                 /* np_cmd_prun_idle_apart: idle checks are not planned */
 	int need_raw;
 	int family_host;                /* a family check reports this host */
 	struct np_rawsend *raw;

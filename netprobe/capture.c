@@ -53,6 +53,11 @@ struct np_capture {
 	char **secrets;             /* grown as needed, at most NP_CAPTURE_MAX_SECRETS */
 	size_t cap_secrets;
 	size_t n_secrets;
+	/* Sessions (np_capture_session): a session has root set and no pcap
+	 * handle of its own; the root feeds every packet to each of them. */
+	struct np_capture *root;
+	struct np_capture *sessions, *next_session;
+	uint64_t base_recv, base_drop, base_ifdrop;   /* the handle's counters when this round began */
 };
 
 static int64_t wall_to_mono_offset(void)
@@ -157,6 +162,27 @@ void np_capture_free(struct np_capture *c)
 {
 	if (!c)
 		return;
+	if (c->root) {
+		struct np_capture **pp = &c->root->sessions;
+
+		while (*pp && *pp != c)
+			pp = &(*pp)->next_session;
+		if (*pp)
+			*pp = c->next_session;
+		np_flow_table_free(c->flows);
+		free(c);
+		return;
+	}
+	/* Sessions go with their root (a caller that freed them first is
+	 * fine: they unlinked themselves). */
+	while (c->sessions) {
+		struct np_capture *s = c->sessions;
+
+		c->sessions = s->next_session;
+		s->root = NULL;
+		np_flow_table_free(s->flows);
+		free(s);
+	}
 	np_watch_del(c->w);
 	if (c->p)
 		pcap_close(c->p);
@@ -168,23 +194,79 @@ void np_capture_free(struct np_capture *c)
 	free(c);
 }
 
-int np_capture_reset(struct np_capture *c, char *errbuf)
+static pcap_t *handle_of(const struct np_capture *c)
 {
-	struct np_flow_budget b;
+	return c->root ? c->root->p : c->p;
+}
+
+/* The handle's counters now are where this round's begin. */
+static void rebase(struct np_capture *c)
+{
+	struct pcap_stat ps;
+
+	if (pcap_stats(handle_of(c), &ps) == 0) {
+		c->base_recv = ps.ps_recv;
+		c->base_drop = ps.ps_drop;
+		c->base_ifdrop = ps.ps_ifdrop;
+	}
+}
+
+static int new_round(struct np_capture *c, size_t budget, char *errbuf)
+{
 	struct np_flow_table *t;
 
 	/* Packets of the round just saved (or not kept) are read first, so
 	 * none of them lands in the next round's evidence. */
 	np_capture_drain(c);
-	np_flow_budget(c->flows, &b);
-	t = np_flow_table_new(b.budget, errbuf);
+	t = np_flow_table_new(budget, errbuf);
 	if (!t)
 		return NP_ENOMEM;
 	np_flow_table_free(c->flows);
 	c->flows = t;
+	rebase(c);
 	/* The secrets stay: a credential sent in one round is masked in
 	 * every later round's file too (they are deduplicated, so bounded). */
 	return 0;
+}
+
+int np_capture_reset(struct np_capture *c, char *errbuf)
+{
+	struct np_flow_budget b;
+
+	np_flow_budget(c->flows, &b);
+	return new_round(c, b.budget, errbuf);
+}
+
+int np_capture_set_budget(struct np_capture *c, size_t budget, char *errbuf)
+{
+	return new_round(c, budget, errbuf);
+}
+
+struct np_capture *np_capture_session(struct np_capture *root, size_t budget, char *errbuf)
+{
+	struct np_capture *s;
+
+	if (root->root) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "capture: a session of a session");
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->flows = np_flow_table_new(budget, errbuf))) {
+		if (!s)
+			snprintf(errbuf, NP_ERRBUF_SIZE, "capture: out of memory");
+		free(s);
+		return NULL;
+	}
+	s->root = root;
+	s->dlt = root->dlt;
+	s->nano = root->nano;
+	s->snaplen = root->snaplen;
+	s->ring_slots = root->ring_slots;
+	s->ring_bytes = root->ring_bytes;
+	s->next_session = root->sessions;
+	root->sessions = s;
+	rebase(s);
+	return s;
 }
 
 struct np_flow_table *np_capture_flows(struct np_capture *c)
@@ -223,6 +305,8 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 	ts_to_ns((int64_t)h->ts.tv_sec, (int64_t)h->ts.tv_usec, c->nano, &ts_ns);
 	mono = ts_ns / 1000 + c->wall_to_mono_us;
 	np_flow_input(c->flows, c->dlt, (uint64_t)ts_ns, mono, bytes, h->caplen, h->len);
+	for (struct np_capture *s = c->sessions; s; s = s->next_session)
+		np_flow_input(s->flows, c->dlt, (uint64_t)ts_ns, mono, bytes, h->caplen, h->len);
 }
 
 /* Kernel drops since the last look: the packets lost may be any open
@@ -233,6 +317,8 @@ static void note_drops(struct np_capture *c, int64_t now)
 
 	if (pcap_stats(c->p, &ps) == 0 && ps.ps_drop > c->drops_seen) {
 		np_flow_note_drops(c->flows, ps.ps_drop - c->drops_seen, c->last_drain_us, now);
+		for (struct np_capture *s = c->sessions; s; s = s->next_session)
+			np_flow_note_drops(s->flows, ps.ps_drop - c->drops_seen, c->last_drain_us, now);
 		c->drops_seen = ps.ps_drop;
 	}
 	c->last_drain_us = now;
@@ -241,6 +327,11 @@ static void note_drops(struct np_capture *c, int64_t now)
 void np_capture_drain(struct np_capture *c)
 {
 	if (!c)
+		return;
+	if (c->root)
+		c = c->root;
+	/* Not started: the handle still blocks, and nothing is ours yet. */
+	if (!c->w)
 		return;
 	/* Non-blocking: it returns once the ring is empty, or after one
 	 * ring's worth, so a flood faster than we read cannot hold the loop;
@@ -385,11 +476,12 @@ int np_capture_stats(struct np_capture *c, struct np_capture_stats *st)
 	st->snaplen = (size_t)c->snaplen;
 	st->ring_bytes = c->ring_bytes;
 	st->ring_slots = c->ring_slots;
-	if (pcap_stats(c->p, &ps) < 0)
+	if (pcap_stats(handle_of(c), &ps) < 0)
 		return NP_ELIB;
-	st->received = ps.ps_recv;
-	st->dropped = ps.ps_drop;
-	st->if_dropped = ps.ps_ifdrop;
+	/* This round's: a watch's drop an hour ago is not today's cycle's. */
+	st->received = ps.ps_recv - (uint32_t)c->base_recv;
+	st->dropped = ps.ps_drop - (uint32_t)c->base_drop;
+	st->if_dropped = ps.ps_ifdrop - (uint32_t)c->base_ifdrop;
 	return 0;
 }
 
@@ -397,6 +489,8 @@ int np_capture_add_secret(struct np_capture *c, const char *secret)
 {
 	if (!c || !secret || !*secret)
 		return 0;
+	if (c->root)
+		c = c->root;
 	for (size_t i = 0; i < c->n_secrets; i++)
 		if (strcmp(c->secrets[i], secret) == 0)
 			return 0;
@@ -421,6 +515,8 @@ int np_capture_add_secret(struct np_capture *c, const char *secret)
 /* Overwrite every secret in a packet's bytes (a copy we own). */
 static void mask_secrets(const struct np_capture *c, uint8_t *data, size_t len)
 {
+	if (c->root)
+		c = c->root;
 	for (size_t i = 0; i < c->n_secrets; i++) {
 		size_t sl = strlen(c->secrets[i]);
 		uint8_t *p = data;
@@ -448,7 +544,7 @@ int np_capture_save(struct np_capture *c, FILE *f, char *errbuf)
 		struct np_kept k;
 
 		np_flow_kept(c->flows, i, &k);
-		if (c->n_secrets && k.caplen) {
+		if ((c->root ? c->root : c)->n_secrets && k.caplen) {
 			uint8_t *copy = malloc(k.caplen);
 
 			if (!copy) {

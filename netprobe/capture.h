@@ -84,6 +84,20 @@ struct np_flow_table *np_capture_flows(struct np_capture *c);
  * and kept packet is let go, the budget stays. Only between runs, when no
  * probe holds a flow. NP_ENOMEM leaves the old table in place. */
 int np_capture_reset(struct np_capture *c, char *errbuf);
+/* The same, with a new evidence budget for the rounds to come. */
+int np_capture_set_budget(struct np_capture *c, size_t budget, char *errbuf);
+/*
+ * A session of a started capture: the same packets (the root hands each to
+ * every session), its own flow table, budget, frame numbers, rounds
+ * (np_capture_reset) and saved file. A watch's idle rungs run on and on
+ * while its cycles come and go; each is a session, so a rung's evidence
+ * outlives the cycles it spans, and a cycle's reset leaves it alone. The
+ * counters of np_capture_stats are the shared handle's since the session's
+ * round began. Freed with np_capture_free (or with its root). Not started.
+ */
+struct np_capture *np_capture_session(struct np_capture *root, size_t budget, char *errbuf);
+/* received/dropped/if_dropped count from the start of the current round
+ * (np_capture_reset). */
 int np_capture_stats(struct np_capture *c, struct np_capture_stats *st);
 
 /* Bytes that must never reach the saved file (a proxy's Basic credential

@@ -42,6 +42,7 @@ struct np_idle_plan {
 	const char *ca_file;
 	const char *sni;
 	int revocation;                 /* --revocation on: the chain's CRLs, OCSP, caIssuers (revoc.h) */
+	int rungs_only;                 /* no overall finding: a watch asks each rung on its own, again and again */
 	struct np_tls_ctx *ctx;         /* made while privileged (np_idle_plan_ctx) */
 };
 

@@ -22,7 +22,7 @@
 
 void np_idle_path_rung_done(struct idle_path *p)
 {
-	if (++p->n_done < p->n_rungs || p->reported)
+	if (++p->n_done < p->n_rungs || p->reported || p->st->plan.rungs_only)
 		return;
 	p->reported = 1;
 	np_run_finding(p->st->run, np_idle_path_finding(p));

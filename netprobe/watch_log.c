@@ -253,16 +253,23 @@ int np_watch_log_sync(struct np_watch_log *log, char *errbuf)
 
 /* --- the evidence ring ---------------------------------------------------------------- */
 
-void np_watch_evidence_name(uint64_t cycle, char *buf, size_t len)
+void np_watch_evidence_name(const char *kind, uint64_t n, char *buf, size_t len)
 {
-	snprintf(buf, len, "cycle-%08llu.pcapng", (unsigned long long)cycle);
+	snprintf(buf, len, "%s-%08llu.pcapng", kind, (unsigned long long)n);
+}
+
+/* cycle-N.pcapng or idle-N.pcapng, and their .tmp while written. */
+static int is_ours(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), sl = strlen(suffix);
+	size_t pre = strncmp(name, "cycle-", 6) == 0 ? 6 : strncmp(name, "idle-", 5) == 0 ? 5 : 0;
+
+	return pre && n > pre + sl && strcmp(name + n - sl, suffix) == 0;
 }
 
 static int is_evidence(const char *name)
 {
-	size_t n = strlen(name);
-
-	return strncmp(name, "cycle-", 6) == 0 && n > 13 && strcmp(name + n - 7, ".pcapng") == 0;
+	return is_ours(name, ".pcapng");
 }
 
 void np_watch_evidence_clean(int evfd)
@@ -278,23 +285,29 @@ void np_watch_evidence_clean(int evfd)
 	}
 	/* The dup shares the directory's offset with every earlier reading. */
 	rewinddir(d);
-	while ((e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-
-		if (strncmp(e->d_name, "cycle-", 6) == 0 && n > 4 && strcmp(e->d_name + n - 4, ".tmp") == 0)
+	while ((e = readdir(d)) != NULL)
+		if (is_ours(e->d_name, ".tmp"))
 			unlinkat(evfd, e->d_name, 0);
-	}
 	closedir(d);
 }
 
 struct ring_file {
 	char name[64];
 	uint64_t size;
+	struct timespec written;
 };
 
-static int by_name(const void *a, const void *b)
+/* Cycles' and rungs' files interleave: age is when each was written (a
+ * file is written once, then renamed into place), its name the tie-break. */
+static int by_age(const void *a, const void *b)
 {
-	return strcmp(((const struct ring_file *)a)->name, ((const struct ring_file *)b)->name);
+	const struct ring_file *x = a, *y = b;
+
+	if (x->written.tv_sec != y->written.tv_sec)
+		return x->written.tv_sec < y->written.tv_sec ? -1 : 1;
+	if (x->written.tv_nsec != y->written.tv_nsec)
+		return x->written.tv_nsec < y->written.tv_nsec ? -1 : 1;
+	return strcmp(x->name, y->name);
 }
 
 int np_watch_evidence_prune(int evfd, uint64_t keep, char *errbuf)
@@ -333,12 +346,12 @@ int np_watch_evidence_prune(int evfd, uint64_t keep, char *errbuf)
 		}
 		memcpy(v[n].name, e->d_name, strlen(e->d_name) + 1);  /* length checked above */
 		v[n].size = (uint64_t)st.st_size;
+		v[n].written = st.st_mtim;
 		total += v[n].size;
 		n++;
 	}
-	/* Zero-padded cycle numbers: name order is age order. */
 	if (n)
-		qsort(v, n, sizeof(*v), by_name);
+		qsort(v, n, sizeof(*v), by_age);
 	for (size_t i = 0; i + 1 < n && total > keep; i++) {
 		if (unlinkat(evfd, v[i].name, 0) < 0 && errno != ENOENT) {
 			snprintf(errbuf, NP_ERRBUF_SIZE, "%s/%s: %s", NP_WATCH_EVIDENCE_DIR, v[i].name, strerror(errno));

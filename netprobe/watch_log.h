@@ -15,10 +15,14 @@
  *   events.jsonl   the event log, JSON Lines, append-only: a "start" line
  *                  per start, a "change" line per finding whose status or
  *                  verdict changed, a "cycle" line (heartbeat) per cycle,
- *                  a "stop" line at a clean end. Every line has "seq"
+ *                  a "rung" line per asking of an idle rung (they run on
+ *                  their own, apart from the cycles), a "stop" line at a
+ *                  clean end. Every line has "seq"
  *                  (1, 2, ... across restarts) and "time" (UTC).
  *   evidence/      cycle-NNNNNNNN.pcapng, the packets of the cycles where
- *                  something failed or changed, a ring bounded in bytes.
+ *                  something failed or changed, and idle-NNNNNNNN.pcapng,
+ *                  those of the idle rungs that did; a ring bounded in
+ *                  bytes.
  *
  * A line is written with one write(2) and the log is fsync'ed at each
  * cycle's end: a crash or SIGKILL leaves at most a torn last line, which
@@ -61,12 +65,14 @@ int np_watch_log_sync(struct np_watch_log *log, char *errbuf);
 void np_watch_time_str(int64_t wall_us, char *buf, size_t len);
 int64_t np_watch_wall_us(void);
 
-/* The evidence file name of a cycle: "cycle-00000012.pcapng". */
-void np_watch_evidence_name(uint64_t cycle, char *buf, size_t len);
+/* An evidence file's name: a cycle's by its number ("cycle",
+ * "cycle-00000012.pcapng"), an idle rung's by the seq of the first log
+ * line of its record ("idle", "idle-00000345.pcapng"). */
+void np_watch_evidence_name(const char *kind, uint64_t n, char *buf, size_t len);
 /* Leftovers of a write cut short (*.tmp) are removed. */
 void np_watch_evidence_clean(int evfd);
-/* Keep the ring within keep bytes: the oldest cycles' files go first
- * (as tcpdump -C -W), never the newest one. Returns how many went, or a
+/* Keep the ring within keep bytes: the oldest files go first (as
+ * tcpdump -C -W), by when they were written, never the newest one. Returns how many went, or a
  * negative NP_E*. */
 int np_watch_evidence_prune(int evfd, uint64_t keep, char *errbuf);
 

@@ -19,6 +19,7 @@ struct replay {
 	json_t *pending;                /* change lines waiting for their cycle's heartbeat */
 	json_int_t not_listed;
 	json_int_t cycles, cut_short, starts, last_cycle;
+	json_int_t rungs, rungs_cut_short;  /* idle rungs asked on their own, and those cut short */
 	char first[40], last[40];       /* the first and last cycle's start */
 };
 
@@ -87,10 +88,11 @@ static void apply_change(struct replay *rp, const json_t *ch, const char *when, 
 		if (json_array_size(rp->failures) >= NP_WATCH_REPORT_MAX_FAILURES) {
 			rp->not_listed++;
 		} else {
+			/* A rung's askings are counted by its lines (asked). */
 			f = json_pack("{s:O, s:O?, s:O?, s:O?, s:s, s:n, s:I, s:I, s:O?, s:O?, s:O?}", "key",
 				      json_object_get(ch, "key"), "check", json_object_get(ch, "check"), "target",
 				      json_object_get(ch, "target"), "address", json_object_get(ch, "address"), "from",
-				      when, "to", "cycle", cycle, "cycles", (json_int_t)1, "verdict",
+				      when, "to", "cycle", cycle, "asked", (json_int_t)(cycle >= 0), "verdict",
 				      json_object_get(ch, "verdict"), "summary", json_object_get(ch, "summary"),
 				      "evidence", json_object_get(ch, "evidence"));
 			if (f && json_array_append_new(rp->failures, f) == 0)
@@ -100,7 +102,9 @@ static void apply_change(struct replay *rp, const json_t *ch, const char *when, 
 		json_t *f = json_array_get(rp->failures, (size_t)open);
 
 		json_object_set_new(f, "to", json_string(when));
-		json_object_set_new(f, "cycles", json_integer(cycle - json_integer_value(json_object_get(f, "cycle"))));
+		if (cycle >= 0)
+			json_object_set_new(f, "asked",
+					    json_integer(cycle - json_integer_value(json_object_get(f, "cycle"))));
 		json_object_set_new(st, "open", json_integer(-1));
 	}
 	json_object_set(st, "status", json_object_get(ch, "status"));
@@ -113,11 +117,13 @@ static void flush_pending(struct replay *rp, json_int_t cycle, const char *when)
 	json_t *ch;
 
 	json_array_foreach(rp->pending, i, ch) {
-		json_int_t c = json_integer_value(json_object_get(ch, "cycle"));
+		const json_t *cv = json_object_get(ch, "cycle");
+		json_int_t c = cv ? json_integer_value(cv) : -1;
 
 		/* A change whose heartbeat never came (a crash between them)
-		 * counts at the time it was written. */
-		apply_change(rp, ch, c == cycle && when ? when : json_string_value(json_object_get(ch, "time")), c);
+		 * counts at the time it was written. A rung's counts when its
+		 * rung ended (its line's time). */
+		apply_change(rp, ch, cv && c == cycle && when ? when : json_string_value(json_object_get(ch, "time")), c);
 	}
 	json_array_clear(rp->pending);
 }
@@ -144,6 +150,9 @@ static void heartbeat(struct replay *rp, json_t *line)
 	json_object_foreach(rp->keys, key, st) {
 		const char *s = json_string_value(json_object_get(st, "status"));
 
+		/* An idle rung asked on its own is counted by its own lines. */
+		if (json_is_true(json_object_get(st, "track")))
+			continue;
 		json_object_set_new(st, "seen", json_integer(json_integer_value(json_object_get(st, "seen")) + 1));
 		if (is_bad(s))
 			json_object_set_new(st, "failed", json_integer(json_integer_value(json_object_get(st, "failed")) + 1));
@@ -151,7 +160,7 @@ static void heartbeat(struct replay *rp, json_t *line)
 		if (json_integer_value(json_object_get(st, "open")) >= 0) {
 			json_t *f = json_array_get(rp->failures, (size_t)json_integer_value(json_object_get(st, "open")));
 
-			json_object_set_new(f, "cycles", json_integer(c - json_integer_value(json_object_get(f, "cycle")) + 1));
+			json_object_set_new(f, "asked", json_integer(c - json_integer_value(json_object_get(f, "cycle")) + 1));
 		}
 		if (json_object_get(st, "survived") && s) {
 			const char *v = json_string_value(json_object_get(st, "verdict"));
@@ -160,6 +169,42 @@ static void heartbeat(struct replay *rp, json_t *line)
 				json_object_set_new(st, "survived",
 						    json_integer(json_integer_value(json_object_get(st, "survived")) + 1));
 		}
+	}
+}
+
+/* One asking of an idle rung (a "rung" line): each of its findings'
+ * keys counts it; cut short, it counts for none. */
+static void rung_line(struct replay *rp, json_t *line)
+{
+	const json_t *keys = json_object_get(line, "keys"), *k;
+	size_t i;
+
+	flush_pending(rp, -1, NULL);
+	if (json_is_true(json_object_get(line, "interrupted")) || !json_is_array(keys)) {
+		rp->rungs_cut_short++;
+		return;
+	}
+	rp->rungs++;
+	json_array_foreach(keys, i, k) {
+		json_t *st = json_object_get(rp->keys, json_string_value(k));
+		const char *s = json_string_value(json_object_get(st, "status"));
+		const char *v = json_string_value(json_object_get(st, "verdict"));
+		json_int_t open = json_integer_value(json_object_get(st, "open"));
+
+		if (!st || !s)
+			continue;
+		json_object_set_new(st, "track", json_true());
+		json_object_set_new(st, "seen", json_integer(json_integer_value(json_object_get(st, "seen")) + 1));
+		if (is_bad(s))
+			json_object_set_new(st, "failed", json_integer(json_integer_value(json_object_get(st, "failed")) + 1));
+		if (open >= 0) {
+			json_t *f = json_array_get(rp->failures, (size_t)open);
+
+			json_object_set_new(f, "asked", json_integer(json_integer_value(json_object_get(f, "asked")) + 1));
+		}
+		if (json_object_get(st, "survived") && v && strcmp(v, "idle.survived") == 0)
+			json_object_set_new(st, "survived",
+					    json_integer(json_integer_value(json_object_get(st, "survived")) + 1));
 	}
 }
 
@@ -175,7 +220,7 @@ static json_t *summarize(struct replay *rp)
 		json_int_t failed = json_integer_value(json_object_get(st, "failed"));
 		json_t *row = json_pack("{s:O, s:O?, s:O?, s:O?, s:I, s:I, s:o, s:O?, s:O?}", "key", json_object_get(st, "key"),
 					"check", json_object_get(st, "check"), "target", json_object_get(st, "target"),
-					"address", json_object_get(st, "address"), "cycles", seen, "failed", failed,
+					"address", json_object_get(st, "address"), "asked", seen, "failed", failed,
 					"availability", seen ? json_real((double)(seen - failed) / (double)seen) : json_null(),
 					"status", json_object_get(st, "status"), "verdict", json_object_get(st, "verdict"));
 
@@ -186,14 +231,15 @@ static json_t *summarize(struct replay *rp)
 			json_array_append_new(idle, json_pack("{s:O?, s:O?, s:O?, s:I, s:I, s:o}", "target",
 							      json_object_get(st, "target"), "path",
 							      json_object_get(st, "path"), "idle_s",
-							      json_object_get(st, "idle_s"), "cycles", seen,
+							      json_object_get(st, "idle_s"), "asked", seen,
 							      "survived", sv, "survival",
 							      seen ? json_real((double)sv / (double)seen) : json_null()));
 		}
 	}
-	doc = json_pack("{s:i, s:s, s:{s:s?, s:s?, s:I, s:I, s:I}, s:o, s:O, s:I, s:o}", "schema", 1, "kind", "watch",
-			"period", "first", rp->first[0] ? rp->first : NULL, "last", rp->last[0] ? rp->last : NULL, "cycles", rp->cycles, "cut_short", rp->cut_short,
-			"starts", rp->starts, "checks", checks, "failures", rp->failures, "failures_not_listed",
+	doc = json_pack("{s:i, s:s, s:{s:s?, s:s?, s:I, s:I, s:I, s:I, s:I}, s:o, s:O, s:I, s:o}", "schema", 1, "kind",
+			"watch", "period", "first", rp->first[0] ? rp->first : NULL, "last", rp->last[0] ? rp->last : NULL,
+			"cycles", rp->cycles, "cut_short", rp->cut_short, "rungs", rp->rungs, "rungs_cut_short",
+			rp->rungs_cut_short, "starts", rp->starts, "checks", checks, "failures", rp->failures, "failures_not_listed",
 			rp->not_listed, "idle", idle);
 	return doc;
 }
@@ -239,6 +285,8 @@ json_t *np_watch_report_doc(int dirfd, char *errbuf)
 			json_array_append(rp.pending, o);
 		} else if (strcmp(ev, "cycle") == 0) {
 			heartbeat(&rp, o);
+		} else if (strcmp(ev, "rung") == 0) {
+			rung_line(&rp, o);
 		} else if (strcmp(ev, "start") == 0) {
 			flush_pending(&rp, -1, NULL);
 			rp.starts++;

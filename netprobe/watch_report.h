@@ -12,15 +12,19 @@
  * netprobe watch report: the whole period of a watch, replayed from its
  * event log (watch_log.h). Each finding's status in a cycle is the last
  * change logged for it at or before that cycle; cycles cut short are not
- * counted. The document ("kind": "watch"):
+ * counted. An idle rung asked on its own (a "rung" line) counts once per
+ * asking, not per cycle. The document ("kind": "watch"):
  *
- *   period      first and last cycle start, cycles, cycles cut short, starts
- *   checks[]    per finding key: check, target, address, cycles seen and
- *               failed, availability (0..1), last status and verdict
- *   failures[]  every failure: from (cycle start), to (the start of the
- *               cycle that saw it recover, null while it lasts), cycles,
- *               verdict, summary, evidence of its first cycle
- *   idle[]      per idle rung (target, path, idle_s): cycles tried and
+ *   period      first and last cycle start, cycles, cycles cut short,
+ *               rungs asked and rungs cut short, starts
+ *   checks[]    per finding key: check, target, address, times asked
+ *               (cycles, or a rung's askings) and failed, availability
+ *               (0..1), last status and verdict
+ *   failures[]  every failure: from (cycle start, or the end of the rung
+ *               that failed), to (when it was next seen recovered, null
+ *               while it lasts), asked (times it was seen failing),
+ *               verdict, summary, evidence of its first sighting
+ *   idle[]      per idle rung (target, path, idle_s): times asked and
  *               survived, survival (0..1)
  *
  * At most NP_WATCH_REPORT_MAX_FAILURES failures are listed (the rest

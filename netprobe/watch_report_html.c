@@ -60,7 +60,7 @@ static void availability(FILE *out, const json_t *doc)
 	const json_t *c;
 
 	fputs("<h2>Availability per check</h2>\n<table>\n<thead><tr><th>check</th><th>target</th><th>address</th>"
-	      "<th>finding</th><th>cycles</th><th>failed</th><th>availability</th><th>last</th></tr></thead>\n<tbody>\n",
+	      "<th>finding</th><th>asked</th><th>failed</th><th>availability</th><th>last</th></tr></thead>\n<tbody>\n",
 	      out);
 	json_array_foreach(json_object_get(doc, "checks"), i, c) {
 		fputs("<tr><td>", out);
@@ -72,7 +72,7 @@ static void availability(FILE *out, const json_t *doc)
 		fputs("</code></td><td class=\"note\">", out);
 		text(out, str(c, "key"));
 		fprintf(out, "</td><td class=\"num\">%lld</td><td class=\"num\">%lld</td><td class=\"num\">",
-			(long long)json_integer_value(json_object_get(c, "cycles")),
+			(long long)json_integer_value(json_object_get(c, "asked")),
 			(long long)json_integer_value(json_object_get(c, "failed")));
 		pct(out, json_object_get(c, "availability"));
 		fputs("</td><td>", out);
@@ -94,14 +94,14 @@ static void failures(FILE *out, const json_t *doc)
 		fputs("<p class=\"lead\">None in the period.</p>\n", out);
 		return;
 	}
-	fputs("<table>\n<thead><tr><th>from (UTC)</th><th>until</th><th>cycles</th><th>check</th><th>target</th>"
+	fputs("<table>\n<thead><tr><th>from (UTC)</th><th>until</th><th>asked</th><th>check</th><th>target</th>"
 	      "<th>verdict</th><th>summary</th><th>evidence</th></tr></thead>\n<tbody>\n", out);
 	json_array_foreach(fs, i, f) {
 		fputs("<tr><td><code>", out);
 		text(out, str(f, "from"));
 		fputs("</code></td><td><code>", out);
 		text(out, json_is_string(json_object_get(f, "to")) ? str(f, "to") : "(still failing)");
-		fprintf(out, "</code></td><td class=\"num\">%lld</td><td>", (long long)json_integer_value(json_object_get(f, "cycles")));
+		fprintf(out, "</code></td><td class=\"num\">%lld</td><td>", (long long)json_integer_value(json_object_get(f, "asked")));
 		text(out, str(f, "check"));
 		fputs("</td><td><code>", out);
 		text(out, str(f, "target"));
@@ -196,7 +196,7 @@ static void idle(FILE *out, const json_t *doc)
 	if (!json_array_size(v))
 		return;
 	fputs("<h2>Idle survival per rung</h2>\n<table>\n<thead><tr><th>target</th><th>path</th><th>idle (s)</th>"
-	      "<th>cycles</th><th>survived</th><th>survival</th></tr></thead>\n<tbody>\n", out);
+	      "<th>asked</th><th>survived</th><th>survival</th></tr></thead>\n<tbody>\n", out);
 	json_array_foreach(v, i, r) {
 		fputs("<tr><td><code>", out);
 		text(out, str(r, "target"));
@@ -204,7 +204,7 @@ static void idle(FILE *out, const json_t *doc)
 		text(out, str(r, "path"));
 		fprintf(out, "</td><td class=\"num\">%g</td><td class=\"num\">%lld</td><td class=\"num\">%lld</td>"
 			"<td class=\"num\">", json_number_value(json_object_get(r, "idle_s")),
-			(long long)json_integer_value(json_object_get(r, "cycles")),
+			(long long)json_integer_value(json_object_get(r, "asked")),
 			(long long)json_integer_value(json_object_get(r, "survived")));
 		pct(out, json_object_get(r, "survival"));
 		fputs("</td></tr>\n", out);
@@ -222,10 +222,13 @@ int np_watch_report_write_html(const json_t *doc, FILE *out)
 	text(out, str(p, "first"));
 	fputs("</code> to <code>", out);
 	text(out, str(p, "last"));
-	fprintf(out, "</code> (UTC): %lld cycles, %lld cut short, %lld start%s.</p>\n",
-		(long long)json_integer_value(json_object_get(p, "cycles")),
-		(long long)json_integer_value(json_object_get(p, "cut_short")),
-		(long long)json_integer_value(json_object_get(p, "starts")),
+	fprintf(out, "</code> (UTC): %lld cycles, %lld cut short", (long long)json_integer_value(json_object_get(p, "cycles")),
+		(long long)json_integer_value(json_object_get(p, "cut_short")));
+	if (json_integer_value(json_object_get(p, "rungs")) || json_integer_value(json_object_get(p, "rungs_cut_short")))
+		fprintf(out, "; idle rungs asked %lld times, %lld cut short",
+			(long long)json_integer_value(json_object_get(p, "rungs")),
+			(long long)json_integer_value(json_object_get(p, "rungs_cut_short")));
+	fprintf(out, "; %lld start%s.</p>\n", (long long)json_integer_value(json_object_get(p, "starts")),
 		json_integer_value(json_object_get(p, "starts")) == 1 ? "" : "s");
 	if (nf)
 		fprintf(out, "<div class=\"banner st-fail\">%zu failure%s in the period</div>\n", nf, nf == 1 ? "" : "s");

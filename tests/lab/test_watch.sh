@@ -106,14 +106,14 @@ test_watch_drop_and_recovery_are_logged_with_evidence() {
 	failed=$(jq -s '[.[] | select(.event == "cycle" and .failed)] | length' "$log")
 	jqe "$TMP/wd.json" '.kind == "watch" and .period.cycles == '"$cycles"
 	jqe "$TMP/wd.json" '[.checks[] | select(.target == "'"$SRV4:$PORT_OPEN2"'")][0] |
-		.cycles == '"$cycles"' and .failed == '"$failed"' and
+		.asked == '"$cycles"' and .failed == '"$failed"' and
 		(.availability - (('"$cycles"' - '"$failed"') / '"$cycles"') | fabs) < 0.0001 and .status == "pass"'
 	jqe "$TMP/wd.json" '[.checks[] | select(.target == "'"$SRV4:$PORT_OPEN"'")][0].availability == 1'
 	local from to
 	from=$(jq -r -s '[.[] | select(.event == "cycle" and .cycle == '"$fail_c"')][0].started' "$log")
 	to=$(jq -r -s '[.[] | select(.event == "cycle" and .cycle == '"$rec_c"')][0].started' "$log")
 	jqe "$TMP/wd.json" '.failures | length == 1 and (.[0] | .verdict == "tcp.filtered" and .from == "'"$from"'" and
-		.to == "'"$to"'" and .cycles == '"$((rec_c - fail_c))"' and (.evidence | startswith("evidence/")))'
+		.to == "'"$to"'" and .asked == '"$((rec_c - fail_c))"' and (.evidence | startswith("evidence/")))'
 	xmllint --noout "$TMP/wd.html" || fail "the watch report's HTML is not well-formed"
 	grep -q 'Failures by time of day' "$TMP/wd.html" && grep -q '<rect class="bar lost"' "$TMP/wd.html" ||
 		fail "no failure timeline in the HTML"
@@ -393,7 +393,8 @@ checks:
       ladder: [1, 4]
       idle: 4
 YAML
-	ip netns exec "$NS_CLI" "$NETPROBE" watch --profile "$TMP/wi.yaml" --every 1s --for 22s -4 \
+	# cycles every 60 s: the rungs must not wait for them
+	ip netns exec "$NS_CLI" "$NETPROBE" watch --profile "$TMP/wi.yaml" --every 60s --for 26s -4 \
 		--state-dir "$TMP/wi" -q 2>"$TMP/wi.err" &
 	local pid=$!
 	sleep 9
@@ -416,12 +417,29 @@ NFT
 	wait "$pid" || fail "watch exit status $?: $(cat "$TMP/wi.err")"
 	watch_fw_clear
 	watch_log_valid "$TMP/wi"
+	local log=$TMP/wi/events.jsonl
+	# each rung is asked again as soon as it ends, not once a cycle: the
+	# 1 s rung about every 1.1 s, the 4 s one every 4 s or so
+	watch_jq "$log" '[.[] | select(.event == "rung" and .idle_s == 1 and .interrupted == false)] | length >= 8'
+	watch_jq "$log" '[.[] | select(.event == "rung" and .idle_s == 4 and .interrupted == false)] | length >= 4'
+	watch_jq "$log" 'def t: (.[0:19] + "Z" | fromdateiso8601) + (.[20:23] | tonumber) / 1000;
+		[.[] | select(.event == "rung" and .idle_s == 4)] | [range(1; length) as $i |
+		(.[$i].started | t) - ((.[$i - 1].started | t) + .[$i - 1].duration_ms / 1000)] | all(. < 1.5)'
 	"$NETPROBE" watch report "$TMP/wi" --json "$TMP/wi.json" --html "$TMP/wi.html" || fail "watch report"
-	# the 1 s rung survived every cycle; the 4 s one until the change
-	jqe "$TMP/wi.json" '[.idle[] | select(.idle_s == 1)][0] | .cycles >= 4 and .survival == 1'
-	jqe "$TMP/wi.json" '[.idle[] | select(.idle_s == 4)][0] | .cycles >= 4 and .survived >= 1 and .survival < 1'
+	# the 1 s rung survived every asking; the 4 s one until the change
+	jqe "$TMP/wi.json" '[.idle[] | select(.idle_s == 1)][0] | .asked >= 8 and .survival == 1'
+	jqe "$TMP/wi.json" '[.idle[] | select(.idle_s == 4)][0] | .asked >= 4 and .survived >= 1 and .survival < 1'
+	jqe "$TMP/wi.json" '.period.rungs >= 12 and .period.cycles <= 1'
 	jqe "$TMP/wi.json" '[.failures[] | select(.check == "idle" and (.key | test("idle_s=4")))] | length >= 1 and
-		(.[0].verdict == "idle.reset_by_path")'
+		(.[0].verdict == "idle.reset_by_path") and (.[0].evidence | test("^evidence/idle-[0-9]{8}[.]pcapng$"))'
+	# the failed rung's packets: its connection and the firewall's reset
+	local ev
+	ev=$(jq -r -s '[.[] | select(.event == "rung" and .idle_s == 4 and .failed)][0].evidence' "$log")
+	[ -f "$TMP/wi/$ev" ] || fail "no evidence file '$ev' for the failed 4 s rung: $(ls "$TMP/wi/evidence")"
+	[ "$(tshark -r "$TMP/wi/$ev" -Y "tcp.flags.reset == 1 && tcp.srcport == $PORT_IDLE_OPEN" 2>/dev/null | wc -l)" -ge 1 ] ||
+		fail "$ev holds no reset from port $PORT_IDLE_OPEN"
+	# a rung that survived keeps no evidence of its own
+	watch_jq "$log" '[.[] | select(.event == "rung" and .failed == false and .changed == false) | .evidence] | all(. == null)'
 	grep -q 'Idle survival per rung' "$TMP/wi.html" || fail "no idle survival in the HTML"
 	xmllint --noout "$TMP/wi.html" || fail "the HTML is not well-formed"
 }

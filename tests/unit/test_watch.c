@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "netprobe/watch.h"
@@ -271,18 +272,35 @@ static void ring_drops_the_oldest_never_the_newest(void **state)
 
 	(void)state;
 	for (uint64_t c = 8; c <= 12; c++) {
-		np_watch_evidence_name(c, name, sizeof(name));
+		np_watch_evidence_name("cycle", c, name, sizeof(name));
 		write_bytes(name, "0123456789", 10);
 	}
+	/* A rung's file, written before all of them (an hour ago), though
+	 * its name sorts after theirs: age, not name, decides. */
+	np_watch_evidence_name("idle", 900, name, sizeof(name));
+	write_bytes(name, "0123456789", 10);
+	{
+		struct timespec ts[2];
+
+		clock_gettime(CLOCK_REALTIME, &ts[0]);
+		ts[0].tv_sec -= 3600;
+		ts[1] = ts[0];
+		assert_int_equal(utimensat(dfd, name, ts, 0), 0);
+	}
 	write_file("cycle-00000013.pcapng.tmp", "x");
+	write_file("idle-00000901.pcapng.tmp", "x");
 	write_file("notes.txt", "0123456789012345678901234567890123456789");
 	np_watch_evidence_clean(dfd);
 	snprintf(p, sizeof(p), "%s/cycle-00000013.pcapng.tmp", dir);
 	assert_int_equal(stat(p, &st), -1);
-	/* 50 bytes, keep 25: 8, 9 and 10 go. */
-	assert_int_equal(np_watch_evidence_prune(dfd, 25, errbuf), 3);
+	snprintf(p, sizeof(p), "%s/idle-00000901.pcapng.tmp", dir);
+	assert_int_equal(stat(p, &st), -1);
+	/* 60 bytes, keep 25: the rung's, 8, 9 and 10 go. */
+	assert_int_equal(np_watch_evidence_prune(dfd, 25, errbuf), 4);
+	snprintf(p, sizeof(p), "%s/idle-00000900.pcapng", dir);
+	assert_int_equal(stat(p, &st), -1);
 	for (uint64_t c = 8; c <= 12; c++) {
-		np_watch_evidence_name(c, name, sizeof(name));
+		np_watch_evidence_name("cycle", c, name, sizeof(name));
 		snprintf(p, sizeof(p), "%s/%s", dir, name);
 		assert_int_equal(stat(p, &st) == 0, c >= 11);
 	}
@@ -290,7 +308,7 @@ static void ring_drops_the_oldest_never_the_newest(void **state)
 	assert_int_equal(stat(p, &st), 0);
 	/* A ring smaller than one file keeps the newest. */
 	assert_int_equal(np_watch_evidence_prune(dfd, 1, errbuf), 1);
-	np_watch_evidence_name(12, name, sizeof(name));
+	np_watch_evidence_name("cycle", 12, name, sizeof(name));
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
 	assert_int_equal(stat(p, &st), 0);
 	close(dfd);
@@ -325,14 +343,14 @@ static void report_replays_the_period(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "period"), "cycles")), 5);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "period"), "cut_short")), 1);
 	c = json_array_get(json_object_get(doc, "checks"), 0);
-	assert_int_equal(json_integer_value(json_object_get(c, "cycles")), 5);
+	assert_int_equal(json_integer_value(json_object_get(c, "asked")), 5);
 	assert_int_equal(json_integer_value(json_object_get(c, "failed")), 2);
 	assert_true(fabs(json_real_value(json_object_get(c, "availability")) - 0.6) < 1e-9);
 	assert_int_equal(json_array_size(json_object_get(doc, "failures")), 1);
 	f = json_array_get(json_object_get(doc, "failures"), 0);
 	assert_string_equal(json_string_value(json_object_get(f, "from")), "2026-01-01T03:00:10.000Z");
 	assert_string_equal(json_string_value(json_object_get(f, "to")), "2026-01-01T03:00:40.000Z");
-	assert_int_equal(json_integer_value(json_object_get(f, "cycles")), 3);
+	assert_int_equal(json_integer_value(json_object_get(f, "asked")), 3);
 	assert_string_equal(json_string_value(json_object_get(f, "verdict")), "tcp.filtered");
 	{
 		char *buf = NULL;
@@ -349,6 +367,56 @@ static void report_replays_the_period(void **state)
 	close(dfd);
 }
 
+#define RCH(seq, st, v, t) "{\"seq\":" #seq ",\"time\":\"" t "\",\"event\":\"change\",\"profile_check\":0," \
+	"\"target\":\"h:443\",\"idle_s\":300,\"key\":\"" RKEY "\",\"check\":\"idle\",\"address\":\"x\"," \
+	"\"status\":\"" st "\",\"verdict\":\"" v "\"}\n"
+#define RKEY "idle h:443 x profile_check=0 path=direct scope=rung idle_s=300"
+#define RUNG(seq, t, cut) "{\"seq\":" #seq ",\"time\":\"" t "\",\"event\":\"rung\",\"profile_check\":0," \
+	"\"target\":\"h:443\",\"idle_s\":300,\"interrupted\":" cut ",\"keys\":[\"" RKEY "\"]}\n"
+
+/* An idle rung asked on its own: each of its lines is one asking, the
+ * cycles around it do not count it; a failure dates from the end of the
+ * rung that saw it and counts the askings that did. */
+static void report_counts_rungs_by_their_askings(void **state)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	json_t *doc, *c, *f, *idle;
+
+	(void)state;
+	write_file(NP_WATCH_LOG_NAME, "{\"seq\":1,\"event\":\"start\"}\n"
+		   RCH(2, "pass", "idle.survived", "2026-01-01T00:05:01.000Z") RUNG(3, "2026-01-01T00:05:01.000Z", "false")
+		   HB(4, 1, "2026-01-01T00:05:10.000Z", "false") HB(5, 2, "2026-01-01T00:06:10.000Z", "false")
+		   RUNG(6, "2026-01-01T00:10:02.000Z", "false")
+		   RCH(7, "fail", "idle.reset_by_path", "2026-01-01T03:04:09.000Z")
+		   RUNG(8, "2026-01-01T03:04:09.000Z", "false")
+		   RUNG(9, "2026-01-01T03:09:10.000Z", "false")
+		   RUNG(10, "2026-01-01T03:10:00.000Z", "true")
+		   RCH(11, "pass", "idle.survived", "2026-01-01T03:15:11.000Z")
+		   RUNG(12, "2026-01-01T03:15:11.000Z", "false")
+		   HB(13, 3, "2026-01-01T03:16:00.000Z", "false"));
+	doc = np_watch_report_doc(dfd, errbuf);
+	assert_non_null(doc);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "period"), "rungs")), 5);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "period"), "rungs_cut_short")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "period"), "cycles")), 3);
+	c = json_array_get(json_object_get(doc, "checks"), 0);
+	assert_int_equal(json_integer_value(json_object_get(c, "asked")), 5);
+	assert_int_equal(json_integer_value(json_object_get(c, "failed")), 2);
+	idle = json_array_get(json_object_get(doc, "idle"), 0);
+	assert_true(fabs(json_number_value(json_object_get(idle, "idle_s")) - 300) < 1e-9);
+	assert_int_equal(json_integer_value(json_object_get(idle, "asked")), 5);
+	assert_int_equal(json_integer_value(json_object_get(idle, "survived")), 3);
+	assert_int_equal(json_array_size(json_object_get(doc, "failures")), 1);
+	f = json_array_get(json_object_get(doc, "failures"), 0);
+	assert_string_equal(json_string_value(json_object_get(f, "from")), "2026-01-01T03:04:09.000Z");
+	assert_string_equal(json_string_value(json_object_get(f, "to")), "2026-01-01T03:15:11.000Z");
+	assert_int_equal(json_integer_value(json_object_get(f, "asked")), 2);
+	assert_string_equal(json_string_value(json_object_get(f, "verdict")), "idle.reset_by_path");
+	json_decref(doc);
+	close(dfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +427,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(damage_before_the_end_is_refused, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(ring_drops_the_oldest_never_the_newest, dir_setup, dir_teardown),
 		cmocka_unit_test_setup_teardown(report_replays_the_period, dir_setup, dir_teardown),
+		cmocka_unit_test_setup_teardown(report_counts_rungs_by_their_askings, dir_setup, dir_teardown),
 	};
 
 	return cmocka_run_group_tests_name("watch", tests, NULL, NULL);
