@@ -392,12 +392,27 @@ checks:
       proxy: none
       ladder: [1, 4]
       idle: 4
+  - tcp:
+      targets: ["$SRV4:$PORT_RESET"]
+      timeout: 1
 YAML
 	# cycles every 60 s: the rungs must not wait for them
 	ip netns exec "$NS_CLI" "$NETPROBE" watch --profile "$TMP/wi.yaml" --every 60s --for 26s -4 \
-		--state-dir "$TMP/wi" -q 2>"$TMP/wi.err" &
-	local pid=$!
-	sleep 9
+		--state-dir "$TMP/wi" --listen 127.0.0.1:9116 -q 2>"$TMP/wi.err" &
+	local pid=$! m body
+	sleep 8
+	# /metrics counts each rung's askings as they come
+	m=$(watch_curl http://127.0.0.1:9116/metrics)
+	grep -Eq '^netprobe_watch_idle_asked_total\{profile_check="0",target="tls.lab:'"$PORT_IDLE_OPEN"'",idle_s="1"\} ([5-9]|[1-9][0-9])$' <<<"$m" ||
+		fail "/metrics: the 1 s rung's askings: $(grep idle_ <<<"$m")"
+	grep -Eq '^netprobe_watch_idle_last_survived\{profile_check="0",target="[^"]*",idle_s="4",verdict="idle.survived"\} 1$' <<<"$m" ||
+		fail "/metrics: the 4 s rung's last asking: $(grep idle_ <<<"$m")"
+	# a probe on demand reads its packets as a cycle does: the reset came
+	# from a device on the path, not from the server (without them:
+	# tcp.refused)
+	body=$(watch_curl "http://127.0.0.1:9116/probe?module=1&target=$SRV4:$PORT_RESET")
+	grep -q '^probe_success{verdict="tcp.rejected"} 0$' <<<"$body" || fail "/probe without its packets: $body"
+	sleep 1
 	# the firewall starts forgetting port 88's flows after 2 s of silence
 	# (and answers what follows with a reset, as the lab's port 86 does)
 	ip netns exec "$NS_FW" nft -f - <<NFT
