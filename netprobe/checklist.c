@@ -22,19 +22,26 @@ struct hopmap {
 	size_t n;
 	struct { const char *target, *address, *hop_addr; int hop; } b[BLOCKED_MAX];
 	size_t nb;
-	const json_t *findings;
+	const struct np_cl_finding *v;
+	size_t nv;
 };
+
+/* A metric of a finding, as a string ("" when absent or not one). */
+static const char *mstr(const struct np_cl_finding *f, const char *name)
+{
+	return np_doc_str(f->metrics, name);
+}
 
 static int is_v6(const char *addr)
 {
 	return strchr(addr, ':') != NULL;
 }
 
-static int metric_int(const json_t *f, const char *name, int *v)
+static int metric_int(const struct np_cl_finding *f, const char *name, int *v)
 {
 	double d;
 
-	if (!np_doc_metric_num(f, name, &d) || d < 0 || d > 255)
+	if (!np_doc_num(f->metrics, name, &d) || d < 0 || d > 255)
 		return 0;
 	*v = (int)d;
 	return 1;
@@ -56,30 +63,32 @@ static void hop_add(struct hopmap *m, const char *addr, int hop)
 /* What the report's findings say about the path: each hop's address (a
  * trace's hops, the sender of a reject or reset that is not the target),
  * and where each trace's flow died. */
-static void hopmap_build(struct hopmap *m, const json_t *findings)
+static void hopmap_build(struct hopmap *m, const struct np_cl_finding *v, size_t nv)
 {
-	const json_t *f, *h;
-	size_t i, k;
+	const json_t *h;
+	size_t k;
 
 	memset(m, 0, sizeof(*m));
-	m->findings = findings;
-	json_array_foreach(findings, i, f) {
-		const char *sender = np_doc_metric_str(f, "sender");
+	m->v = v;
+	m->nv = nv;
+	for (size_t i = 0; i < nv; i++) {
+		const struct np_cl_finding *f = &v[i];
+		const char *sender = mstr(f, "sender");
 		int hop;
 
-		if (sender[0] && strcmp(sender, np_doc_str(f, "address")) != 0 && metric_int(f, "sender_hop", &hop))
+		if (sender[0] && strcmp(sender, f->address) != 0 && metric_int(f, "sender_hop", &hop))
 			hop_add(m, sender, hop);
-		json_array_foreach(json_object_get(np_doc_metrics(f), "hops"), k, h) {
+		json_array_foreach(json_object_get(f->metrics, "hops"), k, h) {
 			double d;
 
 			if (np_doc_num(h, "hop", &d) && d > 0 && d < 256)
 				hop_add(m, np_doc_str(h, "address"), (int)d);
 		}
-		if (strcmp(np_doc_str(f, "verdict"), "trace.blocked_at_hop") == 0 && m->nb < BLOCKED_MAX &&
+		if (strcmp(f->verdict, "trace.blocked_at_hop") == 0 && m->nb < BLOCKED_MAX &&
 		    metric_int(f, "last_hop", &hop)) {
-			m->b[m->nb].target = np_doc_str(f, "target");
-			m->b[m->nb].address = np_doc_str(f, "address");
-			m->b[m->nb].hop_addr = np_doc_metric_str(f, "last_hop_address");
+			m->b[m->nb].target = f->target;
+			m->b[m->nb].address = f->address;
+			m->b[m->nb].hop_addr = mstr(f, "last_hop_address");
 			m->b[m->nb].hop = hop;
 			m->nb++;
 		}
@@ -127,10 +136,10 @@ static void proxy_name(const char *url, char *out, size_t size)
 }
 
 /* The device at a hop, its address from the finding or the path. */
-static const char *at_hop(const struct hopmap *m, const json_t *f, const char *device, int hop,
+static const char *at_hop(const struct hopmap *m, const struct np_cl_finding *f, const char *device, int hop,
 			  const char *addr, char *buf, size_t size)
 {
-	const char *target = np_doc_str(f, "address")[0] ? np_doc_str(f, "address") : np_doc_str(f, "target");
+	const char *target = f->address[0] ? f->address : f->target;
 
 	if (hop > 0 && !addr[0])
 		addr = hop_addr(m, is_v6(target), hop);
@@ -143,23 +152,22 @@ static const char *at_hop(const struct hopmap *m, const json_t *f, const char *d
 
 /* The hop a finding of the same verdict, target and address names: an
  * idle ladder's overall finding sums up rungs that each name it. */
-static int sibling_hop(const struct hopmap *m, const json_t *f)
+static int sibling_hop(const struct hopmap *m, const struct np_cl_finding *f)
 {
-	const json_t *g;
-	size_t i;
 	int hop;
 
-	json_array_foreach(m->findings, i, g)
-		if (g != f && strcmp(np_doc_str(g, "verdict"), np_doc_str(f, "verdict")) == 0 &&
-		    strcmp(np_doc_str(g, "target"), np_doc_str(f, "target")) == 0 &&
-		    strcmp(np_doc_str(g, "address"), np_doc_str(f, "address")) == 0 &&
-		    strcmp(np_doc_metric_str(g, "path"), np_doc_metric_str(f, "path")) == 0 &&
+	for (size_t i = 0; i < m->nv; i++) {
+		const struct np_cl_finding *g = &m->v[i];
+
+		if (g != f && strcmp(g->verdict, f->verdict) == 0 && strcmp(g->target, f->target) == 0 &&
+		    strcmp(g->address, f->address) == 0 && strcmp(mstr(g, "path"), mstr(f, "path")) == 0 &&
 		    metric_int(g, "hop", &hop))
 			return hop;
+	}
 	return 0;
 }
 
-static const char *actor(const json_t *f, const struct hopmap *m, char *buf, size_t size)
+static const char *actor(const struct np_cl_finding *f, const struct hopmap *m, char *buf, size_t size)
 {
 	/* The device is where the finding's own packets say it is. */
 	static const char *const by_device[] = {
@@ -176,24 +184,24 @@ static const char *actor(const json_t *f, const struct hopmap *m, char *buf, siz
 		"tls.failed", "http.error", "tcp.refused", "tcp.reset_by_peer", "idle.closed_by_peer",
 		"idle.reset_by_peer", "family.unreachable", NULL,
 	};
-	const char *v = np_doc_str(f, "verdict"), *target = np_doc_str(f, "target");
-	const char *addr = np_doc_str(f, "address"), *path = np_doc_metric_str(f, "path");
+	const char *v = f->verdict, *target = f->target;
+	const char *addr = f->address, *path = mstr(f, "path");
 	const char *where = addr[0] ? addr : target;
 	char proxy[NP_CHECKLIST_ACTOR_MAX / 2];
 	int hop = 0;
 
-	if (np_doc_status(f) == NP_PASS)
+	if (f->status == NP_PASS)
 		return say(buf, size, "%s", "");
 	if (strcmp(v, "profile.skipped") == 0)
-		return say(buf, size, "whoever runs netprobe (--set %s=...)", np_doc_metric_str(f, "variable"));
-	if (strcmp(np_doc_metric_str(f, "expect"), "deny") == 0 && np_doc_status(f) == NP_FAIL)
+		return say(buf, size, "whoever runs netprobe (--set %s=...)", mstr(f, "variable"));
+	if (strcmp(mstr(f, "expect"), "deny") == 0 && f->status == NP_FAIL)
 		return say(buf, size, "the firewall on the path to %s (it must close this flow)", where);
 	proxy_name(path, proxy, sizeof(proxy));
 	if (strncmp(v, "proxy.", 6) == 0 || strcmp(v, "idle.closed_by_proxy") == 0 ||
 	    (strcmp(v, "tls.intercepted") == 0 && strstr(path, "://")))
 		return say(buf, size, "the proxy %s", proxy[0] ? proxy : where);
 	if (strncmp(v, "dns.", 4) == 0) {
-		const char *res = np_doc_metric_str(f, "resolver");
+		const char *res = mstr(f, "resolver");
 
 		if (!res[0])
 			res = addr[0] ? addr : "of this server";
@@ -206,7 +214,7 @@ static const char *actor(const json_t *f, const struct hopmap *m, char *buf, siz
 		return say(buf, size, "the DNS resolver %s", res);
 	}
 	if (in(v, by_device)) {
-		const char *sender = np_doc_metric_str(f, "sender");
+		const char *sender = mstr(f, "sender");
 
 		if (!metric_int(f, "sender_hop", &hop) && !metric_int(f, "hop", &hop) &&
 		    !metric_int(f, "last_hop", &hop))
@@ -214,7 +222,7 @@ static const char *actor(const json_t *f, const struct hopmap *m, char *buf, siz
 		if (strcmp(sender, addr) == 0)
 			sender = "";
 		if (strncmp(v, "trace.", 6) == 0)
-			sender = np_doc_metric_str(f, "last_hop_address");
+			sender = mstr(f, "last_hop_address");
 		return at_hop(m, f, "firewall", hop, sender, buf, size);
 	}
 	if (in(v, silent)) {
@@ -240,14 +248,51 @@ static const char *actor(const json_t *f, const struct hopmap *m, char *buf, siz
 	return say(buf, size, "%s", "this server's configuration");
 }
 
+/* A finding of a document (--json's shape, checked by np_doc_check or
+ * not at all: absent or mistyped fields read as ""). */
+static void view_of(const json_t *f, struct np_cl_finding *v)
+{
+	v->check = np_doc_str(f, "check");
+	v->target = np_doc_str(f, "target");
+	v->address = np_doc_str(f, "address");
+	v->verdict = np_doc_str(f, "verdict");
+	v->status = np_doc_status(f);
+	v->metrics = np_doc_metrics(f);
+}
+
+static struct np_cl_finding *views_of(const json_t *findings, size_t *n)
+{
+	struct np_cl_finding *v;
+	const json_t *f;
+	size_t i;
+
+	*n = json_array_size(findings);
+	v = calloc(*n ? *n : 1, sizeof(*v));
+	json_array_foreach(findings, i, f)
+		if (v)
+			view_of(f, &v[i]);
+	return v;
+}
+
 const char *np_checklist_actor(const json_t *finding, const json_t *findings, char *buf, size_t size)
 {
 	struct hopmap *m = calloc(1, sizeof(*m));
+	struct np_cl_finding *v = NULL, one;
+	const struct np_cl_finding *f = &one;
+	size_t n = 0;
 
-	if (!m)
+	if (!m || (findings && !(v = views_of(findings, &n)))) {
+		free(m);
 		return say(buf, size, "%s", "this server's configuration");
-	hopmap_build(m, findings);
-	actor(finding, m, buf, size);
+	}
+	hopmap_build(m, v, n);
+	view_of(finding, &one);
+	/* One of the findings is itself (sibling_hop tells it by its place). */
+	for (size_t i = 0; i < n; i++)
+		if (json_array_get(findings, i) == finding)
+			f = &v[i];
+	actor(f, m, buf, size);
+	free(v);
 	free(m);
 	return buf;
 }
@@ -284,10 +329,10 @@ struct item {
 	size_t n_g, cap_g;
 };
 
-static int group_add(struct item *it, const json_t *f, size_t idx, const char *who)
+static int group_add(struct item *it, const struct np_cl_finding *f, size_t idx, const char *who)
 {
-	const char *v = np_doc_str(f, "verdict");
-	int sev = np_doc_severity(np_doc_status(f));
+	const char *v = f->verdict;
+	int sev = np_doc_severity(f->status);
 	struct group *g;
 
 	for (size_t i = 0; i < it->n_g; i++)
@@ -308,7 +353,7 @@ static int group_add(struct item *it, const json_t *f, size_t idx, const char *w
 	}
 	g = &it->g[it->n_g++];
 	g->verdict = v;
-	g->target = np_doc_str(f, "target");
+	g->target = f->target;
 	snprintf(g->who, sizeof(g->who), "%s", who);
 	g->severity = sev;
 	g->n = 1;
@@ -411,26 +456,26 @@ static struct item *item_find(struct item *items, size_t n, const char *name)
 	return NULL;
 }
 
-json_t *np_checklist_build(const json_t *findings, const json_t *order)
+json_t *np_checklist_of(const struct np_cl_finding *v, size_t n, const json_t *order, int flags)
 {
-	size_t n = json_array_size(findings), n_items = 0, i;
+	size_t n_items = 0, i;
 	struct item *items = calloc(n + json_array_size(order) + 1, sizeof(*items));
 	struct hopmap *m = calloc(1, sizeof(*m));
 	json_t *out = json_array(), *o;
-	const json_t *f;
 	int failed = !items || !m || !out;
 
 	if (failed)
 		goto out;
-	hopmap_build(m, findings);
+	hopmap_build(m, v, n);
 	/* The profile's order first, then the items it does not name. */
 	json_array_foreach(order, i, o)
 		if (json_is_string(o) && !item_find(items, n_items, json_string_value(o)))
 			items[n_items++].name = json_string_value(o);
-	json_array_foreach(findings, i, f) {
-		const char *name = np_checklist_item_of(f);
+	for (i = 0; i < n; i++) {
+		const struct np_cl_finding *f = &v[i];
+		const char *name = mstr(f, "section")[0] ? mstr(f, "section") : f->check;
 		struct item *it = item_find(items, n_items, name);
-		int sev = np_doc_severity(np_doc_status(f));
+		int sev = np_doc_severity(f->status);
 		char id[32], who[NP_CHECKLIST_ACTOR_MAX];
 
 		if (!it) {
@@ -448,7 +493,8 @@ json_t *np_checklist_build(const json_t *findings, const json_t *order)
 			}
 		}
 		np_checklist_id(i, id, sizeof(id));
-		json_array_append_new(it->ids, json_string(id));
+		if (flags & NP_CHECKLIST_IDS)
+			json_array_append_new(it->ids, json_string_nocheck(id));
 		it->n++;
 		if (sev > it->severity)
 			it->severity = sev;
@@ -456,7 +502,8 @@ json_t *np_checklist_build(const json_t *findings, const json_t *order)
 			it->n_pass++;
 			continue;
 		}
-		json_array_append_new(it->problems, json_string(id));
+		if (flags & NP_CHECKLIST_IDS)
+			json_array_append_new(it->problems, json_string_nocheck(id));
 		if (group_add(it, f, i, actor(f, m, who, sizeof(who))) < 0) {
 			failed = 1;
 			goto out;
@@ -486,4 +533,14 @@ out:
 		return NULL;
 	}
 	return out;
+}
+
+json_t *np_checklist_build(const json_t *findings, const json_t *order)
+{
+	size_t n;
+	struct np_cl_finding *v = views_of(findings, &n);
+	json_t *list = v ? np_checklist_of(v, n, order, NP_CHECKLIST_IDS) : NULL;
+
+	free(v);
+	return list;
 }

@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#include "finding.h"
+
 /*
  * The checklist a report opens with: the question a change board asks
  * ("are the prerequisites met, and if not which, and who must act?")
@@ -23,6 +25,14 @@
 #define NP_CHECKLIST_ACTOR_MAX 320
 /* The one line of an item, at most (longer is cut with "..."). */
 #define NP_CHECKLIST_LINE_MAX 1024
+
+/* What the checklist reads of a finding: a report's own findings, or a
+ * document's (np_checklist_build). Strings never NULL ("" when none). */
+struct np_cl_finding {
+	const char *check, *target, *address, *verdict;
+	enum np_status status;
+	const json_t *metrics;          /* an object, or NULL */
+};
 
 /* The item a finding belongs to: metrics.section, else its check. */
 const char *np_checklist_item_of(const json_t *finding);
@@ -52,5 +62,11 @@ const char *np_checklist_actor(const json_t *finding, const json_t *findings, ch
  * --only). NULL when memory runs out.
  */
 json_t *np_checklist_build(const json_t *findings, const json_t *order);
+
+/* The same from n findings as the checklist reads them; without
+ * NP_CHECKLIST_IDS each item's "findings" and "problems" stay empty (the
+ * terminal shows items and lines only: 10,000 findings need no ids). */
+#define NP_CHECKLIST_IDS 1
+json_t *np_checklist_of(const struct np_cl_finding *v, size_t n, const json_t *order, int flags);
 
 #endif

@@ -73,7 +73,8 @@ int np_report_exit_status(const struct np_report *r);
  * renderer serves a single run and a merge of many. */
 json_t *np_report_json(const struct np_report *r);
 /* Just the checklist the JSON's summary.checklist holds (checklist.h),
- * without building the whole document. NULL when memory runs out. */
+ * read from the findings without building the document, and without the
+ * items' finding ids (the terminal's). NULL when memory runs out. */
 json_t *np_report_checklist(const struct np_report *r);
 
 /* Writers check every write and the final flush; NP_EIO on failure. */

@@ -105,15 +105,24 @@ static json_t *capture_json(const struct np_report_capture *c)
 
 json_t *np_report_checklist(const struct np_report *r)
 {
-	/* Only what the checklist reads: the terminal's summary needs no
-	 * summaries, advice or evidence copied (10,000 findings' worth). */
-	json_t *findings = json_array(), *order = strlist_json(&r->sections), *list = NULL;
+	/* Read from the findings themselves: the terminal's summary needs no
+	 * JSON made of 10,000 findings, nor their ids. */
+	struct np_cl_finding *v = calloc(r->n_findings ? r->n_findings : 1, sizeof(*v));
+	json_t *order = strlist_json(&r->sections), *list = NULL;
 
-	for (size_t i = 0; findings && i < r->n_findings; i++)
-		json_array_append_new(findings, finding_core_json(r->findings[i], i));
-	if (findings && order)
-		list = np_checklist_build(findings, order);
-	json_decref(findings);
+	for (size_t i = 0; v && i < r->n_findings; i++) {
+		const struct np_finding *f = r->findings[i];
+
+		v[i].check = f->check ? f->check : "";
+		v[i].target = f->target ? f->target : "";
+		v[i].address = f->address ? f->address : "";
+		v[i].verdict = f->verdict->code;
+		v[i].status = f->status;
+		v[i].metrics = f->metrics;
+	}
+	if (v && order)
+		list = np_checklist_of(v, r->n_findings, order, 0);
+	free(v);
 	json_decref(order);
 	return list;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
-# make bench (DNS): 10,000 distinct names against the lab's unbound, three ways
-# in one run: netprobe dns, dnsperf (the throughput reference), and a
+# make bench (DNS): 10,000 distinct names against the lab's unbound, four ways
+# in one run: netprobe dns, dnsperf (the throughput reference), dnsperf while
+# tcpdump captures its packets (what capture itself costs here), and a
 # sequential dig loop over the first 100 names (scaled to 10,000).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -10,7 +11,7 @@ lab="$here/../../fixtures/lab/lab"
 N=${BENCH_DNS_NAMES:-10000}
 SEQ=100
 
-for tool in dnsperf dig jq; do
+for tool in dnsperf dig jq tcpdump capinfos; do
 	command -v "$tool" >/dev/null || { echo "bench_dns: $tool is missing (make deps)" >&2; exit 3; }
 done
 [ "$(id -u)" -eq 0 ] || { echo "bench_dns: needs root (the lab)" >&2; exit 3; }
@@ -41,6 +42,7 @@ RUNS=${BENCH_DNS_RUNS:-3}
 : >"$work/np.times"
 : >"$work/dp.times"
 : >"$work/dp.own"
+: >"$work/dpc.times"
 for r in $(seq 1 "$RUNS"); do
 	t0=$(now)
 	in_cli /usr/bin/time -f '%M' -o "$work/np.rss" "$NETPROBE" dns --type A --resolver "$DNS_GOOD4" \
@@ -55,11 +57,27 @@ for r in $(seq 1 "$RUNS"); do
 	t1=$(now)
 	awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f\n", b-a}' >>"$work/dp.times"
 	sed -n 's/.*Run time (s): *\([0-9.]*\).*/\1/p' "$work/dnsperf.out" >>"$work/dp.own"
+	# The same dnsperf while tcpdump captures its packets, as netprobe
+	# does its own: what capturing costs a load generator on this kernel
+	# (the copy of every packet into a capture ring, in the sender's and
+	# the receiver's path).
+	in_cli tcpdump -i any -s 1520 -U -w "$work/td.pcap" "udp port 53 and host $DNS_GOOD4" 2>/dev/null &
+	td=$!
+	for _ in $(seq 1 50); do [ -s "$work/td.pcap" ] && break; sleep 0.02; done
+	t0=$(now)
+	in_cli dnsperf -s "$DNS_GOOD4" -d "$work/dnsperf.in" -n 1 -c 1 -q 100 -t 5 >"$work/dnsperf.c.out" 2>&1 || true
+	t1=$(now)
+	awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f\n", b-a}' >>"$work/dpc.times"
+	sleep 0.2
+	kill "$td" 2>/dev/null || true
+	wait "$td" 2>/dev/null || true
 done
 median() { sort -n "$1" | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
 spread() { sort -n "$1" | awk 'NR==1{lo=$1} {hi=$1} END{printf "%s-%s", lo, hi}'; }
 np_s=$(median "$work/np.times")
 dp_s=$(median "$work/dp.times")
+dpc_s=$(median "$work/dpc.times")
+dpc_pkts=$(capinfos -c -M "$work/td.pcap" 2>/dev/null | awk '/Number of packets/ {print $NF}')
 np_rss=$(tail -1 "$work/np.rss" | awk '{printf "%.1f", $1 / 1024}')
 dp_rss=$(tail -1 "$work/dp.rss" | awk '{printf "%.1f", $1 / 1024}')
 answered=$(grep -c 'dns\.nxdomain ' "$work/np.out" || true)
@@ -87,6 +105,9 @@ printf '  %-34s %10s s   (median of %s: %s; %s answered, %s lost; capture.droppe
 printf '  %-34s %10s s   (median of %s: %s; its own run time %s s; %s completed, %s lost; peak RSS %s MiB)\n' \
 	"dnsperf -q 100 (reference)" "$dp_s" "$RUNS" "$(spread "$work/dp.times")" "$(median "$work/dp.own")" \
 	"${dp_done:-?}" "${dp_lost:-?}" "$dp_rss"
+printf '  %-34s %10s s   (median of %s: %s; tcpdump -i any captured %s packets beside it)\n' \
+	"dnsperf -q 100 while tcpdump captures" "$dpc_s" "$RUNS" "$(spread "$work/dpc.times")" "${dpc_pkts:-?}"
 printf '  %-34s %10s s   (100 names, scaled)\n' "sequential dig loop" "$dig_s"
-awk -v np="$np_s" -v dp="$dp_s" -v dg="$dig_s" 'BEGIN{
-	printf "  netprobe / dnsperf = %.2fx (target <= 1.0x); dig loop / netprobe = %.1fx (target > 20x)\n", np/dp, dg/np }'
+awk -v np="$np_s" -v dp="$dp_s" -v dpc="$dpc_s" -v dg="$dig_s" 'BEGIN{
+	printf "  netprobe / dnsperf = %.2fx (target <= 1.0x); netprobe / dnsperf while captured = %.2fx; capturing costs dnsperf itself %.2fx\n", np/dp, np/dpc, dpc/dp
+	printf "  dig loop / netprobe = %.1fx (target > 20x)\n", dg/np }'
