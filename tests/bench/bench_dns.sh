@@ -61,7 +61,9 @@ for r in $(seq 1 "$RUNS"); do
 	# does its own: what capturing costs a load generator on this kernel
 	# (the copy of every packet into a capture ring, in the sender's and
 	# the receiver's path).
-	in_cli tcpdump -i any -s 1520 -U -w "$work/td.pcap" "udp port 53 and host $DNS_GOOD4" 2>/dev/null &
+	# (ip execs tcpdump: $! is tcpdump's own pid)
+	ip netns exec "$NS_CLI" tcpdump -i any -s 1520 -U -w "$work/td.pcap" "udp port 53 and host $DNS_GOOD4" \
+		2>/dev/null &
 	td=$!
 	for _ in $(seq 1 50); do [ -s "$work/td.pcap" ] && break; sleep 0.02; done
 	t0=$(now)
@@ -77,7 +79,7 @@ spread() { sort -n "$1" | awk 'NR==1{lo=$1} {hi=$1} END{printf "%s-%s", lo, hi}'
 np_s=$(median "$work/np.times")
 dp_s=$(median "$work/dp.times")
 dpc_s=$(median "$work/dpc.times")
-dpc_pkts=$(capinfos -c -M "$work/td.pcap" 2>/dev/null | awk '/Number of packets/ {print $NF}')
+dpc_pkts=$( (capinfos -c -M "$work/td.pcap" 2>/dev/null || true) | awk '/Number of packets/ {print $NF}')
 np_rss=$(tail -1 "$work/np.rss" | awk '{printf "%.1f", $1 / 1024}')
 dp_rss=$(tail -1 "$work/dp.rss" | awk '{printf "%.1f", $1 / 1024}')
 answered=$(grep -c 'dns\.nxdomain ' "$work/np.out" || true)
