@@ -17,8 +17,6 @@
 struct np_flow;
 struct np_dns_frames;
 
-#define MAX_RESULTS 8192          /* query outcomes kept for cross-checks */
-
 enum q_kind {
 	Q_NORMAL,                 /* a name the user asked for */
 	Q_REWRITE,                /* a random name that cannot exist */

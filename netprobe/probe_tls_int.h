@@ -26,7 +26,6 @@ struct np_timer;
  * different SNI (a name filter then lets it through). */
 #define SMALL_MSS 536
 #define OTHER_SNI "netprobe-sni-check.invalid"
-#define MAX_RESULTS 4096
 
 enum phase { P_CONNECT, P_PROXY_SEND, P_PROXY_READ, P_PROXY_DRAIN, P_TLS, P_HTTP_SEND, P_HTTP_READ, P_DONE };
 enum variant { V_MAIN, V_SMALL_MSS, V_OTHER_SNI };

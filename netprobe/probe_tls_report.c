@@ -129,13 +129,17 @@ void np_tls_record_path(struct attempt *a, const struct np_tls_facts *x)
 	struct tls_state *st = a->st;
 	struct path_result *v;
 
-	if (st->n_results == MAX_RESULTS || x->n_chain == 0)
+	/* Every path's chain, however many targets: the cross-path check
+	 * (tls.intercepted) must see them all. Grown by doubling. */
+	if (x->n_chain == 0)
 		return;
-	v = realloc(st->results, (st->n_results + 1) * sizeof(*v));
-	if (!v)
-		return;
-	st->results = v;
-	v += st->n_results++;
+	if (st->n_results == 0 || (st->n_results >= 16 && !(st->n_results & (st->n_results - 1)))) {
+		v = realloc(st->results, (st->n_results ? st->n_results * 2 : 16) * sizeof(*v));
+		if (!v)
+			return;
+		st->results = v;
+	}
+	v = &st->results[st->n_results++];
 	v->target = a->target_str;
 	v->proxied = !a->proxy.none;
 	snprintf(v->issuer, sizeof(v->issuer), "%s", x->chain[x->n_chain - 1].issuer);
