@@ -48,6 +48,8 @@ struct np_flow {
 	void *arg;
 	np_flow_keep_cb keep;
 	void *keep_arg;
+	np_flow_keep_cb list;       /* which kept packets go on its list (all when NULL) */
+	void *list_arg;
 	struct np_flow_pkt *pkts;
 	size_t n, cap;
 	struct np_flow *next;       /* bucket chain */
@@ -210,6 +212,12 @@ void np_flow_set_keep(struct np_flow *flow, np_flow_keep_cb keep, void *arg)
 {
 	flow->keep = keep;
 	flow->keep_arg = arg;
+}
+
+void np_flow_set_list(struct np_flow *flow, np_flow_keep_cb list, void *arg)
+{
+	flow->list = list;
+	flow->list_arg = arg;
 }
 
 size_t np_flow_count(const struct np_flow *flow)
@@ -380,7 +388,8 @@ static void cost_of(const struct np_flow_table *t, const struct np_flow *f, uint
  * pool, else its headers if it proves something and the flow's proof
  * allowance has room. A flow whose list cannot grow within the budget
  * still saves the packet, unlisted. */
-static int budget_for(struct np_flow_table *t, struct np_flow *f, uint32_t caplen, int proof, struct cost *c)
+static int budget_for(struct np_flow_table *t, struct np_flow *f, uint32_t caplen, int proof, int listed,
+		      struct cost *c)
 {
 	size_t share = t->budget / NP_FLOW_SHARE_DIV;
 	size_t reserve = t->budget / NP_FLOW_PROOF_DIV;
@@ -388,7 +397,8 @@ static int budget_for(struct np_flow_table *t, struct np_flow *f, uint32_t caple
 	size_t big = f->cap < NP_FLOW_GROW_LISTED ? (f->cap ? f->cap : 8) : NP_FLOW_GROW_LISTED;
 	const size_t steps[] = {big, 8, 0};
 
-	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+	/* Unlisted: the last step (saved, not on the list) is the only one. */
+	for (size_t i = listed ? 0 : 2; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		cost_of(t, f, caplen, steps[i], c);
 		c->headers = 0;
 		if (f->held + c->flow <= share && t->held + c->table <= t->budget - reserve)
@@ -398,7 +408,7 @@ static int budget_for(struct np_flow_table *t, struct np_flow *f, uint32_t caple
 		f->over = 1;
 		t->flows_over++;
 	}
-	for (size_t i = 0; proof && i < sizeof(steps) / sizeof(steps[0]); i++) {
+	for (size_t i = listed ? 0 : 2; proof && i < sizeof(steps) / sizeof(steps[0]); i++) {
 		cost_of(t, f, h, steps[i], c);
 		c->headers = 1;
 		if (f->proof_held + c->flow <= reserve / NP_FLOW_PROOF_DIV && t->held + c->table <= t->budget)
@@ -413,11 +423,12 @@ static uint32_t keep(struct np_flow *f, uint64_t ts_ns, const uint8_t *data, uin
 		     uint32_t wirelen, struct np_flow_pkt *fp, int proof)
 {
 	struct np_flow_table *t = f->t;
+	int listed = !f->list || f->list(fp, f->list_arg);
 	struct cost c;
 	struct kept *k;
 	uint8_t *copy;
 
-	if (!budget_for(t, f, caplen, proof, &c))
+	if (!budget_for(t, f, caplen, proof, listed, &c))
 		return 0;
 	if (c.kcap != t->cap_kept) {
 		struct kept *v = realloc(t->kept, c.kcap * sizeof(*v));
@@ -456,7 +467,7 @@ static uint32_t keep(struct np_flow *f, uint64_t ts_ns, const uint8_t *data, uin
 		f->st.truncated++;
 	}
 	fp->frame = (uint32_t)t->n_kept;
-	if (f->n < f->cap)
+	if (listed && f->n < f->cap)
 		f->pkts[f->n++] = *fp;
 	return fp->frame;
 }

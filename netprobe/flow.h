@@ -73,6 +73,13 @@ void np_flow_detach(struct np_flow *flow);
  * while the owner's callback is set, never after np_flow_detach(). */
 void np_flow_set_keep(struct np_flow *flow, np_flow_keep_cb keep, void *arg);
 
+/* List only the kept packets list() accepts (all when there is none):
+ * the others are saved and numbered, and reach the flow's callback, but
+ * are not on the list np_flow_packet() reads. A flow of thousands of
+ * packets whose owner indexes them itself (DNS: query and answer frames)
+ * lists only what it will look for (ICMP errors), not 600 bytes of
+ * dissected packet each. list is called while the owner's callback is set. */
+void np_flow_set_list(struct np_flow *flow, np_flow_keep_cb list, void *arg);
 size_t np_flow_count(const struct np_flow *flow);
 const struct np_flow_pkt *np_flow_packet(const struct np_flow *flow, size_t i);
 

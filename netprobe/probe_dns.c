@@ -94,6 +94,12 @@ static void on_dns_packet(struct np_flow *flow, const struct np_flow_pkt *p, voi
 	np_dns_frames_add(st->frames, (int)(r - st->res), p->frame, k.data + off, len);
 }
 
+static int list_icmp(const struct np_flow_pkt *p, void *arg)
+{
+	(void)arg;
+	return p->icmp;
+}
+
 static void on_socket(int fd, int socktype, void *arg)
 {
 	struct dns_res *r = arg;
@@ -130,6 +136,11 @@ static void on_socket(int fd, int socktype, void *arg)
 						(struct sockaddr *)&l, (struct sockaddr *)&p, on_dns_packet, r);
 	if (!r->flows[r->n_flows])
 		return;
+	/* A UDP socket's queries and answers are indexed by the frames
+	 * table (dns_frames.h); packet_reason() looks on its list for ICMP
+	 * errors only. A TCP flow is listed whole (its SYNs and resets). */
+	if (socktype != SOCK_STREAM)
+		np_flow_set_list(r->flows[r->n_flows], list_icmp, NULL);
 	r->flow_tcp[r->n_flows] = socktype == SOCK_STREAM;
 	r->n_flows++;
 }

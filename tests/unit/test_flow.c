@@ -521,6 +521,32 @@ static void keep_chooses_the_frames(void **state)
 	np_flow_table_free(t);
 }
 
+/* A flow that lists only some packets: every one is still saved,
+ * numbered and handed to its callback; the list holds the chosen ones. */
+static void list_chooses_what_is_listed(void **state)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+	struct np_flow_table *t = np_flow_table_new(1 << 20, errbuf);
+	struct seen s = {0};
+	struct np_flow *f = register_syn(t, "tcp4_syn", &s);
+	int asked = 0;
+
+	(void)state;
+	np_flow_set_list(f, keep_incoming, &asked);
+	assert_int_equal(feed(t, "tcp4_syn", 1), 1);
+	assert_int_equal(s.frame, 1);
+	assert_int_equal(feed(t, "tcp4_synack", 2), 2);
+	assert_int_equal(s.frame, 2);
+	assert_int_equal(feed(t, "tcp4_syn", 3), 3);
+	assert_int_equal(s.calls, 3);
+	assert_int_equal(asked, 3);
+	assert_int_equal(np_flow_kept_count(t), 3);
+	assert_int_equal(np_flow_count(f), 1);
+	assert_int_equal(np_flow_packet(f, 0)->frame, 2);
+	assert_false(np_flow_packet(f, 0)->outgoing);
+	np_flow_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -532,6 +558,7 @@ int main(void)
 		cmocka_unit_test(memory_bound_keeps_headers_only),
 		cmocka_unit_test(any_remote_port_takes_a_sweep),
 		cmocka_unit_test(keep_chooses_the_frames),
+		cmocka_unit_test(list_chooses_what_is_listed),
 		cmocka_unit_test(a_flood_stops_at_its_share),
 	};
 
