@@ -24,10 +24,10 @@ struct np_finding *np_finding_new(const char *check, const char *target,
 	f->check = strdup(check);
 	f->target = strdup(target);
 	f->address = strdup(address ? address : "");
-	f->summary = strdup(v->meaning);
-	f->advice = strdup(v->advice);
+	f->summary = v->meaning;
+	f->advice = v->advice;
 	f->metrics = json_object();
-	if (!f->check || !f->target || !f->address || !f->summary || !f->advice || !f->metrics) {
+	if (!f->check || !f->target || !f->address || !f->metrics) {
 		np_finding_free(f);
 		return NULL;
 	}
@@ -41,8 +41,10 @@ void np_finding_free(struct np_finding *f)
 	free(f->check);
 	free(f->target);
 	free(f->address);
-	free(f->summary);
-	free(f->advice);
+	if (f->own_summary)
+		free((char *)f->summary);
+	if (f->own_advice)
+		free((char *)f->advice);
 	json_decref(f->metrics);
 	for (size_t i = 0; i < f->n_evidence; i++)
 		free(f->evidence[i].text);
@@ -50,14 +52,16 @@ void np_finding_free(struct np_finding *f)
 	free(f);
 }
 
-static int set_vfmt(char **dst, const char *fmt, va_list ap)
+static int set_vfmt(const char **dst, int *own, const char *fmt, va_list ap)
 {
 	char *s;
 
 	if (vasprintf(&s, fmt, ap) < 0)
 		return NP_ENOMEM;
-	free(*dst);
+	if (*own)
+		free((char *)*dst);
 	*dst = s;
+	*own = 1;
 	return 0;
 }
 
@@ -67,7 +71,7 @@ int np_finding_summary(struct np_finding *f, const char *fmt, ...)
 	int err;
 
 	va_start(ap, fmt);
-	err = set_vfmt(&f->summary, fmt, ap);
+	err = set_vfmt(&f->summary, &f->own_summary, fmt, ap);
 	va_end(ap);
 	return err;
 }
@@ -78,15 +82,16 @@ int np_finding_advice(struct np_finding *f, const char *fmt, ...)
 	int err;
 
 	va_start(ap, fmt);
-	err = set_vfmt(&f->advice, fmt, ap);
+	err = set_vfmt(&f->advice, &f->own_advice, fmt, ap);
 	va_end(ap);
 	return err;
 }
 
 static int metric_set(struct np_finding *f, const char *name, json_t *v)
 {
-	/* json_object_set_new steals v, also on failure. */
-	return json_object_set_new(f->metrics, name, v) == 0 ? 0 : NP_ENOMEM;
+	/* json_object_set_new steals v, also on failure. Metric names are
+	 * the code's own ASCII literals: not checked as UTF-8 again. */
+	return json_object_set_new_nocheck(f->metrics, name, v) == 0 ? 0 : NP_ENOMEM;
 }
 
 int np_finding_metric_real(struct np_finding *f, const char *name, double v)

@@ -22,8 +22,11 @@ struct np_finding {
 	char *address;                  /* "" when no address was reached */
 	enum np_status status;
 	const struct np_verdict *verdict;
-	char *summary;
-	char *advice;
+	/* The verdict registry's own texts until a probe words its own
+	 * (np_finding_summary/advice): 10,000 findings copy nothing. */
+	const char *summary;
+	const char *advice;
+	int own_summary, own_advice;    /* summary/advice were allocated here */
 	json_t *metrics;                /* object */
 	struct np_evidence *evidence;
 	size_t n_evidence;
@@ -39,6 +42,8 @@ int np_finding_summary(struct np_finding *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int np_finding_advice(struct np_finding *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Metrics: name is an ASCII literal of the code's (never read off the
+ * network); string values are checked as UTF-8. */
 int np_finding_metric_real(struct np_finding *f, const char *name, double v);
 int np_finding_metric_int(struct np_finding *f, const char *name, int64_t v);
 int np_finding_metric_str(struct np_finding *f, const char *name, const char *v);
