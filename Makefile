@@ -161,7 +161,8 @@ clean:
 
 # The packet dissector, the DNS answer reader, the NPR/1 parsers and the
 # HTTP response head reader, the TLS record walker, the
-# Proxy-Authenticate parser and the revocation checks under libFuzzer (clang): `make fuzz`,
+# Proxy-Authenticate parser, the revocation checks, capture files and a
+# watch's event log under libFuzzer (clang): `make fuzz`,
 # FUZZ_SECONDS=600 for a longer run. Each links its module alone, not the
 # library.
 FUZZ_CC      ?= clang
@@ -173,7 +174,7 @@ FUZZ_BIN     := build/fuzz/fuzz_dissect
 .PHONY: fuzz
 fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuzz_profile build/fuzz/fuzz_npr \
       build/fuzz/fuzz_http_head build/fuzz/fuzz_tls_record build/fuzz/fuzz_proxy_auth build/fuzz/fuzz_revoc \
-      build/fuzz/fuzz_capfile
+      build/fuzz/fuzz_capfile build/fuzz/fuzz_watch_log
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BIN)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh build/fuzz/fuzz_capfile
 	@mkdir -p build/fuzz/dns_answer
@@ -216,8 +217,23 @@ fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuz
 	@echo "fuzz_revoc: $(FUZZ_SECONDS) s, seeded with tests/fuzz/revoc_seeds"
 	@build/fuzz/fuzz_revoc -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 -print_final_stats=1 \
 		-artifact_prefix=build/fuzz/revoc- build/fuzz/revoc tests/fuzz/revoc_seeds >build/fuzz/revoc.log 2>&1; \
-		rc=$$?; grep -E '^stat::number_of_executed_units' build/fuzz/revoc.log; tail -2 build/fuzz/revoc.log; exit $$rc
+		rc=$$?; grep -E '^stat::number_of_executed_units' build/fuzz/revoc.log; tail -2 build/fuzz/revoc.log; [ $$rc -eq 0 ] || exit $$rc
+	@mkdir -p build/fuzz/watch_log
+	@echo "fuzz_watch_log: $(FUZZ_SECONDS) s, seeded with tests/fuzz/watch_log_seeds"
+	@build/fuzz/fuzz_watch_log -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 -print_final_stats=1 \
+		-artifact_prefix=build/fuzz/watch_log- build/fuzz/watch_log tests/fuzz/watch_log_seeds \
+		>build/fuzz/watch_log.log 2>&1; rc=$$?; grep -E '^stat::number_of_executed_units' build/fuzz/watch_log.log; \
+		tail -2 build/fuzz/watch_log.log; exit $$rc
 
+# A watch's event log, as watch report and a restarting watch read it.
+FUZZ_WATCH_SRC := netprobe/watch_report.c netprobe/watch_report_html.c netprobe/watch_log.c netprobe/watch.c \
+                  netprobe/report_html.c netprobe/report_svg.c netprobe/xml.c netprobe/checklist.c \
+                  netprobe/report_doc.c netprobe/verdict.c netprobe/finding.c netprobe/escape.c \
+                  netprobe/error.c netprobe/merge.c
+build/fuzz/fuzz_watch_log: tests/fuzz/fuzz_watch_log.c $(FUZZ_WATCH_SRC) $(wildcard netprobe/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -DNP_VERSION='"$(VERSION)"' -I. $(shell pkg-config --cflags jansson) \
+		-o $@ tests/fuzz/fuzz_watch_log.c $(FUZZ_WATCH_SRC) $(shell pkg-config --libs jansson) -lm
 # What revocation checking reads from strangers (CRLs, OCSP responses,
 # caIssuers answers, certificate URLs): tls/ with OpenSSL.
 build/fuzz/fuzz_revoc: tests/fuzz/fuzz_revoc.c $(wildcard tls/*.c tls/*.h)
