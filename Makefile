@@ -247,7 +247,8 @@ FUZZ_CAPFILE_SRC := netprobe/capfile.c netprobe/explain.c netprobe/explain_ends.
                     netprobe/explain_tls.c netprobe/explain_windows.c netprobe/explain_conns.c \
                     netprobe/dissect.c netprobe/tcp_events.c netprobe/tls_record.c netprobe/finding.c \
                     netprobe/report.c netprobe/report_json.c netprobe/verdict.c netprobe/addr.c \
-                    netprobe/error.c netprobe/redact.c netprobe/flow.c tls/tls_alert.c
+                    netprobe/error.c netprobe/redact.c netprobe/flow.c tls/tls_alert.c netprobe/explain_file.c \
+                    netprobe/checklist.c netprobe/report_doc.c
 build/fuzz/fuzz_capfile: tests/fuzz/fuzz_capfile.c $(FUZZ_CAPFILE_SRC) $(wildcard netprobe/explain*.h netprobe/capfile.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -DNP_VERSION='"$(VERSION)"' -I. $(WIRETAP_CFLAGS) \
