@@ -123,7 +123,10 @@ static void start_track(struct np_timer *tm, void *arg)
 		goto oom;
 	t->report->capture.attempted = !w->ctx->no_capture;
 	t->report->capture.active = t->cap != NULL;
-	opts.deadline_us = 0;
+	/* Each step of a rung has its own timeout (connect, proxy, TLS, the
+	 * two requests) around the silence; past all of them with room to
+	 * spare the asking is cut short rather than the track stuck. */
+	opts.deadline_us = (int64_t)t->info.idle_s * 1000000 + 6 * opts.timeout_us + 5000000;
 	t->run = np_run_new(w->loop, &opts, t->report, errbuf);
 	if (!t->run) {
 		np_cmd_error(w->ctx, "idle %us rung of check %zu: %s", t->info.idle_s, t->info.check, errbuf);

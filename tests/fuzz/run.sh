@@ -28,6 +28,7 @@ if [ "$(basename "$bin")" = fuzz_capfile ]; then
 	echo "fuzz_capfile: $n seeds (the capture fixtures), $secs s"
 	log=$work/last.log
 	status=0
+	LSAN_OPTIONS=suppressions=$root/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS} \
 	"$bin" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$work/" \
 		"$work/corpus" "$work/seeds" >"$log" 2>&1 || status=$?
