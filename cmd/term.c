@@ -16,6 +16,9 @@
 #define BAR_WIDTH 20
 #define BAR_MIN_WAIT_US 2000000 /* waits shorter than this get no bar */
 
+/* Findings of one verdict the summary lists again after the live lines. */
+#define SUMMARY_LISTED 20
+
 struct np_term {
 	FILE *out;
 	int tty;
@@ -302,6 +305,7 @@ void np_term_summary(struct np_term *t, const struct np_report *r)
 		}
 		for (size_t v = 0; v < n_seen; v++) {
 			const char *advice = "";
+			size_t listed = 0, more = 0;
 
 			status_tag(t, st, tag, sizeof(tag));
 			fprintf(t->out, "%s %s: %s\n", tag, seen[v]->code, seen[v]->meaning);
@@ -312,12 +316,22 @@ void np_term_summary(struct np_term *t, const struct np_report *r)
 					continue;
 				if (!advice[0])
 					advice = g->advice;
+				/* Each was shown as it came (unless -q): past a screenful
+				 * the summary counts them rather than print them twice. */
+				if (!t->quiet && listed == SUMMARY_LISTED) {
+					more++;
+					continue;
+				}
+				listed++;
 				fputs("      ", t->out);
 				put_where(t->out, g);
 				fputs("  ", t->out);
 				fputs(g->summary, t->out);
 				fputc('\n', t->out);
 			}
+			if (more)
+				fprintf(t->out, "      ... and %zu more %s finding%s (each shown above as it came; --json "
+					"lists them all)\n", more, seen[v]->code, more == 1 ? "" : "s");
 			if (advice[0])
 				fprintf(t->out, "      advice: %s\n", advice);
 		}

@@ -169,3 +169,18 @@ test_tcp_plain_output_has_no_escapes() {
 	grep -q "^FAIL  tcp: the operator of $SRV4:$PORT_CLOSED must act: tcp.refused (1 of 2 findings pass)$" "$TMP/plain.txt" ||
 		fail "no checklist line"
 }
+
+# The summary after the live lines: past 20 findings of one verdict it
+# counts the rest instead of printing every line a second time; with -q
+# (no live lines) it lists them all.
+test_tcp_summary_counts_what_the_live_lines_showed() {
+	local targets=() p
+	for p in $(seq "$PORT_DROP_RANGE_LO" $((PORT_DROP_RANGE_LO + 24))); do targets+=("$SRV4:$p"); done
+	"$LAB" exec cli "$NETPROBE" tcp --timeout 1 "${targets[@]}" >"$TMP/sum.out" 2>&1 || true
+	expect "live lines" "$(grep -c '^FAIL  tcp.filtered ' "$TMP/sum.out")" 25
+	expect "lines listed again" "$(grep -c "^      $SRV4:" "$TMP/sum.out")" 20
+	grep -q '^      \.\.\. and 5 more tcp.filtered findings' "$TMP/sum.out" || fail "no count of the rest: $(tail -5 "$TMP/sum.out")"
+	"$LAB" exec cli "$NETPROBE" tcp --timeout 1 -q "${targets[@]}" >"$TMP/sumq.out" 2>&1 || true
+	expect "listed with -q" "$(grep -c "^      $SRV4:" "$TMP/sumq.out")" 25
+	! grep -q 'more tcp.filtered' "$TMP/sumq.out" || fail "-q hides findings"
+}
