@@ -184,13 +184,18 @@ void np_cmd_capture_finish(struct np_capture *cap, struct np_report *r, struct n
 /* A profile's checks, built for running (cmd_run.c): netprobe run runs
  * them once, netprobe watch once a cycle. */
 struct np_cmd_prun;
+#define NP_CMD_PRUN_MAX_SETS 64      /* the profile's variables (NP_PROFILE_MAX_VARS) */
+#define NP_CMD_PRUN_MAX_ONLY 16
 struct np_cmd_prun_args {
 	const char *profile;        /* NAME|FILE */
-	const char **sets;          /* KEY=VALUE */
+	const char *sets[NP_CMD_PRUN_MAX_SETS];     /* KEY=VALUE */
 	size_t n_sets;
-	const char **only;          /* tags */
+	const char *only[NP_CMD_PRUN_MAX_ONLY];     /* tags */
 	size_t n_only;
 };
+/* One --set (only 0) or --only (only 1) of run or watch: 0, or 2 after
+ * the error line when there are too many. */
+int np_cmd_prun_arg(struct np_cmd_ctx *ctx, struct np_cmd_prun_args *a, int only, const char *v);
 /* Load the profile and build every selected check (CA files read now,
  * before privileges go); sets ctx's timeout to the profile's longest.
  * 0, or the exit status after its one-line error. */

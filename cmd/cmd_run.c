@@ -590,14 +590,6 @@ int np_cmd_prun_load(struct np_cmd_ctx *ctx, const struct np_cmd_prun_args *a, s
 		np_cmd_error(ctx, "out of memory");
 		return 3;
 	}
-	if (a->n_only > MAX_ONLY) {
-		np_cmd_error(ctx, "--only: at most %d", MAX_ONLY);
-		goto out;
-	}
-	if (a->n_sets > MAX_SETS) {
-		np_cmd_error(ctx, "--set: at most %d", MAX_SETS);
-		goto out;
-	}
 	for (size_t i = 0; i < a->n_only; i++)
 		r->only[r->n_only++] = a->only[i];
 	if (!a->profile) {
@@ -663,15 +655,25 @@ out:
 	return rc;
 }
 
+int np_cmd_prun_arg(struct np_cmd_ctx *ctx, struct np_cmd_prun_args *a, int only, const char *v)
+{
+	size_t *n = only ? &a->n_only : &a->n_sets;
+	size_t max = only ? NP_CMD_PRUN_MAX_ONLY : NP_CMD_PRUN_MAX_SETS;
+
+	if (*n == max) {
+		np_cmd_error(ctx, "--%s: at most %zu", only ? "only" : "set", max);
+		return 2;
+	}
+	(only ? a->only : a->sets)[(*n)++] = v;
+	return 0;
+}
+
 static int run_exec(struct np_cmd_ctx *ctx)
 {
 	struct np_cmd_prun_args a = {0};
 	struct np_cmd_prun *r = NULL;
-	const char *sets[MAX_SETS + 1], *only[MAX_ONLY + 1];
 	int rc;
 
-	a.sets = sets;
-	a.only = only;
 	for (size_t i = 0; i < ctx->n_args; i++) {
 		const char *v = ctx->args[i].arg;
 
@@ -684,18 +686,9 @@ static int run_exec(struct np_cmd_ctx *ctx)
 			a.profile = v;
 			break;
 		case OPT_SET:
-			if (a.n_sets == MAX_SETS) {
-				np_cmd_error(ctx, "--set: at most %d", MAX_SETS);
-				return 2;
-			}
-			sets[a.n_sets++] = v;
-			break;
 		case OPT_ONLY:
-			if (a.n_only == MAX_ONLY) {
-				np_cmd_error(ctx, "--only: at most %d", MAX_ONLY);
-				return 2;
-			}
-			only[a.n_only++] = v;
+			if ((rc = np_cmd_prun_arg(ctx, &a, ctx->args[i].val == OPT_ONLY, v)))
+				return rc;
 			break;
 		}
 	}

@@ -40,8 +40,6 @@ static const struct np_cmd_opt watch_opts[] = {
 	{0},
 };
 
-#define MAX_SETS 64
-#define MAX_ONLY 16
 #define DEFAULT_EVERY_US (60 * 1000000LL)
 #define DEFAULT_KEEP ((uint64_t)100 << 20)
 
@@ -523,7 +521,6 @@ static int watch_exec(struct np_cmd_ctx *ctx)
 {
 	struct watch w;
 	struct np_cmd_prun_args a = {0};
-	const char *sets[MAX_SETS], *only[MAX_ONLY];
 	char errbuf[NP_ERRBUF_SIZE];
 	struct np_report *scratch = NULL;
 	struct sockaddr_storage listen_ss;
@@ -544,8 +541,6 @@ static int watch_exec(struct np_cmd_ctx *ctx)
 	w.log.fd = -1;
 	w.every_us = DEFAULT_EVERY_US;
 	w.keep = DEFAULT_KEEP;
-	a.sets = sets;
-	a.only = only;
 	for (size_t i = 0; i < ctx->n_args; i++) {
 		const char *v = ctx->args[i].arg;
 
@@ -554,18 +549,9 @@ static int watch_exec(struct np_cmd_ctx *ctx)
 		case OPT_STATE_DIR: w.dir = v; break;
 		case OPT_LISTEN: listen = v; break;
 		case OPT_SET:
-			if (a.n_sets == MAX_SETS) {
-				np_cmd_error(ctx, "--set: at most %d", MAX_SETS);
-				return 2;
-			}
-			sets[a.n_sets++] = v;
-			break;
 		case OPT_ONLY:
-			if (a.n_only == MAX_ONLY) {
-				np_cmd_error(ctx, "--only: at most %d", MAX_ONLY);
-				return 2;
-			}
-			only[a.n_only++] = v;
+			if ((rc = np_cmd_prun_arg(ctx, &a, ctx->args[i].val == OPT_ONLY, v)))
+				return rc;
 			break;
 		case OPT_EVERY:
 		case OPT_FOR:

@@ -14,8 +14,8 @@
 #include "../netprobe/profile.h"
 #include "../netprobe/rawsend.h"
 
-#define MAX_SETS NP_PROFILE_MAX_VARS
-#define MAX_ONLY 16
+#define MAX_ONLY NP_CMD_PRUN_MAX_ONLY
+_Static_assert(NP_CMD_PRUN_MAX_SETS == NP_PROFILE_MAX_VARS, "--set bound is the profile's variables");
 
 /* One check of the profile, ready to submit. */
 struct rcheck {

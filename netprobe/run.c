@@ -359,13 +359,11 @@ int np_run_execute(struct np_run *run)
 	err = np_loop_signals(run->loop, on_signal, run);
 	if (err < 0)
 		return err;
-	if (run->opts.deadline_us > 0) {
-		run->deadline = np_loop_timer(run->loop, run->opts.deadline_us, on_deadline, run);
-		if (!run->deadline)
-			return NP_ENOMEM;
-	}
-	run->executing = 1;
-	np_timer_reset(run->pump, 0);
+	/* Started as a run on another's loop is, with no one to tell: the
+	 * last job's end stops the loop instead. */
+	err = np_run_start(run, NULL, NULL);
+	if (err < 0)
+		return err;
 	err = np_loop_run(run->loop);
 	run->executing = 0;
 	free_done(run);

@@ -84,4 +84,8 @@ void np_tls_public_free(struct np_tls_ctx *ctx);
  * between characters. */
 void np_tls_copy_text(char *dst, size_t dstlen, const char *src, size_t n);
 
+/* A certificate name on one line ("CN = x, O = y"), as valid UTF-8 text
+ * ("" when it cannot be printed). */
+void np_tls_name_text(const X509_NAME *name, char *out, size_t outlen);
+
 #endif

@@ -86,23 +86,6 @@ out:
 	return ret;
 }
 
-static void name_of(const X509_NAME *name, char *out, size_t outlen)
-{
-	BIO *m = BIO_new(BIO_s_mem());
-	char *p = NULL;
-	long n;
-
-	out[0] = '\0';
-	if (!m)
-		return;
-	if (X509_NAME_print_ex(m, name, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
-		n = BIO_get_mem_data(m, &p);
-		if (n > 0 && p)
-			np_tls_copy_text(out, outlen, p, (size_t)n);
-	}
-	BIO_free(m);
-}
-
 static int fill_subjects(struct np_tls_chain *ch)
 {
 	int n = sk_X509_num(ch->certs);
@@ -112,7 +95,7 @@ static int fill_subjects(struct np_tls_chain *ch)
 		return -1;
 	ch->subjects = p;
 	for (int i = 0; i < n; i++)
-		name_of(X509_get_subject_name(sk_X509_value(ch->certs, i)), ch->subjects[i], sizeof(ch->subjects[0]));
+		np_tls_name_text(X509_get_subject_name(sk_X509_value(ch->certs, i)), ch->subjects[i], sizeof(ch->subjects[0]));
 	return 0;
 }
 
@@ -384,7 +367,7 @@ int np_tls_chain_complete(struct np_tls_chain *ch, const unsigned char *der, siz
 		if (X509_check_issued(sk_X509_value(got, i), cert_at(ch, (size_t)miss)) == X509_V_OK)
 			issued = 1;
 	if (!issued) {
-		name_of(X509_get_subject_name(sk_X509_value(got, 0)), name, sizeof(name));
+		np_tls_name_text(X509_get_subject_name(sk_X509_value(got, 0)), name, sizeof(name));
 		snprintf(why, whylen, "it holds '%.150s', which did not issue the certificate", name);
 		goto out;
 	}

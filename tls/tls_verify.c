@@ -81,7 +81,7 @@ void np_tls_copy_text(char *dst, size_t dstlen, const char *src, size_t n)
 
 /* "C = US, O = Lab, CN = x", as openssl x509 -subject prints it, but with
  * UTF-8 kept as UTF-8 rather than escaped. */
-static void name_text(const X509_NAME *name, char *out, size_t outlen)
+void np_tls_name_text(const X509_NAME *name, char *out, size_t outlen)
 {
 	BIO *m = BIO_new(BIO_s_mem());
 	char *p = NULL;
@@ -127,8 +127,8 @@ static void cert_facts(X509 *x, struct np_tls_cert *out)
 	size_t o = 0;
 
 	memset(out, 0, sizeof(*out));
-	name_text(X509_get_subject_name(x), out->subject, sizeof(out->subject));
-	name_text(X509_get_issuer_name(x), out->issuer, sizeof(out->issuer));
+	np_tls_name_text(X509_get_subject_name(x), out->subject, sizeof(out->subject));
+	np_tls_name_text(X509_get_issuer_name(x), out->issuer, sizeof(out->issuer));
 	time_text(X509_get0_notBefore(x), out->not_before, sizeof(out->not_before));
 	time_text(X509_get0_notAfter(x), out->not_after, sizeof(out->not_after));
 	out->days_left = days_until(X509_get0_notAfter(x));
@@ -395,7 +395,7 @@ void np_tls_fill_facts(struct np_tls_conn *c, struct np_tls_facts *out)
 	if (sk && sk_X509_num(sk) > 0 && !c->no_anchor) {
 		X509 *top = sk_X509_value(sk, sk_X509_num(sk) - 1);
 
-		name_text(X509_get_subject_name(top), out->anchor_subject, sizeof(out->anchor_subject));
+		np_tls_name_text(X509_get_subject_name(top), out->anchor_subject, sizeof(out->anchor_subject));
 		out->anchor_public = anchor_public(c->ctx, top);
 	}
 	ERR_pop_to_mark();

@@ -203,6 +203,16 @@ test_watch_bad_input_is_one_line_and_exit_2() {
 		expect "exit status for $args" "$rc" 2
 		expect "lines for $args" "$(wc -l <<<"$out")" 1
 	done
+	# one --only past the 16 run and watch both take
+	local many=() i
+	for i in $(seq 1 17); do many+=(--only "t$i"); done
+	for cmd in "watch --state-dir $TMP/wb" run; do
+		rc=0
+		# shellcheck disable=SC2086
+		out=$("$NETPROBE" $cmd --profile "$TMP/wb.yaml" "${many[@]}" 2>&1) || rc=$?
+		expect "exit status for 17 --only ($cmd)" "$rc" 2
+		expect "the error for 17 --only ($cmd)" "$out" "netprobe ${cmd%% *}: --only: at most 16"
+	done
 	rc=0
 	out=$("$NETPROBE" watch --profile "$TMP/wb.yaml" 2>&1) || rc=$?
 	expect "no --state-dir" "$rc" 2
