@@ -64,9 +64,9 @@ static int check_has_target(const struct rcheck *c, const char *target)
 
 static const char *metric(const struct np_finding *f, const char *name)
 {
-	json_t *v = json_object_get(f->metrics, name);
+	const struct np_metric *m = np_finding_metric(f, name);
 
-	return json_is_string(v) ? json_string_value(v) : NULL;
+	return m && m->kind == NP_METRIC_STR ? m->v.s : NULL;
 }
 
 /* The finding's path (tls, http, idle) or resolver (dns) is one the check
@@ -184,7 +184,7 @@ void np_cmd_prun_apply(struct np_finding *f, void *arg)
 	for (size_t i = 0; tags && i < c->pc->tags.n; i++)
 		json_array_append_new(tags, json_string(c->pc->tags.v[i]));
 	if (tags)
-		json_object_set_new(f->metrics, "tags", tags);
+		np_finding_metric_json(f, "tags", tags);
 }
 
 /* --- building the plans -------------------------------------------------------------- */

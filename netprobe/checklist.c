@@ -29,7 +29,12 @@ struct hopmap {
 /* A metric of a finding, as a string ("" when absent or not one). */
 static const char *mstr(const struct np_cl_finding *f, const char *name)
 {
-	return np_doc_str(f->metrics, name);
+	return f->native ? np_finding_metric_text(f->native, name) : np_doc_str(f->metrics, name);
+}
+
+static int mnum(const struct np_cl_finding *f, const char *name, double *d)
+{
+	return f->native ? np_finding_metric_num(f->native, name, d) : np_doc_num(f->metrics, name, d);
 }
 
 static int is_v6(const char *addr)
@@ -41,7 +46,7 @@ static int metric_int(const struct np_cl_finding *f, const char *name, int *v)
 {
 	double d;
 
-	if (!np_doc_num(f->metrics, name, &d) || d < 0 || d > 255)
+	if (!mnum(f, name, &d) || d < 0 || d > 255)
 		return 0;
 	*v = (int)d;
 	return 1;
@@ -78,7 +83,10 @@ static void hopmap_build(struct hopmap *m, const struct np_cl_finding *v, size_t
 
 		if (sender[0] && strcmp(sender, f->address) != 0 && metric_int(f, "sender_hop", &hop))
 			hop_add(m, sender, hop);
-		json_array_foreach(json_object_get(f->metrics, "hops"), k, h) {
+		const json_t *hops = f->native ? np_finding_metric_value(f->native, "hops") :
+				     json_object_get(f->metrics, "hops");
+
+		json_array_foreach(hops, k, h) {
 			double d;
 
 			if (np_doc_num(h, "hop", &d) && d > 0 && d < 256)
@@ -258,6 +266,7 @@ static void view_of(const json_t *f, struct np_cl_finding *v)
 	v->verdict = np_doc_str(f, "verdict");
 	v->status = np_doc_status(f);
 	v->metrics = np_doc_metrics(f);
+	v->native = NULL;
 }
 
 static struct np_cl_finding *views_of(const json_t *findings, size_t *n)
@@ -492,9 +501,12 @@ json_t *np_checklist_of(const struct np_cl_finding *v, size_t n, const json_t *o
 				goto out;
 			}
 		}
-		np_checklist_id(i, id, sizeof(id));
-		if (flags & NP_CHECKLIST_IDS)
+		/* Ids only where they are shown: the terminal's summary of
+		 * 10,000 findings links to none. */
+		if (flags & NP_CHECKLIST_IDS) {
+			np_checklist_id(i, id, sizeof(id));
 			json_array_append_new(it->ids, json_string_nocheck(id));
+		}
 		it->n++;
 		if (sev > it->severity)
 			it->severity = sev;

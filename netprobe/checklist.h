@@ -31,7 +31,8 @@
 struct np_cl_finding {
 	const char *check, *target, *address, *verdict;
 	enum np_status status;
-	const json_t *metrics;          /* an object, or NULL */
+	const json_t *metrics;          /* a document's: an object, or NULL */
+	const struct np_finding *native;  /* a report's own: its metrics are read there */
 };
 
 /* The item a finding belongs to: metrics.section, else its check. */

@@ -87,7 +87,7 @@ static struct np_finding *inconsistent(const struct np_dns_result *results, cons
 		if (*c == '\n')
 			*c = ',';
 	np_finding_summary(f, "resolvers disagree on %s %s: %s", a->name, np_dns_type_name(a->type), says);
-	json_object_set_new(f->metrics, "answers_by_resolver", per);
+	np_finding_metric_json(f, "answers_by_resolver", per);
 	return f;
 }
 

@@ -2,6 +2,7 @@
 #include "finding.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,18 +17,19 @@ struct np_finding *np_finding_new(const char *check, const char *target,
 
 	if (!v)
 		return NULL;
-	f = calloc(1, sizeof(*f));
+	f = malloc(sizeof(*f));
 	if (!f)
 		return NULL;
+	memset(f, 0, offsetof(struct np_finding, store));
+	np_arena_init(&f->arena, f->store, sizeof(f->store), 0);
 	f->verdict = v;
 	f->status = v->status;
-	f->check = strdup(check);
-	f->target = strdup(target);
-	f->address = strdup(address ? address : "");
+	f->check = np_arena_strdup(&f->arena, check);
+	f->target = np_arena_strdup(&f->arena, target);
+	f->address = np_arena_strdup(&f->arena, address ? address : "");
 	f->summary = v->meaning;
 	f->advice = v->advice;
-	f->metrics = json_object();
-	if (!f->check || !f->target || !f->address || !f->metrics) {
+	if (!f->check || !f->target || !f->address) {
 		np_finding_free(f);
 		return NULL;
 	}
@@ -38,116 +40,277 @@ void np_finding_free(struct np_finding *f)
 {
 	if (!f)
 		return;
-	free(f->check);
-	free(f->target);
-	free(f->address);
-	if (f->own_summary)
-		free((char *)f->summary);
-	if (f->own_advice)
-		free((char *)f->advice);
-	json_decref(f->metrics);
-	for (size_t i = 0; i < f->n_evidence; i++)
-		free(f->evidence[i].text);
-	free(f->evidence);
+	for (size_t i = 0; i < f->n_metrics; i++)
+		if (f->metrics[i].kind == NP_METRIC_JSON)
+			json_decref(f->metrics[i].v.j);
+	np_arena_release(&f->arena);
 	free(f);
-}
-
-static int set_vfmt(const char **dst, int *own, const char *fmt, va_list ap)
-{
-	char *s;
-
-	if (vasprintf(&s, fmt, ap) < 0)
-		return NP_ENOMEM;
-	if (*own)
-		free((char *)*dst);
-	*dst = s;
-	*own = 1;
-	return 0;
 }
 
 int np_finding_summary(struct np_finding *f, const char *fmt, ...)
 {
 	va_list ap;
-	int err;
+	char *s;
 
 	va_start(ap, fmt);
-	err = set_vfmt(&f->summary, &f->own_summary, fmt, ap);
+	s = np_arena_vprintf(&f->arena, fmt, ap);
 	va_end(ap);
-	return err;
+	if (!s)
+		return NP_ENOMEM;
+	f->summary = s;
+	return 0;
 }
 
 int np_finding_advice(struct np_finding *f, const char *fmt, ...)
 {
 	va_list ap;
-	int err;
+	char *s;
 
 	va_start(ap, fmt);
-	err = set_vfmt(&f->advice, &f->own_advice, fmt, ap);
+	s = np_arena_vprintf(&f->arena, fmt, ap);
 	va_end(ap);
-	return err;
+	if (!s)
+		return NP_ENOMEM;
+	f->advice = s;
+	return 0;
 }
 
-static int metric_set(struct np_finding *f, const char *name, json_t *v)
+/* --- metrics ------------------------------------------------------------- */
+
+static struct np_metric *find(const struct np_finding *f, const char *name)
 {
-	/* json_object_set_new steals v, also on failure. Metric names are
-	 * the code's own ASCII literals: not checked as UTF-8 again. */
-	return json_object_set_new_nocheck(f->metrics, name, v) == 0 ? 0 : NP_ENOMEM;
+	for (size_t i = 0; i < f->n_metrics; i++)
+		if (f->metrics[i].name[0] == name[0] && strcmp(f->metrics[i].name, name) == 0)
+			return &f->metrics[i];
+	return NULL;
+}
+
+/* The slot for name: its old one (its value let go), or a new one. */
+static struct np_metric *slot(struct np_finding *f, const char *name)
+{
+	struct np_metric *m = find(f, name);
+
+	if (m) {
+		if (m->kind == NP_METRIC_JSON)
+			json_decref(m->v.j);
+		m->kind = NP_METRIC_NULL;
+		return m;
+	}
+	if (f->n_metrics == f->cap_metrics) {
+		size_t cap = f->cap_metrics ? 2 * f->cap_metrics : 8;
+		struct np_metric *v = np_arena_alloc(&f->arena, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		if (f->n_metrics)
+			memcpy(v, f->metrics, f->n_metrics * sizeof(*v));
+		f->metrics = v;
+		f->cap_metrics = cap;
+	}
+	m = &f->metrics[f->n_metrics++];
+	m->name = name;
+	m->kind = NP_METRIC_NULL;
+	return m;
 }
 
 int np_finding_metric_real(struct np_finding *f, const char *name, double v)
 {
+	struct np_metric *m = slot(f, name);
+
+	if (!m)
+		return NP_ENOMEM;
 	/* Three decimals: microsecond resolution for millisecond figures. */
-	return metric_set(f, name, json_real((double)(int64_t)(v * 1000.0 + (v < 0 ? -0.5 : 0.5)) / 1000.0));
+	m->kind = NP_METRIC_REAL;
+	m->v.d = (double)(int64_t)(v * 1000.0 + (v < 0 ? -0.5 : 0.5)) / 1000.0;
+	return 0;
 }
 
 int np_finding_metric_int(struct np_finding *f, const char *name, int64_t v)
 {
-	return metric_set(f, name, json_integer(v));
+	struct np_metric *m = slot(f, name);
+
+	if (!m)
+		return NP_ENOMEM;
+	m->kind = NP_METRIC_INT;
+	m->v.i = v;
+	return 0;
 }
 
 int np_finding_metric_str(struct np_finding *f, const char *name, const char *v)
 {
-	return metric_set(f, name, json_string(v));
+	struct np_metric *m = slot(f, name);
+	const char *s;
+
+	if (!m)
+		return NP_ENOMEM;
+	s = np_arena_strdup(&f->arena, v);
+	if (!s)
+		return NP_ENOMEM;
+	m->kind = NP_METRIC_STR;
+	m->v.s = s;
+	return 0;
+}
+
+int np_finding_metric_null(struct np_finding *f, const char *name)
+{
+	return slot(f, name) ? 0 : NP_ENOMEM;
 }
 
 int np_finding_metric_opt_int(struct np_finding *f, const char *name, int64_t v)
 {
-	return metric_set(f, name, v < 0 ? json_null() : json_integer(v));
+	return v < 0 ? np_finding_metric_null(f, name) : np_finding_metric_int(f, name, v);
 }
 
 int np_finding_metric_opt_str(struct np_finding *f, const char *name, const char *v)
 {
-	return metric_set(f, name, v && v[0] ? json_string(v) : json_null());
+	return v && v[0] ? np_finding_metric_str(f, name, v) : np_finding_metric_null(f, name);
 }
+
+int np_finding_metric_json(struct np_finding *f, const char *name, json_t *v)
+{
+	struct np_metric *m;
+
+	if (!v)
+		return NP_ENOMEM;
+	m = slot(f, name);
+	if (!m) {
+		json_decref(v);
+		return NP_ENOMEM;
+	}
+	m->kind = NP_METRIC_JSON;
+	m->v.j = v;
+	return 0;
+}
+
+int np_finding_metric_merge(struct np_finding *f, const json_t *obj)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)obj, key, v) {
+		const char *name = np_arena_strdup(&f->arena, key);
+
+		if (!name || np_finding_metric_json(f, name, json_incref(v)) != 0)
+			return NP_ENOMEM;
+	}
+	return 0;
+}
+
+const struct np_metric *np_finding_metric(const struct np_finding *f, const char *name)
+{
+	return find(f, name);
+}
+
+const char *np_finding_metric_text(const struct np_finding *f, const char *name)
+{
+	const struct np_metric *m = find(f, name);
+
+	if (m && m->kind == NP_METRIC_STR)
+		return m->v.s;
+	if (m && m->kind == NP_METRIC_JSON && json_is_string(m->v.j))
+		return json_string_value(m->v.j);
+	return "";
+}
+
+int np_finding_metric_num(const struct np_finding *f, const char *name, double *v)
+{
+	const struct np_metric *m = find(f, name);
+
+	if (!m)
+		return 0;
+	if (m->kind == NP_METRIC_INT)
+		*v = (double)m->v.i;
+	else if (m->kind == NP_METRIC_REAL)
+		*v = m->v.d;
+	else if (m->kind == NP_METRIC_JSON && json_is_number(m->v.j))
+		*v = json_number_value(m->v.j);
+	else
+		return 0;
+	return 1;
+}
+
+const json_t *np_finding_metric_value(const struct np_finding *f, const char *name)
+{
+	const struct np_metric *m = find(f, name);
+
+	return m && m->kind == NP_METRIC_JSON ? m->v.j : NULL;
+}
+
+static json_t *to_json(const struct np_metric *m)
+{
+	json_t *j;
+
+	switch (m->kind) {
+	case NP_METRIC_INT:
+		return json_integer(m->v.i);
+	case NP_METRIC_REAL:
+		return json_real(m->v.d);
+	case NP_METRIC_STR:
+		/* A text that is not UTF-8 is marked as the finding's own are. */
+		j = json_string(m->v.s);
+		return j ? j : json_string("(invalid UTF-8)");
+	case NP_METRIC_JSON:
+		return json_incref(m->v.j);
+	case NP_METRIC_NULL:
+		break;
+	}
+	return json_null();
+}
+
+json_t *np_finding_metric_to_json(const struct np_finding *f, const char *name)
+{
+	const struct np_metric *m = find(f, name);
+
+	return m ? to_json(m) : json_null();
+}
+
+json_t *np_finding_metrics_json(const struct np_finding *f)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; o && i < f->n_metrics; i++) {
+		/* Names are the code's ASCII literals (or a merged object's keys,
+		 * UTF-8 already). */
+		if (json_object_set_new_nocheck(o, f->metrics[i].name, to_json(&f->metrics[i])) != 0) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+/* --- evidence ------------------------------------------------------------ */
 
 int np_finding_evidence(struct np_finding *f, int64_t frame, double time_ms,
 			const char *fmt, ...)
 {
 	struct np_evidence *ev;
 	va_list ap;
-	char *text;
-	int n;
+	const char *text;
 
 	va_start(ap, fmt);
 	/* "%s": a text made already (a DNS run cites 20,000 of them). */
-	if (strcmp(fmt, "%s") == 0) {
-		text = strdup(va_arg(ap, const char *));
-		n = text ? 0 : -1;
-	} else {
-		n = vasprintf(&text, fmt, ap);
-	}
+	if (strcmp(fmt, "%s") == 0)
+		text = np_arena_strdup(&f->arena, va_arg(ap, const char *));
+	else
+		text = np_arena_vprintf(&f->arena, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (!text)
 		return NP_ENOMEM;
-	ev = realloc(f->evidence, (f->n_evidence + 1) * sizeof(*ev));
-	if (!ev) {
-		free(text);
-		return NP_ENOMEM;
+	if (f->n_evidence == f->cap_evidence) {
+		size_t cap = f->cap_evidence ? 2 * f->cap_evidence : 4;
+
+		ev = np_arena_alloc(&f->arena, cap * sizeof(*ev));
+		if (!ev)
+			return NP_ENOMEM;
+		if (f->n_evidence)
+			memcpy(ev, f->evidence, f->n_evidence * sizeof(*ev));
+		f->evidence = ev;
+		f->cap_evidence = cap;
 	}
-	f->evidence = ev;
-	ev[f->n_evidence].frame = frame;
-	ev[f->n_evidence].time_ms = time_ms;
-	ev[f->n_evidence].text = text;
-	f->n_evidence++;
+	ev = &f->evidence[f->n_evidence++];
+	ev->frame = frame;
+	ev->time_ms = time_ms;
+	ev->text = text;
 	return 0;
 }

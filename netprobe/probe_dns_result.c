@@ -141,11 +141,10 @@ static void cite_messages(struct dns_q *q, struct np_finding *f, const char *ver
 		at = np_str_put(text, sizeof(text), at, id, sizeof(id));
 		at = np_str_put(text, sizeof(text), at, " ", 1);
 		if (m[i].answer) {
-			char cnt[48];
-
 			at = np_str_put(text, sizeof(text), at, rcode_text(m[i].rcode), 16);
-			snprintf(cnt, sizeof(cnt), ", %u answer record%s", m[i].ancount, m[i].ancount == 1 ? "" : "s");
-			np_str_put(text, sizeof(text), at, cnt, sizeof(cnt));
+			at = np_str_put(text, sizeof(text), at, ", ", 2);
+			at = np_str_put_uint(text, sizeof(text), at, m[i].ancount);
+			np_str_put(text, sizeof(text), at, m[i].ancount == 1 ? " answer record" : " answer records", 16);
 		} else {
 			at = np_str_put(text, sizeof(text), at, q->name, 300);
 			at = np_str_put(text, sizeof(text), at, " ", 1);
@@ -219,7 +218,7 @@ static void add_answers(struct np_finding *f, const struct np_dns_answer *a)
 	for (size_t i = 0; arr && i < a->n; i++)
 		json_array_append_new(arr, json_string(a->rr[i]));
 	if (arr)
-		json_object_set_new(f->metrics, "answers", arr);
+		np_finding_metric_json(f, "answers", arr);
 	if (a->min_ttl >= 0)
 		np_finding_metric_int(f, "ttl", a->min_ttl);
 	if (a->cname)

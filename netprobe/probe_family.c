@@ -423,7 +423,7 @@ static void host_finding(struct fam_state *st)
 			json_array_append_new(routes, o);
 	}
 	if (routes)
-		json_object_set_new(f->metrics, "default_routes", routes);
+		np_finding_metric_json(f, "default_routes", routes);
 	np_run_finding(st->run, f);
 }
 

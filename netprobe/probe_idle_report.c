@@ -400,7 +400,7 @@ static void certificate(const struct idle_path *p, struct np_finding *f)
 		json_array_append_new(problems, json_string(p->cert_problems[i]));
 		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", p->cert_problems[i]);
 	}
-	json_object_set_new(f->metrics, "certificate_problems", problems ? problems : json_null());
+	np_finding_metric_json(f, "certificate_problems", problems ? problems : json_null());
 	if (!p->n_cert_problems || !f->summary)
 		return;
 	was = strdup(f->summary);
@@ -420,7 +420,7 @@ static void revocation(struct idle_path *p, struct np_finding *f)
 	if (!p->rv)
 		return;
 	np_revoc_stop(p->rv, "no answer before the idle check ended");
-	np_revoc_metrics(p->rv, f->metrics);
+	np_revoc_metrics(p->rv, f);
 	base = p->n_cert_problems ? "tls.untrusted" : "tls.ok";
 	v = np_revoc_verdict(p->rv, base, text, sizeof(text));
 	np_finding_metric_str(f, "revocation_verdict", v);
@@ -544,7 +544,7 @@ struct np_finding *np_idle_path_finding(struct idle_path *p)
 	np_finding_metric_opt_int(f, "lost_s", lost ? (int64_t)lost->idle_s : -1);
 	np_finding_metric_str(f, "scope", "overall");
 	if (rungs)
-		json_object_set_new(f->metrics, "rungs", rungs);
+		np_finding_metric_json(f, "rungs", rungs);
 	if (idle_is_tls(st)) {
 		certificate(p, f);
 		revocation(p, f);

@@ -53,7 +53,7 @@ static void ttl_metrics(const struct syn_sweep *sw, struct np_finding *f, const 
 	if (q->rtt_ms >= 0)
 		np_finding_metric_real(f, "rtt_ms", round(q->rtt_ms * 1000.0) / 1000.0);
 	else
-		json_object_set_new(f->metrics, "rtt_ms", json_null());
+		np_finding_metric_null(f, "rtt_ms");
 	np_finding_metric_opt_int(f, "reply_ttl", q->ttl);
 	np_finding_metric_opt_int(f, "target_ttl", sw->target_ttl);
 	np_finding_metric_opt_int(f, "sender_hop", hop);
@@ -191,18 +191,18 @@ static void summary_finding(struct syn_sweep *sw, const struct np_syn_tally *t, 
 	np_finding_metric_int(f, "ports", (int64_t)t->ports);
 	j = np_syn_tally_json(t);
 	if (j)
-		json_object_update(f->metrics, j);
+		np_finding_metric_merge(f, j);
 	json_decref(j);
 	j = np_syn_rejected_by(sw->ports, sw->n, sw->cls, sw->senders);
 	if (j)
-		json_object_set_new(f->metrics, "rejected_by", j);
+		np_finding_metric_json(f, "rejected_by", j);
 	np_finding_metric_opt_int(f, "target_ttl", sw->target_ttl);
 	np_finding_metric_opt_int(f, "target_hop", sw->target_ttl >= 0 ? np_ttl_hops(sw->target_ttl) + 1 : -1);
 	np_finding_metric_int(f, "rate", sw->plan->rate);
 	np_finding_metric_int(f, "syns_sent", (int64_t)sw->syns);
 	np_finding_metric_int(f, "retransmitted", (int64_t)sw->retransmitted);
 	np_finding_metric_real(f, "duration_ms", secs * 1000.0);
-	json_object_set_new(f->metrics, "port_findings_capped", json_boolean(capped));
+	np_finding_metric_json(f, "port_findings_capped", json_boolean(capped));
 	common_metrics(sw, f);
 	summary_evidence(sw, f);
 	np_run_finding(sw->job.run, f);

@@ -90,10 +90,10 @@ static void cert_metrics(struct np_finding *f, const struct np_tls_facts *x)
 		json_object_set_new(c, "days_left", json_integer(x->chain[i].days_left));
 		json_array_append_new(chain, c);
 	}
-	json_object_set_new(f->metrics, "chain", chain);
+	np_finding_metric_json(f, "chain", chain);
 	for (size_t i = 0; problems && i < x->n_problems; i++)
 		json_array_append_new(problems, json_string(x->problems[i].text));
-	json_object_set_new(f->metrics, "problems", problems);
+	np_finding_metric_json(f, "problems", problems);
 	if (x->n_chain) {
 		np_finding_metric_int(f, "leaf_days_left", x->leaf_days_left);
 		np_finding_metric_int(f, "chain_days_left", x->chain_days_left);

@@ -56,7 +56,7 @@ void np_tls_revoc_metrics(struct attempt *a, struct np_finding *f)
 {
 	if (!a->rv)
 		return;
-	np_revoc_metrics(a->rv, f->metrics);
+	np_revoc_metrics(a->rv, f);
 	if (a->st->plan.revocation_warn && strcmp(f->verdict->code, "tls.revocation_unreachable") == 0)
 		f->status = NP_WARN;
 }

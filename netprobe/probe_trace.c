@@ -387,7 +387,7 @@ static void common_metrics(struct trace *tr, struct np_finding *f, const struct 
 {
 	char src[NP_ADDR_STR_MAX];
 
-	json_object_set_new(f->metrics, "hops", np_trace_hops_json(r));
+	np_finding_metric_json(f, "hops", np_trace_hops_json(r));
 	np_finding_metric_str(f, "protocol", tr->base.proto == IPPROTO_TCP ? "tcp" : "udp");
 	np_finding_metric_int(f, "probes", tr->plan->probes);
 	np_finding_metric_int(f, "max_hops", tr->plan->max_hops);
@@ -469,7 +469,7 @@ static void report(struct trace *tr, const struct np_trace_result *r, const char
 	if (f) {
 		np_finding_summary(f, "%s", r->modified);
 		common_metrics(tr, f, r);
-		json_object_set_new(f->metrics, "modified", np_trace_changes_json(r));
+		np_finding_metric_json(f, "modified", np_trace_changes_json(r));
 		for (size_t i = 0; i < r->n_changes; i++)
 			np_finding_evidence(f, r->hops[r->changes[i].hop - 1].frame, 0,
 					    "hop %d quotes %s %s (sent %s)", r->changes[i].hop,

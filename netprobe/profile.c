@@ -686,6 +686,8 @@ struct np_profile *np_profile_parse(const char *buf, size_t len, const char *dis
 	}
 	p = calloc(1, sizeof(*p));
 	if (p)
+		np_arena_init(&p->arena, NULL, 0, NP_PROFILE_MAX_MEMORY);
+	if (p)
 		p->checks = calloc(NP_PROFILE_MAX_CHECKS, sizeof(*p->checks));
 	if (!p || !p->checks || !yaml_parser_initialize(&ps->yp)) {
 		snprintf(errbuf, NP_ERRBUF_SIZE, "out of memory");
@@ -728,7 +730,7 @@ void np_profile_free(struct np_profile *p)
 {
 	if (!p)
 		return;
-	np_arena_free(p->arena);
+	np_arena_release(&p->arena);
 	free(p->checks);
 	free(p);
 }

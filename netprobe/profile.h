@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 
+#include "arena.h"
 #include "error.h"
 
 /* Bounds, so that hostile input costs little. Lists of options are bounded
@@ -125,7 +126,7 @@ struct np_profile {
 	struct np_check_opts defaults;
 	struct np_profile_check *checks;
 	size_t n_checks;
-	struct np_arena *arena;         /* owns every string above */
+	struct np_arena arena;          /* owns every string above */
 };
 
 /* --set NAME=VALUE pairs. */

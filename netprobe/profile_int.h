@@ -22,12 +22,6 @@ struct np_profile_blob {
 /* Ends with a NULL name. */
 extern const struct np_profile_blob np_profile_blobs[];
 
-/* --- the arena: every string and list of a profile, freed at once ------ */
-
-void *np_arena_alloc(struct np_arena **a, size_t n);
-char *np_arena_strndup(struct np_arena **a, const char *s, size_t n);
-void np_arena_free(struct np_arena *a);
-
 /* --- ${name} ----------------------------------------------------------- */
 
 /*
@@ -38,7 +32,7 @@ void np_arena_free(struct np_arena *a);
  * uses a variable vars does not set, *unset names it and out[0] is the
  * text as written.
  */
-int np_vars_expand(struct np_arena **a, struct np_vars *vars, const char *text, size_t len,
+int np_vars_expand(struct np_arena *a, struct np_vars *vars, const char *text, size_t len,
 		   int split, const char **out, size_t room, const char **unset, char *msg);
 
 /* Is vars setting name? Marks it used. */

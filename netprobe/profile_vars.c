@@ -1,72 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* --set NAME=VALUE, ${name} in profile values, and the arena every string
- * of a profile lives in. */
+/* --set NAME=VALUE and ${name} in profile values. */
 #include "profile_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* --- arena ----------------------------------------------------------------- */
-
-#define ARENA_BLOCK 65536
-
-struct np_arena {
-	struct np_arena *next;
-	size_t used, cap;
-	size_t total;                   /* over the chain, kept in the head */
-	_Alignas(16) char data[];
-};
-
-/* Blocks are chained newest first; a request larger than a block gets
- * one of its own. The total is capped so that ${} expansion cannot
- * multiply a 1 MiB file into gigabytes. */
-void *np_arena_alloc(struct np_arena **a, size_t n)
-{
-	struct np_arena *b = *a;
-	size_t total = b ? b->total : 0;
-	void *r;
-
-	n = (n + 15) & ~(size_t)15;
-	if (!b || b->cap - b->used < n) {
-		size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
-
-		if (total + cap > NP_PROFILE_MAX_MEMORY)
-			return NULL;
-		b = malloc(sizeof(*b) + cap);
-		if (!b)
-			return NULL;
-		b->next = *a;
-		b->used = 0;
-		b->cap = cap;
-		b->total = total + cap;
-		*a = b;
-	}
-	r = b->data + b->used;
-	b->used += n;
-	return r;
-}
-
-char *np_arena_strndup(struct np_arena **a, const char *s, size_t n)
-{
-	char *d = np_arena_alloc(a, n + 1);
-
-	if (!d)
-		return NULL;
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
-}
-
-void np_arena_free(struct np_arena *a)
-{
-	while (a) {
-		struct np_arena *next = a->next;
-
-		free(a);
-		a = next;
-	}
-}
 
 /* --- variables ------------------------------------------------------------- */
 
@@ -291,7 +229,7 @@ too_many:
 	return NP_EINVAL;
 }
 
-int np_vars_expand(struct np_arena **a, struct np_vars *vars, const char *text, size_t len,
+int np_vars_expand(struct np_arena *a, struct np_vars *vars, const char *text, size_t len,
 		   int split, const char **out, size_t room, const char **unset, char *msg)
 {
 	struct piece pcs[MAX_PIECES];

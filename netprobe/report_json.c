@@ -48,7 +48,7 @@ static json_t *finding_core_json(const struct np_finding *f, size_t index)
 	json_object_set_new_nocheck(o, "address", str_or_marker(f->address));
 	json_object_set_new_nocheck(o, "status", json_string_nocheck(np_status_name(f->status)));
 	json_object_set_new_nocheck(o, "verdict", json_string_nocheck(f->verdict->code));
-	json_object_set_nocheck(o, "metrics", f->metrics);   /* shared, not copied */
+	json_object_set_new_nocheck(o, "metrics", np_finding_metrics_json(f));
 	return o;
 }
 
@@ -118,7 +118,7 @@ json_t *np_report_checklist(const struct np_report *r)
 		v[i].address = f->address ? f->address : "";
 		v[i].verdict = f->verdict->code;
 		v[i].status = f->status;
-		v[i].metrics = f->metrics;
+		v[i].native = f;
 	}
 	if (v && order)
 		list = np_checklist_of(v, r->n_findings, order, 0);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "finding.h"
 
 /* Bounds of what a source may send: a big CA's CRL runs to a few MB;
  * an OCSP response or a certificate to a few KB. */
@@ -376,7 +377,7 @@ const char *np_revoc_verdict(const struct np_revoc *rv, const char *base, char *
 	return v;
 }
 
-void np_revoc_metrics(const struct np_revoc *rv, json_t *metrics)
+void np_revoc_metrics(const struct np_revoc *rv, struct np_finding *f)
 {
 	json_t *rev = json_array(), *cai = json_array();
 
@@ -406,7 +407,7 @@ void np_revoc_metrics(const struct np_revoc *rv, json_t *metrics)
 		json_object_set_new(o, "ms", json_real(it->ms));
 		json_array_append_new(rev, o);
 	}
-	json_object_set_new(metrics, "revocation", rev);
-	json_object_set_new(metrics, "ca_issuers", cai);
-	json_object_set_new(metrics, "revocation_ms", json_real((double)((rv->t_end ? rv->t_end : np_now_us()) - rv->t0) / 1000.0));
+	np_finding_metric_json(f, "revocation", rev);
+	np_finding_metric_json(f, "ca_issuers", cai);
+	np_finding_metric_real(f, "revocation_ms", (double)((rv->t_end ? rv->t_end : np_now_us()) - rv->t0) / 1000.0);
 }

@@ -54,9 +54,10 @@ int np_revoc_only_issuer_missing(const int *codes, size_t n);
  */
 const char *np_revoc_verdict(const struct np_revoc *rv, const char *base, char *summary, size_t len);
 
-/* metrics: revocation (per certificate and source), ca_issuers,
- * revocation_ms. */
-void np_revoc_metrics(const struct np_revoc *rv, json_t *metrics);
+/* The finding's metrics revocation (per certificate and source),
+ * ca_issuers and revocation_ms. */
+struct np_finding;
+void np_revoc_metrics(const struct np_revoc *rv, struct np_finding *f);
 
 /* How many certificates no source determined; the subject and list of the
  * first one's sources for a short text. */

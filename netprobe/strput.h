@@ -21,4 +21,17 @@ static inline size_t np_str_put(char *buf, size_t len, size_t at, const char *s,
 	return at + n;
 }
 
+/* Append the decimal digits of v. */
+static inline size_t np_str_put_uint(char *buf, size_t len, size_t at, unsigned long long v)
+{
+	char d[24];
+	size_t i = sizeof(d) - 1;
+
+	d[i] = '\0';
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) && i > 0);
+	return np_str_put(buf, len, at, d + i, sizeof(d));
+}
+
 #endif

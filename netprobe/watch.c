@@ -88,19 +88,22 @@ int64_t np_watch_next_start(int64_t t0_us, int64_t every_us, uint64_t *k, int64_
 
 static const char *metric_str(const struct np_finding *f, const char *name, char *buf, size_t len)
 {
-	const json_t *v = json_object_get(f->metrics, name);
+	const struct np_metric *m = np_finding_metric(f, name);
 
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_integer(v)) {
-		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	if (!m)
+		return NULL;
+	switch (m->kind) {
+	case NP_METRIC_STR:
+		return m->v.s;
+	case NP_METRIC_INT:
+		snprintf(buf, len, "%lld", (long long)m->v.i);
 		return buf;
-	}
-	if (json_is_real(v)) {
-		snprintf(buf, len, "%g", json_real_value(v));
+	case NP_METRIC_REAL:
+		snprintf(buf, len, "%g", m->v.d);
 		return buf;
+	default:
+		return NULL;
 	}
-	return NULL;
 }
 
 void np_watch_finding_key(const struct np_finding *f, char *buf, size_t len)
@@ -163,12 +166,12 @@ static json_t *change_of(const struct np_finding *f, const char *key, const json
 			      f->target, "address", f->address ? f->address : "", "status",
 			      np_status_name(f->status), "verdict", f->verdict->code, "summary",
 			      f->summary ? f->summary : "");
-	json_t *pc = json_object_get(f->metrics, "profile_check");
+	const struct np_metric *pc = np_finding_metric(f, "profile_check");
 
 	if (!c)
 		return NULL;
-	if (json_is_integer(pc))
-		json_object_set(c, "profile_check", pc);
+	if (pc && pc->kind == NP_METRIC_INT)
+		json_object_set_new(c, "profile_check", json_integer(pc->v.i));
 	json_object_set_new(c, "previous", prev ? json_deep_copy(prev) : json_null());
 	return c;
 }

@@ -27,31 +27,39 @@
 #define FIN NP_TCP_FIN
 #define RST NP_TCP_RST
 
+/* The metric is there, as null: a figure that could not be had. */
+static inline int metric_null(const struct np_finding *f, const char *name)
+{
+	const struct np_metric *m = np_finding_metric(f, name);
+
+	return m && m->kind == NP_METRIC_NULL;
+}
+
 static int64_t metric_int(const struct np_finding *f, const char *name)
 {
-	json_t *v = json_object_get(f->metrics, name);
+	const struct np_metric *m = np_finding_metric(f, name);
 
-	if (!v || !json_is_integer(v))
+	if (!m || m->kind != NP_METRIC_INT)
 		fail_msg("%s: metric %s missing or not an integer", f->verdict->code, name);
-	return (int64_t)json_integer_value(v);
+	return m->v.i;
 }
 
 static double metric_real(const struct np_finding *f, const char *name)
 {
-	json_t *v = json_object_get(f->metrics, name);
+	double d = 0;
 
-	if (!v || !json_is_number(v))
+	if (!np_finding_metric_num(f, name, &d))
 		fail_msg("%s: metric %s missing or not a number", f->verdict->code, name);
-	return json_number_value(v);
+	return d;
 }
 
 static const char *metric_str(const struct np_finding *f, const char *name)
 {
-	json_t *v = json_object_get(f->metrics, name);
+	const struct np_metric *m = np_finding_metric(f, name);
 
-	if (!v || !json_is_string(v))
+	if (!m || m->kind != NP_METRIC_STR)
 		fail_msg("%s: metric %s missing or not a string", f->verdict->code, name);
-	return json_string_value(v);
+	return m->v.s;
 }
 
 static size_t count_verdict(const struct np_report *r, const char *code)

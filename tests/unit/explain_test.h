@@ -43,22 +43,30 @@ static inline void tmp_path(char *buf, size_t len, const char *what)
 	snprintf(buf, len, "%s/np-%d-%s", d && *d ? d : "/tmp", (int)getpid(), what);
 }
 
+/* The metric is there, as null: a figure that could not be had. */
+static inline int metric_null(const struct np_finding *f, const char *name)
+{
+	const struct np_metric *m = np_finding_metric(f, name);
+
+	return m && m->kind == NP_METRIC_NULL;
+}
+
 static inline const char *metric_str(const struct np_finding *f, const char *name)
 {
-	json_t *v = json_object_get(f->metrics, name);
+	const struct np_metric *m = np_finding_metric(f, name);
 
-	if (!v || !json_is_string(v))
+	if (!m || m->kind != NP_METRIC_STR)
 		fail_msg("%s: metric %s missing or not a string", f->verdict->code, name);
-	return json_string_value(v);
+	return m->v.s;
 }
 
 static inline int64_t metric_int(const struct np_finding *f, const char *name)
 {
-	json_t *v = json_object_get(f->metrics, name);
+	const struct np_metric *m = np_finding_metric(f, name);
 
-	if (!v || !json_is_integer(v))
+	if (!m || m->kind != NP_METRIC_INT)
 		fail_msg("%s: metric %s missing or not an integer", f->verdict->code, name);
-	return (int64_t)json_integer_value(v);
+	return m->v.i;
 }
 
 static inline size_t count_verdict(const struct np_report *r, const char *code)

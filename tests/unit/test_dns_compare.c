@@ -43,7 +43,7 @@ static void differing_answers_are_one_finding_per_name_and_type(void **state)
 	};
 	size_t n = 0;
 	struct np_finding **f = np_dns_inconsistent(r, 5, &n);
-	json_t *per;
+	const json_t *per;
 
 	(void)state;
 	assert_int_equal(n, 2);
@@ -51,10 +51,10 @@ static void differing_answers_are_one_finding_per_name_and_type(void **state)
 	assert_string_equal(f[0]->target, "login.example.net A");
 	assert_string_equal(f[1]->target, "www.example.net AAAA");
 	assert_string_equal(f[0]->verdict->code, "dns.inconsistent");
-	per = json_object_get(f[0]->metrics, "answers_by_resolver");
+	per = np_finding_metric_value(f[0], "answers_by_resolver");
 	assert_int_equal(json_object_size(per), 3);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(per, "198.19.4.55"), 0)), "198.19.4.99");
-	per = json_object_get(f[1]->metrics, "answers_by_resolver");
+	per = np_finding_metric_value(f[1], "answers_by_resolver");
 	assert_string_equal(json_string_value(json_array_get(json_object_get(per, "198.19.4.53"), 0)), "dns.nodata");
 	assert_non_null(strstr(f[1]->summary, "198.19.4.56 says 64:ff9b::c613:50a"));
 	for (size_t i = 0; i < n; i++)

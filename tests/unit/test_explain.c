@@ -52,31 +52,39 @@ static const char *tmp_dir(void)
 	return d && *d ? d : "/tmp";
 }
 
+/* The metric is there, as null: a figure that could not be had. */
+static inline int metric_null(const struct np_finding *f, const char *name)
+{
+	const struct np_metric *m = np_finding_metric(f, name);
+
+	return m && m->kind == NP_METRIC_NULL;
+}
+
 static int64_t metric_int(const struct np_finding *f, const char *name)
 {
-	json_t *v = json_object_get(f->metrics, name);
+	const struct np_metric *m = np_finding_metric(f, name);
 
-	if (!v || !json_is_integer(v))
+	if (!m || m->kind != NP_METRIC_INT)
 		fail_msg("%s: metric %s missing or not an integer", f->verdict->code, name);
-	return (int64_t)json_integer_value(v);
+	return m->v.i;
 }
 
 static double metric_real(const struct np_finding *f, const char *name)
 {
-	json_t *v = json_object_get(f->metrics, name);
+	double d = 0;
 
-	if (!v || !json_is_number(v))
+	if (!np_finding_metric_num(f, name, &d))
 		fail_msg("%s: metric %s missing or not a number", f->verdict->code, name);
-	return json_number_value(v);
+	return d;
 }
 
 static const char *metric_str(const struct np_finding *f, const char *name)
 {
-	json_t *v = json_object_get(f->metrics, name);
+	const struct np_metric *m = np_finding_metric(f, name);
 
-	if (!v || !json_is_string(v))
+	if (!m || m->kind != NP_METRIC_STR)
 		fail_msg("%s: metric %s missing or not a string", f->verdict->code, name);
-	return json_string_value(v);
+	return m->v.s;
 }
 
 static size_t count_verdict(const struct np_report *r, const char *code)
@@ -585,7 +593,7 @@ static void engine_reset_origin_undecidable_client_unknown(void **state)
 	assert_int_equal(metric_int(f, "client_known"), 0);
 	assert_string_equal(metric_str(f, "reset_from"), "server");
 	assert_non_null(strstr(f->summary, "higher port is taken for the client"));
-	assert_true(json_is_null(json_object_get(f->metrics, "peer_ttl")));
+	assert_true(metric_null(f, "peer_ttl"));
 	np_report_free(r);
 
 	/* The server's own packets in another connection of the capture
@@ -886,7 +894,7 @@ static void capture_filter_keeps_frame_numbers(void **state)
 	assert_int_equal(count_verdict(r, "tcp.refused"), 4);
 	f = by_target(r, "198.18.1.2:49352 -> 198.19.4.2:82");
 	assert_non_null(strstr(f->summary, "origin undetermined"));
-	assert_true(json_is_null(json_object_get(f->metrics, "target_ttl")));
+	assert_true(metric_null(f, "target_ttl"));
 	assert_int_equal(last_frame(f), 22);
 	np_report_free(r);
 }

@@ -338,7 +338,7 @@ static void reset_of_undecidable_origin(void **state)
 	f = by_verdict(r, "tcp.reset");
 	assert_int_equal(f->status, NP_WARN);
 	assert_non_null(strstr(f->summary, "sent no other packet"));
-	assert_true(json_is_null(json_object_get(f->metrics, "peer_ttl")));
+	assert_true(metric_null(f, "peer_ttl"));
 	np_report_free(r);
 
 	/* An eBGP speaker (TTL 1 on its own packets) resetting with its
@@ -543,7 +543,7 @@ static void capture_ebgp_ttl1(void **state)
 		const struct np_finding *f = r->findings[i];
 
 		assert_non_null(strstr(f->summary, "no hop is placed"));
-		assert_true(json_is_null(json_object_get(f->metrics, "target_hop")));
+		assert_true(metric_null(f, "target_hop"));
 		assert_int_equal(metric_int(f, "sender_hop"), 1);
 		assert_int_equal(metric_int(f, "target_ttl"), 1);
 	}

@@ -157,7 +157,7 @@ static void winsock_one(const struct winsock *x)
 	struct np_report *r = np_report_new("explain");
 	char errbuf[NP_ERRBUF_SIZE], path[256];
 	const struct np_finding *f;
-	json_t *m;
+	const struct np_metric *m;
 
 	snprintf(path, sizeof(path), DIR "%s", x->file);
 	assert_non_null(r);
@@ -167,13 +167,13 @@ static void winsock_one(const struct winsock *x)
 	if (r->n_findings <= x->finding)
 		fail_msg("%s: no finding %zu", x->file, x->finding);
 	f = r->findings[x->finding];
-	m = json_object_get(f->metrics, "winsock_error");
+	m = np_finding_metric(f, "winsock_error");
 	if (x->code < 0 && m)
 		fail_msg("%s: winsock_error %lld on a capture with no Windows end", x->file,
-			 (long long)json_integer_value(m));
-	if (x->code >= 0 && (!m || json_integer_value(m) != x->code))
+			 (long long)m->v.i);
+	if (x->code >= 0 && (!m || m->v.i != x->code))
 		fail_msg("%s: finding %zu winsock_error %lld, expected %d (%s)", x->file, x->finding,
-			 m ? (long long)json_integer_value(m) : -1LL, x->code, f->summary);
+			 m ? (long long)m->v.i : -1LL, x->code, f->summary);
 	if (x->says && !strstr(f->summary, x->says))
 		fail_msg("%s: finding %zu does not say '%s': %s", x->file, x->finding, x->says, f->summary);
 	if (!x->says && strstr(f->summary, "Winsock"))
@@ -321,18 +321,18 @@ static void needed_bytes_not_kept(void **state)
 		struct np_report *r = np_report_new("explain");
 		char errbuf[NP_ERRBUF_SIZE], path[256];
 		const struct np_finding *f;
-		json_t *m;
+		const struct np_metric *m;
 
 		snprintf(path, sizeof(path), DIR "%s", c[i].file);
 		assert_int_equal(np_explain_open(path, &o, &e, errbuf), 0);
 		assert_int_equal(np_explain_run(e, r), 0);
 		f = r->findings[0];
-		m = json_object_get(f->metrics, "needed_bytes_not_kept");
-		if (c[i].cut != (m && json_integer_value(m) == 1) ||
+		m = np_finding_metric(f, "needed_bytes_not_kept");
+		if (c[i].cut != (m && m->v.i == 1) ||
 		    c[i].cut != (strstr(f->summary, "needed bytes not kept") != NULL))
 			fail_msg("%s: %s", c[i].file, f->summary);
 		if (c[i].cut) {
-			assert_int_equal(json_integer_value(json_object_get(f->metrics, "not_kept_frame")), 15);
+			assert_int_equal(np_finding_metric(f, "not_kept_frame")->v.i, 15);
 			assert_non_null(strstr(f->summary, "kept 74 of the 1460 payload bytes of frame 15"));
 		}
 		np_explain_free(e);
