@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "clock.h"
 #include "tcp_events.h"
 
@@ -68,7 +69,7 @@ struct np_flow {
 struct kept {
 	uint64_t ts_ns;
 	uint32_t caplen, wirelen;
-	uint8_t *data;
+	uint8_t *data;              /* in the table's arena, as the comment */
 	char *comment;
 	struct np_flow *flow;
 };
@@ -80,6 +81,7 @@ struct np_flow_table {
 	size_t n_kept, cap_kept;
 	size_t budget, held, peak;
 	uint64_t truncated, not_kept, flows_over;
+	struct np_arena mem;        /* the kept packets' bytes and comments */
 };
 
 /* What malloc(n) takes from the heap (glibc: 8 bytes of header, 16-byte
@@ -107,6 +109,7 @@ struct np_flow_table *np_flow_table_new(size_t max_bytes, char *errbuf)
 		return NULL;
 	}
 	t->budget = max_bytes ? max_bytes : NP_FLOW_DEFAULT_BUDGET;
+	np_arena_init(&t->mem, NULL, 0, 0);
 	return t;
 }
 
@@ -122,10 +125,7 @@ void np_flow_table_free(struct np_flow_table *t)
 		free(f->tail);
 		free(f);
 	}
-	for (size_t i = 0; i < t->n_kept; i++) {
-		free(t->kept[i].data);
-		free(t->kept[i].comment);
-	}
+	np_arena_release(&t->mem);
 	free(t->kept);
 	free(t);
 }
@@ -449,7 +449,7 @@ static uint32_t keep(struct np_flow *f, uint64_t ts_ns, const uint8_t *data, uin
 		f->pkts = v;
 		f->cap = c.fcap;
 	}
-	copy = malloc(c.n ? c.n : 1);
+	copy = np_arena_alloc(&t->mem, c.n);
 	if (!copy)
 		return 0;
 	memcpy(copy, data, c.n);
@@ -583,15 +583,14 @@ int np_flow_comment(struct np_flow_table *t, uint32_t frame, const char *text)
 		return NP_EINVAL;
 	k = &t->kept[frame - 1];
 	if (k->comment) {
-		if (asprintf(&c, "%s; %s", k->comment, text) < 0)
-			return NP_ENOMEM;
-		t->held -= alloc_cost(strlen(k->comment) + 1);
-		free(k->comment);
+		/* The old text stays in the arena, still counted: a frame is
+		 * commented by a finding or two. */
+		c = np_arena_printf(&t->mem, "%s; %s", k->comment, text);
 	} else {
-		c = strdup(text);
-		if (!c)
-			return NP_ENOMEM;
+		c = np_arena_strdup(&t->mem, text);
 	}
+	if (!c)
+		return NP_ENOMEM;
 	/* Comments come from findings, never from peers: counted, not refused. */
 	charge(t, alloc_cost(strlen(c) + 1));
 	k->comment = c;
