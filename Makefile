@@ -6,10 +6,14 @@ DESTDIR  ?=
 SANITIZE ?= 0
 
 CC       ?= cc
-PKGS     := libcares jansson libssl libcrypto libpcap libcap-ng yaml-0.1 krb5-gssapi krb5 libxml-2.0 libmicrohttpd
+PKGS     := libcares jansson libssl libcrypto libpcap libcap-ng yaml-0.1 krb5-gssapi krb5
+# Opened when a feature first needs them (netprobe/dynlib.h): libxml2 for
+# --proxy machine-config, libmicrohttpd for watch --listen. Their headers
+# at build time, not their libraries (and ICU, GnuTLS) at every start.
+DLOPEN_PKGS := libxml-2.0 libmicrohttpd
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(CPPFLAGS) -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -D_GNU_SOURCE \
-            -DNP_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+            -DNP_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) $(DLOPEN_PKGS) 2>/dev/null)
 # MIT krb5 and libcap-ng have no run-time version call: `netprobe --version`
 # names the version of the headers built with (netprobe/libversion.c).
 CFLAGS   += -DNP_KRB5_VERSION='"$(shell pkg-config --modversion krb5-gssapi 2>/dev/null)"' \
@@ -20,11 +24,13 @@ LIBNET_LIBS := $(shell libnet-config --libs 2>/dev/null || echo -lnet)
 # libwiretap (capture files, netprobe/capfile.c) has no pkg-config file on
 # Debian 12 either; its API is Wireshark 4.0's (Debian 12's 4.0.x): its
 # headers live under wireshark/ and need glib's.
+# netprobe opens it when it first reads a capture file (netprobe/dynlib.h);
+# the fuzzer links it.
 WIRETAP_CFLAGS := -I/usr/include/wireshark $(shell pkg-config --cflags glib-2.0 2>/dev/null)
 WIRETAP_LIBS := -lwiretap -lwsutil $(shell pkg-config --libs glib-2.0 2>/dev/null)
-# pacparser (PAC files, netprobe/pac.c) has no pkg-config file either.
-PACPARSER_LIBS := -lpacparser
-LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LIBNET_LIBS) $(WIRETAP_LIBS) $(PACPARSER_LIBS) -lm
+# pacparser (PAC files, netprobe/pac.c) has no pkg-config file either; the
+# PAC evaluator's child opens it (netprobe/dynlib.h).
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LIBNET_LIBS) -lm
 
 ifeq ($(SANITIZE),1)
 BUILD    := build/san

@@ -17,6 +17,7 @@
 #include <wsutil/buffer.h>
 #include <wsutil/wslog.h>
 
+#include "dynlib.h"
 #include "error.h"
 
 #define NS_PER_S INT64_C(1000000000)
@@ -44,6 +45,32 @@ struct np_capfile {
 	char *full_path;
 };
 
+/* libwiretap (with libwsutil and glib), opened by the first capture file
+ * read (dynlib.h): probes that never read one do not load them, nor the
+ * TLS and crypto libraries libwsutil brings. Symbols of its dependencies
+ * are found through its handle. */
+static struct {
+	__typeof__(wtap_init) *init;
+	__typeof__(wtap_open_offline) *open_offline;
+	__typeof__(wtap_strerror) *strerror;
+	__typeof__(wtap_rec_init) *rec_init;
+	__typeof__(wtap_file_get_idb_info) *file_get_idb_info;
+	__typeof__(wtap_block_foreach_option) *block_foreach_option;
+	__typeof__(wtap_rec_reset) *rec_reset;
+	__typeof__(wtap_read) *read;
+	__typeof__(wtap_file_encap) *file_encap;
+	__typeof__(wtap_file_type_subtype_name) *file_type_subtype_name;
+	__typeof__(wtap_file_type_subtype) *file_type_subtype;
+	__typeof__(wtap_rec_cleanup) *rec_cleanup;
+	__typeof__(wtap_close) *close;
+	__typeof__(wtap_pcap_encap_to_wtap_encap) *pcap_encap_to_wtap_encap;
+	__typeof__(ws_buffer_init) *ws_buffer_init;
+	__typeof__(ws_buffer_free) *ws_buffer_free;
+	__typeof__(ws_log_init) *ws_log_init;
+	__typeof__(ws_log_set_level) *ws_log_set_level;
+	__typeof__(g_free) *g_free;
+} W;
+
 /* Wiretap's encapsulation -> the pcap link type netprobe's dissector and
  * libpcap's filter compiler take. libwiretap 4.0 exports only the other
  * direction, so the table is built from it once: the lowest link type that
@@ -57,7 +84,7 @@ static void encap_table_init(void)
 	for (int e = 0; e < MAX_ENCAP; e++)
 		encap_dlt[e] = -1;
 	for (int lt = 0; lt < MAX_LINKTYPE; lt++) {
-		int e = wtap_pcap_encap_to_wtap_encap(lt);
+		int e = W.pcap_encap_to_wtap_encap(lt);
 
 		if (e > 0 && e < MAX_ENCAP && encap_dlt[e] < 0)
 			encap_dlt[e] = (short)lt;
@@ -71,23 +98,51 @@ static int encap_to_dlt(int encap)
 
 int np_capfile_dlt(const struct np_capfile *f);
 
-static void library_init(void)
+static int library_init(char *errbuf)
 {
+	static const struct np_dynsym syms[] = {
+		{"wtap_init", &W.init},
+		{"wtap_open_offline", &W.open_offline},
+		{"wtap_strerror", &W.strerror},
+		{"wtap_rec_init", &W.rec_init},
+		{"wtap_file_get_idb_info", &W.file_get_idb_info},
+		{"wtap_block_foreach_option", &W.block_foreach_option},
+		{"wtap_rec_reset", &W.rec_reset},
+		{"wtap_read", &W.read},
+		{"wtap_file_encap", &W.file_encap},
+		{"wtap_file_type_subtype_name", &W.file_type_subtype_name},
+		{"wtap_file_type_subtype", &W.file_type_subtype},
+		{"wtap_rec_cleanup", &W.rec_cleanup},
+		{"wtap_close", &W.close},
+		{"wtap_pcap_encap_to_wtap_encap", &W.pcap_encap_to_wtap_encap},
+		{"ws_buffer_init", &W.ws_buffer_init},
+		{"ws_buffer_free", &W.ws_buffer_free},
+		{"ws_log_init", &W.ws_log_init},
+		{"ws_log_set_level", &W.ws_log_set_level},
+		{"g_free", &W.g_free},
+	};
 	static int done;
 
 	if (done)
-		return;
+		return 0;
+	if (np_dynlib_open("libwiretap.so.13", "libwiretap13", syms, sizeof(syms) / sizeof(syms[0]), errbuf) < 0)
+		return NP_EINVAL;
 	/* Before wtap_init: otherwise every block read is logged. Only what
 	 * is fatal reaches stderr; read errors come back to us as values. */
-	ws_log_init("netprobe", NULL);
-	ws_log_set_level(LOG_LEVEL_CRITICAL);
-	wtap_init(FALSE);
+	W.ws_log_init("netprobe", NULL);
+	W.ws_log_set_level(LOG_LEVEL_CRITICAL);
+	W.init(FALSE);
 	encap_table_init();
 	done = 1;
+	return 0;
 }
 
 const char *np_capfile_library_version(void)
 {
+	char eb[NP_ERRBUF_SIZE];
+
+	/* Loaded, so that --version names the file too. */
+	library_init(eb);
 	/* ws_version.h (through wireshark.h): the headers of the build. */
 #define NP_STR2(x) #x
 #define NP_STR(x) NP_STR2(x)
@@ -149,7 +204,8 @@ struct np_capfile *np_capfile_open(const char *path, const char *filter, char *e
 	gchar *err_info = NULL;
 	int err = 0;
 
-	library_init();
+	if (library_init(errbuf) < 0)
+		return NULL;
 	f = calloc(1, sizeof(*f));
 	if (!f || (filter && filter[0] && !(f->filter = strdup(filter)))) {
 		snprintf(errbuf, NP_ERRBUF_SIZE, "out of memory");
@@ -164,30 +220,30 @@ struct np_capfile *np_capfile_open(const char *path, const char *filter, char *e
 		free(f);
 		return NULL;
 	}
-	f->w = wtap_open_offline(path, WTAP_TYPE_AUTO, &err, &err_info, FALSE);
+	f->w = W.open_offline(path, WTAP_TYPE_AUTO, &err, &err_info, FALSE);
 	if (!f->w) {
 		if (err > 0)
 			snprintf(errbuf, NP_ERRBUF_SIZE, "%.100s: cannot read it as a capture: %s", path,
 				 strerror(err));
 		else
 			snprintf(errbuf, NP_ERRBUF_SIZE, "%.100s: cannot read it as a capture: %.100s%s%.100s",
-				 path, wtap_strerror(err), err_info ? ": " : "", err_info ? err_info : "");
-		g_free(err_info);
+				 path, W.strerror(err), err_info ? ": " : "", err_info ? err_info : "");
+		W.g_free(err_info);
 		free(f->full_path);
 		free(f->filter);
 		free(f);
 		return NULL;
 	}
-	wtap_rec_init(&f->rec);
-	ws_buffer_init(&f->buf, 1514);
+	W.rec_init(&f->rec);
+	W.ws_buffer_init(&f->buf, 1514);
 	/* The interfaces described before the first packet (pktmon and
 	 * etl2pcapng write them all there); one for pcap and its kin. */
 	{
-		wtapng_iface_descriptions_t *idb = wtap_file_get_idb_info(f->w);
+		wtapng_iface_descriptions_t *idb = W.file_get_idb_info(f->w);
 
 		f->n_ifaces = idb && idb->interface_data ? idb->interface_data->len : 0;
 		if (idb)
-			g_free(idb);       /* its interface_data is the reader's own */
+			W.g_free(idb);       /* its interface_data is the reader's own */
 		if (f->n_ifaces == 0)
 			f->n_ifaces = 1;
 	}
@@ -315,7 +371,7 @@ static gboolean packet_option(wtap_block_t b, guint id, wtap_opttype_e type, wta
 static void packet_options(struct np_capfile_rec *r, wtap_block_t b)
 {
 	if (b)
-		wtap_block_foreach_option(b, packet_option, r);
+		W.block_foreach_option(b, packet_option, r);
 }
 
 int np_capfile_next(struct np_capfile *f, struct np_capfile_rec *r, char *errbuf)
@@ -324,9 +380,9 @@ int np_capfile_next(struct np_capfile *f, struct np_capfile_rec *r, char *errbuf
 	gint64 offset;
 	int err = 0;
 
-	wtap_rec_reset(&f->rec);
+	W.rec_reset(&f->rec);
 	memset(r, 0, sizeof(*r));
-	if (!wtap_read(f->w, &f->rec, &f->buf, &err, &err_info, &offset)) {
+	if (!W.read(f->w, &f->rec, &f->buf, &err, &err_info, &offset)) {
 		if (err == 0) {
 			/* With no packet read, make sure the file had none to give. */
 			if (f->packets == 0 && pcapng_unread_blocks(f->full_path, errbuf))
@@ -340,12 +396,12 @@ int np_capfile_next(struct np_capfile *f, struct np_capfile_rec *r, char *errbuf
 				 "middle of a record", (unsigned long long)f->frame);
 		else
 			snprintf(errbuf, NP_ERRBUF_SIZE, "after frame %llu: %.100s%s%.120s",
-				 (unsigned long long)f->frame, wtap_strerror(err), err_info ? ": " : "",
+				 (unsigned long long)f->frame, W.strerror(err), err_info ? ": " : "",
 				 err_info ? err_info : "");
-		g_free(err_info);
+		W.g_free(err_info);
 		return NP_EINVAL;
 	}
-	g_free(err_info);
+	W.g_free(err_info);
 	r->frame = ++f->frame;
 	r->dlt = -1;
 	r->matched = 1;
@@ -391,7 +447,7 @@ const char *np_capfile_dlt_name(int dlt)
 
 int np_capfile_dlt(const struct np_capfile *f)
 {
-	int e = wtap_file_encap(f->w);
+	int e = W.file_encap(f->w);
 
 	return e == WTAP_ENCAP_PER_PACKET ? -1 : encap_to_dlt(e);
 }
@@ -403,7 +459,7 @@ unsigned np_capfile_interfaces(const struct np_capfile *f)
 
 const char *np_capfile_format(const struct np_capfile *f)
 {
-	const char *n = wtap_file_type_subtype_name(wtap_file_type_subtype(f->w));
+	const char *n = W.file_type_subtype_name(W.file_type_subtype(f->w));
 
 	return n ? n : "unknown";
 }
@@ -416,9 +472,9 @@ void np_capfile_close(struct np_capfile *f)
 		pcap_freecode(&f->lf[i].prog);
 		pcap_close(f->lf[i].dead);
 	}
-	wtap_rec_cleanup(&f->rec);
-	ws_buffer_free(&f->buf);
-	wtap_close(f->w);
+	W.rec_cleanup(&f->rec);
+	W.ws_buffer_free(&f->buf);
+	W.close(f->w);
 	free(f->full_path);
 	free(f->filter);
 	free(f);

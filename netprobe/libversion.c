@@ -12,11 +12,11 @@
 #include <ares.h>
 #include <jansson.h>
 #include <libnet.h>
-#include <libxml/parser.h>
 #include <pcap/pcap.h>
 #include <yaml.h>
 
 #include "capfile.h"
+#include "proxy.h"
 #include "../tls/tls.h"
 
 /* Set by the Makefile from pkg-config: the headers the build used. */
@@ -112,7 +112,8 @@ size_t np_libversion_list(struct np_libversion *out, size_t max)
 {
 	char xml[32];
 	size_t n = 0;
-	int xv = atoi(xmlParserVersion);
+	const char *said = np_machine_config_xml_version();
+	int xv = said ? atoi(said) : 0;
 	struct np_libversion *v;
 
 	add(out, max, &n, "OpenSSL", np_tls_library_version(), 1, "libssl.so");
@@ -121,7 +122,8 @@ size_t np_libversion_list(struct np_libversion *out, size_t max)
 	add(out, max, &n, "libnet", libnet_version(), 1, "libnet.so");
 	add(out, max, &n, "jansson", jansson_version_str(), 1, "libjansson.so");
 	add(out, max, &n, "libyaml", yaml_get_version_string(), 1, "libyaml-0.so");
-	/* xmlParserVersion is the run-time version as MMmmpp ("20914"). */
+	/* xmlParserVersion is the run-time version as MMmmpp ("20914");
+	 * libxml2 is loaded for --proxy machine-config only, and here. */
 	snprintf(xml, sizeof(xml), "%d.%d.%d", xv / 10000, xv / 100 % 100, xv % 100);
 	v = add(out, max, &n, "libxml2", xml, 1, "libxml2.so");
 	if (v && xv <= 0)

@@ -12,8 +12,41 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "dynlib.h"
+
 /* machine.config is ~40 KB; anything this big is not one. */
 #define MC_MAX_BYTES (8u << 20)
+
+/* libxml2, opened at the first machine-config (dynlib.h says why). */
+static struct {
+	__typeof__(xmlReadFile) *ReadFile;
+	__typeof__(xmlDocGetRootElement) *DocGetRootElement;
+	__typeof__(xmlGetProp) *GetProp;
+	__typeof__(xmlFreeDoc) *FreeDoc;
+	xmlFreeFunc *Free;              /* xmlFree is a variable of libxml2's */
+	__typeof__(__xmlParserVersion) *ParserVersion;
+	int loaded;
+} X;
+
+static int xml_load(char *errbuf)
+{
+	static const struct np_dynsym syms[] = {
+		{"xmlReadFile", &X.ReadFile}, {"xmlDocGetRootElement", &X.DocGetRootElement},
+		{"xmlGetProp", &X.GetProp}, {"xmlFreeDoc", &X.FreeDoc}, {"xmlFree", &X.Free},
+		{"__xmlParserVersion", &X.ParserVersion},
+	};
+
+	if (!X.loaded && np_dynlib_open("libxml2.so.2", "libxml2", syms, sizeof(syms) / sizeof(syms[0]), errbuf) == 0)
+		X.loaded = 1;
+	return X.loaded ? 0 : NP_EINVAL;
+}
+
+const char *np_machine_config_xml_version(void)
+{
+	char eb[NP_ERRBUF_SIZE];
+
+	return xml_load(eb) == 0 ? *X.ParserVersion() : NULL;
+}
 
 static xmlNode *child(xmlNode *n, const char *name)
 {
@@ -25,12 +58,12 @@ static xmlNode *child(xmlNode *n, const char *name)
 
 static int attr_true(xmlNode *n, const char *name, int dflt)
 {
-	xmlChar *v = n ? xmlGetProp(n, (const xmlChar *)name) : NULL;
+	xmlChar *v = n ? X.GetProp(n, (const xmlChar *)name) : NULL;
 	int r = dflt;
 
 	if (v)
 		r = strcasecmp((const char *)v, "true") == 0;
-	xmlFree(v);
+	(*X.Free)(v);
 	return r;
 }
 
@@ -43,26 +76,28 @@ int np_proxy_machine_config(const char *file, struct np_proxy *p, char *errbuf)
 	int rc = NP_EINVAL;
 
 	memset(p, 0, sizeof(*p));
+	if (xml_load(errbuf) < 0)
+		return NP_EINVAL;
 	if (stat(file, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size > MC_MAX_BYTES) {
 		snprintf(errbuf, NP_ERRBUF_SIZE, "%.200s: %s", file,
 			 stat(file, &sb) < 0 ? "cannot be read" : "not a machine.config (not a file, or over 8 MiB)");
 		return NP_EINVAL;
 	}
 	/* No network, no entity expansion (XXE), no DTD loading. */
-	doc = xmlReadFile(file, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	doc = X.ReadFile(file, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!doc) {
 		snprintf(errbuf, NP_ERRBUF_SIZE, "%.200s: not well-formed XML", file);
 		goto out;
 	}
-	dp = child(child(xmlDocGetRootElement(doc) && strcmp((const char *)xmlDocGetRootElement(doc)->name,
-							  "configuration") == 0 ? xmlDocGetRootElement(doc) : NULL,
+	dp = child(child(X.DocGetRootElement(doc) && strcmp((const char *)X.DocGetRootElement(doc)->name,
+							  "configuration") == 0 ? X.DocGetRootElement(doc) : NULL,
 			 "system.net"), "defaultProxy");
 	if (!dp) {
 		snprintf(errbuf, NP_ERRBUF_SIZE, "%.200s: no <configuration><system.net><defaultProxy>", file);
 		goto out;
 	}
 	px = child(dp, "proxy");
-	addr = px ? xmlGetProp(px, (const xmlChar *)"proxyaddress") : NULL;
+	addr = px ? X.GetProp(px, (const xmlChar *)"proxyaddress") : NULL;
 	if (!attr_true(dp, "enabled", 1) || !addr || !addr[0]) {
 		/* no proxy named (or usesystemdefault: WinINET's, not here) */
 		rc = np_proxy_parse("none", p, errbuf);
@@ -83,25 +118,26 @@ int np_proxy_machine_config(const char *file, struct np_proxy *p, char *errbuf)
 
 		if (c->type != XML_ELEMENT_NODE || strcmp((const char *)c->name, "add") != 0)
 			continue;
-		a = xmlGetProp(c, (const xmlChar *)"address");
+		a = X.GetProp(c, (const xmlChar *)"address");
 		if (!a)
 			continue;
 		if (p->n_bypass == NP_PROXY_MAX_BYPASS || strlen((const char *)a) >= sizeof(p->bypass[0]) ||
 		    regcomp(&re, (const char *)a, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0) {
 			snprintf(errbuf, NP_ERRBUF_SIZE, "%.80s: bypasslist address '%.60s': %s", file, (const char *)a,
 				 p->n_bypass == NP_PROXY_MAX_BYPASS ? "too many (at most 16)" : "not a usable expression");
-			xmlFree(a);
+			(*X.Free)(a);
 			goto out;
 		}
 		regfree(&re);
 		snprintf(p->bypass[p->n_bypass++], sizeof(p->bypass[0]), "%s", (const char *)a);
-		xmlFree(a);
+		(*X.Free)(a);
 	}
 	snprintf(p->source, sizeof(p->source), "machine-config %.200s", file);
 	rc = 0;
 out:
-	xmlFree(addr);
-	xmlFreeDoc(doc);
+	(*X.Free)(addr);
+	if (doc)
+		X.FreeDoc(doc);
 	return rc;
 }
 

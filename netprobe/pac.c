@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "dynlib.h"
 #include "finding.h"
 
 #define PAC_MAX_BYTES (1u << 20)        /* a PAC is a few KB; 1 MiB is not one */
@@ -298,9 +299,32 @@ static void child_fail(int fd, const char *what)
 	_exit(1);
 }
 
+/* pacparser and its JavaScript engine, opened in the child only: the
+ * parent never maps them, and a run without PAC never loads them
+ * (dynlib.h). */
+static struct {
+	__typeof__(pacparser_set_error_printer) *set_error_printer;
+	__typeof__(pacparser_setmyip) *setmyip;
+	__typeof__(pacparser_init) *init;
+	__typeof__(pacparser_parse_pac_string) *parse_pac_string;
+	__typeof__(pacparser_find_proxy) *find_proxy;
+} P;
+
+static int pac_load(char *errbuf)
+{
+	static const struct np_dynsym syms[] = {
+		{"pacparser_set_error_printer", &P.set_error_printer}, {"pacparser_setmyip", &P.setmyip},
+		{"pacparser_init", &P.init}, {"pacparser_parse_pac_string", &P.parse_pac_string},
+		{"pacparser_find_proxy", &P.find_proxy},
+	};
+
+	return np_dynlib_open("libpacparser.so.1", "libpacparser1", syms, sizeof(syms) / sizeof(syms[0]), errbuf);
+}
+
 static void pac_child(int fd, const char *text, const char *url, const char *host, const char *myip)
 {
 	struct rlimit cpu = {PAC_CPU_S, PAC_CPU_S + 1}, none = {0, 0};
+	char eb[NP_ERRBUF_SIZE];
 	const char *r;
 
 	/* No network: a namespace with nothing in it (as root; else a user
@@ -315,6 +339,8 @@ static void pac_child(int fd, const char *text, const char *url, const char *hos
 	if (setrlimit(RLIMIT_CPU, &cpu) < 0 || setrlimit(RLIMIT_FSIZE, &none) < 0 ||
 	    setrlimit(RLIMIT_CORE, &none) < 0)
 		child_fail(fd, "cannot limit the PAC evaluator");
+	if (pac_load(eb) < 0)
+		child_fail(fd, eb);
 #ifndef NP_SANITIZE
 	{
 		/* (ASan reserves terabytes of shadow address space: no limit
@@ -325,14 +351,14 @@ static void pac_child(int fd, const char *text, const char *url, const char *hos
 			child_fail(fd, "cannot limit the PAC evaluator");
 	}
 #endif
-	pacparser_set_error_printer(child_printer);
+	P.set_error_printer(child_printer);
 	if (myip[0])
-		pacparser_setmyip(myip);
-	if (!pacparser_init())
+		P.setmyip(myip);
+	if (!P.init())
 		child_fail(fd, "the JavaScript engine did not start");
-	if (!pacparser_parse_pac_string(text))
+	if (!P.parse_pac_string(text))
 		child_fail(fd, "not valid JavaScript");
-	r = pacparser_find_proxy(url, host);
+	r = P.find_proxy(url, host);
 	if (!r)
 		child_fail(fd, "FindProxyForURL failed");
 	child_say(fd, 'R', r, strlen(r));

@@ -53,6 +53,9 @@ void np_pac_metrics(const struct np_proxy *p, struct np_finding *f);
 /* --proxy machine-config:FILE (netprobe/machine_config.c): the
  * <system.net><defaultProxy> of a .NET machine.config or web.config. */
 int np_proxy_machine_config(const char *file, struct np_proxy *p, char *errbuf);
+/* The libxml2 that reads it, as libxml2 says ("20914"), loading it (dynlib.h);
+ * NULL when it cannot be loaded. */
+const char *np_machine_config_xml_version(void);
 /* 1 when the machine.config sends t direct (bypasslist, bypassonlocal). */
 int np_proxy_bypassed(const struct np_proxy *p, const struct np_target *t);
 /* A machine.config proxy becomes direct for a target it bypasses; either

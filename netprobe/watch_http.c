@@ -12,7 +12,51 @@
 #include <microhttpd.h>
 
 #include "addr.h"
+#include "dynlib.h"
 #include "loop.h"
+
+/* libmicrohttpd, opened when --listen first asks for it (dynlib.h): a
+ * run without --listen does not load it, nor the TLS library it brings. */
+static struct {
+	__typeof__(MHD_add_response_header) *add_response_header;
+	__typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
+	__typeof__(MHD_destroy_response) *destroy_response;
+	__typeof__(MHD_get_connection_info) *get_connection_info;
+	__typeof__(MHD_get_daemon_info) *get_daemon_info;
+	__typeof__(MHD_get_timeout) *get_timeout;
+	__typeof__(MHD_lookup_connection_value) *lookup_connection_value;
+	__typeof__(MHD_queue_response) *queue_response;
+	__typeof__(MHD_resume_connection) *resume_connection;
+	__typeof__(MHD_run) *run;
+	__typeof__(MHD_start_daemon) *start_daemon;
+	__typeof__(MHD_stop_daemon) *stop_daemon;
+	__typeof__(MHD_suspend_connection) *suspend_connection;
+	int loaded;
+} M;
+
+static int mhd_load(char *errbuf)
+{
+	static const struct np_dynsym syms[] = {
+		{"MHD_add_response_header", &M.add_response_header},
+		{"MHD_create_response_from_buffer", &M.create_response_from_buffer},
+		{"MHD_destroy_response", &M.destroy_response},
+		{"MHD_get_connection_info", &M.get_connection_info},
+		{"MHD_get_daemon_info", &M.get_daemon_info},
+		{"MHD_get_timeout", &M.get_timeout},
+		{"MHD_lookup_connection_value", &M.lookup_connection_value},
+		{"MHD_queue_response", &M.queue_response},
+		{"MHD_resume_connection", &M.resume_connection},
+		{"MHD_run", &M.run},
+		{"MHD_start_daemon", &M.start_daemon},
+		{"MHD_stop_daemon", &M.stop_daemon},
+		{"MHD_suspend_connection", &M.suspend_connection},
+	};
+
+	if (!M.loaded && np_dynlib_open("libmicrohttpd.so.12", "libmicrohttpd12", syms, sizeof(syms) / sizeof(syms[0]),
+					errbuf) == 0)
+		M.loaded = 1;
+	return M.loaded ? 0 : -1;
+}
 
 struct np_http_req {
 	struct np_http *h;
@@ -54,15 +98,15 @@ static enum MHD_Result queue(struct MHD_Connection *c, int status, const char *c
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(len, body ? body : (char *)"",
+	resp = M.create_response_from_buffer(len, body ? body : (char *)"",
 					       body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (!resp) {
 		free(body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype ? ctype : "text/plain; charset=utf-8");
-	ret = MHD_queue_response(c, (unsigned)status, resp);
-	MHD_destroy_response(resp);
+	M.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype ? ctype : "text/plain; charset=utf-8");
+	ret = M.queue_response(c, (unsigned)status, resp);
+	M.destroy_response(resp);
 	return ret;
 }
 
@@ -107,7 +151,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	r->h = h;
 	r->conn = c;
 	r->path = url;
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	ci = M.get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr)
 		np_addr_str(ci->client_addr, r->peer, sizeof(r->peer));
 	r->next = h->live;
@@ -121,7 +165,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	/* The answer comes later (a probe on demand): nothing of this
 	 * connection is processed until then. */
 	r->suspended = 1;
-	MHD_suspend_connection(c);
+	M.suspend_connection(c);
 	return MHD_YES;
 }
 
@@ -148,14 +192,14 @@ static void rearm(struct np_http *h)
 		return;
 	/* No timeout: MHD waits for its descriptor alone; look again in a
 	 * minute anyway, which costs nothing. */
-	if (MHD_get_timeout(h->d, &ms) != MHD_YES || ms > 60000)
+	if (M.get_timeout(h->d, &ms) != MHD_YES || ms > 60000)
 		ms = 60000;
 	np_timer_reset(h->t, (int64_t)ms * 1000);
 }
 
 static void kick(struct np_http *h)
 {
-	MHD_run(h->d);
+	M.run(h->d);
 	rearm(h);
 }
 
@@ -202,6 +246,14 @@ struct np_http *np_http_open(const struct sockaddr *addr, socklen_t len, np_http
 		snprintf(errbuf, NP_ERRBUF_SIZE, "--listen: out of memory");
 		return NULL;
 	}
+	if (mhd_load(errbuf) < 0) {
+		char eb[NP_ERRBUF_SIZE];
+
+		snprintf(eb, sizeof(eb), "--listen: %s", errbuf);
+		snprintf(errbuf, NP_ERRBUF_SIZE, "%s", eb);
+		free(h);
+		return NULL;
+	}
 	fd = bind_socket(addr, len, errbuf);
 	if (fd < 0) {
 		free(h);
@@ -210,7 +262,7 @@ struct np_http *np_http_open(const struct sockaddr *addr, socklen_t len, np_http
 	h->cb = cb;
 	h->arg = arg;
 	/* No thread of MHD's own: its epoll descriptor goes on our loop. */
-	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_SUPPRESS_DATE_NO_CLOCK, 0, NULL,
+	h->d = M.start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_SUPPRESS_DATE_NO_CLOCK, 0, NULL,
 				NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
 				(unsigned)NP_HTTP_MAX_CONNS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 				(unsigned)NP_HTTP_MAX_PER_IP, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -228,7 +280,7 @@ struct np_http *np_http_open(const struct sockaddr *addr, socklen_t len, np_http
 
 int np_http_start(struct np_http *h, struct np_loop *loop, char *errbuf)
 {
-	const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+	const union MHD_DaemonInfo *di = M.get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
 
 	if (!di) {
 		snprintf(errbuf, NP_ERRBUF_SIZE, "--listen: libmicrohttpd has no epoll descriptor");
@@ -254,10 +306,10 @@ void np_http_free(struct np_http *h)
 			np_http_reply(r, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, strdup("netprobe watch is stopping\n"),
 				      strlen("netprobe watch is stopping\n"));
 	if (h->live)
-		MHD_run(h->d);
+		M.run(h->d);
 	np_watch_del(h->w);
 	np_timer_del(h->t);
-	MHD_stop_daemon(h->d);
+	M.stop_daemon(h->d);
 	free(h);
 }
 
@@ -268,12 +320,12 @@ const char *np_http_path(const struct np_http_req *req)
 
 const char *np_http_arg(const struct np_http_req *req, const char *name)
 {
-	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+	return M.lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 const char *np_http_header(const struct np_http_req *req, const char *name)
 {
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+	return M.lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
 const char *np_http_peer(const struct np_http_req *req)
@@ -294,7 +346,7 @@ void np_http_reply(struct np_http_req *req, int status, const char *content_type
 	req->len = body ? len : 0;
 	if (req->suspended) {
 		req->suspended = 0;
-		MHD_resume_connection(req->conn);
+		M.resume_connection(req->conn);
 		/* MHD takes the resumed connection up on its next run: make
 		 * that now, not when some other descriptor wakes it. */
 		if (req->h->t)
