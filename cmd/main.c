@@ -216,7 +216,7 @@ static int read_target_line(FILE *f, char *line, long long *total)
 {
 	int c, len = 0, got = 0;
 
-	while ((c = getc(f)) != EOF) {
+	while ((c = getc_unlocked(f)) != EOF) {   /* one reader: no lock per byte */
 		got = 1;
 		(*total)++;
 		if (c == '\n')

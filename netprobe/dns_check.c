@@ -39,6 +39,13 @@ static size_t put_label(char *text, size_t textlen, size_t w, const unsigned cha
 		char tmp[4];
 		size_t k = 0;
 
+		/* Letters, digits and '-', nearly every byte of every name. */
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-') {
+			if (w + 2 > textlen)
+				break;
+			text[w++] = (char)c;
+			continue;
+		}
 		switch (c) {
 		case '"': case '.': case ';': case '\\': case '(': case ')': case '@': case '$':
 			tmp[k++] = '\\';
