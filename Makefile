@@ -235,7 +235,7 @@ fuzz: $(FUZZ_BIN) build/fuzz/fuzz_dns_answer build/fuzz/fuzz_stun build/fuzz/fuz
 FUZZ_WATCH_SRC := netprobe/watch_report.c netprobe/watch_report_html.c netprobe/watch_log.c netprobe/watch.c \
                   netprobe/report_html.c netprobe/report_svg.c netprobe/xml.c netprobe/checklist.c \
                   netprobe/report_doc.c netprobe/verdict.c netprobe/finding.c netprobe/escape.c \
-                  netprobe/error.c netprobe/merge.c
+                  netprobe/error.c netprobe/merge.c netprobe/arena.c
 build/fuzz/fuzz_watch_log: tests/fuzz/fuzz_watch_log.c $(FUZZ_WATCH_SRC) $(wildcard netprobe/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -DNP_VERSION='"$(VERSION)"' -I. $(shell pkg-config --cflags jansson) \
@@ -249,7 +249,7 @@ build/fuzz/fuzz_revoc: tests/fuzz/fuzz_revoc.c $(wildcard tls/*.c tls/*.h)
 
 # The capture-file path of explain: libwiretap (not instrumented: a system
 # library) through capfile.c, and the explain engine over what it reads.
-FUZZ_CAPFILE_SRC := netprobe/capfile.c netprobe/explain.c netprobe/explain_ends.c netprobe/explain_findings.c \
+FUZZ_CAPFILE_SRC := netprobe/capfile.c netprobe/dynlib.c netprobe/arena.c netprobe/explain.c netprobe/explain_ends.c netprobe/explain_findings.c \
                     netprobe/explain_tls.c netprobe/explain_windows.c netprobe/explain_conns.c \
                     netprobe/dissect.c netprobe/tcp_events.c netprobe/tls_record.c netprobe/finding.c \
                     netprobe/report.c netprobe/report_json.c netprobe/verdict.c netprobe/addr.c \
@@ -283,7 +283,7 @@ build/fuzz/fuzz_stun: tests/fuzz/fuzz_stun.c netprobe/stun.c netprobe/stun.h
 # quotes outside bytes, under libFuzzer; the proxy module links the
 # target and redaction code its URL parser uses.
 FUZZ_HTTP_SRC := netprobe/proxy.c netprobe/escape.c netprobe/target.c netprobe/portset.c netprobe/redact.c \
-                 netprobe/error.c netprobe/machine_config.c
+                 netprobe/error.c netprobe/machine_config.c netprobe/dynlib.c
 FUZZ_XML := $(shell pkg-config --cflags --libs libxml-2.0)
 build/fuzz/fuzz_http_head: tests/fuzz/fuzz_http_head.c $(FUZZ_HTTP_SRC) netprobe/proxy.h netprobe/escape.h
 	@mkdir -p $(dir $@)
@@ -292,7 +292,8 @@ build/fuzz/fuzz_http_head: tests/fuzz/fuzz_http_head.c $(FUZZ_HTTP_SRC) netprobe
 # The profile parser under libFuzzer, with libyaml and the target and
 # proxy parsers it checks values with (not the built-in profiles).
 FUZZ_PROFILE_SRC := netprobe/profile.c netprobe/profile_opts.c netprobe/profile_vars.c netprobe/target.c netprobe/portset.c \
-                    netprobe/proxy.c netprobe/redact.c netprobe/error.c netprobe/machine_config.c
+                    netprobe/proxy.c netprobe/redact.c netprobe/error.c netprobe/machine_config.c \
+                    netprobe/dynlib.c netprobe/arena.c
 build/fuzz/fuzz_profile: tests/fuzz/fuzz_profile.c $(FUZZ_PROFILE_SRC) netprobe/profile.h netprobe/profile_int.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_profile.c $(FUZZ_PROFILE_SRC) \

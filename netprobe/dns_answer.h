@@ -40,6 +40,10 @@ struct np_dns_answer {
  * not compared). Free with np_dns_answer_free. */
 int np_dns_parse(const unsigned char *abuf, size_t alen, const char *qname, int qtype,
 		 struct np_dns_answer *out);
+/* The same for an answer already checked sound against qname/qtype
+ * (np_query_result.sound): not checked again when sound is set. */
+int np_dns_parse_checked(const unsigned char *abuf, size_t alen, const char *qname, int qtype, int sound,
+			 struct np_dns_answer *out);
 void np_dns_answer_free(struct np_dns_answer *a);
 /* The records sorted and '\n'-joined: equal sets give equal keys. NULL
  * on no memory. */

@@ -246,7 +246,7 @@ void np_dns_normal_result(struct dns_q *q, const struct np_query_result *res)
 	const char *verdict;
 	struct np_finding *f;
 	char list[400], why[200];
-	int have = res->abuf && np_dns_parse(res->abuf, (size_t)res->alen, q->name, q->type, &a) == 0;
+	int have = res->abuf && np_dns_parse_checked(res->abuf, (size_t)res->alen, q->name, q->type, res->sound, &a) == 0;
 	const char *malformed, *defect;
 
 	if (!have)
@@ -347,7 +347,7 @@ void np_dns_check_result(struct dns_q *q, const struct np_query_result *res)
 	struct dns_state *st = q->st;
 	struct dns_res *r = &st->res[q->ri];
 	struct np_dns_answer a;
-	int have = res->abuf && np_dns_parse(res->abuf, (size_t)res->alen, q->name, q->type, &a) == 0;
+	int have = res->abuf && np_dns_parse_checked(res->abuf, (size_t)res->alen, q->name, q->type, res->sound, &a) == 0;
 	int blocked = q->kind == Q_TC_CHECK ? have && a.tc : res->status == ARES_SUCCESS ||
 		      res->status == ARES_ENODATA || res->status == ARES_ENOTFOUND;
 	const char *verdict = blocked ? "dns.tcp_blocked" : q->first_verdict;
@@ -416,7 +416,7 @@ void np_dns_rewrite_result(struct dns_q *q, const struct np_query_result *res)
 	struct np_dns_answer a;
 	struct np_finding *f;
 	char list[400], detail[300];
-	int have = res->abuf && np_dns_parse(res->abuf, (size_t)res->alen, q->name, q->type, &a) == 0;
+	int have = res->abuf && np_dns_parse_checked(res->abuf, (size_t)res->alen, q->name, q->type, res->sound, &a) == 0;
 	const char *reason;
 
 	if (!have)

@@ -327,6 +327,7 @@ static void on_query(void *arg, int status, int timeouts, unsigned char *abuf, i
 		res.error = ares_strerror(status);
 		res.abuf = abuf;
 		res.alen = abuf ? alen : 0;
+		res.sound = abuf && np_dns_watch_sound(req->r->watch, abuf, (size_t)alen);
 		res.ms = (double)(np_now_us() - req->started_us) / 1000.0;
 		/* An answer that came is read by the caller; without one, what
 		 * c-ares dropped may say why. */

@@ -70,6 +70,7 @@ struct np_query_result {
 	const char *malformed;
 	const char *defect;
 	const char *from;
+	int sound;                  /* abuf was checked sound against the query (np_dns_watch_sound) */
 };
 typedef void (*np_query_cb)(const struct np_query_result *res, void *arg);
 int np_resolver_query(struct np_resolver *r, const char *name, int type,

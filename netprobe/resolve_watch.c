@@ -50,6 +50,10 @@ struct np_dns_watch {
 	struct np_dns_note *notes;    /* ring of NOTES_MAX, allocated on first use */
 	size_t note_next, n_notes;
 	struct wsock *cur;            /* the socket a stream callback reads for */
+	/* The last UDP message read, when it was checked sound against its
+	 * query: c-ares hands that very buffer to the lookup's callback. */
+	const void *sound;
+	size_t sound_len;
 };
 
 static struct wsock *find_sock(struct np_dns_watch *w, int fd)
@@ -97,7 +101,8 @@ static const struct sent *find_query(const struct np_dns_watch *w, unsigned id)
 	return slot ? &w->sent[slot - 1] : NULL;
 }
 
-static void judge(struct np_dns_watch *w, struct wsock *s, const unsigned char *msg, size_t len)
+/* NP_DNS_SOUND, a defect (noted), or -1 for a message nothing asked. */
+static int judge(struct np_dns_watch *w, struct wsock *s, const unsigned char *msg, size_t len)
 {
 	const struct sent *q = NULL;
 	struct np_dns_note *n;
@@ -109,15 +114,15 @@ static void judge(struct np_dns_watch *w, struct wsock *s, const unsigned char *
 		/* Not an answer to anything this channel asked (a late copy of
 		 * one already taken): nothing to say about any lookup. */
 		if (!q)
-			return;
+			return -1;
 	}
 	d = np_dns_check(msg, len, q ? q->name : NULL, q ? q->type : 0, why, sizeof(why));
 	if (d == NP_DNS_SOUND)
-		return;
+		return d;
 	if (!w->notes) {
 		w->notes = calloc(NOTES_MAX, sizeof(*w->notes));
 		if (!w->notes)
-			return;
+			return d;
 	}
 	n = &w->notes[w->note_next];
 	w->note_next = (w->note_next + 1) % NOTES_MAX;
@@ -132,6 +137,7 @@ static void judge(struct np_dns_watch *w, struct wsock *s, const unsigned char *
 	}
 	n->defect = d;
 	snprintf(n->why, sizeof(n->why), "%s", why);
+	return d;
 }
 
 static void on_answer_msg(const unsigned char *msg, size_t len, void *arg)
@@ -239,11 +245,13 @@ static ares_ssize_t w_recvfrom(ares_socket_t fd, void *buf, size_t len, int flag
 	s = find_sock(w, fd);
 	if (!s)
 		return n;
+	w->sound = NULL;
 	if (s->tcp) {
 		w->cur = s;
 		np_dns_stream_feed(&s->in, buf, (size_t)n, on_answer_msg, w);
-	} else {
-		judge(w, s, buf, (size_t)n);
+	} else if (judge(w, s, buf, (size_t)n) == NP_DNS_SOUND) {
+		w->sound = buf;
+		w->sound_len = (size_t)n;
 	}
 	return n;
 }
@@ -337,6 +345,11 @@ static int name_matches(const char *asked, const char *want, int search)
 	if (strncasecmp(asked, want, n) != 0)
 		return 0;
 	return asked[n] == '\0' || (search && asked[n] == '.');
+}
+
+int np_dns_watch_sound(const struct np_dns_watch *w, const void *msg, size_t len)
+{
+	return w && msg && w->sound == msg && w->sound_len == len;
 }
 
 const struct np_dns_note *np_dns_watch_find(const struct np_dns_watch *w, const char *name, int type,

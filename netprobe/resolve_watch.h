@@ -43,6 +43,12 @@ void np_dns_watch_free(struct np_dns_watch *w);
 /* The latest note since since_us about the name asked: type 0 matches
  * A and AAAA; with search, names under it (a search domain appended)
  * match too. Notes that name no query match any. NULL if none. */
+/* msg is the UDP message last read, checked whole against the query with
+ * its ID and found sound (np_dns_check): c-ares, reading a datagram,
+ * hands its callback that same buffer, so the lookup need not check the
+ * answer again. */
+int np_dns_watch_sound(const struct np_dns_watch *w, const void *msg, size_t len);
+
 const struct np_dns_note *np_dns_watch_find(const struct np_dns_watch *w, const char *name, int type,
 					    int search, int64_t since_us);
 

@@ -110,6 +110,35 @@ static void a_records_with_ttls(void **state)
 	np_dns_answer_free(&a);
 }
 
+/* An answer the resolver's watch found sound is not checked again, and
+ * reads the same; the flag never hides a defect from a message too short
+ * to have been checked. */
+static void checked_answer_reads_the_same(void **state)
+{
+	struct msg m;
+	struct np_dns_answer a, b;
+	uint8_t ip[4] = {198, 19, 5, 10};
+
+	(void)state;
+	header(&m, 0, 0, 1, 1);
+	question(&m, "www.example.net", NP_DNS_A);
+	rr(&m, NP_DNS_A, 300, ip, 4);
+	assert_int_equal(np_dns_parse(m.b, m.n, "www.example.net", NP_DNS_A, &a), 0);
+	assert_int_equal(np_dns_parse_checked(m.b, m.n, "www.example.net", NP_DNS_A, 1, &b), 0);
+	assert_int_equal(a.defect, 0);
+	assert_int_equal(b.defect, 0);
+	assert_string_equal(a.why, b.why);
+	assert_int_equal(a.n, b.n);
+	assert_string_equal(a.rr[0], b.rr[0]);
+	assert_int_equal(a.min_ttl, b.min_ttl);
+	assert_int_equal(a.rcode, b.rcode);
+	np_dns_answer_free(&a);
+	np_dns_answer_free(&b);
+	assert_int_equal(np_dns_parse_checked(m.b, 11, "www.example.net", NP_DNS_A, 1, &b), NP_EINVAL);
+	assert_int_not_equal(b.defect, 0);
+	np_dns_answer_free(&b);
+}
+
 static void cname_chain_and_aaaa(void **state)
 {
 	struct msg m, target;
@@ -313,6 +342,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_records_with_ttls),
+		cmocka_unit_test(checked_answer_reads_the_same),
 		cmocka_unit_test(cname_chain_and_aaaa),
 		cmocka_unit_test(srv_mx_txt_soa),
 		cmocka_unit_test(flags_and_rcodes),
