@@ -76,7 +76,7 @@ $(BUILD)/%.o: %.c $(wildcard netprobe/*.h tls/*.h cmd/*.h)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 # The one module that includes libwiretap's headers.
-$(BUILD)/netprobe/capfile.o: netprobe/capfile.c netprobe/capfile.h netprobe/error.h
+$(BUILD)/netprobe/capfile.o: netprobe/capfile.c netprobe/capfile.h netprobe/error.h netprobe/dynlib.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WIRETAP_CFLAGS) -c -o $@ $<
 

@@ -537,7 +537,7 @@ int np_family_submit(struct np_run *run, const struct np_family_plan *plan, char
 		ft->t = plan->targets[i];
 		ft->c[0].fd = ft->c[1].fd = -1;
 		np_target_str(&ft->t, ft->shown, sizeof(ft->shown));
-		snprintf(ft->job.label, sizeof(ft->job.label), "family %.250s", ft->shown);
+		snprintf(ft->job.label, sizeof(ft->job.label), "family %.48s", ft->shown);
 		np_run_submit(run, &ft->job);
 	}
 	return 0;

@@ -47,7 +47,7 @@ static void rung_close(struct iconn *r)
 
 void np_idle_rung_label(struct iconn *r, const char *state)
 {
-	snprintf(r->job.label, sizeof(r->job.label), "idle %us %.200s%s%.60s (%s)", r->idle_s,
+	snprintf(r->job.label, sizeof(r->job.label), "idle %us %.40s%s%.20s (%s)", r->idle_s,
 		 r->p->st->plan.target_str, r->p->proxy.none ? "" : " via ",
 		 r->p->proxy.none ? "" : r->p->proxy.host, state);
 }

@@ -304,7 +304,7 @@ int np_idle_submit(struct np_run *run, struct np_idle_plan *plan, char *errbuf)
 		struct idle_path *p = &st->paths[k];
 
 		p->job.ops = &path_ops;
-		snprintf(p->job.label, sizeof(p->job.label), "idle %.200s%s%.60s (resolving)", plan->target_str,
+		snprintf(p->job.label, sizeof(p->job.label), "idle %.40s%s%.20s (resolving)", plan->target_str,
 			 p->proxy.none ? "" : " via ", p->proxy.none ? "" : p->proxy.host);
 		np_run_submit(run, &p->job);
 	}

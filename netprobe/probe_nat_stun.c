@@ -325,7 +325,7 @@ int np_nat_stun_each(struct np_run *run, const struct np_target *t, const char *
 	st->m[M_STUN].tried = 1;
 	st->m[M_STUN].ports_preserved = -1;
 	snprintf(st->m[M_STUN].target, sizeof(st->m[M_STUN].target), "%s", target);
-	snprintf(s->job.label, sizeof(s->job.label), "nat: STUN %.250s", target);
+	snprintf(s->job.label, sizeof(s->job.label), "nat: STUN %.48s", target);
 	np_run_submit(run, &s->job);
 	return 0;
 }

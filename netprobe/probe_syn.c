@@ -507,7 +507,7 @@ static void on_timer(struct np_timer *tm, void *arg)
 	sw->t_end = sw->next < sw->n ? now + (int64_t)((sw->n - sw->next) * 1e6 / sw->plan->rate) + 2 * wait :
 		    due;
 	sw->job.wait_until_us = sw->t_end;
-	snprintf(sw->job.label, sizeof(sw->job.label), "tcp --syn %.250s (%zu of %zu SYNs sent)", sw->text,
+	snprintf(sw->job.label, sizeof(sw->job.label), "tcp --syn %.48s (%zu of %zu SYNs sent)", sw->text,
 		 sw->next, sw->n);
 	np_timer_reset(sw->timer, due > now ? due - now : 0);
 }
@@ -578,7 +578,7 @@ static int sweep_begin(struct syn_sweep *sw)
 
 	if (must_wait(sw)) {
 		sw->state = SWEEP_WAITING;
-		snprintf(sw->job.label, sizeof(sw->job.label), "tcp --syn %.250s (waiting for another sweep)",
+		snprintf(sw->job.label, sizeof(sw->job.label), "tcp --syn %.48s (waiting for another sweep)",
 			 sw->text);
 		return 1;
 	}

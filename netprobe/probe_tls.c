@@ -499,7 +499,7 @@ static void submit_attempt(struct tls_state *st, const char *target_str, const s
 	if (a->pauth && p->auth_set)
 		np_pauth_set_allowed(a->pauth, p->auth_allowed);
 	a->auth_outcome = NP_PAUTH_SEND;
-	snprintf(a->job.label, sizeof(a->job.label), "%s %.200s (%s%s%.60s)", check_of(a), target_str,
+	snprintf(a->job.label, sizeof(a->job.label), "%s %.40s (%s%s%.20s)", check_of(a), target_str,
 		 np_addr_str((struct sockaddr *)&a->dst, addr, sizeof(addr)), p->none ? "" : " via ",
 		 p->none ? "" : p->host);
 	st->outstanding++;
@@ -624,7 +624,7 @@ static void submit_path(struct tls_state *st, const char *ts, const struct np_ta
 	pj->target_str = ts;
 	pj->t = *t;
 	pj->proxy = *p;
-	snprintf(pj->job.label, sizeof(pj->job.label), "%s %.250s (resolving)",
+	snprintf(pj->job.label, sizeof(pj->job.label), "%s %.48s (resolving)",
 		 t->scheme == NP_SCHEME_HTTP ? "http" : "tls", ts);
 	st->outstanding++;
 	np_run_submit(st->run, &pj->job);

@@ -326,7 +326,7 @@ static void send_next(struct trace *tr, int64_t now)
 	pr->deadline_us = now + np_run_opts(tr->job.run)->timeout_us;
 	tr->next++;
 	tr->next_send_us = now + PACE_US;
-	snprintf(tr->job.label, sizeof(tr->job.label), "trace %.250s (up to TTL %d)", tr->target, h.ttl);
+	snprintf(tr->job.label, sizeof(tr->job.label), "trace %.48s (up to TTL %d)", tr->target, h.ttl);
 }
 
 static void trace_finish(struct trace *tr);

@@ -49,7 +49,7 @@ struct np_job_ops {
 struct np_job {
 	const struct np_job_ops *ops;
 	struct np_run *run;
-	char label[320];             /* what the live display shows */
+	char label[128];             /* what the live display shows (48 columns of it) */
 	int64_t started_us;          /* 0 while queued */
 	int64_t wait_until_us;       /* when the current wait ends, 0 if none */
 	int running;

@@ -117,7 +117,7 @@ int np_target_job_submit(struct np_run *run, const char *check, const struct np_
 	tj->each = each;
 	tj->arg = arg;
 	np_target_str(t, tj->target, sizeof(tj->target));
-	snprintf(tj->job.label, sizeof(tj->job.label), "%s %.250s (resolving)", tj->check, tj->target);
+	snprintf(tj->job.label, sizeof(tj->job.label), "%s %.64s (resolving)", tj->check, tj->target);
 	np_run_submit(run, &tj->job);
 	return 0;
 }
@@ -129,7 +129,7 @@ void np_target_job_label(struct np_job *job, const char *check, const char *targ
 
 	np_addr_str(addr, a, sizeof(a));
 	if (strstr(target, a))
-		snprintf(job->label, sizeof(job->label), "%s %.250s", check, target);
+		snprintf(job->label, sizeof(job->label), "%s %.64s", check, target);
 	else
-		snprintf(job->label, sizeof(job->label), "%s %.250s (%s)", check, target, a);
+		snprintf(job->label, sizeof(job->label), "%s %.64s (%s)", check, target, a);
 }
