@@ -55,23 +55,37 @@ static int grow(struct np_arena *a, size_t n)
 	return 0;
 }
 
-void *np_arena_alloc(struct np_arena *a, size_t n)
+/* n bytes at any address: texts. */
+static char *bytes(struct np_arena *a, size_t n)
 {
-	void *p;
+	char *p;
 
-	n = round_up(n ? n : 1);
 	if (n > a->left && grow(a, n) < 0)
 		return NULL;
-	p = a->cur;
+	p = (char *)a->cur;
 	a->cur += n;
 	a->left -= n;
 	return p;
 }
 
+void *np_arena_alloc(struct np_arena *a, size_t n)
+{
+	/* Texts leave the cursor anywhere: the next piece starts aligned. */
+	size_t pad = (size_t)(-(uintptr_t)a->cur & (ALIGN - 1));
+
+	if (pad <= a->left) {
+		a->cur += pad;
+		a->left -= pad;
+	}
+	if (((uintptr_t)a->cur & (ALIGN - 1)) != 0)
+		a->left = 0;            /* (a misaligned end: the next chunk) */
+	return bytes(a, round_up(n ? n : 1));
+}
+
 char *np_arena_strdup(struct np_arena *a, const char *s)
 {
 	size_t n = strlen(s) + 1;
-	char *d = np_arena_alloc(a, n);
+	char *d = bytes(a, n);
 
 	if (d)
 		memcpy(d, s, n);
@@ -80,7 +94,7 @@ char *np_arena_strdup(struct np_arena *a, const char *s)
 
 char *np_arena_strndup(struct np_arena *a, const char *s, size_t n)
 {
-	char *d = np_arena_alloc(a, n + 1);
+	char *d = bytes(a, n + 1);
 
 	if (d) {
 		memcpy(d, s, n);
@@ -103,9 +117,9 @@ char *np_arena_vprintf(struct np_arena *a, const char *fmt, va_list ap)
 		return NULL;
 	}
 	if ((size_t)n < a->left) {
-		d = np_arena_alloc(a, (size_t)n + 1);
+		d = bytes(a, (size_t)n + 1);
 	} else {
-		d = np_arena_alloc(a, (size_t)n + 1);
+		d = bytes(a, (size_t)n + 1);
 		if (d)
 			vsnprintf(d, (size_t)n + 1, fmt, again);
 	}

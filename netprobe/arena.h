@@ -9,7 +9,8 @@
  * finding's texts, metrics and evidence) cost one allocation, and one
  * free, instead of one each. It starts in a buffer its owner holds
  * (inline in the owner's own allocation) and goes on in chunks of its
- * own once that is full. Pieces are aligned for any type. */
+ * own once that is full. Pieces are aligned for any type; texts are
+ * packed. */
 struct np_arena_chunk;
 
 struct np_arena {

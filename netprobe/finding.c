@@ -298,7 +298,7 @@ int np_finding_evidence(struct np_finding *f, int64_t frame, double time_ms,
 	if (!text)
 		return NP_ENOMEM;
 	if (f->n_evidence == f->cap_evidence) {
-		size_t cap = f->cap_evidence ? 2 * f->cap_evidence : 4;
+		size_t cap = f->cap_evidence ? 2 * f->cap_evidence : 2;
 
 		ev = np_arena_alloc(&f->arena, cap * sizeof(*ev));
 		if (!ev)

@@ -35,7 +35,7 @@ struct np_metric {
 /* What the user reads: one per (check, target, address). Its texts,
  * metrics and evidence live in its own arena: a run of 10,000 names makes
  * 10,000 findings at one allocation each, not thirty. */
-#define NP_FINDING_INLINE 640      /* what a DNS finding needs (560 bytes) */
+#define NP_FINDING_INLINE 480      /* what a DNS finding needs (465 bytes) */
 
 struct np_finding {
 	const char *check;

@@ -62,6 +62,9 @@ static void arena_texts(void **state)
 	assert_int_equal(t[sizeof(big)], '>');
 	u = np_arena_strndup(&a, "resolver", 3);
 	assert_string_equal(u, "res");
+	/* Texts are packed; what follows them is aligned again. */
+	assert_ptr_equal(np_arena_strdup(&a, "ab"), u + 4);
+	assert_int_equal((uintptr_t)np_arena_alloc(&a, 8) % _Alignof(max_align_t), 0);
 	assert_string_equal(s, "ttl=300");     /* nothing earlier was moved */
 	assert_string_equal(np_arena_strdup(&a, ""), "");
 	np_arena_release(&a);
