@@ -246,6 +246,32 @@ watch_http_start() {
 	fail "the endpoint never answered: $(cat "$TMP/$name.err")"
 }
 
+# watch_http_stop NAME: SIGTERM to the watch of watch_http_start, which must
+# still be running, and its exit status 0; else its stderr says why
+watch_http_stop() {
+	local name=$1 pid st=0
+	pid=$(cat "$TMP/$name.pid")
+	if ! kill -0 "$pid" 2>/dev/null; then
+		wait "$pid" || st=$?
+		fail "the watch had already ended (exit status $st): $(tail -n 5 "$TMP/$name.err")"
+		return 1
+	fi
+	kill -TERM "$pid"
+	wait "$pid" || fail "watch exit status $?: $(tail -n 5 "$TMP/$name.err")"
+}
+
+# watch_fds PID: the fewest descriptors PID holds over 1.2 s, sampled every
+# 0.1 s (a cycle's own sockets come and go; a leak stays)
+watch_fds() {
+	local i n min=
+	for i in $(seq 1 12); do
+		n=$(ls "/proc/$1/fd" | wc -l)
+		[ -z "$min" ] || [ "$n" -lt "$min" ] && min=$n
+		sleep 0.1
+	done
+	echo "$min"
+}
+
 # watch_curl ARGS...: curl in the client namespace
 watch_curl() {
 	ip netns exec "$NS_CLI" curl -s -m 10 "$@"
@@ -327,8 +353,7 @@ YAML
 	[ $(((t1 - t0) / 1000000)) -lt 900 ] || fail "the probe took $(((t1 - t0) / 1000000)) ms for a 0.4 s scrape timeout"
 	grep -q '^probe_success{verdict="run.deadline"} 0$' <<<"$body" || fail "short scrape: $body"
 	watch_fw_clear
-	kill -TERM "$(cat "$TMP/wp.pid")"
-	wait "$(cat "$TMP/wp.pid")" || fail "watch exit status $?"
+	watch_http_stop wp
 	watch_log_valid "$TMP/wp"
 }
 
@@ -338,7 +363,7 @@ test_watch_bad_requests_get_4xx_and_change_nothing() {
 	local pid fds0 fds1 code
 	pid=$(cat "$TMP/wbr.pid")
 	sleep 1
-	fds0=$(ls "/proc/$pid/fd" | wc -l)
+	fds0=$(watch_fds "$pid")
 	# a huge URL, an unknown module, a target the module does not name, an
 	# unknown path, another method, a bad scrape timeout
 	code=$(watch_curl -o /dev/null -w '%{http_code}' "http://127.0.0.1:9115/metrics?x=$(head -c 60000 /dev/zero | tr '\0' a)")
@@ -381,10 +406,9 @@ PY
 	code=$(watch_curl -o /dev/null -w '%{http_code}' "http://127.0.0.1:9115/metrics")
 	expect "after the flood" "$code" 200
 	sleep 0.5
-	fds1=$(ls "/proc/$pid/fd" | wc -l)
+	fds1=$(watch_fds "$pid")
 	expect "open descriptors" "$fds1" "$fds0"
-	kill -TERM "$pid"
-	wait "$pid" || fail "watch exit status $?"
+	watch_http_stop wbr
 	watch_log_valid "$TMP/wbr"
 	# nothing the requests did reached the log: no failure, no change after the first cycle
 	watch_jq "$TMP/wbr/events.jsonl" '[.[] | select(.event == "change" and .previous != null)] | length == 0'
