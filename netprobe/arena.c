@@ -82,6 +82,22 @@ void *np_arena_alloc(struct np_arena *a, size_t n)
 	return bytes(a, round_up(n ? n : 1));
 }
 
+void *np_arena_grow(struct np_arena *a, void *array, size_t n, size_t *cap, size_t size, size_t first)
+{
+	size_t c = *cap ? 2 * *cap : first;
+	void *v;
+
+	if (n < *cap)
+		return array;
+	v = np_arena_alloc(a, c * size);
+	if (!v)
+		return NULL;
+	if (n)
+		memcpy(v, array, n * size);
+	*cap = c;
+	return v;
+}
+
 char *np_arena_strdup(struct np_arena *a, const char *s)
 {
 	size_t n = strlen(s) + 1;

@@ -32,6 +32,11 @@ char *np_arena_vprintf(struct np_arena *a, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 char *np_arena_printf(struct np_arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Room for one more element in an array of n held in the arena (*cap
+ * elements of size bytes): the array itself while it has room, else a
+ * new one of twice the room (first at the start) with the n copied; the
+ * old stays in the arena until it goes. NULL when memory runs out. */
+void *np_arena_grow(struct np_arena *a, void *array, size_t n, size_t *cap, size_t size, size_t first);
 /* Frees the chunks (not the buffer of np_arena_init); the arena is empty
  * (its limit kept). */
 void np_arena_release(struct np_arena *a);

@@ -121,11 +121,12 @@ static int library_init(char *errbuf)
 		{"ws_log_set_level", &W.ws_log_set_level},
 		{"g_free", &W.g_free},
 	};
+	static struct np_dynlib lib = {"libwiretap.so.13", "libwiretap13", syms, sizeof(syms) / sizeof(syms[0]), 0};
 	static int done;
 
 	if (done)
 		return 0;
-	if (np_dynlib_open("libwiretap.so.13", "libwiretap13", syms, sizeof(syms) / sizeof(syms[0]), errbuf) < 0)
+	if (np_dynlib_load(&lib, errbuf) < 0)
 		return NP_EINVAL;
 	/* Before wtap_init: otherwise every block read is logged. Only what
 	 * is fatal reaches stderr; read errors come back to us as values. */

@@ -15,11 +15,18 @@ struct np_dynsym {
 	void *slot;                     /* where the address goes: &fn_pointer */
 };
 
-/* Opens soname (once; later calls say what the first said) and fills
- * every slot. On failure a one-line error naming the library and what
- * is missing ("libxml2.so.2: cannot be loaded (...): install libxml2"),
- * and NP_EINVAL. pkg is the Debian package that ships it. */
-int np_dynlib_open(const char *soname, const char *pkg, const struct np_dynsym *syms, size_t n,
-		   char *errbuf);
+struct np_dynlib {
+	const char *soname;
+	const char *pkg;                /* the Debian package that ships it */
+	const struct np_dynsym *syms;
+	size_t n_syms;
+	int loaded;                     /* every slot filled */
+};
+
+/* Opens lib->soname and fills every slot; once that has worked, returns 0
+ * at once. On failure a one-line error naming the library and what is
+ * missing ("libxml2.so.2 cannot be loaded (...): install libxml2"), and
+ * NP_EINVAL; a later call tries again. */
+int np_dynlib_load(struct np_dynlib *lib, char *errbuf);
 
 #endif

@@ -96,17 +96,10 @@ static struct np_metric *slot(struct np_finding *f, const char *name)
 		m->kind = NP_METRIC_NULL;
 		return m;
 	}
-	if (f->n_metrics == f->cap_metrics) {
-		size_t cap = f->cap_metrics ? 2 * f->cap_metrics : 8;
-		struct np_metric *v = np_arena_alloc(&f->arena, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		if (f->n_metrics)
-			memcpy(v, f->metrics, f->n_metrics * sizeof(*v));
-		f->metrics = v;
-		f->cap_metrics = cap;
-	}
+	m = np_arena_grow(&f->arena, f->metrics, f->n_metrics, &f->cap_metrics, sizeof(*m), 8);
+	if (!m)
+		return NULL;
+	f->metrics = m;
 	m = &f->metrics[f->n_metrics++];
 	m->name = name;
 	m->kind = NP_METRIC_NULL;
@@ -169,10 +162,27 @@ int np_finding_metric_opt_str(struct np_finding *f, const char *name, const char
 int np_finding_metric_json(struct np_finding *f, const char *name, json_t *v)
 {
 	struct np_metric *m;
+	int rc;
 
 	if (!v)
 		return NP_ENOMEM;
+	/* A number, a text or null is held as one: readers see one kind of
+	 * each whichever way it was set. */
+	if (json_is_integer(v) || json_is_string(v) || json_is_null(v)) {
+		rc = json_is_integer(v) ? np_finding_metric_int(f, name, json_integer_value(v)) :
+		     json_is_string(v) ? np_finding_metric_str(f, name, json_string_value(v)) :
+		     np_finding_metric_null(f, name);
+		json_decref(v);
+		return rc;
+	}
 	m = slot(f, name);
+	if (m && json_is_real(v)) {
+		/* as it came: not rounded as np_finding_metric_real rounds */
+		m->kind = NP_METRIC_REAL;
+		m->v.d = json_real_value(v);
+		json_decref(v);
+		return 0;
+	}
 	if (!m) {
 		json_decref(v);
 		return NP_ENOMEM;
@@ -205,11 +215,7 @@ const char *np_finding_metric_text(const struct np_finding *f, const char *name)
 {
 	const struct np_metric *m = find(f, name);
 
-	if (m && m->kind == NP_METRIC_STR)
-		return m->v.s;
-	if (m && m->kind == NP_METRIC_JSON && json_is_string(m->v.j))
-		return json_string_value(m->v.j);
-	return "";
+	return m && m->kind == NP_METRIC_STR ? m->v.s : "";
 }
 
 int np_finding_metric_num(const struct np_finding *f, const char *name, double *v)
@@ -222,8 +228,6 @@ int np_finding_metric_num(const struct np_finding *f, const char *name, double *
 		*v = (double)m->v.i;
 	else if (m->kind == NP_METRIC_REAL)
 		*v = m->v.d;
-	else if (m->kind == NP_METRIC_JSON && json_is_number(m->v.j))
-		*v = json_number_value(m->v.j);
 	else
 		return 0;
 	return 1;
@@ -297,17 +301,10 @@ int np_finding_evidence(struct np_finding *f, int64_t frame, double time_ms,
 	va_end(ap);
 	if (!text)
 		return NP_ENOMEM;
-	if (f->n_evidence == f->cap_evidence) {
-		size_t cap = f->cap_evidence ? 2 * f->cap_evidence : 2;
-
-		ev = np_arena_alloc(&f->arena, cap * sizeof(*ev));
-		if (!ev)
-			return NP_ENOMEM;
-		if (f->n_evidence)
-			memcpy(ev, f->evidence, f->n_evidence * sizeof(*ev));
-		f->evidence = ev;
-		f->cap_evidence = cap;
-	}
+	ev = np_arena_grow(&f->arena, f->evidence, f->n_evidence, &f->cap_evidence, sizeof(*ev), 2);
+	if (!ev)
+		return NP_ENOMEM;
+	f->evidence = ev;
 	ev = &f->evidence[f->n_evidence++];
 	ev->frame = frame;
 	ev->time_ms = time_ms;

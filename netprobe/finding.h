@@ -75,7 +75,8 @@ int np_finding_metric_str(struct np_finding *f, const char *name, const char *v)
 int np_finding_metric_opt_int(struct np_finding *f, const char *name, int64_t v);
 int np_finding_metric_opt_str(struct np_finding *f, const char *name, const char *v);
 int np_finding_metric_null(struct np_finding *f, const char *name);
-/* Steals v (also on failure); NULL v is out of memory. */
+/* Steals v (also on failure); NULL v is out of memory. A number, text or
+ * null is held as np_finding_metric_int/real/str/null would hold it. */
 int np_finding_metric_json(struct np_finding *f, const char *name, json_t *v);
 /* Every member of the object obj (not stolen), names copied. */
 int np_finding_metric_merge(struct np_finding *f, const json_t *obj);

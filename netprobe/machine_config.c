@@ -25,7 +25,6 @@ static struct {
 	__typeof__(xmlFreeDoc) *FreeDoc;
 	xmlFreeFunc *Free;              /* xmlFree is a variable of libxml2's */
 	__typeof__(__xmlParserVersion) *ParserVersion;
-	int loaded;
 } X;
 
 static int xml_load(char *errbuf)
@@ -35,10 +34,9 @@ static int xml_load(char *errbuf)
 		{"xmlGetProp", &X.GetProp}, {"xmlFreeDoc", &X.FreeDoc}, {"xmlFree", &X.Free},
 		{"__xmlParserVersion", &X.ParserVersion},
 	};
+	static struct np_dynlib lib = {"libxml2.so.2", "libxml2", syms, sizeof(syms) / sizeof(syms[0]), 0};
 
-	if (!X.loaded && np_dynlib_open("libxml2.so.2", "libxml2", syms, sizeof(syms) / sizeof(syms[0]), errbuf) == 0)
-		X.loaded = 1;
-	return X.loaded ? 0 : NP_EINVAL;
+	return np_dynlib_load(&lib, errbuf);
 }
 
 const char *np_machine_config_xml_version(void)

@@ -318,7 +318,9 @@ static int pac_load(char *errbuf)
 		{"pacparser_find_proxy", &P.find_proxy},
 	};
 
-	return np_dynlib_open("libpacparser.so.1", "libpacparser1", syms, sizeof(syms) / sizeof(syms[0]), errbuf);
+	static struct np_dynlib lib = {"libpacparser.so.1", "libpacparser1", syms, sizeof(syms) / sizeof(syms[0]), 0};
+
+	return np_dynlib_load(&lib, errbuf);
 }
 
 static void pac_child(int fd, const char *text, const char *url, const char *host, const char *myip)

@@ -240,12 +240,13 @@ static ares_ssize_t w_recvfrom(ares_socket_t fd, void *buf, size_t len, int flag
 	ssize_t n = from ? recvfrom(fd, buf, len, flags, from, fromlen) : recv(fd, buf, len, flags);
 	struct wsock *s;
 
+	/* Whatever this read put in buf is unchecked until judged below. */
+	w->sound = NULL;
 	if (n <= 0)
 		return n;
 	s = find_sock(w, fd);
 	if (!s)
 		return n;
-	w->sound = NULL;
 	if (s->tcp) {
 		w->cur = s;
 		np_dns_stream_feed(&s->in, buf, (size_t)n, on_answer_msg, w);

@@ -31,7 +31,6 @@ static struct {
 	__typeof__(MHD_start_daemon) *start_daemon;
 	__typeof__(MHD_stop_daemon) *stop_daemon;
 	__typeof__(MHD_suspend_connection) *suspend_connection;
-	int loaded;
 } M;
 
 static int mhd_load(char *errbuf)
@@ -51,11 +50,9 @@ static int mhd_load(char *errbuf)
 		{"MHD_stop_daemon", &M.stop_daemon},
 		{"MHD_suspend_connection", &M.suspend_connection},
 	};
+	static struct np_dynlib lib = {"libmicrohttpd.so.12", "libmicrohttpd12", syms, sizeof(syms) / sizeof(syms[0]), 0};
 
-	if (!M.loaded && np_dynlib_open("libmicrohttpd.so.12", "libmicrohttpd12", syms, sizeof(syms) / sizeof(syms[0]),
-					errbuf) == 0)
-		M.loaded = 1;
-	return M.loaded ? 0 : -1;
+	return np_dynlib_load(&lib, errbuf);
 }
 
 struct np_http_req {

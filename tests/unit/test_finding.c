@@ -123,6 +123,10 @@ static void metrics_as_json(void **state)
 	assert_string_equal(np_finding_metric_text(f, "ttl"), "");
 	assert_true(np_finding_metric_num(f, "ttl", &d) && d == 60);
 	assert_true(np_finding_metric_num(f, "open", &d) && d == 3);
+	/* A number or text set as JSON is held as the scalar it is. */
+	assert_int_equal(np_finding_metric(f, "open")->kind, NP_METRIC_INT);
+	assert_int_equal(np_finding_metric(f, "resolver")->kind, NP_METRIC_STR);
+	assert_int_equal(np_finding_metric(f, "answers")->kind, NP_METRIC_JSON);
 	assert_false(np_finding_metric_num(f, "hop", &d));
 	assert_int_equal(np_finding_metric(f, "hop")->kind, NP_METRIC_NULL);
 	assert_null(np_finding_metric(f, "absent"));
