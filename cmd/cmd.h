@@ -42,6 +42,7 @@ struct np_cmd_ctx {
 	size_t capture_snaplen;     /* 0: the capture's defaults */
 	size_t capture_buffer;
 	size_t capture_probes;      /* probes the check runs (0: two per target), for the ring */
+	size_t capture_packets;     /* packets one probe exchanges (0: NP_CMD_PACKETS_PER_PROBE) */
 	const char *capture_filter; /* set by a prepare step: BPF ANDed with the base */
 	const char *user;           /* to change to after opening (as root) */
 	int quiet;

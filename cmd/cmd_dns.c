@@ -159,6 +159,11 @@ static int dns_exec(struct np_cmd_ctx *ctx)
 		d->plan.types[1] = NP_DNS_AAAA;
 		d->plan.n_types = 2;
 	}
+	/* A query over UDP is two packets, four with a retransmission and a
+	 * late answer: the ring holds that for every query in flight (a TCP
+	 * exchange is about ten, the default's reckoning). */
+	if (!d->plan.tcp)
+		ctx->capture_packets = 4;
 	d->plan.names = (const char *const *)ctx->targets;
 	d->plan.n_names = ctx->n_targets;
 	d->plan.internal = d->internal;

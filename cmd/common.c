@@ -11,6 +11,7 @@
 #include "term.h"
 #include "../netprobe/capture.h"
 #include "../netprobe/evidence.h"
+#include "../netprobe/flow.h"
 #include "../netprobe/loop.h"
 #include "../netprobe/privdrop.h"
 #include "../netprobe/rawsend.h"
@@ -256,7 +257,8 @@ int np_cmd_open_capture(struct np_cmd_ctx *ctx, struct np_report *report,
 	 * probe's handshake and request are 13 packets (measured: 3,900 for
 	 * 300 endpoints), a DNS query over TCP about 10; each target may have
 	 * an address of each family. */
-	cp.burst = (probes < ctx->opts.parallel ? probes : ctx->opts.parallel) * NP_CMD_PACKETS_PER_PROBE;
+	cp.burst = (probes < ctx->opts.parallel ? probes : ctx->opts.parallel) *
+		   (ctx->capture_packets ? ctx->capture_packets : NP_CMD_PACKETS_PER_PROBE);
 	*cap = NULL;
 	if (ctx->no_capture) {
 		snprintf(note, note_len, "packet evidence unavailable: capture turned off (--no-capture)");
@@ -486,6 +488,10 @@ int np_cmd_run_prepared(struct np_cmd_ctx *ctx, const char *check,
 	rc = np_cmd_open_capture(ctx, report, &cap, note, sizeof(note));
 	if (rc)
 		goto out;
+	/* Frame comments are for the saved capture alone (10,000 DNS names
+	 * make 20,000 of them). */
+	if (cap && !ctx->pcap_path)
+		np_flow_set_comments(np_capture_flows(cap), 0);
 	/* The check's own privileged step (raw sockets), before they go. */
 	if (prepare) {
 		rc = prepare(ctx, arg);

@@ -465,21 +465,42 @@ static struct item *item_find(struct item *items, size_t n, const char *name)
 	return NULL;
 }
 
+/* A new item at the end of items[] (zeroed), growing it; NULL when out of
+ * memory. An item is a section or a check: a handful, not one a finding. */
+static struct item *item_add(struct item **items, size_t *n, size_t *cap, const char *name)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		struct item *v = realloc(*items, c * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		memset(v + *n, 0, (c - *n) * sizeof(*v));
+		*items = v;
+		*cap = c;
+	}
+	(*items)[*n].name = name;
+	return &(*items)[(*n)++];
+}
+
 json_t *np_checklist_of(const struct np_cl_finding *v, size_t n, const json_t *order, int flags)
 {
-	size_t n_items = 0, i;
-	struct item *items = calloc(n + json_array_size(order) + 1, sizeof(*items));
+	size_t n_items = 0, cap_items = 0, i;
+	struct item *items = NULL;
 	struct hopmap *m = calloc(1, sizeof(*m));
 	json_t *out = json_array(), *o;
-	int failed = !items || !m || !out;
+	int failed = !m || !out;
 
 	if (failed)
 		goto out;
 	hopmap_build(m, v, n);
 	/* The profile's order first, then the items it does not name. */
 	json_array_foreach(order, i, o)
-		if (json_is_string(o) && !item_find(items, n_items, json_string_value(o)))
-			items[n_items++].name = json_string_value(o);
+		if (json_is_string(o) && !item_find(items, n_items, json_string_value(o)) &&
+		    !item_add(&items, &n_items, &cap_items, json_string_value(o))) {
+			failed = 1;
+			goto out;
+		}
 	for (i = 0; i < n; i++) {
 		const struct np_cl_finding *f = &v[i];
 		const char *name = mstr(f, "section")[0] ? mstr(f, "section") : f->check;
@@ -487,9 +508,9 @@ json_t *np_checklist_of(const struct np_cl_finding *v, size_t n, const json_t *o
 		int sev = np_doc_severity(f->status);
 		char id[32], who[NP_CHECKLIST_ACTOR_MAX];
 
-		if (!it) {
-			it = &items[n_items++];
-			it->name = name;
+		if (!it && !(it = item_add(&items, &n_items, &cap_items, name))) {
+			failed = 1;
+			goto out;
 		}
 		if (!it->ids) {
 			it->ids = json_array();

@@ -82,6 +82,7 @@ struct np_flow_table {
 	size_t budget, held, peak;
 	uint64_t truncated, not_kept, flows_over;
 	struct np_arena mem;        /* the kept packets' bytes and comments */
+	int no_comments;
 };
 
 /* What malloc(n) takes from the heap (glibc: 8 bytes of header, 16-byte
@@ -584,6 +585,11 @@ uint32_t np_flow_input(struct np_flow_table *t, int dlt, uint64_t ts_ns, int64_t
 	return fp.frame;
 }
 
+void np_flow_set_comments(struct np_flow_table *t, int keep)
+{
+	t->no_comments = !keep;
+}
+
 int np_flow_comment(struct np_flow_table *t, uint32_t frame, const char *text)
 {
 	struct kept *k;
@@ -591,6 +597,8 @@ int np_flow_comment(struct np_flow_table *t, uint32_t frame, const char *text)
 
 	if (frame == 0 || frame > t->n_kept)
 		return NP_EINVAL;
+	if (t->no_comments)
+		return 0;
 	k = &t->kept[frame - 1];
 	if (k->comment) {
 		/* The old text stays in the arena, still counted: a frame is

@@ -92,6 +92,11 @@ const struct np_flow_pkt *np_flow_packet(const struct np_flow *flow, size_t i);
 uint32_t np_flow_input(struct np_flow_table *t, int dlt, uint64_t ts_ns, int64_t mono_us,
 		       const uint8_t *data, uint32_t caplen, uint32_t wirelen);
 
+/* Whether frame comments are kept (they are, unless told): nothing but a
+ * saved capture shows them, so a run that saves none need not hold them;
+ * np_flow_comment then returns 0 and keeps nothing. */
+void np_flow_set_comments(struct np_flow_table *t, int keep);
+
 /* Annotate a kept frame (pcapng opt_comment); appended when one exists. */
 int np_flow_comment(struct np_flow_table *t, uint32_t frame, const char *text);
 

@@ -250,6 +250,7 @@ static void q_cancel(struct np_job *job, const char *verdict)
 
 static void q_free(struct np_job *job)
 {
+	free(((struct dns_q *)job)->first_error);
 	free(job);
 }
 
@@ -263,10 +264,12 @@ void np_dns_submit_q(struct dns_state *st, int ri, const char *name, int interna
 
 	if (!q || !n) {
 		free(q);
+		if (failed)
+			free(failed->first_error);
 		return;
 	}
 	if (failed)
-		*q = *failed;
+		*q = *failed;   /* its first_error with it */
 	memset(&q->job, 0, sizeof(q->job));
 	q->job.ops = &q_ops;
 	q->st = st;

@@ -70,11 +70,12 @@ struct dns_q {
 	struct np_dns_send *req;
 	/* For Q_TC_CHECK / Q_UDP_CHECK: the failure being explained. */
 	const char *first_verdict;
-	char first_error[96];
+	char *first_error;        /* owned by the check query; NULL otherwise */
 	double first_ms;
 };
 
-/* probe_dns.c: queue a query; failed is the one a check query explains. */
+/* probe_dns.c: queue a query; failed is the one a check query explains
+ * (its first_error, malloc'd, becomes the new query's, also on failure). */
 void np_dns_submit_q(struct dns_state *st, int ri, const char *name, int internal, int type,
 		     enum q_kind kind, const struct dns_q *failed);
 

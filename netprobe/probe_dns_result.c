@@ -211,9 +211,21 @@ struct np_finding *np_dns_new_finding(struct dns_q *q, const char *verdict, doub
 	return f;
 }
 
+/* The answers of an answer without any: one empty array that every such
+ * finding shares (10,000 NXDOMAINs hold one, not 10,000). Never appended
+ * to; its own reference keeps it. */
+static json_t *no_answers(void)
+{
+	static json_t *empty;
+
+	if (!empty)
+		empty = json_array();
+	return json_incref(empty);
+}
+
 static void add_answers(struct np_finding *f, const struct np_dns_answer *a)
 {
-	json_t *arr = json_array();
+	json_t *arr = a->n ? json_array() : no_answers();
 
 	for (size_t i = 0; arr && i < a->n; i++)
 		json_array_append_new(arr, json_string(a->rr[i]));
@@ -270,7 +282,7 @@ void np_dns_normal_result(struct dns_q *q, const struct np_query_result *res)
 		struct dns_q probe = *q;
 
 		probe.first_verdict = verdict;
-		snprintf(probe.first_error, sizeof(probe.first_error), "%s", res->error);
+		probe.first_error = strdup(res->error ? res->error : "");   /* the check query's */
 		probe.first_ms = res->ms;
 		np_dns_submit_q(st, q->ri, q->name, q->internal, q->type, st->tcp ? Q_UDP_CHECK : Q_TC_CHECK, &probe);
 		np_dns_answer_free(&a);

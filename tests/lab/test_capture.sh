@@ -196,6 +196,8 @@ test_capture_10000_dns_names_lose_no_packet() {
 	cap d10k dns --type A --resolver "$DNS_GOOD4" --targets-file "$TMP/d10k.names"
 	jqe "$TMP/d10k.json" "[.findings[] | select(.verdict == \"dns.nxdomain\")] | length == $n"
 	jqe "$TMP/d10k.json" '.capture | .dropped == 0 and .kernel_dropped == 0 and .not_kept == 0'
+	# (in a ring of 1024 slots: four packets for each of 256 queries in flight)
+	jqe "$TMP/d10k.json" '.capture.ring_slots == 1024'
 	jqe "$TMP/d10k.json" '[.findings[] | select(.verdict == "capture.dropped")] | length == 0'
 	jqe "$TMP/d10k.json" '[.findings[] | select(.verdict == "dns.nxdomain") |
 		[.evidence[] | select(.frame != null) | .text] |

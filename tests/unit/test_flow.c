@@ -230,6 +230,34 @@ static void comments_attach_to_frames(void **state)
 	np_flow_table_free(t);
 }
 
+/* A run that saves no capture keeps no comments, and holds nothing for
+ * them; a frame that is not there is still an error. */
+static void comments_off_keep_nothing(void **state)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+	struct np_flow_table *t = np_flow_table_new(1 << 20, errbuf);
+	struct np_flow_budget before, after;
+	struct seen s = {0};
+	struct np_kept k;
+
+	(void)state;
+	register_syn(t, "tcp4_syn", &s);
+	feed(t, "tcp4_syn", 1);
+	np_flow_set_comments(t, 0);
+	np_flow_budget(t, &before);
+	assert_int_equal(np_flow_comment(t, 1, "netprobe: first"), 0);
+	assert_int_equal(np_flow_comment(t, 2, "x"), NP_EINVAL);
+	np_flow_budget(t, &after);
+	np_flow_kept(t, 0, &k);
+	assert_null(k.comment);
+	assert_int_equal(after.held, before.held);
+	np_flow_set_comments(t, 1);
+	assert_int_equal(np_flow_comment(t, 1, "netprobe: again"), 0);
+	np_flow_kept(t, 0, &k);
+	assert_string_equal(k.comment, "netprobe: again");
+	np_flow_table_free(t);
+}
+
 /* Past its share of the budget (here B/8 = 8 KiB) a flow keeps the packets
  * that prove something with their headers only, wire length intact, and
  * counts the rest; the table never holds more than its budget. (It used to
@@ -555,6 +583,7 @@ int main(void)
 		cmocka_unit_test(translated_quotes_reach_the_wildcard_flow),
 		cmocka_unit_test(detached_flows_still_keep_packets),
 		cmocka_unit_test(comments_attach_to_frames),
+		cmocka_unit_test(comments_off_keep_nothing),
 		cmocka_unit_test(memory_bound_keeps_headers_only),
 		cmocka_unit_test(any_remote_port_takes_a_sweep),
 		cmocka_unit_test(keep_chooses_the_frames),
