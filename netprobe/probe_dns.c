@@ -174,13 +174,20 @@ static struct np_resolver *channel(struct dns_q *q, enum q_kind kind, char *errb
 	return *slot;
 }
 
+/* A query (or the plan's hold) has ended: the cross-resolver verdicts come
+ * once every one has. */
+static void outstanding_done(struct dns_state *st)
+{
+	if (--st->outstanding == 0 && !np_run_ending(st->run) && !st->aggregated)
+		np_dns_aggregate(st);
+}
+
 static void q_done(struct dns_q *q)
 {
 	struct dns_state *st = q->st;
 
 	np_run_job_done(st->run, &q->job);
-	if (--st->outstanding == 0 && !np_run_ending(st->run) && !st->aggregated)
-		np_dns_aggregate(st);
+	outstanding_done(st);
 }
 
 static void on_answer(const struct np_query_result *res, void *arg)
@@ -254,7 +261,7 @@ static void q_free(struct np_job *job)
 	free(job);
 }
 
-static const struct np_job_ops q_ops = {q_start, q_cancel, q_free};
+static const struct np_job_ops q_ops = {.start = q_start, .cancel = q_cancel, .free = q_free};
 
 void np_dns_submit_q(struct dns_state *st, int ri, const char *name, int internal, int type,
 		     enum q_kind kind, const struct dns_q *failed)
@@ -295,6 +302,78 @@ void np_dns_submit_q(struct dns_state *st, int ri, const char *name, int interna
 }
 
 /* --- the plan ------------------------------------------------------------- */
+
+/* The plan's queries, made as the run has room for them (a job of jobs,
+ * run.h): 24 bytes a query until then, where a queued job takes 350. Ten
+ * thousand names used to be 3.5 MB of jobs, every page of it touched
+ * before the first query left. */
+struct planned {
+	const char *name;          /* interned: the plan's names may not outlive it */
+	int type;
+	uint8_t ri, internal, kind;
+};
+
+struct plan_job {
+	struct np_job job;
+	struct dns_state *st;
+	struct planned *v;
+	size_t n, cap, next;
+};
+
+static size_t plan_more(struct np_job *job, size_t want)
+{
+	struct plan_job *pj = (struct plan_job *)job;
+	size_t made = 0;
+
+	for (; made < want && pj->next < pj->n; made++) {
+		const struct planned *e = &pj->v[pj->next++];
+
+		np_dns_submit_q(pj->st, e->ri, e->name, e->internal, e->type, (enum q_kind)e->kind, NULL);
+	}
+	/* The last made: their own count holds the check open now. */
+	if (made && pj->next == pj->n)
+		outstanding_done(pj->st);
+	return made;
+}
+
+static size_t plan_left(const struct np_job *job)
+{
+	const struct plan_job *pj = (const struct plan_job *)job;
+
+	return pj->n - pj->next;
+}
+
+static void plan_free(struct np_job *job)
+{
+	free(((struct plan_job *)job)->v);
+	free(job);
+}
+
+static const struct np_job_ops plan_ops = {.free = plan_free, .more = plan_more, .left = plan_left};
+
+static int plan_add(struct plan_job *pj, size_t ri, const char *name, int internal, int type, enum q_kind kind)
+{
+	const char *n = intern(pj->st, name);
+
+	if (!n)
+		return NP_ENOMEM;
+	if (pj->n == pj->cap) {
+		size_t cap = pj->cap ? pj->cap * 2 : 64;
+		struct planned *v = realloc(pj->v, cap * sizeof(*v));
+
+		if (!v)
+			return NP_ENOMEM;
+		pj->v = v;
+		pj->cap = cap;
+	}
+	pj->v[pj->n].name = n;
+	pj->v[pj->n].type = type;
+	pj->v[pj->n].ri = (uint8_t)ri;
+	pj->v[pj->n].internal = (uint8_t)internal;
+	pj->v[pj->n].kind = (uint8_t)kind;
+	pj->n++;
+	return 0;
+}
 
 static void state_free(void *arg)
 {
@@ -355,7 +434,9 @@ static void random_name(char *buf, size_t len)
 int np_dns_submit(struct np_run *run, const struct np_dns_plan *p, char *errbuf)
 {
 	struct dns_state *st = calloc(1, sizeof(*st));
+	struct plan_job *pj;
 	char rnd[64];
+	int err = 0;
 
 	if (!st) {
 		snprintf(errbuf, NP_ERRBUF_SIZE, "out of memory");
@@ -411,6 +492,13 @@ int np_dns_submit(struct np_run *run, const struct np_dns_plan *p, char *errbuf)
 		snprintf(errbuf, NP_ERRBUF_SIZE, "no resolver to test (none in resolv.conf; give --resolver)");
 		return NP_EINVAL;
 	}
+	pj = calloc(1, sizeof(*pj));
+	if (!pj) {
+		snprintf(errbuf, NP_ERRBUF_SIZE, "out of memory");
+		return NP_ENOMEM;
+	}
+	pj->job.ops = &plan_ops;
+	pj->st = st;
 	random_name(rnd, sizeof(rnd));
 	for (size_t ri = 0; ri < st->n_res; ri++) {
 		struct np_target t;
@@ -424,19 +512,28 @@ int np_dns_submit(struct np_run *run, const struct np_dns_plan *p, char *errbuf)
 		np_report_add_resolver(np_run_report(run), st->res[ri].label);
 		for (size_t ni = 0; ni < p->n_names; ni++)
 			for (size_t ti = 0; ti < p->n_types; ti++)
-				np_dns_submit_q(st, (int)ri, p->names[ni], is_internal(p, p->names[ni]), p->types[ti],
-					 Q_NORMAL, NULL);
+				err |= plan_add(pj, ri, p->names[ni], is_internal(p, p->names[ni]), p->types[ti],
+						Q_NORMAL);
 		for (size_t ni = 0; ni < p->n_internal; ni++)
 			for (size_t ti = 0; ti < p->n_types; ti++)
-				np_dns_submit_q(st, (int)ri, p->internal[ni], 1, p->types[ti], Q_NORMAL, NULL);
+				err |= plan_add(pj, ri, p->internal[ni], 1, p->types[ti], Q_NORMAL);
 		if (p->domain && strchr(p->domain, '.')) {
 			char srv[300];
 
 			snprintf(srv, sizeof(srv), "_ldap._tcp.dc._msdcs.%.260s", p->domain);
-			np_dns_submit_q(st, (int)ri, srv, 1, NP_DNS_SRV, Q_NORMAL, NULL);
+			err |= plan_add(pj, ri, srv, 1, NP_DNS_SRV, Q_NORMAL);
 		}
-		np_dns_submit_q(st, (int)ri, rnd, 0, NP_DNS_A, Q_REWRITE, NULL);
-		np_dns_submit_q(st, (int)ri, "ipv4only.arpa", 0, NP_DNS_AAAA, Q_DNS64, NULL);
+		err |= plan_add(pj, ri, rnd, 0, NP_DNS_A, Q_REWRITE);
+		err |= plan_add(pj, ri, "ipv4only.arpa", 0, NP_DNS_AAAA, Q_DNS64);
 	}
+	if (err) {
+		plan_free(&pj->job);
+		snprintf(errbuf, NP_ERRBUF_SIZE, "out of memory");
+		return NP_ENOMEM;
+	}
+	/* The plan holds the check open until its last query is made. */
+	st->outstanding++;
+	snprintf(pj->job.label, sizeof(pj->job.label), "dns: %zu queries", pj->n);
+	np_run_submit(run, &pj->job);
 	return 0;
 }

@@ -296,7 +296,7 @@ static void job_free_none(struct np_job *job)
 	(void)job;
 }
 
-static const struct np_job_ops target_ops = {target_start, target_cancel, job_free_none};
+static const struct np_job_ops target_ops = {.start = target_start, .cancel = target_cancel, .free = job_free_none};
 
 /* --- NAT64 (RFC 7050) --------------------------------------------------------------- */
 
@@ -349,7 +349,7 @@ static void nat64_cancel(struct np_job *job, const char *verdict)
 	state_maybe_report(st);
 }
 
-static const struct np_job_ops nat64_ops = {nat64_start, nat64_cancel, job_free_none};
+static const struct np_job_ops nat64_ops = {.start = nat64_start, .cancel = nat64_cancel, .free = job_free_none};
 
 /* --- findings ---------------------------------------------------------------------- */
 

@@ -694,4 +694,4 @@ static void job_free_none(struct np_job *job)
 	(void)job;      /* rungs and paths belong to the state */
 }
 
-const struct np_job_ops np_idle_rung_ops = {rung_start, rung_cancel, job_free_none};
+const struct np_job_ops np_idle_rung_ops = {.start = rung_start, .cancel = rung_cancel, .free = job_free_none};

@@ -130,7 +130,7 @@ static void path_free(struct np_job *job)
 	(void)job;
 }
 
-static const struct np_job_ops path_ops = {path_start, path_cancel, path_free};
+static const struct np_job_ops path_ops = {.start = path_start, .cancel = path_cancel, .free = path_free};
 
 /* --- the plan ------------------------------------------------------------------ */
 

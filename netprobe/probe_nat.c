@@ -307,7 +307,7 @@ static void xchg_free(struct np_job *job)
 	free(job);
 }
 
-static const struct np_job_ops xchg_ops = {xchg_start, xchg_cancel, xchg_free};
+static const struct np_job_ops xchg_ops = {.start = xchg_start, .cancel = xchg_cancel, .free = xchg_free};
 
 static int responder_each(struct np_run *run, const struct np_target *t, const char *target,
 			  const struct sockaddr *addr, double dns_ms, void *arg)

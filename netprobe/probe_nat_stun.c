@@ -303,7 +303,7 @@ static void sj_free(struct np_job *job)
 	free(job);
 }
 
-static const struct np_job_ops sj_ops = {sj_start, sj_cancel, sj_free};
+static const struct np_job_ops sj_ops = {.start = sj_start, .cancel = sj_cancel, .free = sj_free};
 
 int np_nat_stun_each(struct np_run *run, const struct np_target *t, const char *target,
 		     const struct sockaddr *addr, double dns_ms, void *arg)

@@ -660,7 +660,7 @@ static void sweep_free(struct np_job *job)
 	free(sw);
 }
 
-static const struct np_job_ops sweep_ops = {sweep_start, sweep_cancel, sweep_free};
+static const struct np_job_ops sweep_ops = {.start = sweep_start, .cancel = sweep_cancel, .free = sweep_free};
 
 static int submit_sweep(struct np_run *run, const struct np_target *t, const char *target,
 			const struct sockaddr *addr, double dns_ms, void *arg)

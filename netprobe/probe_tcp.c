@@ -519,7 +519,7 @@ static void conn_free(struct np_job *job)
 	free(job);
 }
 
-static const struct np_job_ops conn_ops = {conn_start, conn_cancel, conn_free};
+static const struct np_job_ops conn_ops = {.start = conn_start, .cancel = conn_cancel, .free = conn_free};
 
 static int submit_conn(struct np_run *run, const char *target,
 		       const struct sockaddr *dst, unsigned port, double dns_ms)

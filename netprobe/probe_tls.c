@@ -468,7 +468,7 @@ static void att_free(struct np_job *job)
 	free(job);
 }
 
-static const struct np_job_ops att_ops = {att_start, att_cancel, att_free};
+static const struct np_job_ops att_ops = {.start = att_start, .cancel = att_cancel, .free = att_free};
 
 static void submit_attempt(struct tls_state *st, const char *target_str, const struct np_target *t,
 			   const struct np_proxy *p, const struct sockaddr *dst, unsigned port, double dns_ms)
@@ -611,7 +611,7 @@ static void path_cancel(struct np_job *job, const char *verdict)
 	path_done(pj);
 }
 
-static const struct np_job_ops path_ops = {path_start, path_cancel, job_free};
+static const struct np_job_ops path_ops = {.start = path_start, .cancel = path_cancel, .free = job_free};
 
 static void submit_path(struct tls_state *st, const char *ts, const struct np_target *t, const struct np_proxy *p)
 {

@@ -635,7 +635,7 @@ static void trace_free(struct np_job *job)
 	free(job);
 }
 
-static const struct np_job_ops trace_ops = {trace_start, trace_cancel, trace_free};
+static const struct np_job_ops trace_ops = {.start = trace_start, .cancel = trace_cancel, .free = trace_free};
 
 static int submit_trace(struct np_run *run, const struct np_target *t, const char *target,
 			const struct sockaddr *addr, double dns_ms, void *arg)

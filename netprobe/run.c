@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@ struct np_run {
 	struct np_run_events ev;
 	struct np_job *queued, *queued_tail;
 	size_t n_queued;
+	size_t n_makers;               /* queued jobs of jobs (ops->more) */
+	struct np_job *maker;          /* the one making jobs now, or NULL */
 	struct np_job *running;
 	size_t n_running;
 	struct np_job *done;           /* freed by the pump, never mid-callback */
@@ -152,7 +155,17 @@ const struct np_opts *np_run_opts(struct np_run *run) { return &run->opts; }
 struct np_report *np_run_report(struct np_run *run) { return run->report; }
 struct np_job *np_run_running(struct np_run *run) { return run->running; }
 size_t np_run_n_running(struct np_run *run) { return run->n_running; }
-size_t np_run_n_queued(struct np_run *run) { return run->n_queued; }
+size_t np_run_n_queued(struct np_run *run)
+{
+	size_t n = run->n_queued;
+
+	/* A job of jobs counts as the jobs it has still to make. */
+	if (run->n_makers)
+		for (const struct np_job *j = run->queued; j; j = j->next)
+			if (j->ops->more)
+				n += j->ops->left(j) - 1;
+	return n;
+}
 int np_run_ending(struct np_run *run) { return run->ending != NULL; }
 
 struct np_resolver *np_run_resolver(struct np_run *run, char *errbuf)
@@ -180,6 +193,20 @@ void np_run_submit(struct np_run *run, struct np_job *job)
 	job->run = run;
 	job->running = 0;
 	job->started_us = 0;
+	if (job->ops->more)
+		run->n_makers++;
+	if (run->maker) {
+		/* Made by a job of jobs: in its place, before it. */
+		job->next = run->maker;
+		job->prev = run->maker->prev;
+		if (job->prev)
+			job->prev->next = job;
+		else
+			run->queued = job;
+		run->maker->prev = job;
+		run->n_queued++;
+		return;
+	}
 	/* FIFO: append at the tail so targets start in the order given. */
 	job->next = NULL;
 	job->prev = run->queued_tail;
@@ -262,6 +289,23 @@ void np_run_note_source(struct np_run *run, const struct sockaddr *sa)
 	np_report_add_source(run->report, np_addr_str(sa, a, sizeof(a)));
 }
 
+/* A job of jobs makes up to want of them (queued before it); once it has
+ * none left it is done. Returns how many it made. */
+static size_t make(struct np_run *run, struct np_job *maker, size_t want)
+{
+	size_t n;
+
+	run->maker = maker;
+	n = maker->ops->more(maker, want);
+	run->maker = NULL;
+	if (n == 0) {
+		dequeue(run, maker);
+		run->n_makers--;
+		list_push(&run->done, maker);
+	}
+	return n;
+}
+
 static void pump(struct np_timer *t, void *arg)
 {
 	struct np_run *run = arg;
@@ -271,6 +315,10 @@ static void pump(struct np_timer *t, void *arg)
 	while (!run->ending && run->queued && run->n_running < run->opts.parallel) {
 		struct np_job *job = run->queued;
 
+		if (job->ops->more) {
+			make(run, job, run->opts.parallel - run->n_running);
+			continue;
+		}
 		dequeue(run, job);
 		list_push(&run->running, job);
 		run->n_running++;
@@ -312,6 +360,12 @@ static void end_run(struct np_run *run, const char *verdict)
 	while (run->queued) {
 		struct np_job *job = run->queued;
 
+		if (job->ops->more) {
+			/* Its jobs are made now, and cancelled in turn. */
+			while (make(run, job, SIZE_MAX) > 0)
+				;
+			continue;
+		}
 		job->ops->cancel(job, verdict);
 		assert(run->queued != job);
 	}

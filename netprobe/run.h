@@ -44,6 +44,17 @@ struct np_job_ops {
 	void (*start)(struct np_job *job);
 	void (*cancel)(struct np_job *job, const char *verdict);
 	void (*free)(struct np_job *job);
+	/*
+	 * A job that stands for many (the queries of 10,000 names) sets these
+	 * two, and is never started nor cancelled: when the queue reaches it,
+	 * more(job, want) submits up to want of its jobs (np_run_submit puts
+	 * them just before it, in order) and returns how many it made, 0 once
+	 * it has none left; then it is freed. A run that ends early has it
+	 * make the rest, which are cancelled as any queued job is. left(job)
+	 * says how many it has still to make (np_run_n_queued counts them).
+	 */
+	size_t (*more)(struct np_job *job, size_t want);
+	size_t (*left)(const struct np_job *job);
 };
 
 struct np_job {
@@ -75,7 +86,8 @@ struct np_report *np_run_report(struct np_run *run);
 /* The run's resolver (system resolvers), created on first use. */
 struct np_resolver *np_run_resolver(struct np_run *run, char *errbuf);
 
-/* Queue a job; it starts when fewer than opts.parallel are running. */
+/* Queue a job; it starts when fewer than opts.parallel are running (a
+ * job of jobs: its jobs do, as the queue reaches it). */
 void np_run_submit(struct np_run *run, struct np_job *job);
 /* 1 once the run is ending (deadline, signal): jobs submit nothing new. */
 int np_run_ending(struct np_run *run);

@@ -102,7 +102,7 @@ static void target_free(struct np_job *job)
 	free(job);
 }
 
-static const struct np_job_ops target_ops = {target_start, target_cancel, target_free};
+static const struct np_job_ops target_ops = {.start = target_start, .cancel = target_cancel, .free = target_free};
 
 int np_target_job_submit(struct np_run *run, const char *check, const struct np_target *t,
 			 np_target_each_cb each, void *arg)

@@ -52,6 +52,20 @@ test_dns_timeout_when_udp_is_dropped() {
 	jqe "$TMP/dnsto.json" '[.findings[] | select(.target == "www.example.net A") | .verdict] == ["dns.timeout"]'
 }
 
+# A run that ends before its names are asked: the queries are made only
+# as there is room for them, yet every name still gets its one finding,
+# the running ones "no answer ... before the run ended", the rest "never
+# asked".
+test_dns_deadline_reports_every_name_once() {
+	local i
+	for i in $(seq 1 40); do echo "d$i.example.net"; done >"$TMP/dnsdl.txt"
+	np dnsdl dns --targets-file "$TMP/dnsdl.txt" --type A --resolver "$DNS_UDP_DROP" --timeout 5 \
+		--parallel 4 --deadline 1
+	jqe "$TMP/dnsdl.json" '[.findings[] | select(.target | test("^d[0-9]+\\.example\\.net A$")) | .target] | (length == 40 and (unique | length) == 40)'
+	jqe "$TMP/dnsdl.json" '[.findings[] | select(.target | test("^d[0-9]+\\.")) | select(.verdict == "run.deadline" and (.summary | test("before the run ended")))] | length == 4'
+	jqe "$TMP/dnsdl.json" '[.findings[] | select(.target | test("^d[0-9]+\\.")) | select(.verdict == "run.deadline" and (.summary | test("^never asked")))] | length == 36'
+}
+
 test_dns_unreachable_names_the_sender() {
 	np dnsunr dns www.example.net --type A --resolver "$DNS_NONE"
 	jqe "$TMP/dnsunr.json" ".findings[] | select(.target == \"www.example.net A\") | .verdict == \"dns.unreachable\" and .metrics.sender == \"$DNS_NONE\" and (.summary | test(\"no DNS server\"))"
