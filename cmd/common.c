@@ -12,6 +12,7 @@
 #include "../netprobe/capture.h"
 #include "../netprobe/evidence.h"
 #include "../netprobe/flow.h"
+#include "../netprobe/heap.h"
 #include "../netprobe/loop.h"
 #include "../netprobe/privdrop.h"
 #include "../netprobe/rawsend.h"
@@ -19,6 +20,12 @@
 #include "../netprobe/redact.h"
 #include "../netprobe/report_html.h"
 #include "../netprobe/report_prom.h"
+
+/* From this many targets a run's heap is taken in huge pages, with room
+ * for this much a target (a DNS name's two findings, their evidence and
+ * packets: some 3 KiB). */
+#define NP_CMD_HUGE_TARGETS 1024
+#define NP_CMD_HEAP_PER_TARGET 4096
 
 /* Packets one probe exchanges in a burst, for the capture ring's size. */
 #define NP_CMD_PACKETS_PER_PROBE 16
@@ -535,6 +542,10 @@ int np_cmd_run_prepared(struct np_cmd_ctx *ctx, const char *check,
 		np_term_note(term, "netprobe: %s; %s", note + strlen("packet evidence unavailable: "),
 			     ctx->capture_required ? "this check cannot run without it." :
 			     "verdicts come from the sockets alone.");
+	/* Thousands of targets: their findings and evidence are megabytes of
+	 * heap, taken in huge pages (heap.h). */
+	if (ctx->n_targets >= NP_CMD_HUGE_TARGETS)
+		np_heap_reserve(ctx->n_targets * NP_CMD_HEAP_PER_TARGET);
 	rc = plan(ctx, run, arg);
 	if (rc)
 		goto out;

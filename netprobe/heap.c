@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The heap of a big run in huge pages (see heap.h). */
+#include "heap.h"
+
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+#define GROW_TRIES 8      /* the top is at most the old pad, 128 KiB, and a block */
+
+int np_heap_reserve(size_t bytes)
+{
+	uintptr_t before, after, from, to;
+	void *p[GROW_TRIES];
+	size_t n;
+
+	if (bytes < HUGE_PAGE)
+		return 0;
+	/* glibc keeps this much room above the heap's top, and gives it back
+	 * to the system only above it: the room is taken once, now. */
+	if (mallopt(M_TOP_PAD, (int)(bytes > INT32_MAX ? INT32_MAX : bytes)) != 1)
+		return 0;
+	/* Blocks under the mmap threshold (128 KiB) come from the heap: once
+	 * its top is spent, it grows by the block and the pad. */
+	before = after = (uintptr_t)sbrk(0);
+	for (n = 0; n < GROW_TRIES && after == before; n++) {
+		p[n] = malloc(64 << 10);
+		after = (uintptr_t)sbrk(0);
+	}
+	while (n > 0)
+		free(p[--n]);
+	if (before == (uintptr_t)-1 || after == (uintptr_t)-1 || after <= before)
+		return 0;   /* another allocator (a sanitizer's), or no growth */
+	from = (before + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	to = after & ~(HUGE_PAGE - 1);
+	if (to <= from)
+		return 0;
+	return madvise((void *)from, to - from, MADV_HUGEPAGE) == 0 ? 1 : 0;
+}
