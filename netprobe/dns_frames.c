@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "dns_frames.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
+#include "strput.h"
 
 struct entry {
 	uint64_t key;             /* hash of (resolver, name, type) */
@@ -48,7 +48,7 @@ static uint64_t key_of(int ri, const char *name, int type)
 	if (n && name[n - 1] == '.')
 		n--;
 	for (size_t i = 0; i < n; i++)
-		h = fnv(h, (unsigned)tolower((unsigned char)name[i]));
+		h = fnv(h, np_ascii_lower((unsigned char)name[i]));
 	return key_end(h, type);
 }
 
@@ -81,9 +81,9 @@ static int key_of_question(int ri, const uint8_t *msg, size_t len, uint64_t *key
 		for (unsigned i = 0; i < c; i++) {
 			unsigned char b = msg[pos + i];
 
-			if (!isalnum(b) && b != '-' && b != '_')
+			if (!np_ascii_alnum(b) && b != '-' && b != '_')
 				return -1;
-			h = fnv(h, (unsigned)tolower(b));
+			h = fnv(h, np_ascii_lower(b));
 		}
 		pos += c;
 	}

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "probe_dns_int.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +23,14 @@ static uint32_t name_hash(const char *s)
 	uint32_t h = 2166136261u;   /* FNV-1a, case-folded: DNS names */
 
 	for (; *s; s++)
-		h = (h ^ (uint32_t)tolower((unsigned char)*s)) * 16777619u;
+		h = (h ^ (uint32_t)np_ascii_lower((unsigned char)*s)) * 16777619u;
 	return h;
 }
 
 /* One copy of each name queried (results compare names by pointer), found
  * by an open-addressing hash: ten thousand names must not cost 10^8
  * string compares. */
-static const char *intern(struct dns_state *st, const char *name)
+const char *np_dns_intern(struct dns_state *st, const char *name)
 {
 	size_t mask, i;
 
@@ -267,7 +266,7 @@ void np_dns_submit_q(struct dns_state *st, int ri, const char *name, int interna
 		     enum q_kind kind, const struct dns_q *failed)
 {
 	struct dns_q *q = calloc(1, sizeof(*q));
-	const char *n = intern(st, name);
+	const char *n = name;
 
 	if (!q || !n) {
 		free(q);
@@ -353,7 +352,7 @@ static const struct np_job_ops plan_ops = {.free = plan_free, .more = plan_more,
 
 static int plan_add(struct plan_job *pj, size_t ri, const char *name, int internal, int type, enum q_kind kind)
 {
-	const char *n = intern(pj->st, name);
+	const char *n = np_dns_intern(pj->st, name);
 
 	if (!n)
 		return NP_ENOMEM;

@@ -74,8 +74,12 @@ struct dns_q {
 	double first_ms;
 };
 
-/* probe_dns.c: queue a query; failed is the one a check query explains
- * (its first_error, malloc'd, becomes the new query's, also on failure). */
+/* probe_dns.c: the one copy of a name the check keeps (results compare
+ * names by pointer); NULL when out of memory. */
+const char *np_dns_intern(struct dns_state *st, const char *name);
+/* Queue a query of an interned name (NULL: out of memory, nothing
+ * queued); failed is the one a check query explains (its first_error,
+ * malloc'd, becomes the new query's, also on failure). */
 void np_dns_submit_q(struct dns_state *st, int ri, const char *name, int internal, int type,
 		     enum q_kind kind, const struct dns_q *failed);
 

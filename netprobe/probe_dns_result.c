@@ -173,7 +173,9 @@ static void record(struct dns_q *q, const char *verdict, const struct np_dns_ans
 	/* Every outcome is kept for the cross-checks, however many names: a
 	 * disagreement on the 9,000th name is as real as on the first (the
 	 * outcomes are bounded by the queries planned, and cost less than
-	 * their findings). */
+	 * their findings). With one resolver there is nothing to cross. */
+	if (st->n_res < 2)
+		return;
 	if (st->n_results == 0 || (st->n_results >= 16 && !(st->n_results & (st->n_results - 1)))) {
 		size_t cap = st->n_results ? st->n_results * 2 : 16;
 
@@ -335,7 +337,7 @@ void np_dns_normal_result(struct dns_q *q, const struct np_query_result *res)
 	/* The domain controllers the SRV record names, each resolved too. */
 	if (q->type == NP_DNS_SRV && strcmp(verdict, "dns.ok") == 0 && q->kind == Q_NORMAL && q->internal) {
 		for (size_t i = 0; i < a.n; i++) {
-			const char *target = strrchr(a.rr[i], ' ');
+			const char *target = strrchr(a.rr[i], ' '), *name;
 			char host[260];
 			size_t n;
 
@@ -345,8 +347,9 @@ void np_dns_normal_result(struct dns_q *q, const struct np_query_result *res)
 			n = strlen(host);
 			if (n > 1 && host[n - 1] == '.')
 				host[n - 1] = '\0';
-			np_dns_submit_q(st, q->ri, host, 1, NP_DNS_A, Q_SRV_TARGET, NULL);
-			np_dns_submit_q(st, q->ri, host, 1, NP_DNS_AAAA, Q_SRV_TARGET, NULL);
+			name = np_dns_intern(st, host);
+			np_dns_submit_q(st, q->ri, name, 1, NP_DNS_A, Q_SRV_TARGET, NULL);
+			np_dns_submit_q(st, q->ri, name, 1, NP_DNS_AAAA, Q_SRV_TARGET, NULL);
 		}
 	}
 	np_dns_answer_free(&a);
@@ -487,12 +490,15 @@ void np_dns_dns64_result(struct dns_q *q, const struct np_query_result *res)
 
 void np_dns_aggregate(struct dns_state *st)
 {
-	struct np_finding **inc;
+	struct np_finding **inc = NULL;
 	struct np_finding *f;
 	size_t n = 0;
 
 	st->aggregated = 1;
-	inc = np_dns_inconsistent(st->results, st->n_results, &n);
+	/* Resolvers that disagree take two: one resolver asked a name twice
+	 * (a name listed twice) is no dns.inconsistent. */
+	if (st->n_res > 1)
+		inc = np_dns_inconsistent(st->results, st->n_results, &n);
 	for (size_t i = 0; inc && i < n; i++)
 		np_run_finding(st->run, inc[i]);
 	free(inc);

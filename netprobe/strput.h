@@ -4,6 +4,19 @@
 
 #include <string.h>
 
+/* ASCII case folding and classes, as DNS compares names: the <ctype.h>
+ * ones call into libc for their table at every byte, and hashing a name
+ * per packet is hot. */
+static inline unsigned np_ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
+static inline int np_ascii_alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 /* Append at most max bytes of s to buf (len bytes) at offset at, cutting
  * to fit and keeping buf NUL-terminated; returns the new offset. For the
  * texts made once per query or finding, where snprintf with a precision
