@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "arena.h"
+#include "strput.h"
 
 #include <stdalign.h>
 #include <stdint.h>
@@ -127,7 +128,7 @@ char *np_arena_vprintf(struct np_arena *a, const char *fmt, va_list ap)
 
 	/* Written where the next piece would go; taken if it fit. */
 	va_copy(again, ap);
-	n = vsnprintf((char *)a->cur, a->left, fmt, ap);
+	n = np_str_vformat((char *)a->cur, a->left, fmt, ap);
 	if (n < 0) {
 		va_end(again);
 		return NULL;
@@ -137,7 +138,7 @@ char *np_arena_vprintf(struct np_arena *a, const char *fmt, va_list ap)
 	} else {
 		d = bytes(a, (size_t)n + 1);
 		if (d)
-			vsnprintf(d, (size_t)n + 1, fmt, again);
+			np_str_vformat(d, (size_t)n + 1, fmt, again);
 	}
 	va_end(again);
 	return d;

