@@ -29,6 +29,7 @@ struct np_cmd_ctx {
 	struct np_opts opts;
 	char **targets;
 	size_t n_targets;
+	size_t cap_targets;
 	struct np_cmd_arg *args;    /* command-specific options, in order */
 	size_t n_args;
 	const char *json_path;

@@ -192,11 +192,17 @@ static int parse_seconds(struct np_cmd_ctx *ctx, const char *opt, const char *s,
 
 static int add_target(struct np_cmd_ctx *ctx, const char *t)
 {
-	char **v = realloc(ctx->targets, (ctx->n_targets + 1) * sizeof(*v));
+	char **v = ctx->targets;
 
-	if (!v)
-		return -1;
-	ctx->targets = v;
+	if (ctx->n_targets == ctx->cap_targets) {
+		size_t cap = ctx->cap_targets ? 2 * ctx->cap_targets : 16;
+
+		v = realloc(ctx->targets, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		ctx->targets = v;
+		ctx->cap_targets = cap;
+	}
 	v[ctx->n_targets] = strdup(t);
 	if (!v[ctx->n_targets])
 		return -1;

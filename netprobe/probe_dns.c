@@ -307,7 +307,7 @@ void np_dns_submit_q(struct dns_state *st, int ri, const char *name, int interna
  * thousand names used to be 3.5 MB of jobs, every page of it touched
  * before the first query left. */
 struct planned {
-	const char *name;          /* interned: the plan's names may not outlive it */
+	const char *name;          /* the plan's (it outlives the run), or interned */
 	int type;
 	uint8_t ri, internal, kind;
 };
@@ -327,7 +327,8 @@ static size_t plan_more(struct np_job *job, size_t want)
 	for (; made < want && pj->next < pj->n; made++) {
 		const struct planned *e = &pj->v[pj->next++];
 
-		np_dns_submit_q(pj->st, e->ri, e->name, e->internal, e->type, (enum q_kind)e->kind, NULL);
+		np_dns_submit_q(pj->st, e->ri, np_dns_intern(pj->st, e->name), e->internal, e->type,
+				(enum q_kind)e->kind, NULL);
 	}
 	/* The last made: their own count holds the check open now. */
 	if (made && pj->next == pj->n)
@@ -350,9 +351,12 @@ static void plan_free(struct np_job *job)
 
 static const struct np_job_ops plan_ops = {.free = plan_free, .more = plan_more, .left = plan_left};
 
-static int plan_add(struct plan_job *pj, size_t ri, const char *name, int internal, int type, enum q_kind kind)
+/* A query of the plan; a name that will not outlive the call (keep 0) is
+ * interned now, any other when its query is made. */
+static int plan_add(struct plan_job *pj, size_t ri, const char *name, int keep, int internal, int type,
+		    enum q_kind kind)
 {
-	const char *n = np_dns_intern(pj->st, name);
+	const char *n = keep ? name : np_dns_intern(pj->st, name);
 
 	if (!n)
 		return NP_ENOMEM;
@@ -511,19 +515,19 @@ int np_dns_submit(struct np_run *run, const struct np_dns_plan *p, char *errbuf)
 		np_report_add_resolver(np_run_report(run), st->res[ri].label);
 		for (size_t ni = 0; ni < p->n_names; ni++)
 			for (size_t ti = 0; ti < p->n_types; ti++)
-				err |= plan_add(pj, ri, p->names[ni], is_internal(p, p->names[ni]), p->types[ti],
-						Q_NORMAL);
+				err |= plan_add(pj, ri, p->names[ni], 1, is_internal(p, p->names[ni]),
+						p->types[ti], Q_NORMAL);
 		for (size_t ni = 0; ni < p->n_internal; ni++)
 			for (size_t ti = 0; ti < p->n_types; ti++)
-				err |= plan_add(pj, ri, p->internal[ni], 1, p->types[ti], Q_NORMAL);
+				err |= plan_add(pj, ri, p->internal[ni], 1, 1, p->types[ti], Q_NORMAL);
 		if (p->domain && strchr(p->domain, '.')) {
 			char srv[300];
 
 			snprintf(srv, sizeof(srv), "_ldap._tcp.dc._msdcs.%.260s", p->domain);
-			err |= plan_add(pj, ri, srv, 1, NP_DNS_SRV, Q_NORMAL);
+			err |= plan_add(pj, ri, srv, 0, 1, NP_DNS_SRV, Q_NORMAL);
 		}
-		err |= plan_add(pj, ri, rnd, 0, NP_DNS_A, Q_REWRITE);
-		err |= plan_add(pj, ri, "ipv4only.arpa", 0, NP_DNS_AAAA, Q_DNS64);
+		err |= plan_add(pj, ri, rnd, 0, 0, NP_DNS_A, Q_REWRITE);
+		err |= plan_add(pj, ri, "ipv4only.arpa", 1, 0, NP_DNS_AAAA, Q_DNS64);
 	}
 	if (err) {
 		plan_free(&pj->job);

@@ -28,7 +28,9 @@ struct np_dns_plan {
 };
 
 /* Queue every query of the plan; cross-resolver verdicts (inconsistent,
- * no_external) come when the last query has answered. */
+ * no_external) come when the last query has answered. The queries are
+ * made as the run has room for them: names and internal (the arrays and
+ * their texts) are read until then, so they must outlive the run. */
 int np_dns_submit(struct np_run *run, const struct np_dns_plan *plan, char *errbuf);
 
 #endif

@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "strput.h"
+
 int np_hostname_check(const char *name, char *errbuf)
 {
 	size_t len = strlen(name);
@@ -38,7 +40,7 @@ int np_hostname_check(const char *name, char *errbuf)
 		}
 		/* Underscores appear in SRV owner names and in real internal
 		 * host names; resolvers accept them, so do we. */
-		if (!isalnum(c) && c != '-' && c != '_') {
+		if (!np_ascii_alnum(c) && c != '-' && c != '_') {
 			snprintf(errbuf, NP_ERRBUF_SIZE, "invalid character %s%c%s in host name",
 				 isprint(c) ? "'" : "", isprint(c) ? c : '?', isprint(c) ? "'" : "");
 			return NP_EINVAL;
