@@ -10,6 +10,8 @@
 
 #define HUGE_PAGE ((uintptr_t)2 << 20)
 #define GROW_TRIES 8      /* the top is at most the old pad, 128 KiB, and a block */
+#define DEFAULT_PAD (128 << 10)              /* glibc's M_TOP_PAD */
+#define ROOM_MAX ((size_t)256 << 20)         /* address space, not memory */
 
 int np_heap_reserve(size_t bytes)
 {
@@ -19,9 +21,11 @@ int np_heap_reserve(size_t bytes)
 
 	if (bytes < HUGE_PAGE)
 		return 0;
+	if (bytes > ROOM_MAX)
+		bytes = ROOM_MAX;
 	/* glibc keeps this much room above the heap's top, and gives it back
 	 * to the system only above it: the room is taken once, now. */
-	if (mallopt(M_TOP_PAD, (int)(bytes > INT32_MAX ? INT32_MAX : bytes)) != 1)
+	if (mallopt(M_TOP_PAD, (int)bytes) != 1)
 		return 0;
 	/* Blocks under the mmap threshold (128 KiB) come from the heap: once
 	 * its top is spent, it grows by the block and the pad. */
@@ -32,8 +36,12 @@ int np_heap_reserve(size_t bytes)
 	}
 	while (n > 0)
 		free(p[--n]);
-	if (before == (uintptr_t)-1 || after == (uintptr_t)-1 || after <= before)
-		return 0;   /* another allocator (a sanitizer's), or no growth */
+	if (before == (uintptr_t)-1 || after == (uintptr_t)-1 || after <= before) {
+		/* Another allocator (a sanitizer's), or the room refused: the
+		 * heap grows as before. */
+		mallopt(M_TOP_PAD, DEFAULT_PAD);
+		return 0;
+	}
 	from = (before + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
 	to = after & ~(HUGE_PAGE - 1);
 	if (to <= from)

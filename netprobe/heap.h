@@ -12,8 +12,9 @@
  * page in on first touch. On a virtual machine a page fault can cost
  * 10-17 us (measured here: 4,200 of them were a tenth of a DNS run's
  * wall time); a huge page's cost per 4 KiB is some 0.3 us. Memory is
- * only taken as it is used (a huge page at a time), and the room is
- * address space until then. Returns 1 if the heap is in huge pages, 0
+ * only taken as it is used (a huge page at a time), and the room (at
+ * most 256 MiB) is address space until then. Returns 1 if the heap is
+ * in huge pages, 0
  * if not (too small a reservation, another allocator, THP "never"):
  * the run goes on either way.
  */
