@@ -267,12 +267,12 @@ build/fuzz/fuzz_proxy_auth: tests/fuzz/fuzz_proxy_auth.c netprobe/proxy_auth_par
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_proxy_auth.c netprobe/proxy_auth_parse.c
 
 # The DNS answer reader and checker under libFuzzer (names are decoded by
-# dns_check.c itself).
+# dns_check.c itself), and the frames index that hashes their questions.
 build/fuzz/fuzz_dns_answer: tests/fuzz/fuzz_dns_answer.c netprobe/dns_answer.c netprobe/dns_answer.h \
-		netprobe/dns_check.c netprobe/dns_check.h
+		netprobe/dns_check.c netprobe/dns_check.h netprobe/dns_frames.c netprobe/dns_frames.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wall -Wextra -I. -o $@ tests/fuzz/fuzz_dns_answer.c netprobe/dns_answer.c \
-		netprobe/dns_check.c
+		netprobe/dns_check.c netprobe/dns_frames.c
 
 # The STUN response parser under libFuzzer.
 build/fuzz/fuzz_stun: tests/fuzz/fuzz_stun.c netprobe/stun.c netprobe/stun.h

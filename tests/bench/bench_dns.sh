@@ -37,8 +37,10 @@ in_cli() { ip netns exec "$NS_CLI" "$@"; }
 # file: it is a pipeline here), no report file, the window's own pace
 # (--parallel 256); dnsperf at 100 in flight (the lab's unbound loses none
 # there; at 256 it drops some, as it would for any client). Each RUNS times,
-# alternating, the median reported: the machine's load moves single runs.
-RUNS=${BENCH_DNS_RUNS:-3}
+# alternating, the median reported: the machine's load moves single runs
+# (by a third on this two-core machine), so the ratio is also given run by
+# run, netprobe's against the dnsperf run right after it.
+RUNS=${BENCH_DNS_RUNS:-7}
 : >"$work/np.times"
 : >"$work/dp.times"
 : >"$work/dp.own"
@@ -112,6 +114,8 @@ printf '  %-34s %10s s   (median of %s: %s; its own run time %s s; %s completed,
 printf '  %-34s %10s s   (median of %s: %s; tcpdump -i any captured %s packets beside it)\n' \
 	"dnsperf -q 100 while tcpdump captures" "$dpc_s" "$RUNS" "$(spread "$work/dpc.times")" "${dpc_pkts:-?}"
 printf '  %-34s %10s s   (100 names, scaled)\n' "sequential dig loop" "$dig_s"
-awk -v np="$np_s" -v dp="$dp_s" -v dpc="$dpc_s" -v dg="$dig_s" 'BEGIN{
-	printf "  netprobe / dnsperf = %.2fx (target <= 1.0x); netprobe / dnsperf while captured = %.2fx; capturing costs dnsperf itself %.2fx\n", np/dp, np/dpc, dpc/dp
+paste "$work/np.times" "$work/dp.times" | awk '{printf "%.3f\n", $1 / $2}' >"$work/pair.ratios"
+awk -v np="$np_s" -v dp="$dp_s" -v dpc="$dpc_s" -v dg="$dig_s" -v pm="$(median "$work/pair.ratios")" \
+	-v ps="$(spread "$work/pair.ratios")" 'BEGIN{
+	printf "  netprobe / dnsperf = %.2fx (target <= 1.0x; run by run: median %.2fx, %s); netprobe / dnsperf while captured = %.2fx; capturing costs dnsperf itself %.2fx\n", np/dp, pm, ps, np/dpc, dpc/dp
 	printf "  dig loop / netprobe = %.1fx (target > 20x)\n", dg/np }'

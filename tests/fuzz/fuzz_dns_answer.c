@@ -5,7 +5,8 @@
  * the answer. Invariants: nothing kept past the bound, every kept record a
  * bounded, terminated string, a defect of the enum with a terminated
  * reason, and the same bytes as a DNS-over-TCP stream give back the same
- * messages however they are cut. */
+ * messages however they are cut; the frames index finds the message by
+ * its question's text, and only it. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "netprobe/dns_answer.h"
 #include "netprobe/dns_check.h"
+#include "netprobe/dns_frames.h"
 
 struct seen {
 	size_t n, bytes;
@@ -56,8 +58,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (a.defect != NP_DNS_SOUND) != (a.why[0] != '\0'))
 		abort();
 	np_dns_answer_free(&a);
-	if (np_dns_question(copy, size - 1, &id, name, sizeof(name), &type) == 0 && strlen(name) >= sizeof(name))
-		abort();
+	if (np_dns_question(copy, size - 1, &id, name, sizeof(name), &type) == 0) {
+		/* The frames index (dns_frames.c) hashes the same question off
+		 * the wire: what it finds by the name's text is this message. */
+		struct np_dns_frames *fr = np_dns_frames_new();
+		struct np_dns_frame m[2];
+		size_t n;
+
+		if (strlen(name) >= sizeof(name))
+			abort();
+		if (fr && np_dns_frames_add(fr, 0, 7, copy, size - 1) == 0) {
+			n = np_dns_frames_find(fr, 0, name, type, m, 2);
+			if (n > 1 || (n == 1 && (m[0].frame != 7 || m[0].id != id)))
+				abort();
+		}
+		np_dns_frames_free(fr);
+	}
 	memset(&st, 0, sizeof(st));
 	np_dns_stream_feed(&st, copy, size - 1, on_msg, &whole);
 	np_dns_stream_clear(&st);
