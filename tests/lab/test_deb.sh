@@ -9,9 +9,15 @@
 # The files a netprobe of any origin (package, make install under /usr or
 # /usr/local) would have, with their checksums: the same before and after.
 deb_footprint() {
-	find /usr/bin /usr/local /usr/share/man/man1 /usr/share/bash-completion/completions \
-		/usr/share/netprobe /lib/systemd/system /usr/lib/systemd/system \
-		-name 'netprobe*' 2>/dev/null | sort | xargs -r sha256sum
+	local d dirs=()
+	# Only the directories there are: find fails on a missing one, and
+	# under pipefail so would this (on a machine that never had the
+	# package, /usr/share/netprobe is not there).
+	for d in /usr/bin /usr/local /usr/share/man/man1 /usr/share/bash-completion/completions \
+		/usr/share/netprobe /lib/systemd/system /usr/lib/systemd/system; do
+		[ -d "$d" ] && dirs+=("$d")
+	done
+	find "${dirs[@]}" -name 'netprobe*' | sort | xargs -r sha256sum
 }
 
 deb_cleanup() {
