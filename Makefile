@@ -6,11 +6,12 @@ DESTDIR  ?=
 SANITIZE ?= 0
 
 CC       ?= cc
-PKGS     := libcares jansson libssl libcrypto libpcap libcap-ng yaml-0.1 krb5-gssapi krb5
+PKGS     := libcares jansson libssl libcrypto libpcap libcap-ng yaml-0.1
 # Opened when a feature first needs them (netprobe/dynlib.h): libxml2 for
-# --proxy machine-config, libmicrohttpd for watch --listen. Their headers
+# --proxy machine-config, libmicrohttpd for watch --listen, MIT krb5 and
+# GSSAPI for proxy authentication (netprobe/krb_lib.h). Their headers
 # at build time, not their libraries (and ICU, GnuTLS) at every start.
-DLOPEN_PKGS := libxml-2.0 libmicrohttpd
+DLOPEN_PKGS := libxml-2.0 libmicrohttpd krb5-gssapi krb5
 CFLAGS   ?= -O2 -g
 CFLAGS   += $(CPPFLAGS) -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 -D_GNU_SOURCE \
             -DNP_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS) $(DLOPEN_PKGS) 2>/dev/null)

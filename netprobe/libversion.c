@@ -16,6 +16,8 @@
 #include <yaml.h>
 
 #include "capfile.h"
+#include "error.h"
+#include "krb_lib.h"
 #include "proxy.h"
 #include "../tls/tls.h"
 
@@ -110,7 +112,7 @@ static struct np_libversion *add(struct np_libversion *out, size_t max, size_t *
 
 size_t np_libversion_list(struct np_libversion *out, size_t max)
 {
-	char xml[32];
+	char xml[32], err[NP_ERRBUF_SIZE];
 	size_t n = 0;
 	const char *said = np_machine_config_xml_version();
 	int xv = said ? atoi(said) : 0;
@@ -130,7 +132,9 @@ size_t np_libversion_list(struct np_libversion *out, size_t max)
 		v->version[0] = '\0';
 	/* MIT krb5 and its GSSAPI have no call that returns the library's
 	 * version (krb5_get_error_message and friends do not say it): the
-	 * version of the headers built with, and the file loaded. */
+	 * version of the headers built with, and the file loaded (here, as
+	 * for proxy authentication: krb_lib.h). */
+	np_krb_load(err);
 	add(out, max, &n, "krb5/GSSAPI", NP_KRB5_VERSION, 0, "libgssapi_krb5.so");
 	/* Neither has libwiretap 4.0 (nor libwsutil). */
 	add(out, max, &n, "libwiretap", np_capfile_library_version(), 0, "libwiretap.so");

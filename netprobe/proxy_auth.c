@@ -3,12 +3,13 @@
  * one proxy's exchange, whichever scheme it runs. */
 #include "proxy_auth.h"
 
-#include <krb5.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
+#include "krb_lib.h"
 #include "../tls/tls_b64.h"
 
 /* A proxy that keeps answering 407 with new tokens is not let run on:
@@ -45,58 +46,58 @@ static krb5_error_code load_ccache(krb5_context kc, krb5_ccache mem, const char 
 
 	memset(&creds, 0, sizeof(creds));
 	if (!keytab) {
-		e = krb5_cc_default(kc, &src);
+		e = np_krb.krb5_cc_default(kc, &src);
 		if (!e) {
 			char *full = NULL;
 
-			if (krb5_cc_get_full_name(kc, src, &full) == 0) {
+			if (np_krb.krb5_cc_get_full_name(kc, src, &full) == 0) {
 				snprintf(orig_cc, sizeof(orig_cc), "%s", full);
-				krb5_free_string(kc, full);
+				np_krb.krb5_free_string(kc, full);
 			}
-			e = krb5_cc_get_principal(kc, src, &me);
+			e = np_krb.krb5_cc_get_principal(kc, src, &me);
 		}
 		if (!e)
-			e = krb5_cc_initialize(kc, mem, me);
+			e = np_krb.krb5_cc_initialize(kc, mem, me);
 		if (!e)
-			e = krb5_cc_copy_creds(kc, src, mem);
+			e = np_krb.krb5_cc_copy_creds(kc, src, mem);
 		if (e) {
 			const char *env = getenv("KRB5CCNAME");
 
-			m = krb5_get_error_message(kc, e);
+			m = np_krb.krb5_get_error_message(kc, e);
 			/* Only an explicitly named cache that exists is worth a
 			 * note: having none is the common case. */
 			if (env && e != KRB5_FCC_NOFILE && e != KRB5_CC_NOTFOUND)
 				snprintf(note, notelen, "the ticket cache %.120s could not be read: %.120s", env, m);
-			krb5_free_error_message(kc, m);
+			np_krb.krb5_free_error_message(kc, m);
 		}
 		goto out;
 	}
-	e = krb5_kt_resolve(kc, keytab, &kt);
+	e = np_krb.krb5_kt_resolve(kc, keytab, &kt);
 	if (!e && principal && principal[0])
-		e = krb5_parse_name(kc, principal, &me);
+		e = np_krb.krb5_parse_name(kc, principal, &me);
 	else if (!e) {
 		/* No principal given: the keytab's first entry, as kinit -k. */
 		krb5_kt_cursor cur;
 		krb5_keytab_entry ent;
 
-		e = krb5_kt_start_seq_get(kc, kt, &cur);
+		e = np_krb.krb5_kt_start_seq_get(kc, kt, &cur);
 		if (!e) {
-			e = krb5_kt_next_entry(kc, kt, &ent, &cur);
+			e = np_krb.krb5_kt_next_entry(kc, kt, &ent, &cur);
 			if (!e) {
-				e = krb5_copy_principal(kc, ent.principal, &me);
-				krb5_free_keytab_entry_contents(kc, &ent);
+				e = np_krb.krb5_copy_principal(kc, ent.principal, &me);
+				np_krb.krb5_free_keytab_entry_contents(kc, &ent);
 			}
-			krb5_kt_end_seq_get(kc, kt, &cur);
+			np_krb.krb5_kt_end_seq_get(kc, kt, &cur);
 		}
 	}
 	if (!e)
-		e = krb5_get_init_creds_keytab(kc, &creds, me, kt, 0, NULL, NULL);
+		e = np_krb.krb5_get_init_creds_keytab(kc, &creds, me, kt, 0, NULL, NULL);
 	if (!e)
-		e = krb5_cc_initialize(kc, mem, me);
+		e = np_krb.krb5_cc_initialize(kc, mem, me);
 	if (!e)
-		e = krb5_cc_store_cred(kc, mem, &creds);
+		e = np_krb.krb5_cc_store_cred(kc, mem, &creds);
 	if (e) {
-		m = krb5_get_error_message(kc, e);
+		m = np_krb.krb5_get_error_message(kc, e);
 		krb_kt_err = e;
 		if (e == KRB5KRB_AP_ERR_SKEW)
 			snprintf(note, notelen, "clock skew: the KDC refused a ticket for the keytab %.120s because this "
@@ -116,16 +117,16 @@ static krb5_error_code load_ccache(krb5_context kc, krb5_ccache mem, const char 
 			}
 		} else
 			snprintf(note, notelen, "the keytab %.120s gave no ticket: %.140s", keytab, m);
-		krb5_free_error_message(kc, m);
+		np_krb.krb5_free_error_message(kc, m);
 	}
 out:
-	krb5_free_cred_contents(kc, &creds);
+	np_krb.krb5_free_cred_contents(kc, &creds);
 	if (me)
-		krb5_free_principal(kc, me);
+		np_krb.krb5_free_principal(kc, me);
 	if (kt)
-		krb5_kt_close(kc, kt);
+		np_krb.krb5_kt_close(kc, kt);
 	if (src)
-		krb5_cc_close(kc, src);
+		np_krb.krb5_cc_close(kc, src);
 	return e;
 }
 
@@ -134,23 +135,27 @@ void np_pauth_prepare(const struct np_pauth_conf *c, const char *principal, char
 	static krb5_context kc;
 	static krb5_ccache mem;
 	const char *keytab = c->keytab ? c->keytab : getenv("KRB5_CLIENT_KTNAME");
-	char name[300];
+	char name[300], err[NP_ERRBUF_SIZE];
 
 	conf = *c;
 	note[0] = krb_note[0] = '\0';
 	if (kc)
 		return;
-	if (krb5_init_context(&kc))
+	if (np_krb_load(err) < 0) {
+		snprintf(note, notelen, "no Kerberos: %s", err);
+		return;
+	}
+	if (np_krb.krb5_init_context(&kc))
 		return;
 	/* The ticket cache first (what the user holds), then a keytab:
 	 * --proxy-keytab wins over both. */
-	if (krb5_cc_new_unique(kc, "MEMORY", NULL, &mem))
+	if (np_krb.krb5_cc_new_unique(kc, "MEMORY", NULL, &mem))
 		return;
 	if (load_ccache(kc, mem, c->keytab, principal, krb_note, sizeof(krb_note)) != 0 && !c->keytab && keytab)
 		load_ccache(kc, mem, keytab, principal, krb_note, sizeof(krb_note));
 	/* The MEMORY: cache stays open for the life of the process; every
 	 * later GSSAPI call finds it through KRB5CCNAME. */
-	snprintf(name, sizeof(name), "MEMORY:%s", krb5_cc_get_name(kc, mem));
+	snprintf(name, sizeof(name), "MEMORY:%s", np_krb.krb5_cc_get_name(kc, mem));
 	setenv("KRB5CCNAME", name, 1);
 	snprintf(note, notelen, "%s", krb_note);
 }

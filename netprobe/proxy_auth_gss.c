@@ -3,14 +3,12 @@
  * mechanism) through MIT krb5's GSSAPI: no hand-written crypto. */
 #include "proxy_auth.h"
 
-#include <gssapi/gssapi.h>
-#include <gssapi/gssapi_ext.h>
-#include <gssapi/gssapi_krb5.h>
-#include <krb5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
+#include "krb_lib.h"
 #include "../tls/tls_b64.h"
 
 /* 1.3.6.1.5.5.2 (RFC 4178), 1.2.840.113554.1.2.2 (RFC 1964) and
@@ -36,7 +34,7 @@ static void status_text(OM_uint32 code, int type, gss_OID mech, char *out, size_
 	do {
 		gss_buffer_desc b = GSS_C_EMPTY_BUFFER;
 
-		if (GSS_ERROR(gss_display_status(&min, code, type, mech, &more, &b)))
+		if (GSS_ERROR(np_krb.gss_display_status(&min, code, type, mech, &more, &b)))
 			break;
 		if (w + 3 < len) {
 			int n = snprintf(out + w, len - w, "%s%.*s", w ? "; " : "", (int)b.length, (char *)b.value);
@@ -44,7 +42,7 @@ static void status_text(OM_uint32 code, int type, gss_OID mech, char *out, size_
 			if (n > 0)
 				w += (size_t)n < len - w ? (size_t)n : len - w - 1;
 		}
-		gss_release_buffer(&min, &b);
+		np_krb.gss_release_buffer(&min, &b);
 	} while (more);
 }
 
@@ -101,13 +99,18 @@ int np_pauth_gss_have_krb(char *why, size_t whylen)
 	gss_cred_id_t cred = GSS_C_NO_CREDENTIAL;
 	gss_OID_set_desc mechs = {1, &oid_krb5};
 	OM_uint32 life = 0;
+	char err[NP_ERRBUF_SIZE];
 
-	maj = gss_acquire_cred(&min, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE, &cred, NULL, &life);
+	if (np_krb_load(err) < 0) {
+		snprintf(why, whylen, "%s", err);
+		return 0;
+	}
+	maj = np_krb.gss_acquire_cred(&min, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE, &cred, NULL, &life);
 	if (GSS_ERROR(maj)) {
 		explain(maj, min, &oid_krb5, "", why, whylen);
 		return 0;
 	}
-	gss_release_cred(&min, &cred);
+	np_krb.gss_release_cred(&min, &cred);
 	return 1;
 }
 
@@ -120,11 +123,11 @@ static int acquire(struct np_pauth_gss *g, const char *user, const char *pass, c
 		gss_buffer_desc nb = {strlen(user), (void *)user}, pb = {strlen(pass), (void *)pass};
 		gss_name_t name = GSS_C_NO_NAME;
 
-		maj = gss_import_name(&min, &nb, GSS_C_NT_USER_NAME, &name);
+		maj = np_krb.gss_import_name(&min, &nb, &np_krb_nt_user_name, &name);
 		if (!GSS_ERROR(maj))
-			maj = gss_acquire_cred_with_password(&min, name, &pb, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
+			maj = np_krb.gss_acquire_cred_with_password(&min, name, &pb, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE,
 							     &g->cred, NULL, NULL);
-		gss_release_name(&min, &name);
+		np_krb.gss_release_name(&min, &name);
 		if (GSS_ERROR(maj)) {
 			explain(maj, min, &oid_ntlm, "", why, whylen);
 			return NP_EINVAL;
@@ -136,10 +139,10 @@ static int acquire(struct np_pauth_gss *g, const char *user, const char *pass, c
 		 * name. */
 		gss_OID_set_desc mechs = {1, &oid_spnego}, neg = {1, &oid_krb5};
 
-		maj = gss_acquire_cred(&min, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE, &g->cred, NULL,
+		maj = np_krb.gss_acquire_cred(&min, GSS_C_NO_NAME, GSS_C_INDEFINITE, &mechs, GSS_C_INITIATE, &g->cred, NULL,
 				       NULL);
 		if (!GSS_ERROR(maj))
-			maj = gss_set_neg_mechs(&min, g->cred, &neg);
+			maj = np_krb.gss_set_neg_mechs(&min, g->cred, &neg);
 		if (GSS_ERROR(maj)) {
 			explain(maj, min, &oid_krb5, "", why, whylen);
 			return NP_EINVAL;
@@ -160,6 +163,8 @@ int np_pauth_gss_step(struct np_pauth_gss **gp, unsigned scheme, const char *hos
 	int rc = NP_EINVAL;
 
 	snprintf(spn, spnlen, "HTTP@%s", host);
+	if (!g && np_krb_load(why) < 0)
+		return NP_EINVAL;
 	if (!g) {
 		gss_buffer_desc nb;
 
@@ -178,7 +183,7 @@ int np_pauth_gss_step(struct np_pauth_gss **gp, unsigned scheme, const char *hos
 		 * name as the user wrote it>. */
 		nb.value = spn;
 		nb.length = strlen(spn);
-		maj = gss_import_name(&min, &nb, GSS_C_NT_HOSTBASED_SERVICE, &g->target);
+		maj = np_krb.gss_import_name(&min, &nb, &np_krb_nt_hostbased_service, &g->target);
 		if (GSS_ERROR(maj)) {
 			explain(maj, min, mech, spn, why, whylen);
 			goto out;
@@ -201,7 +206,7 @@ int np_pauth_gss_step(struct np_pauth_gss **gp, unsigned scheme, const char *hos
 			 np_pauth_scheme_name(scheme));
 		goto out;
 	}
-	maj = gss_init_sec_context(&min, g->cred, &g->ctx, g->target, mech,
+	maj = np_krb.gss_init_sec_context(&min, g->cred, &g->ctx, g->target, mech,
 				   scheme == NP_PAUTH_NTLM ? 0 : GSS_C_MUTUAL_FLAG, 0, GSS_C_NO_CHANNEL_BINDINGS, &in,
 				   NULL, &out, &flags, NULL);
 	if (GSS_ERROR(maj)) {
@@ -218,7 +223,7 @@ int np_pauth_gss_step(struct np_pauth_gss **gp, unsigned scheme, const char *hos
 	}
 	rc = 1;
 out:
-	gss_release_buffer(&min, &out);
+	np_krb.gss_release_buffer(&min, &out);
 	free(raw);
 	return rc;
 }
@@ -230,10 +235,10 @@ void np_pauth_gss_free(struct np_pauth_gss *g)
 	if (!g)
 		return;
 	if (g->ctx != GSS_C_NO_CONTEXT)
-		gss_delete_sec_context(&min, &g->ctx, GSS_C_NO_BUFFER);
+		np_krb.gss_delete_sec_context(&min, &g->ctx, GSS_C_NO_BUFFER);
 	if (g->cred != GSS_C_NO_CREDENTIAL)
-		gss_release_cred(&min, &g->cred);
+		np_krb.gss_release_cred(&min, &g->cred);
 	if (g->target != GSS_C_NO_NAME)
-		gss_release_name(&min, &g->target);
+		np_krb.gss_release_name(&min, &g->target);
 	free(g);
 }

@@ -8,10 +8,8 @@
 #include "proxy_auth.h"
 
 #include <errno.h>
-#include <krb5.h>
 #include <netdb.h>
 #include <poll.h>
-#include <profile.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +18,8 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "error.h"
+#include "krb_lib.h"
 #include "target.h"
 
 #define KDC_MAX_ADDRS 8
@@ -47,18 +47,18 @@ static char *realm_of(krb5_context kc)
 	krb5_principal me = NULL;
 	char *realm = NULL;
 
-	if (krb5_cc_default(kc, &cc) == 0 && krb5_cc_get_principal(kc, cc, &me) == 0)
+	if (np_krb.krb5_cc_default(kc, &cc) == 0 && np_krb.krb5_cc_get_principal(kc, cc, &me) == 0)
 		realm = strndup(me->realm.data, me->realm.length);
 	if (me)
-		krb5_free_principal(kc, me);
+		np_krb.krb5_free_principal(kc, me);
 	if (cc)
-		krb5_cc_close(kc, cc);
+		np_krb.krb5_cc_close(kc, cc);
 	if (!realm) {
 		char *d = NULL;
 
-		if (krb5_get_default_realm(kc, &d) == 0) {
+		if (np_krb.krb5_get_default_realm(kc, &d) == 0) {
 			realm = strdup(d);
-			krb5_free_default_realm(kc, d);
+			np_krb.krb5_free_default_realm(kc, d);
 		}
 	}
 	return realm;
@@ -144,16 +144,18 @@ void np_pauth_kdc_probe(char *out, size_t len)
 	struct kdc_probe p[KDC_MAX_ADDRS];
 	size_t n = 0, w = 0;
 
+	char err[NP_ERRBUF_SIZE];
+
 	out[0] = '\0';
-	if (krb5_init_context(&kc) != 0)
+	if (np_krb_load(err) < 0 || np_krb.krb5_init_context(&kc) != 0)
 		return;
 	realm = realm_of(kc);
-	if (!realm || krb5_get_profile(kc, &prof) != 0)
+	if (!realm || np_krb.krb5_get_profile(kc, &prof) != 0)
 		goto out;
 	{
 		const char *names[] = {"realms", realm, "kdc", NULL};
 
-		if (profile_get_values(prof, names, &kdcs) != 0 || !kdcs || !kdcs[0]) {
+		if (np_krb.profile_get_values(prof, names, &kdcs) != 0 || !kdcs || !kdcs[0]) {
 			snprintf(out, len, "realm %s: no kdc in krb5.conf (DNS SRV _kerberos._udp/_tcp.%s, if "
 				 "dns_lookup_kdc, not probed)", realm, realm);
 			goto out;
@@ -194,9 +196,9 @@ void np_pauth_kdc_probe(char *out, size_t len)
 	}
 out:
 	if (kdcs)
-		profile_free_list(kdcs);
+		np_krb.profile_free_list(kdcs);
 	if (prof)
-		profile_release(prof);
+		np_krb.profile_release(prof);
 	free(realm);
-	krb5_free_context(kc);
+	np_krb.krb5_free_context(kc);
 }
