@@ -22,10 +22,11 @@
 #include "../netprobe/report_prom.h"
 
 /* From this many targets a run's heap is taken in huge pages, with room
- * for this much a target (a DNS name's two findings, their evidence and
- * packets: some 3 KiB). */
+ * for this much a target (a DNS name's finding, its evidence and packets:
+ * some 2 KiB; with --json, its JSON too: 6 KiB). Address space, not
+ * memory, until used. */
 #define NP_CMD_HUGE_TARGETS 1024
-#define NP_CMD_HEAP_PER_TARGET 4096
+#define NP_CMD_HEAP_PER_TARGET 8192
 
 /* Packets one probe exchanges in a burst, for the capture ring's size. */
 #define NP_CMD_PACKETS_PER_PROBE 16
