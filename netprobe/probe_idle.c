@@ -646,6 +646,13 @@ static void talk_done(struct iconn *r)
 		return;
 	r->talking = 0;
 	st->talking--;
+	/* A connection that fails at once (no local port left) ends inside
+	 * talk_start, and comes back here: the loop below, already running,
+	 * lets the next one start. Recursing instead took a stack frame per
+	 * waiting connection, and ten thousand of them overflowed it. */
+	if (st->admitting)
+		return;
+	st->admitting = 1;
 	while (st->wait_head && st->talking < TALK_MAX) {
 		struct iconn *n = st->wait_head;
 
@@ -656,6 +663,7 @@ static void talk_done(struct iconn *r)
 		if (n->phase == I_QUEUED)
 			talk_start(n);
 	}
+	st->admitting = 0;
 }
 
 static void rung_start(struct np_job *job)

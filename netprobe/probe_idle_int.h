@@ -151,6 +151,7 @@ struct idle_state {
 	 * time each other out, and hold their buffers together. The others
 	 * wait their turn, in order. */
 	size_t talking;
+	int admitting;              /* talk_done is letting waiting ones start */
 	struct iconn *wait_head, *wait_tail;
 	struct np_rfetch *rf;           /* --revocation on: the fetches, shared by the paths */
 	struct np_tls_crl_cache *crls;
