@@ -159,8 +159,11 @@ deb:
 	tar -cf - --exclude=./build --exclude=./bin --exclude=./.git --exclude=./demo-out . | \
 		tar -xf - -C build/deb/netprobe-$(VERSION)
 	cd build/deb/netprobe-$(VERSION) && DEB_BUILD_OPTIONS="parallel=1 $(DEB_BUILD_OPTIONS)" \
-		dpkg-buildpackage -b -us -uc
+		dpkg-buildpackage -b -us -uc || { rm -rf build/deb; exit 1; }
 	mv build/deb/netprobe_$(VERSION)_$(DEB_ARCH).deb $(DEB)
+	@# The staging copy is a second tree of every source: it goes, so
+	@# nothing that reads the checkout (grep, the house rules) finds it.
+	rm -rf build/deb
 	@echo "Built $(DEB) (dpkg -i $(DEB) as root to install it)."
 
 clean:

@@ -44,7 +44,10 @@ int np_heap_reserve(size_t bytes)
 	}
 	from = (before + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
 	to = after & ~(HUGE_PAGE - 1);
-	if (to <= from)
-		return 0;
-	return madvise((void *)from, to - from, MADV_HUGEPAGE) == 0 ? 1 : 0;
+	if (to > from && madvise((void *)from, to - from, MADV_HUGEPAGE) == 0)
+		return 1;
+	/* No whole huge page in the room, or the kernel said no: the room
+	 * stays (it is taken), later growth is glibc's own again. */
+	mallopt(M_TOP_PAD, DEFAULT_PAD);
+	return 0;
 }

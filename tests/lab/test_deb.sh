@@ -45,6 +45,8 @@ test_deb_package() {
 	arch=$(dpkg --print-architecture)
 	deb=$(ls "$root"/build/netprobe_*_"$arch".deb)
 	[ "$(echo "$deb" | wc -l)" -eq 1 ] || fail "not one .deb in build/: $deb"
+	# No staging copy of the sources is left in the checkout.
+	[ ! -e "$root/build/deb" ] || fail "make deb left its staging tree in build/deb"
 	# The parent of the checkout gets nothing.
 	[ -z "$(ls "$root"/../netprobe_*."$arch".deb "$root"/../netprobe_*.changes 2>/dev/null)" ] ||
 		fail "make deb wrote into the checkout's parent directory"
