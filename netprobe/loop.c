@@ -28,7 +28,6 @@ struct np_timer {
 	struct np_loop *loop;
 	int64_t due_us;
 	uint64_t seq;       /* FIFO order among timers due at the same time */
-	uint64_t round;     /* the dispatch round that armed it */
 	size_t heap_idx;    /* NP_NOT_ARMED when not in the heap */
 	np_timer_cb cb;
 	void *arg;
@@ -42,8 +41,7 @@ struct np_timer {
 struct np_loop {
 	int epfd;
 	int stop;
-	uint64_t seq;
-	uint64_t round;
+	uint64_t seq;       /* arming order: timers due at once fire in it */
 	struct np_timer **heap;
 	size_t heap_len, heap_cap;
 	size_t timers_live;   /* created and not deleted: heap_cap never below */
@@ -266,7 +264,6 @@ static void timer_arm(struct np_timer *t, int64_t delay_us)
 	heap_remove(loop, t);
 	t->due_us = np_now_us() + (delay_us > 0 ? delay_us : 0);
 	t->seq = loop->seq++;
-	t->round = loop->round;
 	heap_insert(loop, t);
 }
 
@@ -287,7 +284,6 @@ struct np_timer *np_loop_timer(struct np_loop *loop, int64_t delay_us,
 	t->heap_idx = NP_NOT_ARMED;
 	t->due_us = np_now_us() + (delay_us > 0 ? delay_us : 0);
 	t->seq = loop->seq++;
-	t->round = loop->round;
 	heap_insert(loop, t);
 	return t;
 }
@@ -371,13 +367,17 @@ int np_loop_signals(struct np_loop *loop, np_signal_cb cb, void *arg)
 static void run_timers(struct np_loop *loop)
 {
 	int64_t now = np_now_us();
+	uint64_t armed_before = loop->seq;
 
-	/* Timers armed by callbacks of this round wait for the next one, so a
-	 * timer re-armed with zero delay cannot starve the descriptors. */
+	/* Timers armed by timer callbacks wait for the next round, so a timer
+	 * re-armed with zero delay cannot starve the descriptors. Those the
+	 * descriptors' callbacks armed fire now: a callback that re-arms a
+	 * zero-delay timer at every event ("as soon as this round is done")
+	 * must not push it, and every timer behind it, round after round. */
 	while (loop->heap_len > 0 && !loop->stop) {
 		struct np_timer *t = loop->heap[0];
 
-		if (t->due_us > now || t->round == loop->round)
+		if (t->due_us > now || t->seq >= armed_before)
 			break;
 		heap_remove(loop, t);
 		t->cb(t, t->arg);
@@ -390,7 +390,6 @@ int np_loop_once(struct np_loop *loop, int64_t max_wait_us)
 	int64_t wait_us = max_wait_us;
 	int timeout_ms, n;
 
-	loop->round++;
 	loop->stop = 0;
 	if (loop->heap_len > 0) {
 		int64_t until = loop->heap[0]->due_us - np_now_us();

@@ -270,6 +270,67 @@ static void zero_delay_rearm_does_not_starve(void **state)
 	close(p[1]);
 }
 
+/* A descriptor that is ready at every round, whose callback asks for a
+ * zero-delay timer each time ("once this round is done", as the run asks
+ * for its pump when a job ends): that timer fires at the end of each
+ * round, and a later timer still fires when due. Re-armed round after
+ * round, the first used to be put off for ever, and every timer behind
+ * it with it: no retransmission timer, no deadline while answers came. */
+struct busy {
+	struct np_timer *soon;
+	int rearmed;
+};
+
+static void busy_watch_cb(struct np_watch *w, int fd, int events, void *arg)
+{
+	struct busy *b = arg;
+
+	(void)w;
+	(void)fd;
+	(void)events;
+	b->rearmed++;
+	np_timer_reset(b->soon, 0);
+}
+
+static void count_timer_cb(struct np_timer *t, void *arg)
+{
+	(void)t;
+	(*(int *)arg)++;
+}
+
+static void timers_fire_while_a_descriptor_keeps_rearming(void **state)
+{
+	struct np_loop *loop = *state;
+	struct busy b = {0};
+	int soon_fired = 0, later_fired = 0, rounds = 0;
+	int64_t end;
+	struct np_timer *later;
+	struct np_watch *w;
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "x", 1), 1);   /* never read: ready at every round */
+	b.soon = np_loop_timer(loop, 3600000000LL, count_timer_cb, &soon_fired);
+	later = np_loop_timer(loop, 2000, count_timer_cb, &later_fired);
+	w = np_loop_watch(loop, p[0], NP_EV_READ, busy_watch_cb, &b);
+	assert_non_null(b.soon);
+	assert_non_null(later);
+	assert_non_null(w);
+	assert_int_equal(np_loop_once(loop, -1), 0);
+	/* armed by this round's descriptor: fired at its end */
+	assert_int_equal(soon_fired, 1);
+	end = mono_us() + 500000;
+	for (; !later_fired && mono_us() < end && rounds < MAX_ROUNDS; rounds++)
+		assert_int_equal(np_loop_once(loop, -1), 0);
+	assert_int_equal(later_fired, 1);
+	assert_int_equal(soon_fired, b.rearmed);
+	np_watch_del(w);
+	np_timer_del(b.soon);
+	np_timer_del(later);
+	close(p[0]);
+	close(p[1]);
+}
+
 #define MANY 10000
 
 struct many_log {
@@ -678,6 +739,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(deleted_timer_does_not_fire, guard_setup, guard_teardown),
 		cmocka_unit_test_setup_teardown(timer_deleting_another_due_timer_stops_it, guard_setup, guard_teardown),
 		cmocka_unit_test_setup_teardown(zero_delay_rearm_does_not_starve, guard_setup, guard_teardown),
+		cmocka_unit_test_setup_teardown(timers_fire_while_a_descriptor_keeps_rearming, guard_setup,
+						guard_teardown),
 		cmocka_unit_test_setup_teardown(many_random_timers_fire_once_in_order, guard_setup, guard_teardown),
 		cmocka_unit_test_setup_teardown(timer_never_fires_early, guard_setup, guard_teardown),
 		cmocka_unit_test_setup_teardown(pipe_readable_calls_back_with_read, guard_setup, guard_teardown),
