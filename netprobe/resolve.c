@@ -83,8 +83,23 @@ static void on_sock(struct np_watch *w, int fd, int events, void *arg)
 	int rd = events & (NP_EV_READ | NP_EV_ERROR | NP_EV_HUP);
 
 	(void)w;
+	np_dns_watch_round(r->watch);
 	ares_process_fd(r->channel, rd ? fd : ARES_SOCKET_BAD,
 			(events & NP_EV_WRITE) ? fd : ARES_SOCKET_BAD);
+	schedule_timeout(r);
+}
+
+void np_resolver_read(struct np_resolver *r)
+{
+	ares_socket_t fds[NP_RESOLVER_MAX_SOCKS];
+	size_t n = r->n_socks;
+
+	/* (callbacks may close sockets and so change the list) */
+	for (size_t i = 0; i < n; i++)
+		fds[i] = r->socks[i].fd;
+	np_dns_watch_round(r->watch);
+	for (size_t i = 0; i < n; i++)
+		ares_process_fd(r->channel, fds[i], ARES_SOCKET_BAD);
 	schedule_timeout(r);
 }
 

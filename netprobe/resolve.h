@@ -84,6 +84,12 @@ void np_resolver_timeout_result(struct np_resolver *r, const char *name, int typ
 /* The dns.* verdict code for a c-ares status. */
 const char *np_resolve_verdict(int status);
 
+/* Reads what the channel's sockets hold now, a round's worth, as the
+ * loop would (callbacks run): a caller about to act on a missing answer
+ * (retransmit, give up) reads first, so that an answer already here, left
+ * for the next round by the read bound (resolve_watch.h), counts. */
+void np_resolver_read(struct np_resolver *r);
+
 /* The callback will not be called. Call only while *handle is non-NULL. */
 void np_resolve_cancel(struct np_resolve_req *req);
 

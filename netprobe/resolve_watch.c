@@ -24,6 +24,19 @@
 				   * more than --parallel's default keeps in flight */
 #define NOTES_MAX 32
 #define QUERY_BYTES_MAX 1024      /* enough of a query for its header and question */
+/* Messages read in one round of the loop: c-ares reads a socket until it
+ * is dry, and a resolver that answers as fast as it is asked (or a flood)
+ * keeps it wet, so without a bound one read would hold the loop: no
+ * timer, no deadline, no capture drained, and no new query sent until
+ * every query in flight had its answer. */
+#define READS_PER_ROUND 64
+/* A UDP socket's receive buffer: the answers of a whole window (256 in
+ * flight, up to 4 KiB each with EDNS) while the loop is elsewhere. The
+ * usual default (208 KiB, some 200 small answers in kernel accounting)
+ * overflows at once when the process is descheduled, and an answer the
+ * capture saw arrive is then dropped by this host and asked again. The
+ * kernel caps it at net.core.rmem_max. */
+#define UDP_RCVBUF (1 << 20)
 
 struct wsock {
 	int fd;
@@ -54,6 +67,7 @@ struct np_dns_watch {
 	 * query: c-ares hands that very buffer to the lookup's callback. */
 	const void *sound;
 	size_t sound_len;
+	unsigned reads;               /* this round (np_dns_watch_round) */
 };
 
 static struct wsock *find_sock(struct np_dns_watch *w, int fd)
@@ -162,8 +176,13 @@ static ares_socket_t w_socket(int af, int type, int proto, void *arg)
 
 	if (fd < 0)
 		return ARES_SOCKET_BAD;
-	if (type == SOCK_STREAM)
+	if (type == SOCK_STREAM) {
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	} else {
+		int rcvbuf = UDP_RCVBUF;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	}
 	/* As c-ares: binding to a device needs privilege; without it the
 	 * socket goes out by the routing table. */
 	if (w->interface[0])
@@ -237,11 +256,19 @@ static ares_ssize_t w_recvfrom(ares_socket_t fd, void *buf, size_t len, int flag
 			       ares_socklen_t *fromlen, void *arg)
 {
 	struct np_dns_watch *w = arg;
-	ssize_t n = from ? recvfrom(fd, buf, len, flags, from, fromlen) : recv(fd, buf, len, flags);
+	ssize_t n;
 	struct wsock *s;
 
 	/* Whatever this read put in buf is unchecked until judged below. */
 	w->sound = NULL;
+	/* Enough for this round: c-ares stops as on a dry socket, and the
+	 * loop, polling it again, finds the rest still there. */
+	if (w->reads >= READS_PER_ROUND) {
+		errno = EAGAIN;
+		return -1;
+	}
+	w->reads++;
+	n = from ? recvfrom(fd, buf, len, flags, from, fromlen) : recv(fd, buf, len, flags);
 	if (n <= 0)
 		return n;
 	s = find_sock(w, fd);
@@ -321,6 +348,11 @@ struct np_dns_watch *np_dns_watch_new(struct ares_channeldata *channel,
 		snprintf(w->interface, sizeof(w->interface), "%s", interface);
 	ares_set_socket_functions(channel, &watch_funcs, w);
 	return w;
+}
+
+void np_dns_watch_round(struct np_dns_watch *w)
+{
+	w->reads = 0;
 }
 
 void np_dns_watch_free(struct np_dns_watch *w)

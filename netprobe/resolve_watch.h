@@ -37,6 +37,9 @@ struct np_dns_note {
  * bound to source and interface (each may be NULL). NULL on no memory. */
 struct np_dns_watch *np_dns_watch_new(struct ares_channeldata *channel,
 				      const struct sockaddr_storage *source, const char *interface);
+/* A new round of the loop: c-ares may read READS_PER_ROUND messages
+ * (resolve_watch.c) before the watch tells it the sockets are dry. */
+void np_dns_watch_round(struct np_dns_watch *w);
 /* After ares_destroy (which closes the sockets through the watch). */
 void np_dns_watch_free(struct np_dns_watch *w);
 

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -41,6 +42,9 @@ struct server {
 	} held[MAX_HELD];
 	size_t n_held;
 	unsigned received, answered, dropped, max_pending;
+	struct sockaddr_in last_from;     /* who asked last, and what */
+	uint8_t last_query[512];
+	size_t last_len;
 };
 
 static int seen_before(struct server *s, const char *name)
@@ -113,6 +117,9 @@ static void on_query(struct np_watch *w, int fd, int events, void *arg)
 	(void)events;
 	while ((n = recvfrom(fd, b, sizeof(b) - 32, MSG_DONTWAIT, (struct sockaddr *)&from, &fl)) > 12) {
 		s->received++;
+		s->last_from = from;
+		memcpy(s->last_query, b, (size_t)n);
+		s->last_len = (size_t)n;
 		qname(b, (size_t)n, name, sizeof(name));
 		if (s->silent || (s->drop_first && !seen_before(s, name))) {
 			s->dropped++;
@@ -288,12 +295,74 @@ static void a_silent_server_ends_each_query_once(void **state)
 	rig_free(r);
 }
 
+static void note_fd(int fd, int socktype, void *arg)
+{
+	if (socktype == SOCK_DGRAM)
+		*(int *)arg = fd;
+}
+
+/* Answers to nothing, more than a round may read, waiting at the query's
+ * socket: c-ares reads a socket until it is dry, and a flood keeps it wet,
+ * so without a bound on each round's reads the loop ran no timer (no
+ * retransmission, no deadline) and sent no query until the flood paused.
+ * A round now reads some and leaves the rest for the next; the query
+ * still ends at its budget, and every datagram is read in time. */
+static void a_flood_of_answers_is_read_a_round_at_a_time(void **state)
+{
+	static struct rig r;
+	char eb[256], servers[64];
+	struct np_resolver_opts o = {.timeout_us = 300000, .once = 1};
+	struct np_dns_send *h;
+	struct tally t = {0};
+	struct pollfd pfd = {.fd = -1, .events = POLLIN};
+	uint8_t junk[512];
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.loop = np_loop_new(eb);
+	assert_non_null(r.loop);
+	assert_int_equal(server_start(&r.srv, r.loop, servers, sizeof(servers)), 0);
+	o.servers = servers;
+	o.on_socket = note_fd;
+	o.on_socket_arg = &pfd.fd;
+	r.ch = np_resolver_new(r.loop, &o, eb);
+	assert_non_null(r.ch);
+	r.snd = np_dns_sender_new(r.loop, 8, 300000);
+	assert_non_null(r.snd);
+	r.srv.silent = 1;
+	assert_int_equal(np_dns_send(r.snd, r.ch, 0, "f.example", 1, on_answer, &t, &h), 0);
+	for (int i = 0; i < 1000 && !r.srv.received; i++)
+		np_loop_once(r.loop, 10000);
+	assert_true(r.srv.received >= 1);
+	assert_true(pfd.fd >= 0);
+	/* the query turned answer (QR), under an ID never sent: 200 of them */
+	memcpy(junk, r.srv.last_query, r.srv.last_len);
+	junk[0] ^= 0x5a;
+	junk[2] |= 0x80;
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(sendto(r.srv.fd, junk, r.srv.last_len, 0, (struct sockaddr *)&r.srv.last_from,
+					sizeof(r.srv.last_from)), (ssize_t)r.srv.last_len);
+	assert_int_equal(poll(&pfd, 1, 1000), 1);
+	assert_int_equal(np_loop_once(r.loop, 0), 0);
+	/* one round read some, not all */
+	assert_int_equal(poll(&pfd, 1, 0), 1);
+	for (int i = 0; i < 20; i++)
+		np_loop_once(r.loop, 0);
+	/* the rounds after read the rest; nothing answered the query */
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+	assert_int_equal(t.calls, 0);
+	run_until(&r, &t, 1, 3000000);
+	assert_int_equal(t.timeout, 1);
+	rig_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(lost_queries_are_asked_again),
 		cmocka_unit_test(never_more_in_flight_than_the_ceiling),
 		cmocka_unit_test(a_silent_server_ends_each_query_once),
+		cmocka_unit_test(a_flood_of_answers_is_read_a_round_at_a_time),
 	};
 
 	return cmocka_run_group_tests_name("dns_send", tests, NULL, NULL);
