@@ -171,19 +171,28 @@ static int send_attempt(struct np_dns_send *q)
 	return rc;
 }
 
+/* An answer may be here already, unread: the loop reads a socket a
+ * round's worth at a time, and timers run between rounds. 1 if reading
+ * it ended the query (it is freed then). */
+static int answered_meanwhile(struct np_dns_send *q)
+{
+	q->sending = 1;
+	np_resolver_read(q->ch);
+	q->sending = 0;
+	if (!q->finished)
+		return 0;
+	release(q);
+	return 1;
+}
+
 static void on_deadline(struct np_timer *t, void *arg)
 {
 	struct np_dns_send *q = arg;
 	struct np_query_result r;
 
 	(void)t;
-	q->sending = 1;
-	np_resolver_read(q->ch);
-	q->sending = 0;
-	if (q->finished) {
-		release(q);
+	if (answered_meanwhile(q))
 		return;
-	}
 	/* Unanswered for the whole budget: lost, whatever the timer said. */
 	np_dns_window_lost(&q->s->win, q->seq);
 	np_resolver_timeout_result(q->ch, q->name, q->type, q->first_us, &r,
@@ -198,15 +207,8 @@ static void on_rto(struct np_timer *t, void *arg)
 	int64_t left = q->first_us + s->budget_us - np_now_us();
 
 	(void)t;
-	/* An answer may be here already, unread: the loop reads a socket a
-	 * round's worth at a time, and timers run between rounds. */
-	q->sending = 1;
-	np_resolver_read(q->ch);
-	q->sending = 0;
-	if (q->finished) {
-		release(q);
+	if (answered_meanwhile(q))
 		return;
-	}
 	np_dns_window_lost(&s->win, q->seq);
 	/* No attempt that could not be answered before the budget ends. */
 	if (q->n_att >= MAX_ATTEMPTS || left < np_dns_window_rto(&s->win) / 4)
