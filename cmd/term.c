@@ -79,9 +79,9 @@ static void put_padded(FILE *out, const char *s, size_t width)
 {
 	size_t n = strlen(s);
 
-	fputs(s, out);
+	fputs_unlocked(s, out);
 	for (; n < width; n++)
-		fputc(' ', out);
+		fputc_unlocked(' ', out);
 }
 
 static void status_tag(const struct np_term *t, enum np_status s, char *buf, size_t len)
@@ -108,11 +108,11 @@ static void status_tag(const struct np_term *t, enum np_status s, char *buf, siz
  * address; written without printf, as it is for every finding. */
 static void put_where(FILE *out, const struct np_finding *f)
 {
-	fputs(f->target, out);
+	fputs_unlocked(f->target, out);
 	if (f->address[0] && !strstr(f->target, f->address)) {
-		fputs(" [", out);
-		fputs(f->address, out);
-		fputc(']', out);
+		fputs_unlocked(" [", out);
+		fputs_unlocked(f->address, out);
+		fputc_unlocked(']', out);
 	}
 }
 
@@ -196,14 +196,17 @@ static void on_finding(const struct np_finding *f, void *arg)
 	/* As "%s %-16s %s  %s\n" would print it, without printf's parsing:
 	 * a run of 10,000 names prints 10,000 of these lines. */
 	status_tag(t, f->status, tag, sizeof(tag));
-	fputs(tag, t->out);
-	fputc(' ', t->out);
+	/* (one lock for the line, not one a piece) */
+	flockfile(t->out);
+	fputs_unlocked(tag, t->out);
+	fputc_unlocked(' ', t->out);
 	put_padded(t->out, f->verdict->code, 16);
-	fputc(' ', t->out);
+	fputc_unlocked(' ', t->out);
 	put_where(t->out, f);
-	fputs("  ", t->out);
-	fputs(f->summary, t->out);
-	fputc('\n', t->out);
+	fputs_unlocked("  ", t->out);
+	fputs_unlocked(f->summary, t->out);
+	fputc_unlocked('\n', t->out);
+	funlockfile(t->out);
 	if (t->tty) {
 		live_draw(t);
 		return;

@@ -33,7 +33,11 @@ struct np_dns_send {
 	int n_att;
 	uint64_t seq;
 	int64_t first_us;
-	struct np_timer *rto, *deadline;
+	/* One timer: the next retransmission or the end of the budget,
+	 * whichever comes first (rto_at 0: no more retransmissions). */
+	struct np_timer *timer;
+	int64_t rto_at, deadline_at;
+	size_t live_idx;
 	int started, finished, sending;
 	struct np_dns_send *prev, *next;   /* the waiting queue */
 };
@@ -61,17 +65,19 @@ static void live_add(struct np_dns_sender *s, struct np_dns_send *q)
 		s->live = v;
 		s->cap_live = n;
 	}
+	q->live_idx = s->n_live;
 	s->live[s->n_live++] = q;
 }
 
 static void live_remove(struct np_dns_sender *s, struct np_dns_send *q)
 {
-	for (size_t i = 0; i < s->n_live; i++) {
-		if (s->live[i] == q) {
-			s->live[i] = s->live[--s->n_live];
-			return;
-		}
-	}
+	size_t i = q->live_idx;
+
+	/* (not there when live_add could not grow the list) */
+	if (i >= s->n_live || s->live[i] != q)
+		return;
+	s->live[i] = s->live[--s->n_live];
+	s->live[i]->live_idx = i;
 }
 
 static void unlink_waiting(struct np_dns_sender *s, struct np_dns_send *q)
@@ -95,11 +101,9 @@ static void stop(struct np_dns_send *q)
 			np_resolve_cancel(q->att[i].req);
 		q->att[i].req = NULL;
 	}
-	if (q->rto)
-		np_timer_del(q->rto);
-	if (q->deadline)
-		np_timer_del(q->deadline);
-	q->rto = q->deadline = NULL;
+	if (q->timer)
+		np_timer_del(q->timer);
+	q->timer = NULL;
 }
 
 static void release(struct np_dns_send *q)
@@ -185,38 +189,40 @@ static int answered_meanwhile(struct np_dns_send *q)
 	return 1;
 }
 
-static void on_deadline(struct np_timer *t, void *arg)
+static int64_t next_due(const struct np_dns_send *q)
 {
-	struct np_dns_send *q = arg;
-	struct np_query_result r;
-
-	(void)t;
-	if (answered_meanwhile(q))
-		return;
-	/* Unanswered for the whole budget: lost, whatever the timer said. */
-	np_dns_window_lost(&q->s->win, q->seq);
-	np_resolver_timeout_result(q->ch, q->name, q->type, q->first_us, &r,
-				   (double)(np_now_us() - q->first_us) / 1000.0);
-	finish(q, &r, -1);
+	return q->rto_at && q->rto_at < q->deadline_at ? q->rto_at : q->deadline_at;
 }
 
-static void on_rto(struct np_timer *t, void *arg)
+static void on_timer(struct np_timer *t, void *arg)
 {
 	struct np_dns_send *q = arg;
 	struct np_dns_sender *s = q->s;
-	int64_t left = q->first_us + s->budget_us - np_now_us();
+	struct np_query_result r;
+	int64_t now;
 
 	(void)t;
 	if (answered_meanwhile(q))
 		return;
-	np_dns_window_lost(&s->win, q->seq);
-	/* No attempt that could not be answered before the budget ends. */
-	if (q->n_att >= MAX_ATTEMPTS || left < np_dns_window_rto(&s->win) / 4)
+	now = np_now_us();
+	if (now >= q->deadline_at) {
+		/* Unanswered for the whole budget: lost, whatever the timer said. */
+		np_dns_window_lost(&s->win, q->seq);
+		np_resolver_timeout_result(q->ch, q->name, q->type, q->first_us, &r,
+					   (double)(now - q->first_us) / 1000.0);
+		finish(q, &r, -1);
 		return;
-	s->retransmissions++;
-	if (send_attempt(q) != 0)
-		return;         /* answered at once, or out of memory: the deadline ends it */
-	np_timer_reset(q->rto, np_dns_window_rto(&s->win));
+	}
+	np_dns_window_lost(&s->win, q->seq);
+	q->rto_at = 0;
+	/* No attempt that could not be answered before the budget ends. */
+	if (q->n_att < MAX_ATTEMPTS && q->deadline_at - now >= np_dns_window_rto(&s->win) / 4) {
+		s->retransmissions++;
+		if (send_attempt(q) > 0)
+			return;         /* answered at once: it ended */
+		q->rto_at = now + np_dns_window_rto(&s->win);
+	}
+	np_timer_reset(q->timer, next_due(q) - np_now_us());
 }
 
 static void start(struct np_dns_send *q)
@@ -227,14 +233,15 @@ static void start(struct np_dns_send *q)
 	q->first_us = np_now_us();
 	q->seq = np_dns_window_sent(&s->win);
 	live_add(s, q);
-	q->deadline = np_loop_timer(s->loop, s->budget_us, on_deadline, q);
+	q->deadline_at = q->first_us + s->budget_us;
 	/* At least two attempts fit in any budget: before the first sample
 	 * the timer may be longer than a short --timeout. */
 	if (q->retransmit) {
 		int64_t d = np_dns_window_rto(&s->win);
 
-		q->rto = np_loop_timer(s->loop, d < s->budget_us / 3 ? d : s->budget_us / 3, on_rto, q);
+		q->rto_at = q->first_us + (d < s->budget_us / 3 ? d : s->budget_us / 3);
 	}
+	q->timer = np_loop_timer(s->loop, next_due(q) - q->first_us, on_timer, q);
 	if (send_attempt(q) > 0)
 		return;         /* it already ended */
 }

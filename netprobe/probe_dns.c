@@ -29,21 +29,23 @@ static uint32_t name_hash(const char *s)
 
 /* One copy of each name queried (results compare names by pointer), found
  * by an open-addressing hash: ten thousand names must not cost 10^8
- * string compares. */
-const char *np_dns_intern(struct dns_state *st, const char *name)
+ * string compares. Each entry keeps its hash, for growing and for
+ * comparing hashes before names. */
+static const char *intern(struct dns_state *st, const char *name, int copy)
 {
+	uint32_t h = name_hash(name);
 	size_t mask, i;
 
 	if (st->n_names * 2 >= st->hcap) {
 		size_t cap = st->hcap ? st->hcap * 2 : 1024;
-		char **t = calloc(cap, sizeof(*t));
+		struct dns_name *t = calloc(cap, sizeof(*t));
 
 		if (!t)
 			return NULL;
 		for (size_t k = 0; k < st->hcap; k++) {
-			if (!st->htab[k])
+			if (!st->htab[k].s)
 				continue;
-			for (i = name_hash(st->htab[k]) & (cap - 1); t[i]; i = (i + 1) & (cap - 1))
+			for (i = st->htab[k].hash & (cap - 1); t[i].s; i = (i + 1) & (cap - 1))
 				;
 			t[i] = st->htab[k];
 		}
@@ -52,14 +54,26 @@ const char *np_dns_intern(struct dns_state *st, const char *name)
 		st->hcap = cap;
 	}
 	mask = st->hcap - 1;
-	for (i = name_hash(name) & mask; st->htab[i]; i = (i + 1) & mask)
-		if (strcasecmp(st->htab[i], name) == 0)
-			return st->htab[i];
-	st->htab[i] = strdup(name);
-	if (!st->htab[i])
+	for (i = h & mask; st->htab[i].s; i = (i + 1) & mask)
+		if (st->htab[i].hash == h && strcasecmp(st->htab[i].s, name) == 0)
+			return st->htab[i].s;
+	st->htab[i].s = copy ? strdup(name) : name;
+	if (!st->htab[i].s)
 		return NULL;
+	st->htab[i].hash = h;
+	st->htab[i].owned = copy;
 	st->n_names++;
-	return st->htab[i];
+	return st->htab[i].s;
+}
+
+const char *np_dns_intern(struct dns_state *st, const char *name)
+{
+	return intern(st, name, 1);
+}
+
+const char *np_dns_intern_kept(struct dns_state *st, const char *name)
+{
+	return intern(st, name, 0);
 }
 
 /* --- the resolver channels and their flows ----------------------------- */
@@ -327,7 +341,7 @@ static size_t plan_more(struct np_job *job, size_t want)
 	for (; made < want && pj->next < pj->n; made++) {
 		const struct planned *e = &pj->v[pj->next++];
 
-		np_dns_submit_q(pj->st, e->ri, np_dns_intern(pj->st, e->name), e->internal, e->type,
+		np_dns_submit_q(pj->st, e->ri, np_dns_intern_kept(pj->st, e->name), e->internal, e->type,
 				(enum q_kind)e->kind, NULL);
 	}
 	/* The last made: their own count holds the check open now. */
@@ -395,7 +409,8 @@ static void state_free(void *arg)
 		free(st->results[i].answers);
 	free(st->results);
 	for (size_t i = 0; i < st->hcap; i++)
-		free(st->htab[i]);
+		if (st->htab[i].owned)
+			free((char *)st->htab[i].s);
 	free(st->htab);
 	np_dns_frames_free(st->frames);
 	free(st);

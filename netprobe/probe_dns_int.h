@@ -45,12 +45,18 @@ struct dns_res {
 };
 
 
+struct dns_name {
+	const char *s;            /* owned when copied (np_dns_intern) */
+	uint32_t hash;
+	int owned;
+};
+
 struct dns_state {
 	struct np_run *run;
 	struct dns_res res[NP_DNS_MAX_RESOLVERS];
 	size_t n_res;
 	int tcp;
-	char **htab;              /* every name queried, owned, hashed */
+	struct dns_name *htab;    /* every name queried, hashed */
 	size_t hcap, n_names;
 	struct np_dns_result *results;
 	size_t n_results;
@@ -75,8 +81,10 @@ struct dns_q {
 };
 
 /* probe_dns.c: the one copy of a name the check keeps (results compare
- * names by pointer); NULL when out of memory. */
+ * names by pointer); NULL when out of memory. np_dns_intern_kept keeps
+ * name itself when it is new: it must outlive the check (a plan's). */
 const char *np_dns_intern(struct dns_state *st, const char *name);
+const char *np_dns_intern_kept(struct dns_state *st, const char *name);
 /* Queue a query of an interned name (NULL: out of memory, nothing
  * queued); failed is the one a check query explains (its first_error,
  * malloc'd, becomes the new query's, also on failure). */
