@@ -338,7 +338,11 @@ void np_dns_send_cancel(struct np_dns_send *q)
 	stop(q);
 	live_remove(s, q);
 	np_dns_window_gave_up(&s->win);
-	release(q);
+	/* Cancelled from a callback while the sender is in a call of its own
+	 * for this query (sending it, or reading before a timer acts): that
+	 * call frees it when it returns. */
+	if (!q->sending)
+		release(q);
 	pump(s);
 }
 
