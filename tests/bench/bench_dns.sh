@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
-# make bench (DNS): 10,000 distinct names against the lab's unbound, four ways
+# make bench (DNS): 10,000 distinct names against the lab's unbound, five ways
 # in one run: netprobe dns, dnsperf (the throughput reference), dnsperf while
-# tcpdump captures its packets (what capture itself costs here), and a
-# sequential dig loop over the first 100 names (scaled to 10,000).
+# tcpdump captures its packets (what capture itself costs here), a bare UDP
+# client (dns_floor.c: the resolver's and the kernel's share, no client
+# work at all), and a sequential dig loop over the first 100 names (scaled
+# to 10,000).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${NETPROBE:?set NETPROBE to the netprobe binary}"
@@ -11,7 +13,7 @@ lab="$here/../../fixtures/lab/lab"
 N=${BENCH_DNS_NAMES:-10000}
 SEQ=100
 
-for tool in dnsperf dig jq tcpdump capinfos; do
+for tool in dnsperf dig jq tcpdump capinfos cc; do
 	command -v "$tool" >/dev/null || { echo "bench_dns: $tool is missing (make deps)" >&2; exit 3; }
 done
 [ "$(id -u)" -eq 0 ] || { echo "bench_dns: needs root (the lab)" >&2; exit 3; }
@@ -30,6 +32,8 @@ for i in $(seq 1 "$N"); do echo "b$i.bench.example.net"; done >"$work/names"
 awk '{print $1, "A"}' "$work/names" >"$work/dnsperf.in"
 head -n "$SEQ" "$work/names" >"$work/seq"
 
+cc -O2 -o "$work/dns_floor" "$here/dns_floor.c"
+
 now() { date +%s.%N; }
 in_cli() { ip netns exec "$NS_CLI" "$@"; }
 
@@ -45,6 +49,7 @@ RUNS=${BENCH_DNS_RUNS:-7}
 : >"$work/dp.times"
 : >"$work/dp.own"
 : >"$work/dpc.times"
+: >"$work/floor.times"
 for r in $(seq 1 "$RUNS"); do
 	t0=$(now)
 	in_cli /usr/bin/time -f '%M' -o "$work/np.rss" "$NETPROBE" dns --type A --resolver "$DNS_GOOD4" \
@@ -75,12 +80,19 @@ for r in $(seq 1 "$RUNS"); do
 	sleep 0.2
 	kill "$td" 2>/dev/null || true
 	wait "$td" 2>/dev/null || true
+	t0=$(now)
+	# (under time(1) as the two above are: the same process start)
+	in_cli /usr/bin/time -f '%M' -o "$work/floor.rss" "$work/dns_floor" "$DNS_GOOD4" "$work/names" \
+		>"$work/floor.out" 2>&1 || true
+	t1=$(now)
+	awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f\n", b-a}' >>"$work/floor.times"
 done
 median() { sort -n "$1" | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
 spread() { sort -n "$1" | awk 'NR==1{lo=$1} {hi=$1} END{printf "%s-%s", lo, hi}'; }
 np_s=$(median "$work/np.times")
 dp_s=$(median "$work/dp.times")
 dpc_s=$(median "$work/dpc.times")
+floor_s=$(median "$work/floor.times")
 dpc_pkts=$( (capinfos -c -M "$work/td.pcap" 2>/dev/null || true) | awk '/Number of packets/ {print $NF}')
 np_rss=$(tail -1 "$work/np.rss" | awk '{printf "%.1f", $1 / 1024}')
 dp_rss=$(tail -1 "$work/dp.rss" | awk '{printf "%.1f", $1 / 1024}')
@@ -113,9 +125,12 @@ printf '  %-34s %10s s   (median of %s: %s; its own run time %s s; %s completed,
 	"${dp_done:-?}" "${dp_lost:-?}" "$dp_rss"
 printf '  %-34s %10s s   (median of %s: %s; tcpdump -i any captured %s packets beside it)\n' \
 	"dnsperf -q 100 while tcpdump captures" "$dpc_s" "$RUNS" "$(spread "$work/dpc.times")" "${dpc_pkts:-?}"
+printf '  %-34s %10s s   (median of %s: %s; %s)\n' "bare UDP client (the floor)" "$floor_s" "$RUNS" \
+	"$(spread "$work/floor.times")" "$(cat "$work/floor.out")"
 printf '  %-34s %10s s   (100 names, scaled)\n' "sequential dig loop" "$dig_s"
 paste "$work/np.times" "$work/dp.times" | awk '{printf "%.3f\n", $1 / $2}' >"$work/pair.ratios"
-awk -v np="$np_s" -v dp="$dp_s" -v dpc="$dpc_s" -v dg="$dig_s" -v pm="$(median "$work/pair.ratios")" \
+awk -v np="$np_s" -v dp="$dp_s" -v dpc="$dpc_s" -v fl="$floor_s" -v dg="$dig_s" -v pm="$(median "$work/pair.ratios")" \
 	-v ps="$(spread "$work/pair.ratios")" 'BEGIN{
 	printf "  netprobe / dnsperf = %.2fx (target <= 1.0x; run by run: median %.2fx, %s); netprobe / dnsperf while captured = %.2fx; capturing costs dnsperf itself %.2fx\n", np/dp, pm, ps, np/dpc, dpc/dp
+	printf "  above the floor: netprobe %.2fx, dnsperf %.2fx\n", np/fl, dp/fl
 	printf "  dig loop / netprobe = %.1fx (target > 20x)\n", dg/np }'
