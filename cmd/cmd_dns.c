@@ -187,9 +187,9 @@ const struct np_cmd_entry np_cmd_dns_entry = {
 	"TCP retry failed (dns.tcp_blocked) from a dead resolver.\n"
 	"\n"
 	"Verdicts: dns.ok, dns.nxdomain, dns.nodata, dns.servfail, dns.refused,\n"
-	"dns.timeout, dns.unreachable, dns.nxdomain_rewritten, dns.inconsistent,\n"
-	"dns.tcp_blocked, dns.dns64, dns.no_external, dns.single_label_domain,\n"
-	"dns.netbios_dotted.\n"
+	"dns.timeout, dns.dropped_by_host, dns.unreachable, dns.nxdomain_rewritten,\n"
+	"dns.inconsistent, dns.tcp_blocked, dns.dns64, dns.no_external,\n"
+	"dns.single_label_domain, dns.netbios_dotted.\n"
 	"\n"
 	"Example:\n"
 	"  netprobe dns login.microsoftonline.com --domain corp.example --resolver 10.0.0.53",

@@ -219,6 +219,9 @@ static const char *actor(const struct np_cl_finding *f, const struct hopmap *m, 
 			res = addr[0] ? addr : "of this server";
 		if (strcmp(v, "dns.tcp_blocked") == 0)
 			return say(buf, size, "the firewall on the path to the DNS resolver %s (TCP port 53)", res);
+		if (strcmp(v, "dns.dropped_by_host") == 0 ||
+		    (strcmp(v, "dns.rewrite_unknown") == 0 && strcmp(mstr(f, "reason"), "dropped_by_host") == 0))
+			return say(buf, size, "this host's firewall (its inbound rules for DNS answers from %s)", res);
 		if (strcmp(v, "dns.single_label_domain") == 0 || strcmp(v, "dns.netbios_dotted") == 0)
 			return say(buf, size, "%s", "the directory's administrators (the domain's name)");
 		if (strcmp(v, "dns.error") == 0)

@@ -169,6 +169,7 @@ int np_dns_frames_add(struct np_dns_frames *fr, int ri, uint32_t frame, const ui
 	e->f.id = (uint16_t)id;
 	e->f.answer = (msg[2] & 0x80) != 0;
 	e->f.rcode = msg[3] & 0x0f;
+	e->f.tc = (msg[2] & 0x02) != 0;
 	e->f.ancount = (uint16_t)(msg[6] << 8 | msg[7]);
 	fr->n++;
 	/* Growing the buckets links every entry, this one too. */

@@ -20,6 +20,7 @@ struct np_dns_frame {
 	uint16_t id;
 	uint8_t answer;           /* QR set */
 	uint8_t rcode;
+	uint8_t tc;               /* truncated (TC set) */
 	uint16_t ancount;
 };
 

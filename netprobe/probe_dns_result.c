@@ -193,6 +193,34 @@ static void record(struct dns_q *q, const char *verdict, const struct np_dns_ans
 	v->resolver = st->res[q->ri].label;
 }
 
+/* The capture holds an answer to the last query sent for q (same ID, from
+ * its resolver, not truncated) that never reached netprobe: this host
+ * dropped it on the way in (its firewall, or a full socket buffer: the
+ * capture sees packets before either). 0 when not, or without capture. */
+static int answer_on_wire(struct dns_q *q, struct np_dns_frame *ans)
+{
+	struct np_dns_frame m[32];
+	size_t n;
+	int last = -1;
+
+	if (!q->st->frames)
+		return 0;
+	np_capture_drain(np_run_capture(q->st->run));
+	n = np_dns_frames_find(q->st->frames, q->ri, q->name, q->type, m, 32);
+	if (n > 32)
+		n = 32;
+	for (size_t i = 0; i < n; i++)
+		if (!m[i].answer)
+			last = (int)i;
+	for (size_t i = last < 0 ? n : (size_t)last + 1; i < n; i++) {
+		if (m[i].answer && !m[i].tc && m[i].id == m[last].id) {
+			*ans = m[i];
+			return 1;
+		}
+	}
+	return 0;
+}
+
 struct np_finding *np_dns_new_finding(struct dns_q *q, const char *verdict, double ms)
 {
 	struct dns_res *r = &q->st->res[q->ri];
@@ -262,6 +290,7 @@ void np_dns_normal_result(struct dns_q *q, const struct np_query_result *res)
 	char list[400], why[200];
 	int have = res->abuf && np_dns_parse_checked(res->abuf, (size_t)res->alen, q->name, q->type, res->sound, &a) == 0;
 	const char *malformed, *defect;
+	struct np_dns_frame dropped;
 
 	if (!have)
 		memset(&a, 0, sizeof(a));
@@ -276,10 +305,14 @@ void np_dns_normal_result(struct dns_q *q, const struct np_query_result *res)
 	else
 		verdict = res->status == ARES_SUCCESS ? (a.n ? "dns.ok" : "dns.nodata") :
 			  np_resolve_verdict(res->status);
+	/* Answered on the wire, yet nothing reached the socket: not the
+	 * resolver's failure, nor the path's. */
+	if (!malformed && res->status == ARES_ETIMEOUT && answer_on_wire(q, &dropped))
+		verdict = "dns.dropped_by_host";
 	/* A failure that may hide a truncated answer whose TCP retry failed
 	 * (or, with --tcp, a TCP path that fails while UDP works): ask again
 	 * the other way before deciding. */
-	if (!malformed && (res->status == ARES_ETIMEOUT || res->status == ARES_ECONNREFUSED) &&
+	else if (!malformed && (res->status == ARES_ETIMEOUT || res->status == ARES_ECONNREFUSED) &&
 	    (q->kind == Q_NORMAL || q->kind == Q_SRV_TARGET) && !np_run_ending(st->run)) {
 		struct dns_q probe = *q;
 
@@ -325,6 +358,11 @@ void np_dns_normal_result(struct dns_q *q, const struct np_query_result *res)
 			np_finding_summary(f, "%s answered SERVFAIL for %s after %.1f ms", r->label, q->name, res->ms);
 		else if (strcmp(verdict, "dns.refused") == 0)
 			np_finding_summary(f, "%s refused the query for %s", r->label, q->name);
+		else if (strcmp(verdict, "dns.dropped_by_host") == 0)
+			np_finding_summary(f, "%s answered (frame %u, ID 0x%04x: %s) but no answer reached netprobe "
+					   "in %.1f ms: this host dropped it on the way in", r->label,
+					   (unsigned)dropped.frame, (unsigned)dropped.id, rcode_text(dropped.rcode),
+					   res->ms);
 		else if (strcmp(verdict, "dns.timeout") == 0 || strcmp(verdict, "dns.unreachable") == 0) {
 			packet_reason(q, f, st->tcp, why, sizeof(why));
 			np_finding_summary(f, "%s: %s after %.1f ms%s", r->label,
@@ -446,6 +484,14 @@ void np_dns_rewrite_result(struct dns_q *q, const struct np_query_result *res)
 		}
 		np_run_finding(q->st->run, f);
 	} else if ((reason = rewrite_unknown(res, &a, have, detail, sizeof(detail)))) {
+		struct np_dns_frame dropped;
+
+		if (strcmp(reason, "timeout") == 0 && answer_on_wire(q, &dropped)) {
+			reason = "dropped_by_host";
+			snprintf(detail, sizeof(detail), "its answer (frame %u, ID 0x%04x: %s) reached this host "
+				 "but not netprobe in %.1f ms: this host dropped it on the way in",
+				 (unsigned)dropped.frame, (unsigned)dropped.id, rcode_text(dropped.rcode), res->ms);
+		}
 		f = np_dns_new_finding(q, "dns.rewrite_unknown", res->ms);
 		if (f) {
 			np_finding_metric_str(f, "reason", reason);

@@ -175,6 +175,12 @@ static const struct np_verdict verdicts[] = {
 	 "queries were sent and no answer came back before the timeout",
 	 "DNS to the resolver is dropped on the way, or the resolver is down. Check UDP and TCP port 53 "
 	 "from this host to its resolvers."},
+	{"dns.dropped_by_host", NP_FAIL,
+	 "the resolver answered (the capture holds its answer) but the answer never reached netprobe: this "
+	 "host dropped it on the way in",
+	 "Not the resolver nor the path: this host's inbound rules (nftables or iptables INPUT, Windows "
+	 "Defender Firewall, endpoint protection) drop DNS answers from the resolver's port 53, or the "
+	 "socket's receive buffer overflowed (RcvbufErrors in /proc/net/snmp). Allow the answers in."},
 	{"dns.unreachable", NP_FAIL,
 	 "an ICMP error came back for the query: no DNS server there, or blocked on the way",
 	 "Check that the resolver address is right and that UDP and TCP port 53 to it are allowed."},
@@ -193,7 +199,7 @@ static const struct np_verdict verdicts[] = {
 	 "fall back on NXDOMAIN break. Use a resolver that returns NXDOMAIN (turn off its ad/search redirect)."},
 	{"dns.rewrite_unknown", NP_WARN,
 	 "whether the resolver rewrites NXDOMAIN could not be told: the name that cannot exist got no usable "
-	 "answer (metrics.reason: timeout, servfail, refused, malformed, unreachable, error)",
+	 "answer (metrics.reason: timeout, dropped_by_host, servfail, refused, malformed, unreachable, error)",
 	 "The resolver answers (or fails) the names asked but not a name that does not exist: it may forward "
 	 "unknown names to an upstream that is slow, unreachable or broken, which also makes clients hang on "
 	 "typos and retired names. Check its forwarding, or run again with a longer --timeout."},

@@ -85,6 +85,39 @@ test_dns_tcp_blocked_by_drop_and_by_reject() {
 	jqe "$TMP/dnstcpr.json" ".findings[] | select(.target == \"big.example.net TXT\") | .verdict == \"dns.tcp_blocked\" and .metrics.sender == \"$FW4\""
 }
 
+# This host's own firewall drops the resolver's answers on the way in:
+# the capture (which sees packets before the firewall) holds them, the
+# socket never gets them. Not the resolver's failure: dns.dropped_by_host,
+# the answer's frame cited, this host's firewall named to act; the name
+# that cannot exist says the same (metrics.reason dropped_by_host).
+test_dns_answers_dropped_by_this_host() {
+	ip netns exec "$NS_CLI" nft delete table inet np_test_dnsin 2>/dev/null || true
+	ip netns exec "$NS_CLI" nft -f - <<NFT || fail "cannot drop the answers"
+table inet np_test_dnsin {
+	chain in {
+		type filter hook input priority 0;
+		ip saddr $DNS_GOOD4 udp sport 53 drop
+	}
+}
+NFT
+	np dnsin dns www.example.net --type A --resolver "$DNS_GOOD4" --timeout 2 --pcap "$TMP/dnsin.pcapng"
+	ip netns exec "$NS_CLI" nft delete table inet np_test_dnsin || fail "cannot remove the drop rule"
+	local f frame
+	f=$(finding "$TMP/dnsin.json" www.example.net A "$DNS_GOOD4")
+	jqe <(echo "$f") '.verdict == "dns.dropped_by_host" and .status == "fail" and
+		(.summary | test("answered \\(frame [0-9]+, ID 0x[0-9a-f]{4}: NOERROR\\) but no answer reached netprobe"))'
+	# the frame cited is the resolver's answer, in the saved capture
+	frame=$(echo "$f" | jq -r '.summary | capture("frame (?<n>[0-9]+)").n')
+	expect "cited frame is an answer from the resolver" \
+		"$(tshark -r "$TMP/dnsin.pcapng" -Y "frame.number == $frame" -T fields -e ip.src -e dns.flags.response 2>/dev/null)" \
+		"$DNS_GOOD4	1"
+	jqe "$TMP/dnsin.json" '.findings[] | select(.verdict == "dns.rewrite_unknown") | .metrics.reason == "dropped_by_host"'
+	jqe "$TMP/dnsin.json" ".summary.checklist[0].who == [\"this host's firewall (its inbound rules for DNS answers from $DNS_GOOD4)\"]"
+	# without the rule, the same query is answered
+	np dnsin2 dns www.example.net --type A --resolver "$DNS_GOOD4"
+	jqe <(finding "$TMP/dnsin2.json" www.example.net A "$DNS_GOOD4") '.verdict == "dns.ok"'
+}
+
 test_dns_tcp_option_finds_tcp_blocked() {
 	np dnstcpo dns www.example.net --type A --tcp --resolver "$DNS_TCP_DROP" --timeout 2
 	jqe "$TMP/dnstcpo.json" '.findings[] | select(.target == "www.example.net A") | .verdict == "dns.tcp_blocked" and (.summary | test("UDP but not over TCP"))'

@@ -125,6 +125,30 @@ static void local_problems_are_this_servers(void **state)
 	json_decref(f);
 }
 
+/* An answer the capture saw arrive and the socket never got: this host's
+ * inbound rules must act, not the resolver that answered. */
+static void answers_dropped_by_this_host(void **state)
+{
+	char buf[NP_CHECKLIST_ACTOR_MAX];
+	json_t *f = doc_finding("dns", "www.example.net A", "198.51.100.53", "fail", "dns.dropped_by_host",
+				json_pack("{s:s}", "resolver", "198.51.100.53"));
+
+	(void)state;
+	assert_string_equal(np_checklist_actor(f, NULL, buf, sizeof(buf)),
+			    "this host's firewall (its inbound rules for DNS answers from 198.51.100.53)");
+	json_decref(f);
+	f = doc_finding("dns", "np-x.com A", "198.51.100.53", "warn", "dns.rewrite_unknown",
+			json_pack("{s:s, s:s}", "resolver", "198.51.100.53", "reason", "dropped_by_host"));
+	assert_string_equal(np_checklist_actor(f, NULL, buf, sizeof(buf)),
+			    "this host's firewall (its inbound rules for DNS answers from 198.51.100.53)");
+	json_decref(f);
+	/* no answer at all: the resolver's */
+	f = doc_finding("dns", "np-x.com A", "198.51.100.53", "warn", "dns.rewrite_unknown",
+			json_pack("{s:s, s:s}", "resolver", "198.51.100.53", "reason", "timeout"));
+	assert_string_equal(np_checklist_actor(f, NULL, buf, sizeof(buf)), "the DNS resolver 198.51.100.53");
+	json_decref(f);
+}
+
 static const json_t *item(const json_t *list, const char *name)
 {
 	const json_t *it;
@@ -266,6 +290,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(actors_from_recorded_findings),
 		cmocka_unit_test(local_problems_are_this_servers),
+		cmocka_unit_test(answers_dropped_by_this_host),
 		cmocka_unit_test(checklist_of_the_lab_run),
 		cmocka_unit_test(without_a_profile_items_are_check_kinds),
 		cmocka_unit_test(hostile_documents),
