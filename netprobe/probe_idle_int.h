@@ -103,6 +103,7 @@ struct rung {
 	size_t n_cls[4];            /* connections per enum iclass */
 	struct np_finding *rep;     /* the finding of the worst connection so far */
 	struct iconn *rep_conn;
+	struct iconn *first_none;   /* the first that never got to the silence */
 	const char *verdict;        /* the rung's, once all are in */
 	enum iclass cls;
 };

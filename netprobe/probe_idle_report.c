@@ -299,6 +299,8 @@ int np_idle_conn_done(struct iconn *c)
 
 	g->n_done++;
 	g->n_cls[c->cls]++;
+	if (c->cls == C_NONE && !g->first_none)
+		g->first_none = c;
 	if (f && (!g->rep || rank(c->cls) > rank(g->rep_conn->cls))) {
 		np_finding_free(g->rep);
 		g->rep = f;
@@ -329,6 +331,17 @@ int np_idle_conn_done(struct iconn *c)
 		np_finding_metric_int(g->rep, "lost", (int64_t)g->n_cls[C_LOST]);
 		np_finding_metric_int(g->rep, "closed", (int64_t)g->n_cls[C_CLOSED]);
 		np_finding_metric_int(g->rep, "no_outcome", (int64_t)g->n_cls[C_NONE]);
+		/* Those that never got to the silence tested nothing: the others'
+		 * survival is not the rung's. */
+		if (g->cls == C_KEPT && g->n_cls[C_NONE] && g->first_none) {
+			one = g->rep->summary ? strdup(g->rep->summary) : NULL;
+			if (g->rep->status == NP_PASS)
+				g->rep->status = NP_WARN;
+			np_finding_summary(g->rep, "%s; %zu never got to the silence and tested nothing (the first: "
+					   "%s)", one ? one : "", g->n_cls[C_NONE],
+					   g->first_none->detail ? g->first_none->detail : g->first_none->verdict);
+			free(one);
+		}
 	}
 	np_run_finding(g->p->st->run, g->rep);
 	g->rep = NULL;
@@ -437,7 +450,7 @@ struct np_finding *np_idle_path_finding(struct idle_path *p)
 	struct idle_state *st = p->st;
 	unsigned req = st->plan.required_s, kept = 0, below = 0;
 	const struct rung *lost = NULL, *first_closed = NULL, *late_kept = NULL;
-	size_t n_none = 0;
+	size_t n_none = 0, n_partial = 0;
 	char addr[NP_ADDR_STR_MAX] = "", head[200];
 	const char *verdict;
 	struct np_finding *f;
@@ -453,6 +466,8 @@ struct np_finding *np_idle_path_finding(struct idle_path *p)
 			if (o)
 				json_array_append_new(rungs, o);
 		}
+		if (r->cls == C_KEPT && r->n_cls[C_NONE])
+			n_partial++;
 		switch (r->cls) {
 		case C_KEPT:
 			kept = r->idle_s;
@@ -529,6 +544,12 @@ struct np_finding *np_idle_path_finding(struct idle_path *p)
 		if (kept < req)
 			np_finding_summary(f, "every rung survived, but the longest was %u s: below the %u s "
 					   "requirement, which is therefore not proven", kept, req);
+		else if (n_partial) {
+			f->status = NP_WARN;
+			np_finding_summary(f, "every rung survived, up to %u s of silence (requirement %u s), but in "
+					   "%zu rung%s some connections never got to the silence: what they would have "
+					   "met is not known", kept, req, n_partial, n_partial == 1 ? "" : "s");
+		}
 	} else {
 		np_finding_summary(f, "no rung had an outcome: %s", p->rungs[0].conns[0].detail ?
 				   p->rungs[0].conns[0].detail : "the run ended first");

@@ -150,6 +150,23 @@ test_idle_many_connections_per_rung() {
 		<<<"$(idle_rung "$TMP/iconns.json" direct 4)" >/dev/null || fail "4 s rung: $(idle_rung "$TMP/iconns.json" direct 4)"
 }
 
+# Two local ports for four connections: two never get to the silence.
+# Their silence was never tested, so the rung and the path are warnings,
+# not the pass the two that did survive would make them, and the rung says
+# why the others failed.
+test_idle_connections_that_never_opened_are_not_a_pass() {
+	local range
+	range=$(ip netns exec "$NS_CLI" sysctl -n net.ipv4.ip_local_port_range)
+	ip netns exec "$NS_CLI" sysctl -qw net.ipv4.ip_local_port_range="61000 61001" || fail "cannot narrow the port range"
+	np iports idle --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 --ladder 1 --idle 1 --conns 4
+	ip netns exec "$NS_CLI" sysctl -qw net.ipv4.ip_local_port_range="$range" || fail "cannot restore the port range"
+	jq -e '.verdict == "idle.survived" and .status == "warn" and .metrics.survived == 2 and .metrics.no_outcome == 2 and
+		(.summary | test("2 never got to the silence and tested nothing \\(the first: this host: Cannot assign requested address\\)"))' \
+		<<<"$(idle_rung "$TMP/iports.json" direct 1)" >/dev/null || fail "1 s rung: $(idle_rung "$TMP/iports.json" direct 1)"
+	jq -e '.status == "warn" and (.summary | test("some connections never got to the silence"))' \
+		<<<"$(idle_overall "$TMP/iports.json" direct)" >/dev/null || fail "overall: $(idle_overall "$TMP/iports.json" direct)"
+}
+
 test_idle_tcp_against_the_responder() {
 	# The clean measurement: netprobe's responder beyond the firewall never
 	# closes an idle connection, so only the network can lose one.
