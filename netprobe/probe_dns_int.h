@@ -63,6 +63,7 @@ struct dns_state {
 	size_t outstanding;
 	int aggregated;
 	struct np_dns_frames *frames;   /* which frames carried which message; NULL without capture */
+	json_t *windows;          /* the report's dns_windows entries this check wrote (references) */
 };
 
 struct dns_q {

@@ -92,6 +92,7 @@ void np_report_free(struct np_report *r)
 	free(r->capture.unavailable);
 	free(r->capture.format);
 	json_decref(r->connections);
+	json_decref(r->dns_windows);
 	free(r->command);
 	free(r);
 }

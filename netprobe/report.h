@@ -50,6 +50,9 @@ struct np_report {
 	 * bound, counted only */
 	json_t *connections;
 	uint64_t connections_unlisted;
+	/* dns: each resolver's query window as the run ended (a JSON array,
+	 * owned; NULL when no DNS query was sent) */
+	json_t *dns_windows;
 	struct np_finding **findings;
 	size_t n_findings, cap_findings;
 };

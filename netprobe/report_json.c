@@ -167,6 +167,8 @@ json_t *np_report_json(const struct np_report *r)
 	for (size_t i = 0; i < r->n_findings; i++)
 		json_array_append_new(findings, finding_json(r->findings[i], i));
 	json_object_set_new(root, "findings", findings);
+	if (r->dns_windows)
+		json_object_set(root, "dns_windows", r->dns_windows);
 	if (r->connections) {
 		json_object_set(root, "connections", r->connections);
 		json_object_set_new(root, "connections_unlisted",

@@ -50,6 +50,22 @@ test_dns_refused() {
 test_dns_timeout_when_udp_is_dropped() {
 	np dnsto dns www.example.net --type A --resolver "$DNS_UDP_DROP" --timeout 1
 	jqe "$TMP/dnsto.json" '[.findings[] | select(.target == "www.example.net A") | .verdict] == ["dns.timeout"]'
+	# The window says what happened: every query asked again on its
+	# timer, each a loss, none answered, the window shrunk below its start.
+	jqe "$TMP/dnsto.json" ".dns_windows | length == 1 and (.[0] | .resolver == \"$DNS_UDP_DROP\" and
+		.answered == 0 and .retransmitted > 0 and .losses > 0 and .window < 10 and .most_in_flight <= .ceiling)"
+}
+
+# The report's window of a resolver that answers everything: as many
+# queries as names (and the two probes), none asked again, the window at
+# its ceiling, never more in flight than it.
+test_dns_window_is_reported() {
+	local i
+	for i in $(seq 1 300); do echo "w$i.bench.example.net"; done >"$TMP/dnswin.txt"
+	np dnswin dns --targets-file "$TMP/dnswin.txt" --type A --resolver "$DNS_GOOD4" --parallel 32
+	jqe "$TMP/dnswin.json" ".dns_windows | length == 1 and (.[0] | .resolver == \"$DNS_GOOD4\" and
+		.queries == 302 and .answered == 302 and .retransmitted == 0 and .losses == 0 and .ceiling == 32 and
+		.most_in_flight == 32 and .window == 32 and .srtt_ms > 0)"
 }
 
 # A run that ends before its names are asked: the queries are made only
