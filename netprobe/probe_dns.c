@@ -188,61 +188,43 @@ static struct np_resolver *channel(struct dns_q *q, enum q_kind kind, char *errb
 	return *slot;
 }
 
-/* A query (or the plan's hold) has ended: the cross-resolver verdicts come
- * once every one has. */
-/* Each resolver's window as its last query ended: what was sent, asked
- * again, lost, the most ever in flight against the ceiling, and the timer
+/* Each resolver's window as its queries end: what was sent, asked again,
+ * lost, the most ever in flight against the ceiling, and the timer
  * (report.h's dns_windows), so a run against a production resolver shows
- * how hard it was asked. */
+ * how hard it was asked. One entry a resolver, updated each time. */
 static void report_windows(struct dns_state *st)
 {
 	struct np_report *rep = np_run_report(st->run);
-	json_t *v = json_array();
-	size_t k;
-	json_t *o;
 
-	for (size_t ri = 0; v && ri < st->n_res; ri++) {
-		const struct dns_res *r = &st->res[ri];
+	for (size_t ri = 0; ri < st->n_res; ri++) {
+		struct dns_res *r = &st->res[ri];
 		const struct np_dns_window *w;
 
 		if (!r->snd)
 			continue;
+		if (!r->window) {
+			if (!rep->dns_windows && !(rep->dns_windows = json_array()))
+				return;
+			if (!(r->window = json_object()) || json_array_append(rep->dns_windows, r->window) < 0)
+				continue;
+		}
 		w = np_dns_sender_window(r->snd);
-		json_array_append_new(v, json_pack("{s:s, s:I, s:I, s:I, s:I, s:i, s:i, s:i, s:f, s:f}",
-						   "resolver", r->label, "queries", (json_int_t)w->sent,
-						   "answered", (json_int_t)w->answered,
-						   "retransmitted", (json_int_t)np_dns_sender_retransmissions(r->snd),
-						   "losses", (json_int_t)w->losses, "most_in_flight",
-						   (int)w->max_in_flight, "window", (int)np_dns_window_size(w),
-						   "ceiling", (int)w->max, "srtt_ms",
-						   w->have_rtt ? (double)w->srtt_us / 1000.0 : 0.0, "rto_ms",
-						   (double)np_dns_window_rto(w) / 1000.0));
+		json_object_set_new(r->window, "resolver", json_string(r->label));
+		json_object_set_new(r->window, "queries", json_integer((json_int_t)w->sent));
+		json_object_set_new(r->window, "answered", json_integer((json_int_t)w->answered));
+		json_object_set_new(r->window, "retransmitted",
+				    json_integer((json_int_t)np_dns_sender_retransmissions(r->snd)));
+		json_object_set_new(r->window, "losses", json_integer((json_int_t)w->losses));
+		json_object_set_new(r->window, "most_in_flight", json_integer(w->max_in_flight));
+		json_object_set_new(r->window, "window", json_integer(np_dns_window_size(w)));
+		json_object_set_new(r->window, "ceiling", json_integer(w->max));
+		json_object_set_new(r->window, "srtt_ms", json_real(w->have_rtt ? (double)w->srtt_us / 1000.0 : 0.0));
+		json_object_set_new(r->window, "rto_ms", json_real((double)np_dns_window_rto(w) / 1000.0));
 	}
-	if (!v || json_array_size(v) == 0 || (!rep->dns_windows && !(rep->dns_windows = json_array()))) {
-		json_decref(v);
-		return;
-	}
-	/* This check's entries replace the ones it wrote before (its count
-	 * can reach zero more than once); other checks' stay. */
-	for (k = json_array_size(rep->dns_windows); k-- > 0;) {
-		size_t i;
-		json_t *mine;
-
-		json_array_foreach(st->windows, i, mine)
-			if (json_array_get(rep->dns_windows, k) == mine) {
-				json_array_remove(rep->dns_windows, k);
-				break;
-			}
-	}
-	json_array_clear(st->windows);
-	json_array_foreach(v, k, o) {
-		json_array_append(rep->dns_windows, o);
-		if (st->windows)
-			json_array_append(st->windows, o);
-	}
-	json_decref(v);
 }
 
+/* A query (or the plan's hold) has ended: the cross-resolver verdicts come
+ * once every one has. */
 static void outstanding_done(struct dns_state *st)
 {
 	if (--st->outstanding != 0)
@@ -461,6 +443,7 @@ static void state_free(void *arg)
 		np_resolver_free(st->res[i].ch_udp);
 		free(st->res[i].flows);
 		free(st->res[i].flow_tcp);
+		json_decref(st->res[i].window);
 	}
 	for (size_t i = 0; i < st->n_results; i++)
 		free(st->results[i].answers);
@@ -470,7 +453,6 @@ static void state_free(void *arg)
 			free((char *)st->htab[i].s);
 	free(st->htab);
 	np_dns_frames_free(st->frames);
-	json_decref(st->windows);
 	free(st);
 }
 
@@ -520,9 +502,7 @@ int np_dns_submit(struct np_run *run, const struct np_dns_plan *p, char *errbuf)
 	}
 	st->run = run;
 	st->tcp = p->tcp;
-	st->windows = json_array();
 	if (np_run_at_free(run, state_free, st) < 0) {
-		json_decref(st->windows);
 		free(st);
 		snprintf(errbuf, NP_ERRBUF_SIZE, "out of memory");
 		return NP_ENOMEM;

@@ -34,6 +34,7 @@ struct dns_res {
 	char servers[80];         /* c-ares server string */
 	struct np_resolver *ch, *ch_igntc, *ch_udp;
 	struct np_dns_sender *snd;    /* its window and retransmissions (dns_send.h) */
+	json_t *window;               /* its entry in the report's dns_windows (a reference) */
 	/* Every socket its channels opened, each a flow: c-ares moves to a
 	 * new UDP socket every few hundred queries, so a big run opens many. */
 	struct np_flow **flows;
@@ -63,7 +64,6 @@ struct dns_state {
 	size_t outstanding;
 	int aggregated;
 	struct np_dns_frames *frames;   /* which frames carried which message; NULL without capture */
-	json_t *windows;          /* the report's dns_windows entries this check wrote (references) */
 };
 
 struct dns_q {

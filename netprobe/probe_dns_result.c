@@ -206,9 +206,9 @@ static int answer_on_wire(struct dns_q *q, struct np_dns_frame *ans)
 	if (!q->st->frames)
 		return 0;
 	np_capture_drain(np_run_capture(q->st->run));
-	n = np_dns_frames_find(q->st->frames, q->ri, q->name, q->type, m, 32);
-	if (n > 32)
-		n = 32;
+	n = np_dns_frames_find(q->st->frames, q->ri, q->name, q->type, m, sizeof(m) / sizeof(m[0]));
+	if (n > sizeof(m) / sizeof(m[0]))
+		n = sizeof(m) / sizeof(m[0]);
 	for (size_t i = 0; i < n; i++)
 		if (!m[i].answer)
 			last = (int)i;
