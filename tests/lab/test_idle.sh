@@ -167,6 +167,25 @@ test_idle_connections_that_never_opened_are_not_a_pass() {
 		<<<"$(idle_overall "$TMP/iports.json" direct)" >/dev/null || fail "overall: $(idle_overall "$TMP/iports.json" direct)"
 }
 
+test_idle_waiting_connections_that_fail_at_once_do_not_recurse() {
+	# 256 local ports for 3,000 connections: the first 256 take every port
+	# and set up together (the most that may), the rest wait their turn.
+	# Each one set up lets the next waiting one start, which fails at once
+	# (no local port) and ends: 2,744 such ends in a row once recursed, a
+	# stack frame chain each, and overflowed a 1 MiB stack (SIGSEGV).
+	local range rc=0
+	range=$(ip netns exec "$NS_CLI" sysctl -n net.ipv4.ip_local_port_range)
+	ip netns exec "$NS_CLI" sysctl -qw net.ipv4.ip_local_port_range="61100 61355" || fail "cannot narrow the port range"
+	"$LAB" exec cli bash -c 'ulimit -s 1024 && exec "$@"' idle-stack "$NETPROBE" idle --ca "$LAB_CA" "$TLS_GOOD_NAME" -4 \
+		--ladder 1 --idle 1 --conns 3000 --json "$TMP/istack.json" >"$TMP/istack.out" 2>&1 || rc=$?
+	ip netns exec "$NS_CLI" sysctl -qw net.ipv4.ip_local_port_range="$range" || fail "cannot restore the port range"
+	expect "exit status (with a 1 MiB stack)" "$rc" 0
+	# (at most 256 hold a port; fewer if one is still in TIME_WAIT)
+	jq -e '.verdict == "idle.survived" and .status == "warn" and .metrics.survived > 0 and .metrics.survived <= 256 and
+		.metrics.survived + .metrics.no_outcome == 3000' \
+		<<<"$(idle_rung "$TMP/istack.json" direct 1)" >/dev/null || fail "1 s rung: $(idle_rung "$TMP/istack.json" direct 1)"
+}
+
 test_idle_tcp_against_the_responder() {
 	# The clean measurement: netprobe's responder beyond the firewall never
 	# closes an idle connection, so only the network can lose one.
