@@ -455,28 +455,47 @@ static void skipped(struct np_run *run, const struct rcheck *c)
 	np_run_finding(run, f);
 }
 
-static int submit(struct np_cmd_ctx *ctx, struct np_cmd_prun *r, struct np_run *run, struct rcheck *c)
+int np_cmd_prun_submit(struct np_cmd_prun *r, struct np_run *run, struct rcheck *c, size_t first, size_t n,
+		       int on_demand, char *errbuf)
 {
-	char errbuf[NP_ERRBUF_SIZE];
+	size_t end = first + n;
 	int e = 0;
 
+	errbuf[0] = '\0';
 	switch (c->pc->kind) {
-	case NP_CHECK_DNS:
-		e = np_dns_submit(run, &c->dns, errbuf);
+	case NP_CHECK_DNS: {
+		struct np_dns_plan d = c->dns;  /* copied by the probe */
+
+		d.names = c->pc->targets.v ? c->pc->targets.v + first : NULL;
+		d.n_names = n;
+		e = np_dns_submit(run, &d, errbuf);
 		break;
+	}
 	case NP_CHECK_TCP:
-		for (size_t i = 0; e == 0 && i < c->n_targets; i++)
+		for (size_t i = first; e == 0 && i < end; i++)
 			e = np_tcp_submit(run, &c->targets[i]);
 		break;
 	case NP_CHECK_TLS:
-	case NP_CHECK_HTTP:
-		e = np_tls_submit(run, &c->tls, errbuf);
+	case NP_CHECK_HTTP: {
+		struct np_tls_plan t = c->tls;   /* copied by the probe */
+
+		t.targets = c->targets ? c->targets + first : NULL;
+		t.n_targets = n;
+		/* A submit takes the plan's TLS context (read before privileges
+		 * went); one on demand leaves it to the check's runs and makes
+		 * its own. */
+		if (on_demand)
+			t.ctx = NULL;
+		e = np_tls_submit(run, &t, errbuf);
+		if (!on_demand)
+			c->tls.ctx = t.ctx;
 		break;
+	}
 	case NP_CHECK_IDLE:
-		/* A submit takes the plan's TLS context; a watch submits once a
-		 * cycle and the later ones read the CA file again (as tls does),
-		 * as the user the watch runs as. */
-		for (size_t i = 0; e == 0 && i < c->n_targets; i++)
+		/* As the TLS check's: a watch submits once a cycle and the later
+		 * ones read the CA file again (as tls does), as the user the
+		 * watch runs as. */
+		for (size_t i = first; e == 0 && i < end; i++)
 			if (c->idle[i].ctx || (e = np_idle_plan_ctx(&c->idle[i], errbuf)) == 0)
 				e = np_idle_submit(run, &c->idle[i], errbuf);
 		break;
@@ -486,7 +505,7 @@ static int submit(struct np_cmd_ctx *ctx, struct np_cmd_prun *r, struct np_run *
 	case NP_CHECK_TRACE:
 		c->trace.raw = r->raw;
 		snprintf(c->trace.unavailable, sizeof(c->trace.unavailable), "%s", r->raw_unavailable);
-		for (size_t i = 0; e == 0 && i < c->n_targets; i++)
+		for (size_t i = first; e == 0 && i < end; i++)
 			e = np_trace_submit(run, &c->trace, &c->targets[i]);
 		break;
 	case NP_CHECK_NAT:
@@ -495,8 +514,19 @@ static int submit(struct np_cmd_ctx *ctx, struct np_cmd_prun *r, struct np_run *
 	case NP_CHECK_KINDS:
 		break;
 	}
+	/* (a probe that sets no text of its own: what kind of failure) */
+	if (e < 0 && (e == NP_ENOMEM || !errbuf[0]))
+		snprintf(errbuf, NP_ERRBUF_SIZE, "%s", np_strerror(e));
+	return e;
+}
+
+static int submit(struct np_cmd_ctx *ctx, struct np_cmd_prun *r, struct np_run *run, struct rcheck *c)
+{
+	char errbuf[NP_ERRBUF_SIZE];
+	int e = np_cmd_prun_submit(r, run, c, 0, c->n_targets, 0, errbuf);
+
 	if (e < 0) {
-		np_cmd_error(ctx, "check %zu: %s", c->index, e == NP_ENOMEM ? "out of memory" : errbuf);
+		np_cmd_error(ctx, "check %zu: %s", c->index, errbuf);
 		return e == NP_EINVAL ? 2 : 3;
 	}
 	return 0;

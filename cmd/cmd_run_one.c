@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "run_int.h"
-#include "../netprobe/probe_tcp.h"
 
 /* The check a module names: its index in the profile, or a tag that one
  * check alone (of those that run) carries. */
@@ -63,48 +62,10 @@ int np_cmd_prun_plan_one(struct np_cmd_prun *r, struct np_run *run, const char *
 		return NP_EINVAL;
 	}
 	np_run_set_finding_filter(run, np_cmd_prun_apply, r);
-	switch (c->pc->kind) {
-	case NP_CHECK_TCP:
-		e = np_tcp_submit(run, &c->targets[i]);
-		break;
-	case NP_CHECK_TLS:
-	case NP_CHECK_HTTP: {
-		struct np_tls_plan t = c->tls;   /* copied by the probe */
-
-		t.targets = &c->targets[i];
-		t.n_targets = 1;
-		t.ctx = NULL;                    /* the check's own stays its */
-		e = np_tls_submit(run, &t, errbuf);
-		break;
-	}
-	case NP_CHECK_IDLE:
-		if (c->idle[i].ctx || (e = np_idle_plan_ctx(&c->idle[i], errbuf)) == 0)
-			e = np_idle_submit(run, &c->idle[i], errbuf);
-		break;
-	case NP_CHECK_DNS: {
-		struct np_dns_plan d = c->dns;
-
-		d.names = &c->pc->targets.v[i];
-		d.n_names = 1;
-		e = np_dns_submit(run, &d, errbuf);
-		break;
-	}
-	case NP_CHECK_TRACE:
-		c->trace.raw = r->raw;
-		snprintf(c->trace.unavailable, sizeof(c->trace.unavailable), "%s", r->raw_unavailable);
-		e = np_trace_submit(run, &c->trace, &c->targets[i]);
-		break;
-	case NP_CHECK_FAMILY:
-		e = np_family_submit(run, &c->family, errbuf);
-		break;
-	case NP_CHECK_NAT:
-		e = np_nat_submit(run, &c->nat, errbuf);
-		break;
-	case NP_CHECK_KINDS:
-		break;
-	}
+	/* (a check without targets, family or nat, runs whole) */
+	e = np_cmd_prun_submit(r, run, c, i, c->n_targets ? 1 : 0, 1, errbuf);
 	if (e < 0) {
-		snprintf(why, len, "%s", e == NP_ENOMEM ? "out of memory" : errbuf);
+		snprintf(why, len, "%s", errbuf);
 		return e;
 	}
 	return 0;

@@ -60,4 +60,11 @@ struct np_cmd_prun {
  * of a run of the profile (np_run_set_finding_filter). */
 void np_cmd_prun_apply(struct np_finding *f, void *arg);
 
+/* Submits targets [first, first + n) of check c to run (family and nat
+ * checks run whole); 0, or a negative NP_E* with errbuf saying why. A
+ * check's own runs hand it the TLS context read before privileges went;
+ * one on demand (on_demand, a watch's /probe) leaves that to them. */
+int np_cmd_prun_submit(struct np_cmd_prun *r, struct np_run *run, struct rcheck *c, size_t first, size_t n,
+		       int on_demand, char *errbuf);
+
 #endif

@@ -357,6 +357,42 @@ YAML
 	watch_log_valid "$TMP/wp"
 }
 
+test_watch_probe_on_demand_of_a_tls_check() {
+	# A /probe of a TLS check verifies against the check's CA file as its
+	# cycles do, and the cycles after it go on passing.
+	cat >"$TMP/wt.yaml" <<YAML
+name: watch-tls
+checks:
+  - tls:
+      targets: ["$TLS_GOOD_NAME"]
+      ca: "$LAB_CA"
+      proxy: none
+YAML
+	ip netns exec "$NS_CLI" "$NETPROBE" watch --profile "$TMP/wt.yaml" --every 1s -4 --state-dir "$TMP/wt" \
+		--listen 127.0.0.1:9117 -q 2>"$TMP/wt.err" &
+	local pid=$! body i c0 n
+	for i in $(seq 1 50); do
+		watch_curl -o /dev/null http://127.0.0.1:9117/metrics && break
+		sleep 0.1
+	done
+	for i in 1 2; do
+		body=$(watch_curl "http://127.0.0.1:9117/probe?module=0&target=$TLS_GOOD_NAME")
+		grep -q '^probe_success{verdict="tls.ok"} 1$' <<<"$body" || fail "/probe $i: $body"
+	done
+	c0=$(jq -s '[.[] | select(.event == "cycle")] | length' "$TMP/wt/events.jsonl")
+	for i in $(seq 1 50); do
+		n=$(jq -s '[.[] | select(.event == "cycle")] | length' "$TMP/wt/events.jsonl")
+		[ "$n" -ge $((c0 + 2)) ] && break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	wait "$pid" || fail "watch exit status $?: $(tail -n 5 "$TMP/wt.err")"
+	[ "$n" -ge $((c0 + 2)) ] || fail "no two cycles after the probes: $(tail -n 3 "$TMP/wt/events.jsonl")"
+	watch_jq "$TMP/wt/events.jsonl" '[.[] | select(.event == "cycle")] | length >= 3 and
+		all(.counts.pass == 1 and .counts.fail == 0 and .counts.error == 0)'
+	watch_log_valid "$TMP/wt"
+}
+
 test_watch_bad_requests_get_4xx_and_change_nothing() {
 	watch_fw_clear
 	watch_http_start wbr --every 1s
