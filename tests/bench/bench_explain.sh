@@ -10,7 +10,7 @@
 #   NETPROBE=bin/netprobe tests/bench/bench_explain.sh
 #   BENCH_MB=1024  size of the capture made in /tmp (deleted afterwards;
 #                  scaled down to 200 when /tmp has less than 5 GB free)
-#   BENCH_RUNS=3   timed runs each (hyperfine, when installed)
+#   BENCH_RUNS=5   timed runs each, the two commands alternating
 #
 # The capture is synthetic but shaped like the lab's recordings: IPv4 over
 # Ethernet, ~1000 connections open at once, 14-packet HTTP-like exchanges
@@ -31,7 +31,7 @@ if [ "${free_kb:-0}" -lt $((5 * 1024 * 1024)) ] && [ "$MB" -gt 200 ]; then
 	echo "bench: /tmp has $((free_kb / 1024)) MB free (less than 5 GB): scaling the capture down to 200 MB"
 	MB=200
 fi
-RUNS=${BENCH_RUNS:-3}
+RUNS=${BENCH_RUNS:-5}
 [ -x "$NETPROBE" ] || { echo "bench: no $NETPROBE (make first)" >&2; exit 2; }
 command -v tcpdump >/dev/null || { echo "bench: tcpdump is needed" >&2; exit 2; }
 command -v cc >/dev/null || { echo "bench: a C compiler is needed" >&2; exit 2; }
@@ -182,28 +182,45 @@ rss() {
 	/usr/bin/time -f '%e %M' -o "$dir/time" "$@" >/dev/null 2>&1 || true
 	tail -n 1 "$dir/time"
 }
-read -r td_t1 td_rss < <(rss "${td[@]}")
-read -r np_t1 np_rss < <(rss "${np[@]}")
 
-if command -v hyperfine >/dev/null; then
-	# -N: no shell in between; -i: explain exits 1 when it finds failures
-	hyperfine -N -i --warmup 1 --runs "$RUNS" --export-json "$dir/hf.json" \
-		-n tcpdump "${td[*]}" -n "netprobe explain" "${np[*]}" >/dev/null 2>"$dir/hf.err" ||
-		{ cat "$dir/hf.err" >&2; exit 1; }
-	td_t=$(jq -r '.results[0].mean' "$dir/hf.json")
-	np_t=$(jq -r '.results[1].mean' "$dir/hf.json")
-	how="hyperfine, mean of $RUNS runs"
-else
-	td_t=$td_t1
-	np_t=$np_t1
-	how="/usr/bin/time, one run"
-fi
+# paired A... -- B...: A and B run alternately, RUNS times each after one
+# warm-up of each, so both meet the same moments of a machine whose speed
+# drifts from one minute to the next (two blocks of runs, one command's
+# after the other's, gave ratios from 1.2x to 2.2x here for the same
+# binaries). Prints A's mean, B's mean, and the median, lowest and highest
+# of the RUNS ratios B/A of a run and the one before it.
+paired() {
+	local a=() t0 t1 t2
+	while [ "$1" != -- ]; do
+		a+=("$1")
+		shift
+	done
+	shift
+	"${a[@]}" >/dev/null 2>&1 || true
+	"$@" >/dev/null 2>&1 || true
+	: >"$dir/pairs"
+	for _ in $(seq 1 "$RUNS"); do
+		t0=$(date +%s.%N)
+		"${a[@]}" >/dev/null 2>&1 || true
+		t1=$(date +%s.%N)
+		"$@" >/dev/null 2>&1 || true   # explain exits 1 when it finds failures
+		t2=$(date +%s.%N)
+		echo "$t0 $t1 $t2" >>"$dir/pairs"
+	done
+	awk '{printf "%.6f\n", ($3 - $2) / ($2 - $1)}' "$dir/pairs" | sort -n >"$dir/ratios"
+	awk '{a += $2 - $1; b += $3 - $2} END {printf "%.3f %.3f ", a / NR, b / NR}' "$dir/pairs"
+	awk '{v[NR] = $1} END {printf "%.2f %.2f %.2f\n", v[int((NR + 1) / 2)], v[1], v[NR]}' "$dir/ratios"
+}
+read -r _ td_rss < <(rss "${td[@]}")
+read -r _ np_rss < <(rss "${np[@]}")
 
+read -r td_t np_t pr_med pr_lo pr_hi < <(paired "${td[@]}" -- "${np[@]}")
+how="alternating, mean of $RUNS runs each"
 printf '\n%-40s %12s %14s\n' "command ($how)" "time (s)" "peak RSS (MB)"
 printf '%-40s %12.3f %14.1f\n' "tcpdump -r F -w /dev/null" "$td_t" "$(awk -v k="$td_rss" 'BEGIN{print k/1024}')"
 printf '%-40s %12.3f %14.1f\n' "netprobe explain F --json /dev/null" "$np_t" "$(awk -v k="$np_rss" 'BEGIN{print k/1024}')"
 ratio=$(awk -v a="$np_t" -v b="$td_t" 'BEGIN{printf "%.2f", a/b}')
-echo "F = $f (${MB} MB); explain / tcpdump = ${ratio}x (the goal: at most 1.5x)"
+echo "F = $f (${MB} MB); explain / tcpdump = ${ratio}x (the goal: at most 1.5x; run by run: median ${pr_med}x, ${pr_lo}-${pr_hi})"
 status=0
 awk -v r="$ratio" 'BEGIN{exit !(r <= 1.5)}' || { echo "bench: slower than 1.5x tcpdump" >&2; status=1; }
 
@@ -273,22 +290,13 @@ rm -f "$f"       # one big file on the disk at a time
 echo "bench: $(stat -c %s "$g") bytes of pktmon-shaped pcapng (3 copies a packet, 128-byte snaps)"
 cp=(capinfos -c "$g")
 np2=("$NETPROBE" explain "$g" --json /dev/null -q)
-read -r cp_t1 cp_rss < <(rss "${cp[@]}")
-read -r np2_t1 np2_rss < <(rss "${np2[@]}")
-if command -v hyperfine >/dev/null; then
-	hyperfine -N -i --warmup 1 --runs "$RUNS" --export-json "$dir/hf2.json" \
-		-n capinfos "${cp[*]}" -n "netprobe explain" "${np2[*]}" >/dev/null 2>"$dir/hf2.err" ||
-		{ cat "$dir/hf2.err" >&2; exit 1; }
-	cp_t=$(jq -r '.results[0].mean' "$dir/hf2.json")
-	np2_t=$(jq -r '.results[1].mean' "$dir/hf2.json")
-else
-	cp_t=$cp_t1
-	np2_t=$np2_t1
-fi
+read -r _ cp_rss < <(rss "${cp[@]}")
+read -r _ np2_rss < <(rss "${np2[@]}")
+read -r cp_t np2_t pr2_med pr2_lo pr2_hi < <(paired "${cp[@]}" -- "${np2[@]}")
 printf '\n%-40s %12s %14s\n' "command ($how)" "time (s)" "peak RSS (MB)"
 printf '%-40s %12.3f %14.1f\n' "capinfos -c G" "$cp_t" "$(awk -v k="$cp_rss" 'BEGIN{print k/1024}')"
 printf '%-40s %12.3f %14.1f\n' "netprobe explain G --json /dev/null" "$np2_t" "$(awk -v k="$np2_rss" 'BEGIN{print k/1024}')"
 ratio2=$(awk -v a="$np2_t" -v b="$cp_t" 'BEGIN{printf "%.2f", a/b}')
-echo "G = $g; explain / capinfos = ${ratio2}x (the goal: at most 1.5x)"
+echo "G = $g; explain / capinfos = ${ratio2}x (the goal: at most 1.5x; run by run: median ${pr2_med}x, ${pr2_lo}-${pr2_hi})"
 awk -v r="$ratio2" 'BEGIN{exit !(r <= 1.5)}' || { echo "bench: slower than 1.5x capinfos" >&2; status=1; }
 exit "$status"
