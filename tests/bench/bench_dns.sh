@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
-# make bench (DNS): 10,000 distinct names against the lab's unbound, five ways
-# in one run: netprobe dns, dnsperf (the throughput reference), dnsperf while
+# make bench (DNS): 10,000 distinct names against the lab's unbound, six ways
+# in one run: netprobe dns, the same with --no-capture, dnsperf (the
+# throughput reference), dnsperf while
 # tcpdump captures its packets (what capture itself costs here), a bare UDP
 # client (dns_floor.c: the resolver's and the kernel's share, no client
 # work at all), and a sequential dig loop over the first 100 names (scaled
@@ -50,12 +51,20 @@ RUNS=${BENCH_DNS_RUNS:-7}
 : >"$work/dp.own"
 : >"$work/dpc.times"
 : >"$work/floor.times"
-for r in $(seq 1 "$RUNS"); do
+: >"$work/npnc.times"
+for _ in $(seq 1 "$RUNS"); do
 	t0=$(now)
 	in_cli /usr/bin/time -f '%M' -o "$work/np.rss" "$NETPROBE" dns --type A --resolver "$DNS_GOOD4" \
 		--targets-file "$work/names" >"$work/np.out" 2>&1 || true
 	t1=$(now)
 	awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f\n", b-a}' >>"$work/np.times"
+	# The same without its capture: what capturing costs netprobe (the
+	# row's figure is with it, the default).
+	t0=$(now)
+	in_cli "$NETPROBE" dns --no-capture --type A --resolver "$DNS_GOOD4" --targets-file "$work/names" \
+		>/dev/null 2>&1 || true
+	t1=$(now)
+	awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f\n", b-a}' >>"$work/npnc.times"
 	# dnsperf's wall is timed as netprobe's is, from outside (process
 	# start and exit included); its own "Run time" is kept beside it.
 	t0=$(now)
@@ -120,6 +129,8 @@ printf '\nDNS: %d distinct names, resolver %s (unbound), %s runs each\n' "$N" "$
 printf '  %-34s %10s s   (median of %s: %s; %s answered, %s lost; capture.dropped findings: %s; packets received/dropped %s/%s; peak RSS %s MiB)\n' \
 	"netprobe dns (default options)" "$np_s" "$RUNS" "$(spread "$work/np.times")" "$answered" "$np_lost" "$np_drops" \
 	"$recv" "$drop" "$np_rss"
+printf '  %-34s %10s s   (median of %s: %s)\n' "netprobe dns --no-capture" "$(median "$work/npnc.times")" "$RUNS" \
+	"$(spread "$work/npnc.times")"
 printf '  %-34s %10s s   (median of %s: %s; its own run time %s s; %s completed, %s lost; peak RSS %s MiB)\n' \
 	"dnsperf -q 100 (reference)" "$dp_s" "$RUNS" "$(spread "$work/dp.times")" "$(median "$work/dp.own")" \
 	"${dp_done:-?}" "${dp_lost:-?}" "$dp_rss"
@@ -129,8 +140,8 @@ printf '  %-34s %10s s   (median of %s: %s; %s)\n' "bare UDP client (the floor)"
 	"$(spread "$work/floor.times")" "$(cat "$work/floor.out")"
 printf '  %-34s %10s s   (100 names, scaled)\n' "sequential dig loop" "$dig_s"
 paste "$work/np.times" "$work/dp.times" | awk '{printf "%.3f\n", $1 / $2}' >"$work/pair.ratios"
-awk -v np="$np_s" -v dp="$dp_s" -v dpc="$dpc_s" -v fl="$floor_s" -v dg="$dig_s" -v pm="$(median "$work/pair.ratios")" \
+awk -v np="$np_s" -v dp="$dp_s" -v dpc="$dpc_s" -v fl="$floor_s" -v nc="$(median "$work/npnc.times")" -v dg="$dig_s" -v pm="$(median "$work/pair.ratios")" \
 	-v ps="$(spread "$work/pair.ratios")" 'BEGIN{
 	printf "  netprobe / dnsperf = %.2fx (target <= 1.0x; run by run: median %.2fx, %s); netprobe / dnsperf while captured = %.2fx; capturing costs dnsperf itself %.2fx\n", np/dp, pm, ps, np/dpc, dpc/dp
-	printf "  above the floor: netprobe %.2fx, dnsperf %.2fx\n", np/fl, dp/fl
+	printf "  above the floor: netprobe %.2fx, dnsperf %.2fx; capturing costs netprobe %.2fx (its run without capture: %.2fx the floor)\n", np/fl, dp/fl, np/nc, nc/fl
 	printf "  dig loop / netprobe = %.1fx (target > 20x)\n", dg/np }'
