@@ -331,6 +331,81 @@ static void timers_fire_while_a_descriptor_keeps_rearming(void **state)
 	close(p[1]);
 }
 
+/* A peer that answers while a callback holds the loop (a blocking library
+ * call: krb5 asking an unreachable KDC for seconds). */
+struct stall {
+	int answer_fd;           /* written by the stalling callback: the answer */
+	struct np_timer *deadline;
+	struct np_watch *first;
+	int answered, timed_out;
+};
+
+static void stall_watch_cb(struct np_watch *w, int fd, int events, void *arg)
+{
+	struct stall *s = arg;
+	char c;
+
+	(void)w;
+	(void)events;
+	assert_int_equal(read(fd, &c, 1), 1);
+	np_watch_set(s->first, 0);
+	assert_int_equal(write(s->answer_fd, "a", 1), 1);   /* the peer answers in time... */
+	usleep(250000);                                       /* ...while this holds the loop */
+}
+
+static void answer_watch_cb(struct np_watch *w, int fd, int events, void *arg)
+{
+	struct stall *s = arg;
+	char c;
+
+	(void)events;
+	assert_int_equal(read(fd, &c, 1), 1);
+	np_watch_set(w, 0);
+	s->answered = 1;
+	np_timer_del(s->deadline);
+	s->deadline = NULL;
+}
+
+static void stall_deadline_cb(struct np_timer *t, void *arg)
+{
+	struct stall *s = arg;
+
+	(void)t;
+	s->deadline = NULL;
+	if (!s->answered)
+		s->timed_out = 1;
+}
+
+static void an_answer_that_came_while_the_loop_was_held_beats_its_deadline(void **state)
+{
+	struct np_loop *loop = *state;
+	struct stall s = {0};
+	struct np_watch *aw;
+	int a[2], b[2];
+
+	assert_int_equal(pipe(a), 0);
+	assert_int_equal(pipe(b), 0);
+	s.answer_fd = b[1];
+	/* due 100 ms in: during the 250 ms the first callback holds the loop */
+	s.deadline = np_loop_timer(loop, 100000, stall_deadline_cb, &s);
+	s.first = np_loop_watch(loop, a[0], NP_EV_READ, stall_watch_cb, &s);
+	aw = np_loop_watch(loop, b[0], NP_EV_READ, answer_watch_cb, &s);
+	assert_non_null(s.deadline);
+	assert_non_null(s.first);
+	assert_non_null(aw);
+	assert_int_equal(write(a[1], "q", 1), 1);
+	for (int i = 0; i < 10 && !s.answered && !s.timed_out; i++)
+		assert_int_equal(np_loop_once(loop, 1000000), 0);
+	assert_int_equal(s.timed_out, 0);
+	assert_int_equal(s.answered, 1);
+	np_watch_del(s.first);
+	np_watch_del(aw);
+	close(a[0]);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+}
+
 #define MANY 10000
 
 struct many_log {
@@ -740,6 +815,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(timer_deleting_another_due_timer_stops_it, guard_setup, guard_teardown),
 		cmocka_unit_test_setup_teardown(zero_delay_rearm_does_not_starve, guard_setup, guard_teardown),
 		cmocka_unit_test_setup_teardown(timers_fire_while_a_descriptor_keeps_rearming, guard_setup,
+						guard_teardown),
+		cmocka_unit_test_setup_teardown(an_answer_that_came_while_the_loop_was_held_beats_its_deadline, guard_setup,
 						guard_teardown),
 		cmocka_unit_test_setup_teardown(many_random_timers_fire_once_in_order, guard_setup, guard_teardown),
 		cmocka_unit_test_setup_teardown(timer_never_fires_early, guard_setup, guard_teardown),
