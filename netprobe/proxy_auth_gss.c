@@ -3,9 +3,11 @@
  * mechanism) through MIT krb5's GSSAPI: no hand-written crypto. */
 #include "proxy_auth.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
 #include "krb_lib.h"
@@ -51,7 +53,7 @@ static void status_text(OM_uint32 code, int type, gss_OID mech, char *out, size_
  * codes are krb5 error codes (SPNEGO passes them through): the ones a
  * proxy user meets get a sentence; others are quoted as GSSAPI says them.
  */
-static void explain(OM_uint32 maj, OM_uint32 min, gss_OID mech, const char *spn, char *why, size_t whylen)
+static int explain(OM_uint32 maj, OM_uint32 min, gss_OID mech, const char *spn, char *why, size_t whylen)
 {
 	char mt[200], nt[300];
 	krb5_error_code k = (krb5_error_code)min;
@@ -82,6 +84,7 @@ static void explain(OM_uint32 maj, OM_uint32 min, gss_OID mech, const char *spn,
 		np_pauth_kdc_probe(kdcs, sizeof(kdcs));
 		snprintf(why, whylen, "no KDC reachable for the realm (%.150s)%s%s", nt[0] ? nt : mt, kdcs[0] ? ": " : "",
 			 kdcs);
+		return 1;
 	} else if (k == KRB5_FCC_NOFILE || k == KRB5_CC_NOTFOUND || k == KRB5_CC_NOSUPP ||
 		   GSS_ROUTINE_ERROR(maj) == GSS_S_NO_CRED) {
 		const char *cc = np_pauth_cache_name();
@@ -91,6 +94,64 @@ static void explain(OM_uint32 maj, OM_uint32 min, gss_OID mech, const char *spn,
 	} else {
 		snprintf(why, whylen, "GSSAPI: %s%s%s", mt, nt[0] ? ": " : "", nt);
 	}
+	return 0;
+}
+
+/*
+ * "No KDC reachable", as the last Negotiate step for a service principal
+ * found it. krb5 takes seconds to find that out (it retries every KDC of
+ * the realm), and the loop waits for it: a run of 300 targets through one
+ * proxy must not ask 300 times in a row. A step for the same principal
+ * within NO_KDC_KEEP_US gives the same reason at once; a watch's later
+ * cycles ask again.
+ */
+#define NO_KDC_MAX 8
+#define NO_KDC_KEEP_US (INT64_C(30) * 1000000)
+
+static struct {
+	char spn[260];
+	char why[512];
+	int64_t at_us;
+} no_kdc[NO_KDC_MAX];
+
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int no_kdc_known(const char *spn, char *why, size_t whylen)
+{
+	int64_t now = mono_us();
+
+	for (size_t i = 0; i < NO_KDC_MAX; i++)
+		if (no_kdc[i].at_us && now - no_kdc[i].at_us < NO_KDC_KEEP_US && strcmp(no_kdc[i].spn, spn) == 0) {
+			snprintf(why, whylen, "%s (found %.0f s earlier for %s; krb5 not asked again for %d s)",
+				 no_kdc[i].why, (double)(now - no_kdc[i].at_us) / 1e6, spn,
+				 (int)(NO_KDC_KEEP_US / 1000000));
+			return 1;
+		}
+	return 0;
+}
+
+static void no_kdc_note(const char *spn, const char *why)
+{
+	size_t k = 0;
+
+	/* its own entry, else the oldest */
+	for (size_t i = 0; i < NO_KDC_MAX; i++) {
+		if (strcmp(no_kdc[i].spn, spn) == 0) {
+			k = i;
+			break;
+		}
+		if (no_kdc[i].at_us < no_kdc[k].at_us)
+			k = i;
+	}
+	snprintf(no_kdc[k].spn, sizeof(no_kdc[k].spn), "%s", spn);
+	snprintf(no_kdc[k].why, sizeof(no_kdc[k].why), "%s", why);
+	no_kdc[k].at_us = mono_us();
 }
 
 int np_pauth_gss_have_krb(char *why, size_t whylen)
@@ -206,11 +267,16 @@ int np_pauth_gss_step(struct np_pauth_gss **gp, unsigned scheme, const char *hos
 			 np_pauth_scheme_name(scheme));
 		goto out;
 	}
+	/* (a first leg only: a later one answers the proxy's token) */
+	if (scheme != NP_PAUTH_NTLM && g->ctx == GSS_C_NO_CONTEXT && no_kdc_known(spn, why, whylen))
+		goto out;
 	maj = np_krb.gss_init_sec_context(&min, g->cred, &g->ctx, g->target, mech,
 				   scheme == NP_PAUTH_NTLM ? 0 : GSS_C_MUTUAL_FLAG, 0, GSS_C_NO_CHANNEL_BINDINGS, &in,
 				   NULL, &out, &flags, NULL);
 	if (GSS_ERROR(maj)) {
-		explain(maj, min, scheme == NP_PAUTH_NTLM ? &oid_ntlm : &oid_krb5, spn, why, whylen);
+		if (explain(maj, min, scheme == NP_PAUTH_NTLM ? &oid_ntlm : &oid_krb5, spn, why, whylen) &&
+		    scheme != NP_PAUTH_NTLM)
+			no_kdc_note(spn, why);
 		goto out;
 	}
 	if (out.length == 0) {
