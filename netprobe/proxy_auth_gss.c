@@ -110,7 +110,7 @@ static int explain(OM_uint32 maj, OM_uint32 min, gss_OID mech, const char *spn, 
 
 static struct {
 	char spn[260];
-	char why[512];
+	char why[600];               /* as np_pauth keeps its reason */
 	int64_t at_us;
 } no_kdc[NO_KDC_MAX];
 
